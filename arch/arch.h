@@ -1,0 +1,67 @@
+/* arch.h: the accelerator description every other module reads.
+ *
+ * A chip of `cores` identical cores; each core a rows x cols systolic array
+ * of PEs that are one MAC wide at base_bits (16), a scratchpad of sram_bytes
+ * (the same bytes at every precision) and a DMA engine; all cores share one
+ * DRAM channel of dram_gbps (0 = unlimited) with a fixed latency.
+ * At lower precision a PE holds more MAC lanes at the same area (iso-area);
+ * scale_rule says how many, placement says where the lanes go.
+ * arch_load (arch_cfg.c) parses, arch_validate checks, models read const. */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include "arch/qa.h"
+
+typedef enum { DF_WS, DF_OS, DF_IS, DF_COUNT } Dataflow;
+typedef enum { SCALE_LINEAR, SCALE_AREA, SCALE_QUADRATIC, SCALE_TABLE,
+               SCALE_COUNT } ScaleRule;
+typedef enum { PLACE_COLS, PLACE_ROWS, PLACE_BOTH, PLACE_COUNT } Placement;
+
+#define ARCH_MAX_BITS 16
+
+typedef struct {
+    char name[64];
+    double clock_ghz;
+    int cores;
+    int rows, cols;          /* PE array per core at base_bits */
+    int base_bits;           /* precision of one MAC lane of a PE (16) */
+    Dataflow dataflow;
+    int64_t sram_bytes;      /* scratchpad per core */
+    int double_buffer;       /* 1: load/compute/store overlap */
+    double dram_gbps;        /* shared DRAM bandwidth; 0 = unlimited */
+    int64_t dram_latency_cycles;
+    int burst_bytes;         /* DMA burst size (SystemC transactions) */
+    int acc_bits;            /* accumulator width of a PE (32) */
+    int vector_lanes;        /* elements/cycle of the pool/add unit at base_bits */
+    ScaleRule scale_rule;
+    Placement placement;
+    double lane_table[ARCH_MAX_BITS + 1]; /* SCALE_TABLE: lanes at b bits */
+    int weights_resident;    /* 1: a model whose weights fit stays on chip */
+    double sram_mm2_per_kib; /* scratchpad area */
+    double core_overhead_mm2;/* per core: control, DMA, vector unit */
+} Accel;
+
+/* The built-in defaults (a small but valid chip). */
+void arch_defaults(Accel *a);
+/* Cross-field rules; errors name the field. file may be NULL. */
+int arch_validate(const Accel *a, const char *file, Err *e);
+
+const char *arch_dataflow_name(Dataflow d);
+int arch_dataflow_parse(const char *s, Dataflow *d);
+const char *arch_scale_name(ScaleRule r);
+int arch_scale_parse(const char *s, ScaleRule *r);
+const char *arch_place_name(Placement p);
+int arch_place_parse(const char *s, Placement *p);
+
+/* DRAM bytes per cycle at the core clock; 0 means unlimited. */
+double arch_dram_bytes_per_cycle(const Accel *a);
+
+/* libconfig loader (arch_cfg.c): defaults, then the file; unknown keys, bad
+ * types and out-of-range values are errors naming file:line: key. */
+int arch_load(Accel *a, const char *path, Err *e);
+/* Write the effective configuration in the same format (atomic). */
+int arch_save(const Accel *a, const char *path, Err *e);
+/* Print every key with type, default, range, unit and help. */
+void arch_help_config(FILE *f);
+
+#endif

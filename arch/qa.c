@@ -1,0 +1,188 @@
+/* qa.c: errors, checked allocation, atomic files, small parsing helpers. */
+#include "arch/qa.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void err_clear(Err *e)
+{
+    if (e)
+        memset(e, 0, sizeof *e);
+}
+
+int err_set(Err *e, const char *file, int line, const char *field,
+            const char *fmt, ...)
+{
+    if (!e)
+        return QA_ERR;
+    snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+    e->line = line;
+    snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return QA_ERR;
+}
+
+void err_print(const Err *e, FILE *f)
+{
+    fputs("qarray: ", f);
+    if (e->file[0]) {
+        fputs(e->file, f);
+        if (e->line > 0)
+            fprintf(f, ":%d", e->line);
+        fputs(": ", f);
+    }
+    if (e->field[0])
+        fprintf(f, "%s: ", e->field);
+    fprintf(f, "%s\n", e->msg[0] ? e->msg : "unknown error");
+}
+
+/* Fault injection: when fail_at > 0, the fail_at-th allocation from the time
+ * it was set returns NULL. Only tests set it. */
+static long fail_at;
+static long alloc_calls;
+
+void qa_alloc_fail_at(long n)
+{
+    fail_at = n;
+    alloc_calls = 0;
+}
+
+long qa_alloc_count(void) { return alloc_calls; }
+
+static int should_fail(void)
+{
+    alloc_calls++;
+    return fail_at > 0 && alloc_calls == fail_at;
+}
+
+void *qa_malloc(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *qa_calloc(size_t count, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *qa_realloc(void *p, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+int qa_afile_open(AtomicFile *af, const char *path, Err *e)
+{
+    memset(af, 0, sizeof *af);
+    if (strlen(path) >= sizeof af->path)
+        return err_set(e, path, 0, NULL, "path too long");
+    snprintf(af->path, sizeof af->path, "%s", path);
+    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
+    af->f = fopen(af->tmp, "wb");
+    if (!af->f)
+        return err_set(e, path, 0, NULL, "cannot write: %s", strerror(errno));
+    return QA_OK;
+}
+
+int qa_afile_commit(AtomicFile *af, Err *e)
+{
+    int bad = ferror(af->f);
+    if (fclose(af->f) != 0)
+        bad = 1;
+    af->f = NULL;
+    if (bad) {
+        remove(af->tmp);
+        return err_set(e, af->path, 0, NULL, "write failed");
+    }
+    if (rename(af->tmp, af->path) != 0) {
+        int saved = errno;
+        remove(af->tmp);
+        return err_set(e, af->path, 0, NULL, "cannot rename: %s",
+                       strerror(saved));
+    }
+    return QA_OK;
+}
+
+void qa_afile_abort(AtomicFile *af)
+{
+    if (af->f) {
+        fclose(af->f);
+        af->f = NULL;
+    }
+    if (af->tmp[0])
+        remove(af->tmp);
+}
+
+int qa_mkdirs(const char *path, Err *e)
+{
+    char buf[1024];
+    if (strlen(path) >= sizeof buf)
+        return err_set(e, path, 0, NULL, "path too long");
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return err_set(e, buf, 0, NULL, "cannot create folder: %s",
+                           strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return err_set(e, buf, 0, NULL, "cannot create folder: %s",
+                       strerror(errno));
+    return QA_OK;
+}
+
+int qa_parse_long(const char *s, long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return QA_ERR;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end)
+        return QA_ERR;
+    *out = v;
+    return QA_OK;
+}
+
+int qa_parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return QA_ERR;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || v != v)
+        return QA_ERR;
+    *out = v;
+    return QA_OK;
+}
+
+void qa_progress(const char *what, long done, long total)
+{
+    if (!isatty(STDERR_FILENO) || total <= 0)
+        return;
+    int width = 40;
+    int filled = (int)(width * done / total);
+    fprintf(stderr, "\r%-16s [", what);
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : ' ', stderr);
+    fprintf(stderr, "] %ld/%ld", done, total);
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}

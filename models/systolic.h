@@ -1,0 +1,23 @@
+/* systolic.h: closed-form cycle counts of a GEMM on one rows x cols
+ * systolic array, for the weight-, output- and input-stationary dataflows.
+ *
+ * The GEMM is  O[M][N] = sum_k A[M][K] * B[K][N]  (A: inputs / im2col rows,
+ * B: weights, M = output pixels, K = reduction, N = output channels).
+ * The formulas are exact for the PE-level reference array in pe_ref.c; the
+ * derivation of each is in systolic.c. No memory, no DRAM: compute only. */
+#ifndef SYSTOLIC_H
+#define SYSTOLIC_H
+
+#include "arch/arch.h"
+
+/* Cycles for the whole GEMM on one array, folds run back to back.
+ * double_buffer: the next fold's stationary operands are preloaded while the
+ * current fold streams (shadow registers), as in the reference array. */
+int64_t sys_gemm_cycles(Dataflow df, int rows, int cols,
+                        int64_t M, int64_t K, int64_t N, int double_buffer);
+
+/* Number of folds (array-sized pieces) the GEMM is cut into. */
+int64_t sys_gemm_folds(Dataflow df, int rows, int cols,
+                       int64_t M, int64_t K, int64_t N);
+
+#endif

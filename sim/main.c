@@ -1,0 +1,45 @@
+/* main.c: the qarray command: a table of subcommands, each with --help.
+ * Library code returns errors; this is the only place that exits. */
+#include "arch/qa.h"
+#include "sim/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} Command;
+
+static const Command commands[] = {
+    {"run", cli_run, "simulate one network on one chip at one precision"},
+    {"area", cli_area, "area, peak TOPS and TOPS/mm2 of a chip per precision"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: qarray COMMAND [options]   (qarray COMMAND --help)\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < QA_COUNT(commands); i++)
+        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < QA_COUNT(commands); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "qarray: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
