@@ -1,0 +1,27 @@
+/* analytic.h: the fast per-layer estimate. Every core walks its tile groups
+ * through the same load -> compute -> store pipeline the SystemC model uses
+ * (two buffers when double buffering, one otherwise), with a transfer time
+ * of latency + bytes / bandwidth and no contention between transfers; the
+ * layer then takes at least its total DRAM bytes / bandwidth. With one core
+ * and unlimited bandwidth this is exactly what the SystemC model computes. */
+#ifndef ANALYTIC_H
+#define ANALYTIC_H
+
+#include "arch/arch.h"
+#include "models/stats.h"
+#include "models/tiling.h"
+#include "workloads/net.h"
+
+/* DMA time of one transfer: 0 for 0 bytes, else latency + ceil(bytes / bpc)
+ * (bpc = bytes per cycle; 0 = unlimited, the transfer costs only latency). */
+int64_t analytic_xfer_cycles(const Accel *a, int64_t bytes);
+
+/* The pipeline of one core over its tile groups; returns the cycles from the
+ * first load to the last store and the compute-busy cycles. */
+int64_t analytic_core_cycles(const Accel *a, const TileGroup *g, int ngroups,
+                             int64_t *busy_cycles);
+
+int analytic_run(const Accel *a, const Net *net, const TileSchedule *ts,
+                 RunStats *rs, Err *e);
+
+#endif

@@ -1,0 +1,33 @@
+/* stats.h: what a simulation reports, per layer and per run, and the one
+ * column table that writes both CSVs and documents their columns. Both
+ * engines (analytic.c and sim/) fill these structs. */
+#ifndef STATS_H
+#define STATS_H
+
+#include "arch/qa.h"
+
+typedef struct {
+    int layer;
+    int64_t cycles;          /* barrier to barrier */
+    int64_t compute_cycles;  /* busiest core, array busy, no stalls */
+    int64_t mem_cycles;      /* layer DRAM bytes / bytes per cycle (0: unlimited) */
+    int64_t stall_cycles;    /* busiest core: waiting for data or buffers */
+    int64_t dram_rd_bytes, dram_wr_bytes;
+    double dram_busy;        /* fraction of the layer the channel was busy */
+    double util;             /* MACs / (peak MACs per cycle * cycles) */
+} LayerStats;
+
+typedef struct {
+    int n;
+    LayerStats *layers;      /* (n) */
+    int64_t cycles;
+    int64_t dram_rd_bytes, dram_wr_bytes;
+    int64_t transactions;    /* DMA bursts (SystemC engine; 0 for analytic) */
+} RunStats;
+
+int stats_init(RunStats *rs, int nlayers);
+void stats_free(RunStats *rs);
+/* Sum per-layer values into the run totals. */
+void stats_total(RunStats *rs);
+
+#endif
