@@ -1,13 +1,45 @@
 /* layers.c: forward and backward of the training layers (see layers.h).
- * GEMMs through OpenBLAS; the loops around them are split over channels with
- * OpenMP (each thread writes disjoint rows, so results do not depend on the
- * thread count). */
+ * All threading is OpenMP: a GEMM is cut into column slices of C, one
+ * single-threaded cblas_sgemm per thread (OpenBLAS's own thread pool would
+ * spin against OpenMP's), and the loops around GEMMs are split over
+ * channels. Every output element is computed by one thread with the same
+ * reduction order, so results do not depend on the thread count. */
 #include "quant/layers.h"
+#include "arch/qa.h"
 
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
+
+/* C (M, N) = alpha op(A) op(B) + beta C, row-major, sliced over N. */
+static void gemm(int transA, int transB, int M, int N, int K, float alpha,
+                 const float *A, int lda, const float *B, int ldb, float beta,
+                 float *C, int ldc)
+{
+    static int blas_single;
+    if (!blas_single) {
+        openblas_set_num_threads(1);
+        blas_single = 1;
+    }
+    int T = omp_get_max_threads();
+    if (T > 1 && N < 64 * T)
+        T = 1;
+#pragma omp parallel num_threads(T)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int per = (N + nt - 1) / nt;
+        per = (per + 15) & ~15; /* whole SIMD panels per slice */
+        int j0 = t * per, j1 = QA_MIN(N, j0 + per);
+        if (j0 < j1) {
+            const float *b = transB ? B + (size_t)j0 * ldb : B + j0;
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                        transB ? CblasTrans : CblasNoTrans, M, j1 - j0, K, alpha, A,
+                        lda, b, ldb, beta, C + j0, ldc);
+        }
+    }
+}
 
 void nn_dims_finish(ConvDims *d)
 {
@@ -25,6 +57,16 @@ static int is_pointwise(const ConvDims *d)
     return d->R == 1 && d->S == 1 && d->stride == 1 && d->pad == 0;
 }
 
+/* Output columns q whose tap w = q*stride - pad + s lies inside [0, W). */
+static void valid_q(const ConvDims *d, int s, int *q0, int *q1)
+{
+    int lo = d->pad - s, hi = d->W - 1 + d->pad - s; /* q*stride in [lo, hi] */
+    *q0 = lo <= 0 ? 0 : (lo + d->stride - 1) / d->stride;
+    *q1 = hi < 0 ? 0 : QA_MIN(d->Q, hi / d->stride + 1);
+    if (*q1 < *q0)
+        *q1 = *q0;
+}
+
 /* col (C*R*S, N*P*Q) from x (C, N, H, W); out-of-image taps are 0. */
 static void im2col(const ConvDims *d, const float *x, float *col)
 {
@@ -33,6 +75,8 @@ static void im2col(const ConvDims *d, const float *x, float *col)
 #pragma omp parallel for schedule(static)
     for (int row = 0; row < rows; row++) {
         int c = row / (d->R * d->S), r = row / d->S % d->R, s = row % d->S;
+        int q0, q1;
+        valid_q(d, s, &q0, &q1);
         float *dst = col + (size_t)row * npq;
         for (int n = 0; n < d->N; n++) {
             const float *src = x + ((size_t)c * d->N + n) * d->H * d->W;
@@ -43,10 +87,16 @@ static void im2col(const ConvDims *d, const float *x, float *col)
                     memset(o, 0, sizeof(float) * d->Q);
                     continue;
                 }
-                for (int q = 0; q < d->Q; q++) {
-                    int w = q * d->stride - d->pad + s;
-                    o[q] = (w >= 0 && w < d->W) ? src[h * d->W + w] : 0.0f;
-                }
+                const float *in = src + h * d->W - d->pad + s;
+                for (int q = 0; q < q0; q++)
+                    o[q] = 0.0f;
+                if (d->stride == 1)
+                    memcpy(o + q0, in + q0, sizeof(float) * (q1 - q0));
+                else
+                    for (int q = q0; q < q1; q++)
+                        o[q] = in[q * d->stride];
+                for (int q = q1; q < d->Q; q++)
+                    o[q] = 0.0f;
             }
         }
     }
@@ -62,6 +112,8 @@ static void col2im_add(const ConvDims *d, const float *dcol, float *dx)
         for (int r = 0; r < d->R; r++)
             for (int s = 0; s < d->S; s++) {
                 const float *src = dcol + ((size_t)(c * d->R + r) * d->S + s) * npq;
+                int q0, q1;
+                valid_q(d, s, &q0, &q1);
                 for (int n = 0; n < d->N; n++) {
                     float *dst = dx + ((size_t)c * d->N + n) * d->H * d->W;
                     for (int p = 0; p < d->P; p++) {
@@ -69,11 +121,9 @@ static void col2im_add(const ConvDims *d, const float *dcol, float *dx)
                         if (h < 0 || h >= d->H)
                             continue;
                         const float *g = src + ((size_t)n * d->P + p) * d->Q;
-                        for (int q = 0; q < d->Q; q++) {
-                            int w = q * d->stride - d->pad + s;
-                            if (w >= 0 && w < d->W)
-                                dst[h * d->W + w] += g[q];
-                        }
+                        float *o = dst + h * d->W - d->pad + s;
+                        for (int q = q0; q < q1; q++)
+                            o[q * d->stride] += g[q];
                     }
                 }
             }
@@ -90,7 +140,7 @@ void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
         im2col(d, in, col);
         b = col;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->K, npq, crs,
+    gemm(0, 0, d->K, npq, crs,
                 1.0f, w, crs, b, npq, 0.0f, out, npq);
 }
 
@@ -100,21 +150,21 @@ void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
     const int crs = d->C * d->R * d->S;
     const int npq = d->N * d->P * d->Q;
     if (is_pointwise(d)) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, npq,
+        gemm(0, 1, d->K, crs, npq,
                     1.0f, dout, npq, in, npq, 1.0f, dw, crs);
         if (din)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, npq, d->K,
+            gemm(1, 0, crs, npq, d->K,
                         1.0f, w, crs, dout, npq, 1.0f, din, npq);
         return;
     }
     im2col(d, in, col);
     /* dw (K, CRS) += dout (K, NPQ) x col^T (NPQ, CRS) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, npq,
+    gemm(0, 1, d->K, crs, npq,
                 1.0f, dout, npq, col, npq, 1.0f, dw, crs);
     if (!din)
         return;
     /* dcol (CRS, NPQ) = w^T (CRS, K) x dout (K, NPQ), reusing col */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, npq, d->K,
+    gemm(1, 0, crs, npq, d->K,
                 1.0f, w, crs, dout, npq, 0.0f, col, npq);
     col2im_add(d, col, din);
 }
@@ -336,7 +386,7 @@ void nn_linear_forward(int N, int C, int K, const float *x, const float *w,
     for (int k = 0; k < K; k++)
         for (int n = 0; n < N; n++)
             y[(size_t)k * N + n] = b ? b[k] : 0.0f;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, N, C, 1.0f, w, C,
+    gemm(0, 0, K, N, C, 1.0f, w, C,
                 x, N, 1.0f, y, N);
 }
 
@@ -344,10 +394,10 @@ void nn_linear_backward(int N, int C, int K, const float *x, const float *w,
                         const float *dy, float *dx, float *dw, float *db)
 {
     /* dw (K, C) += dy (K, N) x^T (N, C); dx (C, N) += w^T (C, K) dy (K, N) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, N, 1.0f, dy, N,
+    gemm(0, 1, K, C, N, 1.0f, dy, N,
                 x, N, 1.0f, dw, C);
     if (dx)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, N, K, 1.0f, w, C,
+        gemm(1, 0, C, N, K, 1.0f, w, C,
                     dy, N, 1.0f, dx, N);
     if (db)
         for (int k = 0; k < K; k++)
