@@ -275,6 +275,44 @@ static void test_save_errors(void **state)
     net_free(&net);
 }
 
+/* The n-th allocation fails, for every n until the load succeeds: the error
+ * names the file, the row and the layer, and the net is left empty (the
+ * ASan run checks that nothing leaks). */
+static void test_load_oom(void **state)
+{
+    (void)state;
+    Net net;
+    Err e;
+    char path[128];
+    tmp_path(path, sizeof path, "r18.csv");
+    assert_int_equal(net_build(&net, "resnet18", &e), QA_OK);
+    assert_int_equal(topo_csv_save(&net, path, &e), QA_OK);
+    net_free(&net);
+    int failures = 0;
+    for (long n = 1;; n++) {
+        err_clear(&e);
+        qa_alloc_fail_at(n);
+        int rc = topo_csv_load(&net, path, &e);
+        qa_alloc_fail_at(0);
+        if (rc == QA_OK)
+            break;
+        assert_string_equal(e.file, path);
+        assert_string_equal(e.msg, "out of memory");
+        if (n == 1) { /* the first row: line 2 */
+            assert_int_equal(e.line, 2);
+            assert_string_equal(e.field, "conv1");
+        }
+        assert_int_equal(net.n, 0);
+        assert_null(net.layers);
+        failures++;
+    }
+    /* 21 rows: the layer array grows 16 -> 32, two allocations */
+    assert_int_equal(failures, 2);
+    assert_int_equal(net_macs(&net), 1814073344LL);
+    net_free(&net);
+    unlink(path);
+}
+
 typedef struct {
     const char *file;
     const char *line; /* what main prints */
@@ -351,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_scalesim_rows),
         cmocka_unit_test(test_save_errors),
+        cmocka_unit_test(test_load_oom),
         cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
