@@ -6,6 +6,7 @@
 
 int cli_run(int argc, char **argv);
 int cli_area(int argc, char **argv);
+int cli_net(int argc, char **argv);
 int cli_train(int argc, char **argv);
 
 #endif
