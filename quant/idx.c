@@ -128,7 +128,7 @@ int idx_load_fashion(Dataset *train, Dataset *test, const char *dir, Err *e)
     return QA_OK;
 }
 
-int idx_synthetic(Dataset *ds, int n, uint64_t seed, Err *e)
+int idx_synthetic(Dataset *ds, int n, uint64_t seed, uint64_t sample_seed, Err *e)
 {
     memset(ds, 0, sizeof *ds);
     const int H = 28, W = 28;
@@ -141,34 +141,28 @@ int idx_synthetic(Dataset *ds, int n, uint64_t seed, Err *e)
     ds->n = n, ds->H = H, ds->W = W;
     TRng r;
     trng_seed(&r, seed);
-    /* class prototypes: three Gaussian blobs each, at seeded places */
-    float proto[IDX_CLASSES][28 * 28];
+    /* class c: a grating of seeded orientation and period under a Gaussian
+     * envelope; images place the envelope at random and add noise. A
+     * translation-invariant texture, so a conv net with global pooling can
+     * learn it (blob positions alone could not be told apart after GAP). */
+    float th[IDX_CLASSES], per[IDX_CLASSES];
     for (int c = 0; c < IDX_CLASSES; c++) {
-        float cy[3], cx[3], sg[3];
-        for (int b = 0; b < 3; b++) {
-            cy[b] = 6 + 16 * trng_uniform(&r);
-            cx[b] = 6 + 16 * trng_uniform(&r);
-            sg[b] = 2 + 3 * trng_uniform(&r);
-        }
-        for (int i = 0; i < H * W; i++) {
-            float v = 0;
-            for (int b = 0; b < 3; b++) {
-                float dy = i / W - cy[b], dx = i % W - cx[b];
-                v += expf(-(dy * dy + dx * dx) / (2 * sg[b] * sg[b]));
-            }
-            proto[c][i] = v;
-        }
+        th[c] = 3.14159265f * (c % 5) / 5.0f + 0.2f * trng_uniform(&r);
+        per[c] = (c < 5 ? 3.0f : 6.0f) + trng_uniform(&r);
     }
+    trng_seed(&r, sample_seed ^ 0x5A5A5A5A5A5A5A5AULL);
     for (int k = 0; k < n; k++) {
         int c = (int)(trng_u32(&r) % IDX_CLASSES);
-        int sy = (int)(trng_u32(&r) % 5) - 2, sx = (int)(trng_u32(&r) % 5) - 2;
-        float gain = 0.6f + 0.4f * trng_uniform(&r);
+        float cy = 9 + 10 * trng_uniform(&r), cx = 9 + 10 * trng_uniform(&r);
+        float ph = 6.2831853f * trng_uniform(&r), gain = 0.7f + 0.3f * trng_uniform(&r);
+        float ky = sinf(th[c]) * 6.2831853f / per[c], kx = cosf(th[c]) * 6.2831853f / per[c];
         uint8_t *img = ds->images + (size_t)k * H * W;
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
-                int py = y - sy, px = x - sx;
-                float v = (py >= 0 && py < H && px >= 0 && px < W) ? proto[c][py * W + px] : 0;
-                v = 160.0f * gain * v + 40.0f * trng_normal(&r);
+                float dy = y - cy, dx = x - cx;
+                float env = expf(-(dy * dy + dx * dx) / (2 * 7.0f * 7.0f));
+                float v = 128.0f + 110.0f * gain * env * sinf(ky * y + kx * x + ph);
+                v += 20.0f * trng_normal(&r);
                 img[y * W + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
             }
         ds->labels[k] = (uint8_t)c;

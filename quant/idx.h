@@ -26,9 +26,11 @@ int idx_load(Dataset *ds, const char *images_path, const char *labels_path, Err 
 /* Fashion-MNIST train (60000) and test (10000) sets from dir; dir NULL or ""
  * means $QARRAY_FASHION_MNIST, else IDX_DEFAULT_DIR. */
 int idx_load_fashion(Dataset *train, Dataset *test, const char *dir, Err *e);
-/* n 28x28 images of 10 classes, each a fixed seeded pattern plus noise and a
- * random shift: learnable, not trivially separable by one pixel. */
-int idx_synthetic(Dataset *ds, int n, uint64_t seed, Err *e);
+/* n 28x28 images of 10 classes, each class a fixed pattern drawn from seed
+ * (three Gaussian blobs), each image that pattern shifted, scaled and with
+ * noise drawn from sample_seed: a train and a test set share seed and differ
+ * in sample_seed. Learnable, not separable by one pixel. */
+int idx_synthetic(Dataset *ds, int n, uint64_t seed, uint64_t sample_seed, Err *e);
 /* Keep the first n images (n <= ds->n). */
 void idx_truncate(Dataset *ds, int n);
 void idx_free(Dataset *ds);

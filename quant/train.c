@@ -37,8 +37,8 @@ int train_init(Trainer *t, const Recipe *r, Err *e)
     memset(t, 0, sizeof *t);
     t->r = *r;
     if (r->synthetic > 0) {
-        if (idx_synthetic(&t->train, r->synthetic, (uint64_t)r->seed, e) ||
-            idx_synthetic(&t->test, r->synthetic / 5 + 1, (uint64_t)r->seed + 1000, e))
+        if (idx_synthetic(&t->train, r->synthetic, (uint64_t)r->seed, 1, e) ||
+            idx_synthetic(&t->test, r->synthetic / 5 + 1, (uint64_t)r->seed, 2, e))
             goto fail;
     } else if (idx_load_fashion(&t->train, &t->test, r->data_dir, e)) {
         goto fail;

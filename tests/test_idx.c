@@ -174,12 +174,12 @@ static void test_synthetic_and_batch(void **s)
     (void)s;
     Dataset a, b;
     Err e;
-    assert_int_equal(idx_synthetic(&a, 200, 5, &e), QA_OK);
-    assert_int_equal(idx_synthetic(&b, 200, 5, &e), QA_OK);
+    assert_int_equal(idx_synthetic(&a, 200, 5, 1, &e), QA_OK);
+    assert_int_equal(idx_synthetic(&b, 200, 5, 1, &e), QA_OK);
     assert_memory_equal(a.images, b.images, 200 * 28 * 28);
     assert_memory_equal(a.labels, b.labels, 200);
     idx_free(&b);
-    assert_int_equal(idx_synthetic(&b, 200, 6, &e), QA_OK);
+    assert_int_equal(idx_synthetic(&b, 200, 5, 2, &e), QA_OK);
     assert_memory_not_equal(a.images, b.images, 200 * 28 * 28);
     int hist[10] = {0};
     for (int i = 0; i < 200; i++)
