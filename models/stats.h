@@ -23,6 +23,9 @@ typedef struct {
     int64_t cycles;
     int64_t dram_rd_bytes, dram_wr_bytes;
     int64_t transactions;    /* DMA bursts (SystemC engine; 0 for analytic) */
+    int cores;               /* columns of core_busy (SystemC engine) */
+    double *core_busy;       /* (n, cores): fraction of each layer's cycles
+                              * the core's array computed; NULL (analytic) */
 } RunStats;
 
 int stats_init(RunStats *rs, int nlayers);
