@@ -104,4 +104,6 @@ deps-check:
 clean:
 	rm -rf build build-asan qarray
 
+.SECONDARY:
+
 -include $(OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:%=%.d)

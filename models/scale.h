@@ -1,0 +1,21 @@
+/* scale.h: iso-area precision scaling. A PE holds one base_bits MAC lane;
+ * at b bits it holds `lanes` b-bit lanes in the same area, by the chip's
+ * rule, and the placement turns lanes into a wider or taller array. */
+#ifndef SCALE_H
+#define SCALE_H
+
+#include "arch/arch.h"
+
+/* MAC lanes per PE at `bits` (>= 1; 1 at base_bits and above):
+ *   linear     floor(base_bits / bits)           precision-configurable MAC
+ *   area       floor(area(base) / area(bits))    from the MAC area model
+ *   quadratic  floor((base_bits / bits)^2)       Bit Fusion style
+ *   table      lane_table[bits] (rounded down) */
+int scale_lanes(const Accel *a, int bits);
+
+/* Effective array shape at `bits`: placement "cols" multiplies the columns
+ * by lanes, "rows" the rows, "both" splits lanes into the factor pair
+ * closest to square (rows get the smaller factor). */
+void scale_array(const Accel *a, int bits, int *rows, int *cols);
+
+#endif
