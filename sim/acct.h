@@ -8,13 +8,14 @@
 #ifndef SIM_ACCT_H
 #define SIM_ACCT_H
 
-#include "arch/arch.h"
-#include "models/stats.h"
-#include "models/tiling.h"
-
+/* The project's C headers have no extern "C" guards of their own. */
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include "arch/arch.h"
+#include "models/stats.h"
+#include "models/tiling.h"
 
 /* Cross-checks a (clock, cores, burst size, bandwidth) and every layer of
  * ts (cores_used, first[], counts and bytes); errors name the layer. */

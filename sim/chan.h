@@ -14,11 +14,12 @@
 #ifndef SIM_CHAN_H
 #define SIM_CHAN_H
 
-#include "arch/arch.h"
-
+/* The project's C headers have no extern "C" guards of their own. */
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include "arch/arch.h"
 
 typedef struct {
     const Accel *a;

@@ -7,8 +7,10 @@
 #ifndef SIM_CONTROLLER_HH
 #define SIM_CONTROLLER_HH
 
+extern "C" {
 #include "models/stats.h"
 #include "models/tiling.h"
+}
 #include "sim/clock.hh"
 #include "sim/core.hh"
 #include "sim/sc_stats.hh"

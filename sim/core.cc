@@ -9,7 +9,7 @@ Core::Core(sc_core::sc_module_name name, int id, int buffers,
       store_socket("store_socket"), id_(id), buffers_(buffers), clk_(clk),
       st_(st)
 {
-    std::string base = std::string(basename()) + ".";
+    std::string base = std::string(this->name()) + ".";
     st_.trace(compute_busy_, base + "compute_busy");
     st_.trace(load_busy_, base + "load_busy");
     st_.trace(store_busy_, base + "store_busy");

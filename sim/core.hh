@@ -11,7 +11,9 @@
 #ifndef SIM_CORE_HH
 #define SIM_CORE_HH
 
+extern "C" {
 #include "models/tiling.h"
+}
 #include "sim/clock.hh"
 #include "sim/sc_stats.hh"
 

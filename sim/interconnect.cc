@@ -11,7 +11,7 @@ Interconnect::Interconnect(sc_core::sc_module_name name, int queues,
 {
     dma_socket.register_b_transport(this, &Interconnect::b_transport);
     burst_.set_extension(ext_);
-    st_.trace(channel_busy_, "dram_busy");
+    st_.trace(channel_busy_, std::string(this->name()) + ".dram_busy");
     SC_METHOD(arbitrate);
     sensitive << wake_;
     dont_initialize();

@@ -126,7 +126,7 @@ std::string simulate(RunStats *rs)
                    std::to_string(static_cast<long>(getpid()));
         tmp_file = tmp_base + ".vcd";
         st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
-        st.vcd->set_time_unit(1, sc_core::SC_PS);
+        st.vcd->set_time_unit(1, sc_core::SC_FS);
     }
     Chip chip("chip", a, job.ts, st, rs);
     sc_core::sc_start();

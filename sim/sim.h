@@ -9,13 +9,14 @@
 #ifndef SIM_H
 #define SIM_H
 
-#include "arch/arch.h"
-#include "models/stats.h"
-#include "models/tiling.h"
-
+/* The project's C headers have no extern "C" guards of their own. */
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include "arch/arch.h"
+#include "models/stats.h"
+#include "models/tiling.h"
 
 typedef struct {
     const char *vcd_path; /* value-change dump of core/DMA/DRAM busy; NULL: none */
