@@ -58,6 +58,9 @@ int arch_place_parse(const char *s, Placement *p);
 const char *arch_area_model_name(AreaModel m);
 int arch_area_model_parse(const char *s, AreaModel *m);
 
+/* "2 MiB", "512KiB", "1048576" -> bytes; QA_ERR if not a size. */
+int arch_parse_size(const char *s, double *out);
+
 /* DRAM bytes per cycle at the core clock; 0 means unlimited. */
 double arch_dram_bytes_per_cycle(const Accel *a);
 

@@ -112,8 +112,7 @@ static double number_of(const config_setting_t *s)
     return (double)config_setting_get_int64(s);
 }
 
-/* "2 MiB", "512KiB", "1048576" -> bytes; QA_ERR if not a size. */
-static int parse_size(const char *s, double *out)
+int arch_parse_size(const char *s, double *out)
 {
     char *end;
     double v = strtod(s, &end);
@@ -209,7 +208,7 @@ static int set_key(Accel *a, const Key *k, const config_setting_t *s,
         break;
     case K_BYTES:
         if (t == CONFIG_TYPE_STRING) {
-            if (parse_size(config_setting_get_string(s), &v) != QA_OK)
+            if (arch_parse_size(config_setting_get_string(s), &v) != QA_OK)
                 return err_set(e, file, line, k->path,
                                "\"%s\" is not a size (e.g. 2097152 or "
                                "\"2 MiB\")", config_setting_get_string(s));

@@ -6,5 +6,6 @@
 
 int cli_run(int argc, char **argv);
 int cli_area(int argc, char **argv);
+int cli_net(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct {
 static const Command commands[] = {
     {"run", cli_run, "simulate one network on one chip at one precision"},
     {"area", cli_area, "area, peak TOPS and TOPS/mm2 of a chip per precision"},
+    {"net", cli_net, "layers, MACs, weights and bits of a network; SCALE-Sim CSV"},
 };
 
 static void usage(FILE *f)

@@ -110,6 +110,30 @@ static void test_load_variants(void **state)
     net_free(&net);
 }
 
+/* Columns padded with spaces as in SCALE-Sim's alexnet.csv. The stride 4
+ * does not divide 224 - 11 = 213: qarray rounds down (SCALE-Sim v1) to
+ * 213/4 + 1 = 54, where SCALE-Sim v2 would round up to 55. */
+static void test_load_aligned_rounding(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "alex.csv");
+    write_file(path,
+               "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+               "Filter Width, Channels, Num Filter, Strides,\n"
+               "Conv1     ,224         ,224        ,11           ,11"
+               "          ,3       ,96        ,4      ,\n");
+    Net net;
+    Err e;
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_OK);
+    unlink(path);
+    assert_int_equal(net.n, 1);
+    assert_string_equal(net.layers[0].name, "Conv1");
+    assert_int_equal(net.layers[0].P, 54);
+    assert_int_equal(layer_macs(&net.layers[0]), 54LL * 54 * 11 * 11 * 3 * 96);
+    net_free(&net);
+}
+
 /* Each built-in network: export, import, same totals and P, Q per layer;
  * a second export is byte-identical to the first. */
 static void test_round_trip(void **state)
@@ -158,8 +182,9 @@ static void test_round_trip(void **state)
  * Resnet50.csv (one row per conv, projection after conv3 of its block,
  * fc as a 1x1 on 1x1). That file describes v1 without padding (e.g.
  * "CB2a_2,56,56,3,3,64,64,1" where we write 58, and "CB3a_1,56,56,1,1,
- * 256,128,2" where we write 55, because SCALE-Sim would round 55/2 up to a
- * 29x29 output), so only the conventions are compared, not its numbers. */
+ * 256,128,2" where we write 55, because SCALE-Sim v2 would round 55/2 up
+ * to a 29x29 output), so only the conventions are compared, not its
+ * numbers. */
 static void test_scalesim_rows(void **state)
 {
     (void)state;
@@ -250,6 +275,44 @@ static void test_save_errors(void **state)
     net_free(&net);
 }
 
+/* The n-th allocation fails, for every n until the load succeeds: the error
+ * names the file, the row and the layer, and the net is left empty (the
+ * ASan run checks that nothing leaks). */
+static void test_load_oom(void **state)
+{
+    (void)state;
+    Net net;
+    Err e;
+    char path[128];
+    tmp_path(path, sizeof path, "r18.csv");
+    assert_int_equal(net_build(&net, "resnet18", &e), QA_OK);
+    assert_int_equal(topo_csv_save(&net, path, &e), QA_OK);
+    net_free(&net);
+    int failures = 0;
+    for (long n = 1;; n++) {
+        err_clear(&e);
+        qa_alloc_fail_at(n);
+        int rc = topo_csv_load(&net, path, &e);
+        qa_alloc_fail_at(0);
+        if (rc == QA_OK)
+            break;
+        assert_string_equal(e.file, path);
+        assert_string_equal(e.msg, "out of memory");
+        if (n == 1) { /* the first row: line 2 */
+            assert_int_equal(e.line, 2);
+            assert_string_equal(e.field, "conv1");
+        }
+        assert_int_equal(net.n, 0);
+        assert_null(net.layers);
+        failures++;
+    }
+    /* 21 rows: the layer array grows 16 -> 32, two allocations */
+    assert_int_equal(failures, 2);
+    assert_int_equal(net_macs(&net), 1814073344LL);
+    net_free(&net);
+    unlink(path);
+}
+
 typedef struct {
     const char *file;
     const char *line; /* what main prints */
@@ -322,9 +385,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_variants),
+        cmocka_unit_test(test_load_aligned_rounding),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_scalesim_rows),
         cmocka_unit_test(test_save_errors),
+        cmocka_unit_test(test_load_oom),
         cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -84,7 +84,8 @@ static void in_shape(const Build *b, int in, int *c, int *h)
     *h = b->net->layers[in].P;
 }
 
-/* A square layer reading `in`; its C, H, W come from the producer. */
+/* A square layer reading `in`; its C, H, W come from the producer, and K 0
+ * keeps the channel count (pools, adds). */
 static Layer make(const Build *b, const char *name, LayerOp op, int in, int K,
                   int R, int stride, int pad)
 {
@@ -129,37 +130,49 @@ static const char *bname(char *buf, int stage, int index, const char *part)
     return buf;
 }
 
+/* One conv of a block's residual branch. */
+typedef struct {
+    const char *part;
+    int K, R, stride, pad;
+} BranchConv;
+
 /* One residual block reading x; returns the id of its add. s: stride. */
 static int block(Build *b, int stage, int index, int x, int width, int s)
 {
     const NetSpec *sp = b->spec;
     char name[LAYER_NAME_MAX];
-    int cin, h, out, last;
+    int cin, h;
     in_shape(b, x, &cin, &h);
-#define NAME(part) bname(name, stage, index, part)
+    BranchConv br[3];
+    int n;
     if (sp->block == BLOCK_BOTTLENECK) {
         int s1 = sp->stride_on_1x1 ? s : 1, s2 = sp->stride_on_1x1 ? 1 : s;
-        out = 4 * width;
-        int a = conv(b, NAME("conv1"), x, width, 1, s1, 0, 0, 1);
-        int c = a < 0 ? a : conv(b, NAME("conv2"), a, width, 3, s2, 1, 0, 1);
-        last = c < 0 ? c : conv(b, NAME("conv3"), c, out, 1, 1, 0, 0,
-                                !sp->preact);
+        br[0] = (BranchConv){"conv1", width, 1, s1, 0};
+        br[1] = (BranchConv){"conv2", width, 3, s2, 1};
+        br[2] = (BranchConv){"conv3", 4 * width, 1, 1, 0};
+        n = 3;
     } else {
-        out = width;
-        int a = conv(b, NAME("conv1"), x, width, 3, s, 1, 0, 1);
-        last = a < 0 ? a : conv(b, NAME("conv2"), a, width, 3, 1, 1, 0,
-                                !sp->preact);
+        br[0] = (BranchConv){"conv1", width, 3, s, 1};
+        br[1] = (BranchConv){"conv2", width, 3, 1, 1};
+        n = 2;
     }
-    if (last < 0)
+    /* Pre-activation: the next BN-ReLU sits before the following conv, so
+     * the branch's last conv feeds the add, not a batch norm. */
+    int y = x;
+    for (int i = 0; i < n && y >= 0; i++)
+        y = conv(b, bname(name, stage, index, br[i].part), y, br[i].K,
+                 br[i].R, br[i].stride, br[i].pad, 0,
+                 i < n - 1 || !sp->preact);
+    if (y < 0)
         return QA_ERR;
-    int sc = x;
+    int out = br[n - 1].K, sc = x;
     if (s != 1 || cin != out) {
-        sc = conv(b, NAME("downsample"), x, out, 1, s, 0, 1, !sp->preact);
+        sc = conv(b, bname(name, stage, index, "downsample"), x, out, 1, s, 0,
+                  1, !sp->preact);
         if (sc < 0)
             return QA_ERR;
     }
-    return add(b, NAME("add"), last, sc);
-#undef NAME
+    return add(b, bname(name, stage, index, "add"), y, sc);
 }
 
 static int build(Build *b)

@@ -10,14 +10,16 @@
  * a layer name cannot hold a comma.
  *
  * Padding. SCALE-Sim has no padding column: its IFMAP size is the padded
- * input, and it computes P = ceil((IFMAP - Filter) / Stride) + 1
- * (scalesim/topology_utils.py), while qarray rounds down like the
- * frameworks. The two agree when Stride divides IFMAP - Filter. Export
- * therefore writes the extent the filter windows actually cover,
- * (P - 1)*stride + R, which is H + 2*pad when the stride divides evenly
- * and one less otherwise (ResNet-50 conv1: 229, not 230); SCALE-Sim then
- * computes the same P, Q and MACs as qarray. Import keeps H, W as given with
- * pad 0 (rounding down), so export -> import is exact.
+ * input. SCALE-Sim v1 computes P = floor((IFMAP - Filter) / Stride) + 1,
+ * as qarray and the frameworks do; v2 rounds up instead
+ * (scalesim/topology_utils.py: ceil). The two agree only when Stride
+ * divides IFMAP - Filter, so export writes the extent the filter windows
+ * actually cover, (P - 1)*stride + R: H + 2*pad when the stride divides
+ * evenly, one less otherwise (ResNet-50 conv1: 229, not 230, which v2 would
+ * turn into 113x113). Both versions then compute qarray's P, Q and MACs.
+ * Import keeps H, W as given with pad 0 and rounds down (v1), so
+ * export -> import is exact; a hand-written row whose stride does not
+ * divide IFMAP - Filter gets one row/column less here than in v2.
  *
  * What is lost: pool and add layers are not exported (SCALE-Sim has none),
  * grouped convolutions cannot be (an error), batch is per image (N = 1 on
