@@ -25,7 +25,10 @@ CFLAGS = -std=c11 -O2 -g $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFLAGS) \
          -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
 LDFLAGS = $(SAN)
-LDLIBS = $(PC_LIBS) -lm -lpthread
+# --as-needed: a binary that does not link the SystemC model (sim/sim.o,
+# which defines sc_main) must not keep libsystemc, whose undefined sc_main
+# would fail the link; gcc drops the as-needed default under -fsanitize.
+LDLIBS = -Wl,--as-needed $(PC_LIBS) -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 
 C_SRC := $(wildcard arch/*.c workloads/*.c models/*.c quant/*.c) \

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "models/analytic.h"
+#include "models/tiling.h"
 #include "sim/chan.h"
 #include "sim/sim.h"
 
@@ -523,6 +524,99 @@ static void test_deterministic(void **state)
     stats_free(&r2);
 }
 
+/* --- ResNet-50 through the mapper --------------------------------------- */
+
+static void map_resnet50(Accel *a, int bits, Net *net, TileSchedule *ts)
+{
+    Err e;
+    BitPolicy bp = {bits, bits, 0, 0};
+    int rc = net_build(net, "resnet50", &e);
+    if (rc == QA_OK)
+        rc = net_apply_bits(net, &bp, &e);
+    if (rc == QA_OK)
+        rc = tile_map_net(a, net, ts, &e);
+    if (rc != QA_OK)
+        err_print(&e, stderr);
+    assert_int_equal(rc, QA_OK);
+}
+
+/* One core, unlimited bandwidth: ResNet-50 at 16/8/4/2 bits under every
+ * dataflow takes exactly the analytic cycles, layer by layer, and the DRAM
+ * bytes counted in the Dram target are the mapper's. */
+static void test_resnet50_one_core_equals_analytic(void **state)
+{
+    (void)state;
+    static const int bits[] = {16, 8, 4, 2};
+    for (int df = 0; df < DF_COUNT; df++)
+        for (size_t b = 0; b < QA_COUNT(bits); b++) {
+            Accel a;
+            arch_defaults(&a);
+            a.cores = 1;
+            a.dram_gbps = 0;
+            a.dataflow = (Dataflow)df;
+            Net net;
+            TileSchedule ts;
+            RunStats rs, an;
+            Err e;
+            map_resnet50(&a, bits[b], &net, &ts);
+            assert_int_equal(sim_run(&a, &ts, NULL, &rs, &e), QA_OK);
+            assert_int_equal(analytic_run(&a, &net, &ts, &an, &e), QA_OK);
+            assert_int_equal(rs.n, net.n);
+            int64_t bursts = 0;
+            for (int l = 0; l < rs.n; l++) {
+                assert_int_equal(rs.layers[l].cycles, an.layers[l].cycles);
+                assert_int_equal(rs.layers[l].compute_cycles,
+                                 an.layers[l].compute_cycles);
+                assert_int_equal(rs.layers[l].stall_cycles,
+                                 an.layers[l].stall_cycles);
+                expect_traffic(&a, &ts.layers[l], &rs.layers[l], &bursts);
+            }
+            assert_int_equal(rs.cycles, an.cycles);
+            assert_int_equal(rs.transactions, bursts);
+            assert_true(rs.cycles > 0);
+            stats_free(&rs);
+            stats_free(&an);
+            tile_free(&ts);
+            net_free(&net);
+        }
+}
+
+/* Four cores sharing 64 GB/s at 1.5 GHz, 4 bits: every layer takes at least
+ * its DRAM bytes / bandwidth and at least the contention-free analytic
+ * estimate; the bytes are the mapper's, to the byte. */
+static void test_resnet50_four_cores_bandwidth(void **state)
+{
+    (void)state;
+    Accel a;
+    arch_defaults(&a);
+    a.cores = 4;
+    a.clock_ghz = 1.5;
+    a.dram_gbps = 64;
+    Net net;
+    TileSchedule ts;
+    RunStats rs, an;
+    Err e;
+    map_resnet50(&a, 4, &net, &ts);
+    assert_int_equal(sim_run(&a, &ts, NULL, &rs, &e), QA_OK);
+    assert_int_equal(analytic_run(&a, &net, &ts, &an, &e), QA_OK);
+    double bpc = arch_dram_bytes_per_cycle(&a);
+    int64_t bursts = 0;
+    for (int l = 0; l < rs.n; l++) {
+        const LayerStats *st = &rs.layers[l];
+        expect_traffic(&a, &ts.layers[l], st, &bursts);
+        int64_t bytes = tile_layer_dram_bytes(&ts.layers[l]);
+        assert_true(st->cycles >= (int64_t)ceil((double)bytes / bpc));
+        assert_true(st->cycles >= an.layers[l].cycles);
+    }
+    assert_int_equal(rs.transactions, bursts);
+    assert_int_equal(rs.dram_rd_bytes + rs.dram_wr_bytes,
+                     an.dram_rd_bytes + an.dram_wr_bytes);
+    stats_free(&rs);
+    stats_free(&an);
+    tile_free(&ts);
+    net_free(&net);
+}
+
 /* --- facade: errors, VCD, silence --------------------------------------- */
 
 static void test_bad_inputs(void **state)
@@ -685,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_random_limited_bounds),
         cmocka_unit_test(test_random_single_buffer_never_faster),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_resnet50_one_core_equals_analytic),
+        cmocka_unit_test(test_resnet50_four_cores_bandwidth),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_vcd_and_silence),
     };
