@@ -19,6 +19,8 @@ public:
     Chip(sc_core::sc_module_name name, const Accel *a, const TileSchedule *ts,
          Stats &st, RunStats *rs);
 
+    bool finished() const { return controller_.finished(); }
+
 private:
     const Clock clk_;
     Dram dram_;

@@ -42,5 +42,6 @@ void Controller::run()
                           rs_->core_busy + static_cast<size_t>(l) * n);
     }
     rs_->transactions = st_.transactions;
+    finished_ = true;
     sc_core::sc_stop();
 }

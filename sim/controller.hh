@@ -27,6 +27,9 @@ public:
                const TileSchedule *ts, const Clock &clk, Stats &st,
                RunStats *rs);
 
+    // True once the last layer has passed its barrier.
+    bool finished() const { return finished_; }
+
 private:
     void run();
 
@@ -35,6 +38,7 @@ private:
     const Clock clk_;
     Stats &st_;
     RunStats *rs_;
+    bool finished_ = false;
 };
 
 #endif

@@ -130,6 +130,8 @@ std::string simulate(RunStats *rs)
     }
     Chip chip("chip", a, job.ts, st, rs);
     sc_core::sc_start();
+    if (!chip.finished())
+        return "no event left before the last layer ended (deadlock)";
     if (st.vcd) {
         sc_core::sc_close_vcd_trace_file(st.vcd);
         st.vcd = nullptr;
@@ -140,9 +142,6 @@ std::string simulate(RunStats *rs)
             return msg;
         }
     }
-    if (sc_core::sc_time_stamp() != sc_core::SC_ZERO_TIME &&
-        sc_core::sc_get_status() != sc_core::SC_STOPPED)
-        return "simulation ended before the last layer (deadlock)";
     return "";
 }
 
@@ -234,6 +233,7 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
         char *argv[] = {arg0, nullptr};
         int rc = sc_core::sc_elab_and_sim(1, argv);
         close(fds[1]);
+        fflush(NULL);  // what the child itself printed (verbose reports)
         _exit(rc == 0 ? 0 : 1);
     }
     close(fds[1]);
