@@ -67,21 +67,24 @@ int sim_check(const Accel *a, const TileSchedule *ts, Err *e)
 
 void sim_layer_account(const Accel *a, const LayerMap *m, int64_t cycles,
                        const int64_t *end_cycles,
-                       const int64_t *busy_cycles, int cores,
+                       const int64_t *busy_cycles,
+                       const int64_t *data_wait, int cores,
                        int64_t rd_bytes, int64_t wr_bytes,
                        LayerStats *s, double *core_busy)
 {
-    int64_t worst_end = 0, worst_busy = 0;
+    int64_t worst_end = 0, worst_busy = 0, worst_wait = 0;
     for (int c = 0; c < cores; c++) {
         if (end_cycles[c] > worst_end) {
             worst_end = end_cycles[c];
             worst_busy = busy_cycles[c];
+            worst_wait = data_wait[c];
         }
         core_busy[c] = cycles > 0 ? (double)busy_cycles[c] / cycles : 0;
     }
     s->cycles = cycles;
     s->compute_cycles = worst_busy;
     s->stall_cycles = cycles - worst_busy;
+    s->data_stall_cycles = worst_wait;
     s->mem_cycles = sim_chan_floor_cycles(a, rd_bytes + wr_bytes);
     s->dram_rd_bytes = rd_bytes;
     s->dram_wr_bytes = wr_bytes;

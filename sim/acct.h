@@ -22,12 +22,14 @@ extern "C" {
 int sim_check(const Accel *a, const TileSchedule *ts, Err *e);
 
 /* end_cycles: (cores) cycles from the layer start to each core's last
- * store; busy_cycles: (cores) its compute-busy cycles; core_busy: (cores)
- * out, the busy fraction of each core. The slowest core is the first one
- * with the largest end_cycles, as in analytic_run. */
+ * store; busy_cycles: (cores) its compute-busy cycles; data_wait: (cores)
+ * the cycles its array waited for a tile's loads; core_busy: (cores) out,
+ * the busy fraction of each core. The slowest core is the first one with
+ * the largest end_cycles, as in analytic_run. */
 void sim_layer_account(const Accel *a, const LayerMap *m, int64_t cycles,
                        const int64_t *end_cycles,
-                       const int64_t *busy_cycles, int cores,
+                       const int64_t *busy_cycles,
+                       const int64_t *data_wait, int cores,
                        int64_t rd_bytes, int64_t wr_bytes,
                        LayerStats *s, double *core_busy);
 

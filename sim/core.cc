@@ -92,8 +92,13 @@ void Core::compute_thread()
         for (int i = 0; i < ngroups_; i++) {
             const TileGroup &g = groups_[i];
             for (int64_t t = 0; t < g.count; t++, k++) {
-                while (loaded_ <= k)
-                    wait(loaded_ev_);
+                if (loaded_ <= k) {
+                    int64_t t0 = clk_.now();
+                    while (loaded_ <= k)
+                        wait(loaded_ev_);
+                    st_.data_wait_cycles[static_cast<size_t>(id_)] +=
+                        clk_.now() - t0;
+                }
                 while (free_out_ == 0)
                     wait(out_free_ev_);
                 free_out_--;

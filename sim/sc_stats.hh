@@ -11,11 +11,14 @@
 #include <vector>
 
 struct Stats {
-    explicit Stats(int cores) : busy_cycles(cores, 0) {}
+    explicit Stats(int cores) : busy_cycles(cores, 0), data_wait_cycles(cores, 0)
+    {
+    }
 
     int64_t rd_bytes = 0, wr_bytes = 0;  // counted by the Dram target
     int64_t transactions = 0;            // bursts served by the Dram target
     std::vector<int64_t> busy_cycles;    // (cores) array busy, whole run
+    std::vector<int64_t> data_wait_cycles; // (cores) array waiting for loads
     sc_core::sc_trace_file *vcd = nullptr;
 
     // Traces a busy flag when a VCD file is open; plain bools are sampled

@@ -209,7 +209,10 @@ static void test_chan_lone_transfer(void **state)
  * Layer 1 loads nothing (its inputs are on chip), so only the output slot
  * holds the array back. Double-buffered: 4 * 100 + 10 = 410. Single:
  * compute t waits for store t-1: cd0 100, sd0 110, cd1 210, sd1 220, ...,
- * sd3 = 110 * 4 = 440. */
+ * sd3 = 110 * 4 = 440.
+ * The array waits for data only for layer 0's loads: 10 cycles before
+ * tile 0 double-buffered; single-buffered 10 before each tile (load t
+ * starts when compute t-1 ends), 40 in all. */
 static void test_double_buffer_compute_bound(void **state)
 {
     (void)state;
@@ -226,8 +229,10 @@ static void test_double_buffer_compute_bound(void **state)
     assert_int_equal(rs.layers[0].cycles, 420);
     assert_int_equal(rs.layers[0].compute_cycles, 400);
     assert_int_equal(rs.layers[0].stall_cycles, 20);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 10);
     assert_true(fabs(rs.core_busy[0] - 400.0 / 420) < 1e-12);
     assert_int_equal(rs.layers[1].cycles, 410);
+    assert_int_equal(rs.layers[1].data_stall_cycles, 0);
     assert_int_equal(rs.cycles, 830);
     expect_same_as_analytic(&a, &s, &rs);
     stats_free(&rs);
@@ -235,7 +240,9 @@ static void test_double_buffer_compute_bound(void **state)
     a.double_buffer = 0;
     run_ok(&a, &s, &rs);
     assert_int_equal(rs.layers[0].cycles, 450);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 40);
     assert_int_equal(rs.layers[1].cycles, 440);
+    assert_int_equal(rs.layers[1].data_stall_cycles, 0);
     expect_same_as_analytic(&a, &s, &rs);
     stats_free(&rs);
 }
@@ -246,7 +253,8 @@ static void test_double_buffer_compute_bound(void **state)
  * Double-buffered: loads back to back, ld = 100, 200, 300; the last compute
  * ends at 310. Single-buffered: load t waits for compute t-1:
  * ld0 100, cd0 110, ld1 210, cd1 220, ld2 320, cd2 330.
- * 13 bursts per load (12 of 64 + one of 32): 39 in all. */
+ * 13 bursts per load (12 of 64 + one of 32): 39 in all. All stalls wait
+ * for data: 100 + 90 + 90 = 280 double-buffered, 3 * 100 single. */
 static void test_double_buffer_memory_bound(void **state)
 {
     (void)state;
@@ -263,6 +271,7 @@ static void test_double_buffer_memory_bound(void **state)
     assert_int_equal(rs.layers[0].dram_rd_bytes, 2400);
     assert_int_equal(rs.layers[0].dram_wr_bytes, 0);
     assert_int_equal(rs.transactions, 39);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 280);
     assert_true(fabs(rs.layers[0].dram_busy - 300.0 / 310) < 1e-12);
     expect_same_as_analytic(&a, &s, &rs);
     stats_free(&rs);
@@ -270,6 +279,7 @@ static void test_double_buffer_memory_bound(void **state)
     a.double_buffer = 0;
     run_ok(&a, &s, &rs);
     assert_int_equal(rs.layers[0].cycles, 330);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 300);
     expect_same_as_analytic(&a, &s, &rs);
     stats_free(&rs);
 }
@@ -285,7 +295,8 @@ static void test_double_buffer_memory_bound(void **state)
  * Computes: c0 34..134, c1 42..142. Stores: c0 134..142, delivered 152;
  * c1 asks at 142, when the channel is just free: 142..150, delivered 160.
  * Layer: 160 cycles (alone, a core would take 10+16 + 100 + 10+8 = 144,
- * which is what analytic_run says). Channel floor: 384 bytes / 8 = 48. */
+ * which is what analytic_run says). Channel floor: 384 bytes / 8 = 48.
+ * The slowest core, c1, waited 42 cycles for its data. */
 static void test_contention_two_cores(void **state)
 {
     (void)state;
@@ -300,6 +311,7 @@ static void test_contention_two_cores(void **state)
     assert_int_equal(rs.layers[0].cycles, 160);
     assert_int_equal(rs.layers[0].compute_cycles, 100);
     assert_int_equal(rs.layers[0].stall_cycles, 60);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 42);
     assert_int_equal(rs.layers[0].mem_cycles, 48);
     assert_int_equal(rs.transactions, 6);
     assert_true(fabs(rs.core_busy[0] - 100.0 / 160) < 1e-12);
@@ -473,6 +485,8 @@ static void test_random_limited_bounds(void **state)
             assert_true(st->cycles >= floor_cycles);
             assert_true(st->cycles >= st->compute_cycles);
             assert_true(st->cycles >= an.layers[l].cycles);
+            assert_true(st->data_stall_cycles >= 0);
+            assert_true(st->data_stall_cycles <= st->stall_cycles);
             assert_true(st->dram_busy <= 1.0);
             for (int c = 0; c < cores; c++)
                 assert_true(rs.core_busy[l * cores + c] <= 1.0);
