@@ -24,7 +24,7 @@ WARN = -Wall -Wextra -Werror
 CFLAGS = -std=c11 -O2 -g $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFLAGS) \
          -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
-LDFLAGS = $(SAN)
+LDFLAGS = -Wl,--as-needed $(SAN)
 LDLIBS = $(PC_LIBS) -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 
@@ -77,7 +77,7 @@ deps:
 
 run: check-deps
 	@$(MAKE) --no-print-directory qarray
-	./qarray sweep -s arch/studies/pact2018.cfg
+	./qarray run -c arch/pact2018.cfg -w resnet50 --bits 4 --bw 64 --batch 16 -o results/pact2018_w4a4
 
 test: check-deps
 	@$(MAKE) --no-print-directory build-tests
