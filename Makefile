@@ -24,7 +24,9 @@ WARN = -Wall -Wextra -Werror
 CFLAGS = -std=c11 -O2 -g $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFLAGS) \
          -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
-LDFLAGS = $(SAN)
+# gcc links with --as-needed by default but not under -fsanitize; without it
+# the sanitizer builds pull in libsystemc.so, which needs an sc_main.
+LDFLAGS = -Wl,--as-needed $(SAN)
 LDLIBS = $(PC_LIBS) -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 
