@@ -234,6 +234,8 @@ static int64_t stream_start(const DataflowOps *ops, const FoldPlan *p,
 static int64_t pipelined_cycles(const DataflowOps *ops, const FoldPlan *p)
 {
     int64_t folds = sat_mul(p->n_inner, p->n_outer);
+    if (folds == INT64_MAX)      /* at least a cycle per fold: saturated */
+        return INT64_MAX;
     int64_t end = sat_add(stream_start(ops, p, folds - 1),
                           ops->fold_cycles(p, p->outer_edge));
     if (p->n_outer >= 2) {

@@ -47,7 +47,7 @@ static const Shape corner_shapes[] = {
     { 9, 4, 2, 10, 1 },  { 1, 9, 40, 40, 1 },
 };
 
-#define N_RANDOM 200
+#define N_RANDOM 400
 
 static Shape shape_at(int i, uint64_t *rng)
 {
@@ -133,6 +133,47 @@ static void differential(Dataflow df, int db, uint64_t seed)
                          (long long)s.K, (long long)s.N,
                          (long long)(j / s.N), (long long)(j % s.N),
                          (long long)O[j], (long long)R[j]);
+        free(A);
+        free(B);
+        free(O);
+        free(R);
+    }
+}
+
+/* A few bigger arrays and layers (the size `qarray validate` runs), every
+ * dataflow and buffering, against the closed form and the plain GEMM. */
+static void test_bigger_shapes(void **state)
+{
+    (void)state;
+    static const Shape shapes[] = {
+        { 32, 32, 49, 72, 64 }, { 32, 32, 100, 33, 65 }, { 64, 8, 31, 130, 17 },
+        { 8, 64, 70, 9, 130 }, { 32, 32, 196, 27, 16 },
+    };
+    uint64_t rng = 0x6a09e667f3bcc909ull;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        Shape s = shapes[i];
+        int32_t *A = malloc(sizeof *A * (size_t)(s.M * s.K));
+        int32_t *B = malloc(sizeof *B * (size_t)(s.K * s.N));
+        int64_t *O = malloc(sizeof *O * (size_t)(s.M * s.N));
+        int64_t *R = malloc(sizeof *R * (size_t)(s.M * s.N));
+        assert_true(A && B && O && R);
+        for (int64_t j = 0; j < s.M * s.K; j++)
+            A[j] = (int32_t)rng_range(&rng, -128, 127);
+        for (int64_t j = 0; j < s.K * s.N; j++)
+            B[j] = (int32_t)rng_range(&rng, -128, 127);
+        ref_gemm(s.M, s.K, s.N, A, B, R);
+        for (int df = 0; df < DF_COUNT; df++)
+            for (int db = 0; db <= 1; db++) {
+                PeRefStats st;
+                Err e;
+                assert_int_equal(pe_ref_gemm((Dataflow)df, s.rows, s.cols, s.M,
+                                             s.K, s.N, A, B, O, db, &st, &e),
+                                 QA_OK);
+                assert_int_equal(st.cycles,
+                                 sys_gemm_cycles((Dataflow)df, s.rows, s.cols,
+                                                 s.M, s.K, s.N, db));
+                assert_memory_equal(O, R, sizeof *O * (size_t)(s.M * s.N));
+            }
         free(A);
         free(B);
         free(O);
@@ -281,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_os_double),
         cmocka_unit_test(test_is_single),
         cmocka_unit_test(test_is_double),
+        cmocka_unit_test(test_bigger_shapes),
         cmocka_unit_test(test_max_abs_psum),
         cmocka_unit_test(test_max_abs_psum_folds),
         cmocka_unit_test(test_bad_arguments),
