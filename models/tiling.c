@@ -35,7 +35,8 @@ static int64_t tile_cycles(const Accel *a, const LayerView *v, int rows,
     const Layer *l = v->l;
     if (v->on_array)
         return sys_gemm_cycles(a->dataflow, rows, cols, r * l->Q, v->kg, n,
-                               a->double_buffer);
+                               a->double_buffer) *
+               scale_cycles_per_mac(a, l->w_bits);
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
      * base_bits / a_bits wide at lower precision; a pool output costs R*S
      * operations, an add output one. */
@@ -379,8 +380,12 @@ int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
         LayerView v;
         view_init(net, id, onchip, w_res, &v);
         m->bits = v.on_array ? QA_MAX(l->w_bits, l->a_bits) : l->a_bits;
-        m->lanes = scale_lanes(a, m->bits);
-        scale_array(a, m->bits, &m->rows, &m->cols);
+        /* A shift-add (APoT) PE sizes its lanes by the activation bits and
+         * spends ceil(w_bits / 2) cycles per MAC. */
+        int sbits = a->pe == PE_APOT && v.on_array ? l->a_bits : m->bits;
+        m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
+                                    : scale_lanes(a, sbits);
+        scale_array(a, sbits, &m->rows, &m->cols);
         /* The network's outputs go to DRAM. */
         int allow_keep = last[id] >= 0;
         Best best;
