@@ -1,9 +1,10 @@
 /* acct.h: the C side of the SystemC engine. sim_check rejects what the
- * model cannot execute; sim_layer_account turns the raw counters of one layer of a SystemC run (barrier to
- * barrier cycles, compute-busy cycles per core, DRAM bytes counted by the
- * Dram target) into the LayerStats both engines report, with the same
- * definitions as analytic_run: compute and stall cycles of the slowest core,
- * the bandwidth floor, the DRAM busy fraction and the array utilization.
+ * model cannot execute; sim_layer_account turns the raw counters of one
+ * layer of a SystemC run (barrier to barrier cycles, compute-busy and
+ * data-wait cycles per core, DRAM bytes counted by the Dram target) into
+ * the LayerStats both engines report, with the same definitions as
+ * analytic_run: compute and stall cycles of the slowest core, the bandwidth
+ * floor, the DRAM busy fraction and the array utilization.
  * Plain C; the SystemC Controller calls it at every layer barrier. */
 #ifndef SIM_ACCT_H
 #define SIM_ACCT_H

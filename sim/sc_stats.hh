@@ -11,7 +11,8 @@
 #include <vector>
 
 struct Stats {
-    explicit Stats(int cores) : busy_cycles(cores, 0), data_wait_cycles(cores, 0)
+    explicit Stats(int cores)
+        : busy_cycles(cores, 0), data_wait_cycles(cores, 0)
     {
     }
 

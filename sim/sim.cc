@@ -81,12 +81,12 @@ int send_stats(int fd, const RunStats *rs)
 {
     int32_t head[2] = {rs->n, rs->cores};
     int32_t status = 0;
-    size_t cells = static_cast<size_t>(rs->n) * static_cast<size_t>(rs->cores);
+    size_t n = static_cast<size_t>(rs->n);
+    size_t cells = n * static_cast<size_t>(rs->cores);
     if (write_all(fd, &status, sizeof status) != QA_OK ||
         write_all(fd, head, sizeof head) != QA_OK ||
         write_all(fd, &rs->transactions, sizeof rs->transactions) != QA_OK ||
-        write_all(fd, rs->layers, sizeof *rs->layers * static_cast<size_t>(rs->n)) !=
-            QA_OK ||
+        write_all(fd, rs->layers, sizeof *rs->layers * n) != QA_OK ||
         write_all(fd, rs->core_busy, sizeof *rs->core_busy * cells) != QA_OK)
         return QA_ERR;
     return QA_OK;
@@ -196,9 +196,9 @@ static int read_stats(int fd, RunStats *rs, Err *e)
     rs->core_busy = static_cast<double *>(qa_calloc(cells, sizeof(double)));
     if (!rs->core_busy)
         return err_set(e, NULL, 0, NULL, "out of memory");
+    size_t n = static_cast<size_t>(rs->n);
     if (read_all(fd, &rs->transactions, sizeof rs->transactions) != QA_OK ||
-        read_all(fd, rs->layers, sizeof *rs->layers * static_cast<size_t>(rs->n)) !=
-            QA_OK ||
+        read_all(fd, rs->layers, sizeof *rs->layers * n) != QA_OK ||
         read_all(fd, rs->core_busy, sizeof *rs->core_busy * cells) != QA_OK)
         return err_set(e, NULL, 0, "systemc", "truncated statistics from the "
                        "simulation process");

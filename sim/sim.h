@@ -19,8 +19,8 @@ extern "C" {
 #include "models/tiling.h"
 
 typedef struct {
-    const char *vcd_path; /* value-change dump of core/DMA/DRAM busy; NULL: none */
-    int verbose;          /* 1: SystemC banner and reports go to stderr */
+    const char *vcd_path; /* VCD of core/DMA/DRAM busy flags; NULL: none */
+    int verbose;          /* 1: SystemC's banner and reports are printed */
 } SimOptions;
 
 /* Run ts on a. opt may be NULL (no VCD, quiet). rs is initialized here (the

@@ -441,8 +441,10 @@ static void test_random_one_core_loads_only(void **state)
         random_sched(&s, &x, 1);
         for (int l = 0; l < s.ts.n; l++) {
             LayerMap *m = &s.maps[l];
-            for (int i = 0; i < m->ngroups; i++)
-                m->groups[i].store_out_bytes = m->groups[i].store_psum_bytes = 0;
+            for (int i = 0; i < m->ngroups; i++) {
+                m->groups[i].store_out_bytes = 0;
+                m->groups[i].store_psum_bytes = 0;
+            }
             m->dram_out_bytes = m->dram_psum_wr_bytes = 0;
         }
         RunStats rs;
@@ -718,9 +720,33 @@ static char *strip_asan_notice(char *text)
     return text;
 }
 
+/* sim_run with this process's stdout and stderr (so the child's too) sent
+ * to the file `log`. */
+static int run_captured(const Accel *a, const TileSchedule *ts,
+                        const SimOptions *opt, RunStats *rs, Err *e,
+                        const char *log)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int out = dup(1), err = dup(2);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(out >= 0 && err >= 0 && fd >= 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    int rc = sim_run(a, ts, opt, rs, e);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(fd);
+    close(out);
+    close(err);
+    return rc;
+}
+
 /* --vcd: a complete value-change dump with every busy flag, and nothing
  * left behind but the file itself. Quiet by default: the child prints
- * nothing on stdout or stderr (no banner, no reports). */
+ * nothing on stdout or stderr (no banner, no reports); verbose, it does. */
 static void test_vcd_and_silence(void **state)
 {
     (void)state;
@@ -740,21 +766,7 @@ static void test_vcd_and_silence(void **state)
     RunStats rs;
     Err e;
 
-    fflush(stdout);
-    fflush(stderr);
-    int out = dup(1), err = dup(2);
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    int rc = sim_run(&a, &s.ts, &opt, &rs, &e);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(out, 1);
-    dup2(err, 2);
-    close(fd);
-    close(out);
-    close(err);
-    assert_int_equal(rc, QA_OK);
+    assert_int_equal(run_captured(&a, &s.ts, &opt, &rs, &e, log), QA_OK);
 
     char *out_text = slurp(log);
     assert_non_null(out_text);
@@ -775,9 +787,20 @@ static void test_vcd_and_silence(void **state)
     assert_non_null(strstr(text, "1 fs"));
     free(text);
     remove(vcd);
+    stats_free(&rs);
+
+    /* Verbose: SystemC's own reports do reach the output (the capture
+     * above would have seen them). */
+    SimOptions loud = {NULL, 1};
+    assert_int_equal(run_captured(&a, &s.ts, &loud, &rs, &e, log), QA_OK);
+    out_text = slurp(log);
+    assert_non_null(out_text);
+    assert_non_null(strstr(out_text, "Simulation stopped by user"));
+    free(out_text);
+    stats_free(&rs);
+
     remove(log);
     assert_int_equal(rmdir(dir), 0); /* no temp file left behind */
-    stats_free(&rs);
 }
 
 int main(void)
