@@ -3,6 +3,9 @@
 #include "sim/acct.h"
 
 #include "sim/chan.h"
+#include "sim/sim.h"
+
+#include <string.h>
 
 #include <limits.h>
 
@@ -24,6 +27,24 @@ static int check_group(const TileGroup *g, int l, int i, Err *e)
                        "layer %d group %d: a tile moves more than %lld bytes",
                        l, i, (long long)SIM_MAX_XFER_BYTES);
     return QA_OK;
+}
+
+static const char *const arb_names[SIM_ARB_COUNT] = {"round-robin",
+                                                     "fcfs"};
+
+const char *sim_arbitration_name(SimArbitration arb)
+{
+    return arb >= 0 && arb < SIM_ARB_COUNT ? arb_names[arb] : "?";
+}
+
+int sim_arbitration_parse(const char *s, SimArbitration *arb)
+{
+    for (int i = 0; i < SIM_ARB_COUNT; i++)
+        if (!strcmp(s, arb_names[i])) {
+            *arb = (SimArbitration)i;
+            return QA_OK;
+        }
+    return QA_ERR;
 }
 
 int sim_check(const Accel *a, const TileSchedule *ts, Err *e)

@@ -4,9 +4,11 @@
 #include <string>
 
 Chip::Chip(sc_core::sc_module_name name, const Accel *a,
-           const TileSchedule *ts, Stats &st, RunStats *rs)
+           const TileSchedule *ts, SimArbitration arbitration, Stats &st,
+           RunStats *rs)
     : sc_module(name), clk_{sim_period_fs(a)}, dram_("dram", a, clk_, st),
-      interconnect_("interconnect", 2 * a->cores, a->burst_bytes, clk_, st),
+      interconnect_("interconnect", 2 * a->cores, a->burst_bytes,
+                    arbitration, clk_, st),
       controller_("controller", a, ts, clk_, st, rs)
 {
     int buffers = a->double_buffer ? 2 : 1;

@@ -4,10 +4,11 @@
 #include <algorithm>
 
 Interconnect::Interconnect(sc_core::sc_module_name name, int queues,
-                           int burst_bytes, const Clock &clk, Stats &st)
+                           int burst_bytes, SimArbitration arbitration,
+                           const Clock &clk, Stats &st)
     : sc_module(name), dma_socket("dma_socket"), dram_socket("dram_socket"),
       queues_(static_cast<size_t>(queues)), burst_bytes_(burst_bytes),
-      clk_(clk), st_(st), ext_(new BurstExt)
+      arbitration_(arbitration), clk_(clk), st_(st), ext_(new BurstExt)
 {
     dma_socket.register_b_transport(this, &Interconnect::b_transport);
     burst_.set_extension(ext_);
@@ -46,6 +47,18 @@ void Interconnect::b_transport(int id, tlm::tlm_generic_payload &p,
 int Interconnect::pick() const
 {
     int n = static_cast<int>(queues_.size());
+    if (arbitration_ == SIM_ARB_FCFS) {
+        int best = -1;
+        for (int id = 0; id < n; id++) {
+            const Queue &q = queues_[static_cast<size_t>(id)];
+            if (q.left_bytes > 0 &&
+                (best < 0 || q.arrival_cycles <
+                                 queues_[static_cast<size_t>(best)]
+                                     .arrival_cycles))
+                best = id;
+        }
+        return best;
+    }
     for (int k = 0; k < n; k++) {
         int id = (next_ + k) % n;
         if (queues_[static_cast<size_t>(id)].left_bytes > 0)

@@ -11,6 +11,9 @@
 //    the target's annotated delay says when a burst's data is delivered and
 //    its BurstExt when the channel takes the next burst, so the arbiter
 //    wakes once per burst at most and never when bandwidth is unlimited.
+// The next burst goes round-robin to the queues that wait (one burst each
+// in turn), or with SIM_ARB_FCFS to the oldest transfer, which then keeps
+// the channel until its last burst.
 // Why LT and not AT: the model only needs who owns the channel when, which
 // the target's reservation state answers exactly at the moment a burst is
 // granted; AT phases would add four calls and events per burst for no extra
@@ -21,6 +24,7 @@
 #include "sim/clock.hh"
 #include "sim/dram.hh"
 #include "sim/sc_stats.hh"
+#include "sim/sim.h"
 
 #include <deque>
 #include <systemc>
@@ -37,7 +41,7 @@ public:
     tlm_utils::simple_initiator_socket<Interconnect> dram_socket;
 
     Interconnect(sc_core::sc_module_name name, int queues, int burst_bytes,
-                 const Clock &clk, Stats &st);
+                 SimArbitration arbitration, const Clock &clk, Stats &st);
     ~Interconnect() override;
 
 private:
@@ -55,6 +59,7 @@ private:
 
     std::deque<Queue> queues_;
     const int64_t burst_bytes_;
+    const SimArbitration arbitration_;
     const Clock clk_;
     Stats &st_;
     int next_ = 0;           // round-robin pointer

@@ -128,7 +128,7 @@ std::string simulate(RunStats *rs)
         st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
         st.vcd->set_time_unit(1, sc_core::SC_FS);
     }
-    Chip chip("chip", a, job.ts, st, rs);
+    Chip chip("chip", a, job.ts, opt->arbitration, st, rs);
     sc_core::sc_start();
     if (!chip.finished())
         return "no event left before the last layer ended (deadlock)";
@@ -208,10 +208,13 @@ static int read_stats(int fd, RunStats *rs, Err *e)
 extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
                        const SimOptions *opt, RunStats *rs, Err *e)
 {
-    static const SimOptions defaults = {NULL, 0};
+    static const SimOptions defaults = {NULL, 0, SIM_ARB_ROUND_ROBIN};
     std::memset(rs, 0, sizeof *rs);
     if (sim_check(a, ts, e) != QA_OK)
         return QA_ERR;
+    if (opt && (opt->arbitration < 0 || opt->arbitration >= SIM_ARB_COUNT))
+        return err_set(e, NULL, 0, "arbitration", "unknown policy %d",
+                       static_cast<int>(opt->arbitration));
     if (stats_init(rs, ts->n) != QA_OK)
         return err_set(e, NULL, 0, NULL, "out of memory");
     int fds[2];

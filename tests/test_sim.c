@@ -98,15 +98,21 @@ static Accel chip(int cores, double gbps, int64_t latency, int burst,
     return a;
 }
 
-static void run_ok(const Accel *a, const Sched *s, RunStats *rs)
+static void run_opt(const Accel *a, const Sched *s, const SimOptions *opt,
+                    RunStats *rs)
 {
     Err e;
     err_clear(&e);
-    int rc = sim_run(a, &s->ts, NULL, rs, &e);
+    int rc = sim_run(a, &s->ts, opt, rs, &e);
     if (rc != QA_OK)
         err_print(&e, stderr);
     assert_int_equal(rc, QA_OK);
     assert_int_equal(rs->n, s->ts.n);
+}
+
+static void run_ok(const Accel *a, const Sched *s, RunStats *rs)
+{
+    run_opt(a, s, NULL, rs);
 }
 
 /* The layer's bytes and bursts as the schedule defines them. */
@@ -328,6 +334,44 @@ static void test_contention_two_cores(void **state)
     stats_free(&rs);
 }
 
+/* The arbitration policy, by hand. Two cores, 8 bytes/cycle, latency 10,
+ * 64-byte bursts (8 cycles); nothing is stored. Core 0 loads 128 bytes and
+ * computes 100 cycles, core 1 loads 64 bytes and computes 200.
+ * Round-robin: c0 0..8, c1 8..16 (c1 delivered 16 + 10 = 26), c0 16..24
+ * (delivered 34); c0 ends at 134, c1 at 26 + 200 = 226: layer 226.
+ * FCFS (both arrive at 0, the tie goes to core 0): c0 0..16 (delivered 26),
+ * c1 16..24 (delivered 34); c0 ends at 126, c1 at 234: layer 234. */
+static void test_arbitration_policies(void **state)
+{
+    (void)state;
+    int per_core[2] = {1, 1};
+    TileGroup g[2] = {tg(1, 128, 100, 0), tg(1, 64, 200, 0)};
+    Sched s;
+    sched_init(&s);
+    sched_add(&s, 2, per_core, g);
+    Accel a = chip(2, 8.0, 10, 64, 1);
+    RunStats rs;
+    SimOptions rr = {.arbitration = SIM_ARB_ROUND_ROBIN};
+    SimOptions fcfs = {.arbitration = SIM_ARB_FCFS};
+    run_opt(&a, &s, &rr, &rs);
+    assert_int_equal(rs.layers[0].cycles, 226);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 26);
+    stats_free(&rs);
+    run_opt(&a, &s, &fcfs, &rs);
+    assert_int_equal(rs.layers[0].cycles, 234);
+    assert_int_equal(rs.layers[0].data_stall_cycles, 34);
+    assert_int_equal(rs.transactions, 3);
+    stats_free(&rs);
+
+    SimArbitration arb;
+    assert_int_equal(sim_arbitration_parse("fcfs", &arb), QA_OK);
+    assert_int_equal(arb, SIM_ARB_FCFS);
+    assert_int_equal(sim_arbitration_parse("round-robin", &arb), QA_OK);
+    assert_int_equal(arb, SIM_ARB_ROUND_ROBIN);
+    assert_int_equal(sim_arbitration_parse("lottery", &arb), QA_ERR);
+    assert_string_equal(sim_arbitration_name(SIM_ARB_FCFS), "fcfs");
+}
+
 /* Four cores each load 4096 bytes in one tile from a 16 bytes/cycle
  * channel with no latency: whatever the interleaving, the channel needs
  * 16384 / 16 = 1024 cycles, and round-robin makes every core wait for
@@ -454,8 +498,8 @@ static void test_random_one_core_loads_only(void **state)
     }
 }
 
-/* Limited bandwidth, several cores: the shared channel can only slow a
- * transfer down, so every layer takes at least what analytic_run says
+/* Limited bandwidth, several cores, either arbitration policy: the shared
+ * channel can only slow a transfer down, so every layer takes at least what analytic_run says
  * (the slowest core's contention-free pipeline and the bandwidth floor
  * DRAM bytes / bytes per cycle), at least the busiest core's compute, and
  * the DRAM bytes and bursts are exactly the schedule's. */
@@ -472,7 +516,8 @@ static void test_random_limited_bounds(void **state)
         RunStats rs, an;
         Net net;
         Err e;
-        run_ok(&a, &s, &rs);
+        SimOptions opt = {.arbitration = (SimArbitration)(trial / 2 % 2)};
+        run_opt(&a, &s, &opt, &rs);
         net_init(&net, "random");
         net.n = s.ts.n;
         assert_int_equal(analytic_run(&a, &net, &s.ts, &an, &e), QA_OK);
@@ -667,9 +712,14 @@ static void test_bad_inputs(void **state)
                         "layer 0 group 0: negative count, cycles or bytes");
     stats_free(&rs);
 
-    /* A VCD in a folder that does not exist: the child's error comes back. */
     s.groups[0][0].compute_cycles = 10;
-    SimOptions opt = {"no-such-folder/x/trace.vcd", 0};
+    SimOptions bad = {.arbitration = SIM_ARB_COUNT};
+    assert_int_equal(sim_run(&a, &s.ts, &bad, &rs, &e), QA_ERR);
+    assert_string_equal(e.field, "arbitration");
+    stats_free(&rs);
+
+    /* A VCD in a folder that does not exist: the child's error comes back. */
+    SimOptions opt = {.vcd_path = "no-such-folder/x/trace.vcd"};
     assert_int_equal(sim_run(&a, &s.ts, &opt, &rs, &e), QA_ERR);
     assert_string_equal(e.field, "systemc");
     stats_free(&rs);
@@ -762,7 +812,7 @@ static void test_vcd_and_silence(void **state)
     sched_init(&s);
     sched_add(&s, 2, per_core, g);
     Accel a = chip(2, 16.0, 20, 64, 1);
-    SimOptions opt = {vcd, 0};
+    SimOptions opt = {.vcd_path = vcd};
     RunStats rs;
     Err e;
 
@@ -791,7 +841,7 @@ static void test_vcd_and_silence(void **state)
 
     /* Verbose: SystemC's own reports do reach the output (the capture
      * above would have seen them). */
-    SimOptions loud = {NULL, 1};
+    SimOptions loud = {.verbose = 1};
     assert_int_equal(run_captured(&a, &s.ts, &loud, &rs, &e, log), QA_OK);
     out_text = slurp(log);
     assert_non_null(out_text);
@@ -810,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_double_buffer_compute_bound),
         cmocka_unit_test(test_double_buffer_memory_bound),
         cmocka_unit_test(test_contention_two_cores),
+        cmocka_unit_test(test_arbitration_policies),
         cmocka_unit_test(test_contention_shared_floor),
         cmocka_unit_test(test_random_unlimited_equals_analytic),
         cmocka_unit_test(test_random_one_core_loads_only),
