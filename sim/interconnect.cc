@@ -1,4 +1,5 @@
-// interconnect.cc: round-robin burst arbiter (see interconnect.hh).
+// interconnect.cc: the burst arbiter, round-robin or FCFS (see
+// interconnect.hh).
 #include "sim/interconnect.hh"
 
 #include <algorithm>
@@ -37,7 +38,7 @@ void Interconnect::b_transport(int id, tlm::tlm_generic_payload &p,
     if (!armed_) {
         armed_ = true;
         // Zero-time: queues that ask in the same delta cycle are all seen
-        // by the arbiter, which then picks in round-robin order.
+        // by the arbiter before it picks by its policy.
         wake_.notify(sc_core::SC_ZERO_TIME);
     }
     wait(q.done);

@@ -7,8 +7,7 @@
 //    delivered, so the DMA thread sleeps once per transfer;
 //  - the arbiter (a method process, no thread switch) cuts the transfers it
 //    holds into bursts of burst_bytes and hands them to the Dram target one
-//    b_transport each, round-robin between the queues that have one pending;
-//    the target's annotated delay says when a burst's data is delivered and
+//    b_transport each; the target's annotated delay says when a burst's data is delivered and
 //    its BurstExt when the channel takes the next burst, so the arbiter
 //    wakes once per burst at most and never when bandwidth is unlimited.
 // The next burst goes round-robin to the queues that wait (one burst each

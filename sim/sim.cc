@@ -103,6 +103,16 @@ void quiet_reports()
     sc_report_handler::set_actions(SC_FATAL, SC_THROW);
 }
 
+// Removes a temporary file on every way out unless it was renamed.
+struct TmpFile {
+    std::string path;
+    ~TmpFile()
+    {
+        if (!path.empty())
+            remove(path.c_str());
+    }
+};
+
 // The child's whole run; returns the message of what went wrong, or "".
 std::string simulate(RunStats *rs)
 {
@@ -120,11 +130,12 @@ std::string simulate(RunStats *rs)
     Stats st(a->cores);
     // sc_create_vcd_trace_file appends ".vcd": write "<path>.tmp.<pid>.vcd"
     // and rename it when complete, so no half-written trace is left.
-    std::string tmp_base, tmp_file;
+    std::string tmp_base;
+    TmpFile tmp_file;
     if (opt->vcd_path) {
         tmp_base = std::string(opt->vcd_path) + ".tmp." +
                    std::to_string(static_cast<long>(getpid()));
-        tmp_file = tmp_base + ".vcd";
+        tmp_file.path = tmp_base + ".vcd";
         st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
         st.vcd->set_time_unit(1, sc_core::SC_FS);
     }
@@ -135,12 +146,10 @@ std::string simulate(RunStats *rs)
     if (st.vcd) {
         sc_core::sc_close_vcd_trace_file(st.vcd);
         st.vcd = nullptr;
-        if (rename(tmp_file.c_str(), opt->vcd_path) != 0) {
-            std::string msg = std::string(opt->vcd_path) +
-                              ": cannot write: " + strerror(errno);
-            remove(tmp_file.c_str());
-            return msg;
-        }
+        if (rename(tmp_file.path.c_str(), opt->vcd_path) != 0)
+            return std::string(opt->vcd_path) + ": cannot write: " +
+                   strerror(errno);
+        tmp_file.path.clear();
     }
     return "";
 }
