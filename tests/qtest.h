@@ -30,6 +30,8 @@ static inline void qt_normal(uint64_t seed, float *x, size_t n, float sigma)
         x[i] = sigma * (float)rng_normal(&r);
 }
 
+#define QT_PI 3.14159265358979323846
+
 #define QT_CLOSE(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
 #endif
