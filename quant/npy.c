@@ -223,9 +223,12 @@ int npy_write(const char *path, NpyType t, const void *data,
     char dict[512];
     int k = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
                      npy_descr(t));
+    /* as Python prints a tuple: "(3,)", "(2, 3)", "()" */
     for (int i = 0; i < sh->ndim; i++)
-        k += snprintf(dict + k, sizeof dict - (size_t)k, "%lld,%s",
-                      (long long)sh->shape[i], i + 1 < sh->ndim ? " " : "");
+        k += snprintf(dict + k, sizeof dict - (size_t)k, "%s%lld", i ? ", " : "",
+                      (long long)sh->shape[i]);
+    if (sh->ndim == 1)
+        k += snprintf(dict + k, sizeof dict - (size_t)k, ",");
     k += snprintf(dict + k, sizeof dict - (size_t)k, "), }");
     /* 10 bytes of preamble + dict + padding + '\n' is a multiple of 64. */
     size_t total = 10 + (size_t)k + 1;

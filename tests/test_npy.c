@@ -71,6 +71,13 @@ static void test_round_trip(void **state)
     free(y);
     /* the header is padded so the data starts at a multiple of 64 (128) */
     FILE *f = fopen(path, "rb");
+    char hdr[129];
+    assert_int_equal(fread(hdr, 1, 128, f), 128);
+    hdr[128] = '\0';
+    /* the tuple is written as Python (and numpy) prints it */
+    assert_non_null(strstr(hdr + 10, "{'descr': '<f4', 'fortran_order': False, "
+                                     "'shape': (2, 3), }"));
+    assert_true(hdr[127] == '\n');
     fseek(f, 0, SEEK_END);
     assert_int_equal(ftell(f), 128 + 24);
     fclose(f);
