@@ -6,6 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+int q_levels_search(const QLevels *lv, float t, uint32_t from)
+{
+    uint32_t lo = from, hi = (uint32_t)lv->n - 1; /* mid[n-1] = +inf > t */
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (t >= lv->mid[m])
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return (int)lo;
+}
+
 void q_levels_free(QLevels *lv)
 {
     free(lv->v);
@@ -59,12 +72,19 @@ int q_levels_set(QLevels *lv, const double *v, int n, Err *e)
     /* lut[j] = number of midpoints below the start of bucket j, taken a
      * hundredth of a bucket early so that a float rounding of the bucket
      * number can only make the scan start one level low, never high. */
-    int i = 0;
+    int i = 0, top = 0;
+    lv->steps = 0;
     for (int j = 0; j <= n_lut; j++) {
         double start = lv->lo + (j - 0.01) * (range / n_lut);
+        double end = lv->lo + (j + 1.01) * (range / n_lut);
         while (i + 1 < m && lv->mid[i] < start)
             i++;
         lv->lut[j] = (uint32_t)i;
+        /* the answer for any t of this bucket is at most the number of
+         * midpoints <= end: that many steps from lut[j] */
+        while (top + 1 < m && lv->mid[top] <= end)
+            top++;
+        lv->steps = QA_MAX(lv->steps, top - i);
     }
     free(s);
     return QA_OK;

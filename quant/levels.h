@@ -2,7 +2,8 @@
  * level. APoT (APoT paper eq. 5, odd b eq. 6), PoT (eq. 3), uniform (eq. 2)
  * and Lloyd-Max (iterative, data-driven) sets, all in normalized units
  * (clip range [-1, 1] signed, [0, 1] unsigned). Projection is a table lookup
- * plus a short forward scan, never a scan of all levels. */
+ * plus a few branch-free steps (binary search where levels crowd), never
+ * a scan of all levels. */
 #ifndef LEVELS_H
 #define LEVELS_H
 
@@ -13,6 +14,7 @@ typedef struct {
     float *mid;        /* (n) mid[i] = (v[i] + v[i+1]) / 2; mid[n-1] = +inf */
     uint32_t *lut;     /* (n_lut + 1) first candidate index per bucket */
     int n, n_lut;
+    int steps;         /* most forward steps any t needs from its lut entry */
     float lo, lut_scale; /* bucket of t in [v[0], v[n-1]]: (int)((t - lo) * lut_scale) */
 } QLevels;
 
@@ -37,13 +39,21 @@ int q_levels_lloyd(QLevels *lv, const float *t, size_t n, int bits,
 int q_levels_set(QLevels *lv, const double *v, int n, Err *e);
 void q_levels_free(QLevels *lv);
 
+/* Binary search for the first i >= from with t < mid[i]: the path for sets
+ * whose levels crowd far below the table's resolution (PoT at 8 bits). */
+int q_levels_search(const QLevels *lv, float t, uint32_t from);
+#define Q_LEVELS_MAX_STEPS 8
+
 /* Index of the level nearest to t; t must lie in [v[0], v[n-1]]. A t equal
  * to the float midpoint mid[i] goes to the upper level i+1. */
 static inline int q_levels_index(const QLevels *lv, float t)
 {
     uint32_t i = lv->lut[(int)((t - lv->lo) * lv->lut_scale)];
-    while (t >= lv->mid[i])
-        i++;
+    if (lv->steps > Q_LEVELS_MAX_STEPS)
+        return q_levels_search(lv, t, i);
+    /* A fixed number of branch-free steps: once t < mid[i], i stops. */
+    for (int s = 0; s < lv->steps; s++)
+        i += t >= lv->mid[i];
     return (int)i;
 }
 

@@ -91,18 +91,38 @@ static void rcf_forward(const Quantizer *q, const float *x, float *y,
                         int32_t *codes, size_t n)
 {
     const QLevels *lv = &q->lv;
-    float inv = 1.0f / q->alpha, alpha = q->alpha;
-    float lo = lv->v[0], hi = lv->v[lv->n - 1];
+    float alpha = q->alpha;
+    /* u = w~ / alpha as one multiply-add: u = x a + b */
+    float a = 1.0f / alpha, b = 0.0f;
+    if (q->wn) {
+        a = 1.0f / ((q->wn_sigma + WN_EPS) * alpha);
+        b = -q->wn_mu * a;
+    }
+    /* The table in locals: stores through y or codes cannot alias them, so
+     * the compiler keeps them in registers (the hot loop of `make bench`). */
+    const uint32_t *lut = lv->lut;
+    const float *mid = lv->mid, *v = lv->v;
+    float lo = lv->v[0], hi = lv->v[lv->n - 1], l0 = lv->lo, ls = lv->lut_scale;
+    int steps = lv->steps, crowded = steps > Q_LEVELS_MAX_STEPS;
     /* uniform codes are centred so that code 0 is the level 0 */
     int32_t off = (q->ops == &q_uniform_ops && q->is_signed) ? (lv->n - 1) / 2 : 0;
     for (size_t i = 0; i < n; i++) {
-        float u = wn_apply(q, x[i]) * inv;
-        u = u < lo ? lo : (u > hi ? hi : u); /* clip, eq. 7 */
-        int k = q_levels_index(lv, u);
-        if (codes)
-            codes[i] = k - off;
+        /* clip, eq. 7, written so that it compiles to maxss/minss (fminf
+         * is a libm call, other orderings become branches) */
+        float u = x[i] * a + b;
+        u = u > lo ? u : lo;
+        u = u < hi ? u : hi;
+        uint32_t k = lut[(int)((u - l0) * ls)];
+        if (crowded) {
+            k = (uint32_t)q_levels_search(lv, u, k);
+        } else {
+            for (int s = 0; s < steps; s++)
+                k += u >= mid[k];
+        }
         if (y)
-            y[i] = alpha * lv->v[k];
+            y[i] = alpha * v[k];
+        if (codes)
+            codes[i] = (int32_t)k - off;
     }
 }
 

@@ -37,7 +37,8 @@ static void pact_forward(const Quantizer *q, const float *x, float *y,
     float a = (float)((1u << q->bits) - 1), alpha = q->alpha;
     float to_code = a / alpha, to_val = alpha / a;
     for (size_t i = 0; i < n; i++) {
-        float c = x[i] < 0.0f ? 0.0f : (x[i] > alpha ? alpha : x[i]); /* eq. 1 */
+        float c = x[i] > 0.0f ? x[i] : 0.0f; /* eq. 1, as maxss/minss */
+        c = c < alpha ? c : alpha;
         float k = rintf(c * to_code);                                   /* eq. 2 */
         if (codes)
             codes[i] = (int32_t)k;
