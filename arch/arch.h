@@ -16,6 +16,8 @@ typedef enum { DF_WS, DF_OS, DF_IS, DF_COUNT } Dataflow;
 typedef enum { SCALE_LINEAR, SCALE_AREA, SCALE_QUADRATIC, SCALE_TABLE,
                SCALE_COUNT } ScaleRule;
 typedef enum { PLACE_COLS, PLACE_ROWS, PLACE_BOTH, PLACE_COUNT } Placement;
+typedef enum { AREA_PACT, AREA_BITFUSION, AREA_COUNT } AreaModel;
+typedef enum { PE_UNIFORM, PE_APOT, PE_COUNT } PeKind;
 
 #define ARCH_MAX_BITS 16
 
@@ -35,8 +37,11 @@ typedef struct {
     int vector_lanes;        /* elements/cycle of the pool/add unit at base_bits */
     ScaleRule scale_rule;
     Placement placement;
+    PeKind pe;               /* uniform multiplier lanes or APoT shift-add */
     double lane_table[ARCH_MAX_BITS + 1]; /* SCALE_TABLE: lanes at b bits */
     int weights_resident;    /* 1: a model whose weights fit stays on chip */
+    AreaModel area_model;    /* MAC area vs bits (models/area.c) */
+    double mac16_um2;        /* area of one base_bits MAC lane */
     double sram_mm2_per_kib; /* scratchpad area */
     double core_overhead_mm2;/* per core: control, DMA, vector unit */
 } Accel;
@@ -52,6 +57,13 @@ const char *arch_scale_name(ScaleRule r);
 int arch_scale_parse(const char *s, ScaleRule *r);
 const char *arch_place_name(Placement p);
 int arch_place_parse(const char *s, Placement *p);
+const char *arch_pe_name(PeKind k);
+int arch_pe_parse(const char *s, PeKind *k);
+const char *arch_area_model_name(AreaModel m);
+int arch_area_model_parse(const char *s, AreaModel *m);
+
+/* "2 MiB", "512KiB", "1048576" -> bytes; QA_ERR if not a size. */
+int arch_parse_size(const char *s, double *out);
 
 /* DRAM bytes per cycle at the core clock; 0 means unlimited. */
 double arch_dram_bytes_per_cycle(const Accel *a);

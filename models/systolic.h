@@ -12,11 +12,17 @@
 
 /* Cycles for the whole GEMM on one array, folds run back to back.
  * double_buffer: the next fold's stationary operands are preloaded while the
- * current fold streams (shadow registers), as in the reference array. */
+ * current fold streams (shadow registers), as in the reference array.
+ * Counted from the first operand entering to the last result leaving the
+ * bottom edge. O(1): no loop over folds. Saturates at INT64_MAX instead of
+ * overflowing; returns -1 for an unknown dataflow or a size < 1 (callers
+ * validate their inputs first, this is not an error report). */
 int64_t sys_gemm_cycles(Dataflow df, int rows, int cols,
                         int64_t M, int64_t K, int64_t N, int double_buffer);
 
-/* Number of folds (array-sized pieces) the GEMM is cut into. */
+/* Number of folds (array-sized pieces) the GEMM is cut into:
+ * WS ceil(K/rows)*ceil(N/cols), OS ceil(M/rows)*ceil(N/cols),
+ * IS ceil(K/rows)*ceil(M/cols). -1 on bad arguments, like sys_gemm_cycles. */
 int64_t sys_gemm_folds(Dataflow df, int rows, int cols,
                        int64_t M, int64_t K, int64_t N);
 

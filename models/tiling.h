@@ -41,7 +41,8 @@ typedef struct {
     int out_resident;        /* output kept on chip for its consumers */
     int w_resident;          /* weights on chip before the layer starts */
     int64_t w_fetches, in_fetches; /* times each tensor crosses from DRAM */
-    int64_t dram_w_bytes, dram_in_bytes, dram_out_bytes, dram_psum_bytes;
+    int64_t dram_w_bytes, dram_in_bytes, dram_out_bytes;
+    int64_t dram_psum_rd_bytes, dram_psum_wr_bytes; /* reduction split */
     int64_t compulsory_bytes;/* weights + inputs + output once each */
     int64_t sram_peak_bytes; /* scratchpad bytes in use on the busiest core */
     int64_t macs;
@@ -64,5 +65,8 @@ int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e);
 void tile_free(TileSchedule *ts);
 
 int64_t tile_layer_dram_bytes(const LayerMap *m);
+/* MACs / (cores * rows * cols * cycles) at the layer's precision; 0 for
+ * layers off the array. */
+double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles);
 
 #endif

@@ -35,14 +35,26 @@ typedef struct {
     int o_bits;     /* output bits as stored (the consumer's a_bits) */
     int in[2];      /* producer layer ids; in[1] only for OP_ADD; -1 = input */
     int shortcut;   /* 1: projection conv on a residual path (fpsc policy) */
+    int bn_after;   /* 1: the output feeds a batch norm directly (conv/fc
+                       only). Pre-activation blocks end in convs without one;
+                       SAT rescales the weights of exactly those layers. */
 } Layer;
 
 const char *layer_op_name(LayerOp op);
 /* Parse "conv", "fc", "maxpool", "avgpool", "add"; QA_ERR if unknown. */
 int layer_op_parse(const char *s, LayerOp *op);
 
+/* Limits that keep every count of a finished layer inside int64_t at any
+ * batch up to LAYER_BATCH_MAX. */
+#define LAYER_DIM_MAX (1 << 20)
+#define LAYER_BATCH_MAX 65536
+
 /* Compute P and Q from H, W, R, S, stride, pad and check the shape; fills e
- * naming the layer when the shape is impossible. */
+ * naming the layer (field = layer name) when the shape is impossible.
+ * P = (H + 2*pad - R)/stride + 1 rounded down, as the frameworks do.
+ * groups 0 is taken as 1 (a zero-initialised Layer). fc needs
+ * H=W=R=S=stride=1 and pad 0; add needs K == C, R=S=stride=1, pad 0;
+ * pools need K == C. Idempotent. */
 int layer_finish(Layer *l, Err *e);
 
 /* 1 for conv and fc (they run on the systolic array). */
@@ -60,7 +72,7 @@ int64_t layer_weight_bytes(const Layer *l); /* at w_bits */
 int64_t layer_in_bytes(const Layer *l);     /* one input tensor at a_bits */
 int64_t layer_out_bytes(const Layer *l);    /* at o_bits */
 
-/* The GEMM of one group: M x Kg x Nn. */
+/* The GEMM of one group: M x Kg x Nn (all 0 for pool/add). */
 typedef struct {
     int64_t M, K, N;
 } Gemm;

@@ -14,12 +14,17 @@ typedef struct {
 
 void net_init(Net *net, const char *name);
 void net_free(Net *net);
-/* Append a copy of l (after layer_finish); returns its id or QA_ERR. */
+/* Append a copy of l, finished by layer_finish; returns its id or QA_ERR
+ * (bad shape, a producer id that is not an earlier layer, out of memory;
+ * the net is unchanged then). in[1] of a layer that is not an add is set
+ * to LAYER_NO_INPUT. */
 int net_add(Net *net, const Layer *l, Err *e);
-/* Set the batch size of every layer. */
+/* Set the batch size of every layer (1..LAYER_BATCH_MAX). */
 void net_set_batch(Net *net, int batch);
 /* Index of the last layer that reads layer id's output (-1 if none). */
 int net_last_use(const Net *net, int id);
+/* Id of the layer with this name, -1 if none. */
+int net_find(const Net *net, const char *name);
 
 int64_t net_macs(const Net *net);
 int64_t net_weights(const Net *net);
@@ -29,7 +34,15 @@ int net_array_layers(const Net *net); /* conv + fc count */
  * last array layers use first_last_bits (0 = same as the rest); projection
  * shortcut convs use shortcut_bits (0 = same as the rest, the "fpsc" option
  * of the SAWB paper sets 16). Pool/add layers carry activations through.
- * o_bits of each layer becomes the a_bits of its consumers. */
+ * o_bits of each layer becomes the a_bits of its consumers.
+ *
+ * In detail: conv/fc get w_bits/a_bits; a projection shortcut conv
+ * (Layer.shortcut) gets shortcut_bits for both if non-zero; the first and
+ * last conv/fc get first_last_bits for both if non-zero (this wins over
+ * shortcut_bits). A layer's o_bits is the max a_bits of its consumers, 16
+ * for a layer nobody reads (the network output). Pool/add layers have
+ * w_bits 0 and a_bits = o_bits. Every value must be in 1..16 (the two
+ * options also 0), else QA_ERR with the field name and no layer changed. */
 typedef struct {
     int w_bits, a_bits;
     int first_last_bits;
@@ -40,14 +53,18 @@ int net_apply_bits(Net *net, const BitPolicy *p, Err *e);
 
 /* Built-in networks. name is one of: resnet50 (v1.5), resnet50v1,
  * resnet50preact, resnet18, resnet34, resnet20. Input is 3x224x224 except
- * resnet20 (1x28x28). Batch 1, bits 16 until net_apply_bits. */
+ * resnet20 (1x28x28). Batch 1, bits 16 until net_apply_bits.
+ * net is initialised here; on error it is left empty (net_free is safe). */
 int net_build(Net *net, const char *name, Err *e);
 /* Comma-separated list of built-in names, for --help. */
 const char *net_builtin_names(void);
 
 /* SCALE-Sim topology CSV (header "Layer name, IFMAP Height, IFMAP Width,
  * Filter Height, Filter Width, Channels, Num Filter, Strides,"). Layers are
- * chained in file order. Errors name file, line and column. */
+ * chained in file order. Errors name file, line and column.
+ * topo_csv_load initialises net (named after the file) and leaves it empty
+ * on error. topo_csv_save writes conv/fc layers only, through a temp file
+ * (no partial output on error). Details of the format: topo_csv.c. */
 int topo_csv_load(Net *net, const char *path, Err *e);
 int topo_csv_save(const Net *net, const char *path, Err *e);
 

@@ -1,0 +1,153 @@
+/* arch.c: defaults, names of the enumerations, derived values and the
+ * cross-field validation of an Accel. Parsing lives in arch_cfg.c. */
+#include "arch/arch.h"
+
+#include <string.h>
+
+static const char *const dataflow_names[DF_COUNT] = {"ws", "os", "is"};
+static const char *const scale_names[SCALE_COUNT] = {"linear", "area",
+                                                     "quadratic", "table"};
+static const char *const place_names[PLACE_COUNT] = {"cols", "rows", "both"};
+static const char *const area_names[AREA_COUNT] = {"pact", "bitfusion"};
+static const char *const pe_names[PE_COUNT] = {"uniform", "apot"};
+
+void arch_defaults(Accel *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->name, sizeof a->name, "default");
+    a->clock_ghz = 1.0;
+    a->cores = 1;
+    a->rows = 16;
+    a->cols = 16;
+    a->base_bits = 16;
+    a->dataflow = DF_WS;
+    a->sram_bytes = 256 * 1024;
+    a->double_buffer = 1;
+    a->dram_gbps = 0;
+    a->dram_latency_cycles = 100;
+    a->burst_bytes = 64;
+    a->acc_bits = 32;
+    a->vector_lanes = 16;
+    a->scale_rule = SCALE_LINEAR;
+    a->placement = PLACE_COLS;
+    a->weights_resident = 0;
+    a->mac16_um2 = 160.0;
+    a->sram_mm2_per_kib = 0.00096;
+    a->core_overhead_mm2 = 0.0;
+    a->area_model = AREA_PACT;
+}
+
+static int parse_name(const char *s, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i])) {
+            *out = i;
+            return QA_OK;
+        }
+    return QA_ERR;
+}
+
+const char *arch_dataflow_name(Dataflow d)
+{
+    return d < DF_COUNT ? dataflow_names[d] : "?";
+}
+
+int arch_dataflow_parse(const char *s, Dataflow *d)
+{
+    int v;
+    if (parse_name(s, dataflow_names, DF_COUNT, &v) != QA_OK)
+        return QA_ERR;
+    *d = (Dataflow)v;
+    return QA_OK;
+}
+
+const char *arch_scale_name(ScaleRule r)
+{
+    return r < SCALE_COUNT ? scale_names[r] : "?";
+}
+
+int arch_scale_parse(const char *s, ScaleRule *r)
+{
+    int v;
+    if (parse_name(s, scale_names, SCALE_COUNT, &v) != QA_OK)
+        return QA_ERR;
+    *r = (ScaleRule)v;
+    return QA_OK;
+}
+
+const char *arch_place_name(Placement p)
+{
+    return p < PLACE_COUNT ? place_names[p] : "?";
+}
+
+int arch_place_parse(const char *s, Placement *p)
+{
+    int v;
+    if (parse_name(s, place_names, PLACE_COUNT, &v) != QA_OK)
+        return QA_ERR;
+    *p = (Placement)v;
+    return QA_OK;
+}
+
+const char *arch_pe_name(PeKind k)
+{
+    return k < PE_COUNT ? pe_names[k] : "?";
+}
+
+int arch_pe_parse(const char *s, PeKind *k)
+{
+    int v;
+    if (parse_name(s, pe_names, PE_COUNT, &v) != QA_OK)
+        return QA_ERR;
+    *k = (PeKind)v;
+    return QA_OK;
+}
+
+const char *arch_area_model_name(AreaModel m)
+{
+    return m < AREA_COUNT ? area_names[m] : "?";
+}
+
+int arch_area_model_parse(const char *s, AreaModel *m)
+{
+    int v;
+    if (parse_name(s, area_names, AREA_COUNT, &v) != QA_OK)
+        return QA_ERR;
+    *m = (AreaModel)v;
+    return QA_OK;
+}
+
+double arch_dram_bytes_per_cycle(const Accel *a)
+{
+    /* GB/s (10^9 bytes per second) divided by 10^9 cycles per second. */
+    return a->dram_gbps > 0 ? a->dram_gbps / a->clock_ghz : 0;
+}
+
+int arch_validate(const Accel *a, const char *file, Err *e)
+{
+    if (a->base_bits < 2 || a->base_bits > ARCH_MAX_BITS)
+        return err_set(e, file, 0, "base_bits", "must be 2..%d, is %d",
+                       ARCH_MAX_BITS, a->base_bits);
+    if (a->acc_bits < 2 * 2 || a->acc_bits > 64)
+        return err_set(e, file, 0, "acc_bits", "must be 4..64, is %d",
+                       a->acc_bits);
+    /* The smallest tile the mapper can use needs room for a few words;
+     * below this no layer maps. */
+    if (a->sram_bytes < 1024)
+        return err_set(e, file, 0, "sram_bytes",
+                       "must be at least 1024 bytes, is %lld",
+                       (long long)a->sram_bytes);
+    if ((int64_t)a->rows * a->cols > (int64_t)1 << 20)
+        return err_set(e, file, 0, "rows",
+                       "rows x cols = %lld PEs is more than 2^20",
+                       (long long)a->rows * a->cols);
+    if (a->scale_rule == SCALE_TABLE) {
+        for (int b = 1; b <= a->base_bits; b++)
+            if (a->lane_table[b] < 1)
+                return err_set(e, file, 0, "lane_table",
+                               "scale_rule \"table\" needs lanes >= 1 for "
+                               "every bit width 1..%d (missing at %d)",
+                               a->base_bits, b);
+    }
+    return QA_OK;
+}

@@ -1,0 +1,156 @@
+/* traffic.c: tile bytes, DRAM passes and scratchpad fit of one candidate.
+ *
+ * The reuse rules (what makes low precision super-linear):
+ *  - A tensor on chip costs no DRAM bytes: an input kept on chip by its
+ *    producer, or all weights when the chip keeps the whole model.
+ *  - The loop order fixes which tensor is streamed once: weights-outer
+ *    loads every weight tile once and streams the inputs once per filter
+ *    block; inputs-outer loads every input tile once and streams the weights
+ *    once per row block. The re-streamed tensor is read once only when it
+ *    is cut into one block, or when it is cached (kept after pass 1) because
+ *    it fits beside everything else.
+ *  - The output is written once, or not at all when it stays on chip.
+ * Broadcast: with the work split by output channels every core needs the
+ * same input tile; it crosses from DRAM once and is shared (each core's DMA
+ * loads 1/cores of it). Likewise weights when split by output rows.
+ * Tensors kept on chip are spread evenly over the cores' scratchpads and
+ * reach the core that needs them over the on-chip network, which is not
+ * modelled in time (an assumption, said in the README). */
+#include "models/traffic.h"
+
+int64_t traffic_part(int64_t total, int64_t parts, int64_t i)
+{
+    return total / parts + (i < total % parts ? 1 : 0);
+}
+
+int64_t traffic_in_rows(const Layer *l, int64_t r)
+{
+    if (r <= 0)
+        return 0;
+    /* Whole images: all H rows of each image touched. */
+    if (r >= l->P)
+        return QA_CEIL_DIV(r, (int64_t)l->P) * l->H;
+    /* r output rows of one image read (r - 1) * stride + R rows, with the
+     * rows a stride skips fetched too (contiguous DMA): r * stride plus the
+     * overlap R - stride when the window is taller than the stride. */
+    int64_t halo = l->R > l->stride ? l->R - l->stride : 0;
+    return QA_MIN((int64_t)l->H, r * l->stride + halo);
+}
+
+int64_t traffic_w_tile(const LayerView *v, int64_t n)
+{
+    if (!v->on_array)
+        return 0;
+    return bits_to_bytes(n * v->kg, v->l->w_bits);
+}
+
+int64_t traffic_in_tile(const LayerView *v, int64_t n, int64_t r)
+{
+    if (v->on_array)
+        return traffic_in_rows(v->l, r) * v->row_in_bytes;
+    return bits_to_bytes(traffic_in_rows(v->l, r) * v->l->W * n, v->l->a_bits);
+}
+
+int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r)
+{
+    return bits_to_bytes(n * r * v->l->Q, v->l->o_bits);
+}
+
+/* Sum of one input's tile bytes over a core's blocks: ch channels in nb_n
+ * near-equal blocks times rows in nb_m blocks (at most two block sizes per
+ * dimension). conv/fc tiles do not depend on the channels, so they are
+ * summed over row blocks only: every filter block shares them. */
+static int64_t in_pass_bytes(const LayerView *v, int64_t ch, int64_t nb_n,
+                             int64_t rows, int64_t nb_m)
+{
+    int64_t rsz[2] = {QA_CEIL_DIV(rows, nb_m), rows / nb_m};
+    int64_t rcnt[2] = {rows % nb_m, nb_m - rows % nb_m};
+    int64_t nsz[2] = {QA_CEIL_DIV(ch, nb_n), ch / nb_n};
+    int64_t ncnt[2] = {ch % nb_n, nb_n - ch % nb_n};
+    if (v->on_array) {
+        ncnt[0] = 0;
+        ncnt[1] = 1;
+    }
+    int64_t sum = 0;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            if (ncnt[i] && rcnt[j])
+                sum += ncnt[i] * rcnt[j] * traffic_in_tile(v, nsz[i], rsz[j]);
+    return sum;
+}
+
+void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
+{
+    int by_ch = c->split == SPLIT_K;
+    int64_t units = by_ch ? v->ch : v->rows_out;
+    c->cores_used = (int)QA_MIN((int64_t)a->cores, units);
+    int64_t cu = c->cores_used;
+    c->share_ch = by_ch ? QA_CEIL_DIV(v->ch, cu) : v->ch;
+    c->share_rows = by_ch ? v->rows_out : QA_CEIL_DIV(v->rows_out, cu);
+    c->tn = QA_MIN(c->tn, c->share_ch);
+    c->tr = QA_MIN(c->tr, c->share_rows);
+    c->nb_n = QA_CEIL_DIV(c->share_ch, c->tn);
+    c->nb_m = QA_CEIL_DIV(c->share_rows, c->tr);
+    c->in_pass = 0;
+    if (by_ch && v->on_array) {
+        c->in_pass = in_pass_bytes(v, v->ch, 1, v->rows_out, c->nb_m);
+    } else {
+        for (int64_t i = 0; i < cu; i++)
+            c->in_pass += in_pass_bytes(
+                v, by_ch ? traffic_part(v->ch, cu, i) : v->ch, c->nb_n,
+                by_ch ? v->rows_out : traffic_part(v->rows_out, cu, i), c->nb_m);
+    }
+}
+
+int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
+                 TileChoice *c)
+{
+    int64_t cu = c->cores_used;
+    int nbuf = a->double_buffer ? 2 : 1;
+
+    /* Passes over each tensor. Pool/add tiles read disjoint slices of the
+     * input, so their input crosses once whatever the order. */
+    int w_outer = c->order == LOOP_W_OUTER;
+    if (!v->on_array) {
+        c->w_reads = 0;
+        c->in_reads = 1;
+    } else if (w_outer) {
+        c->w_reads = 1;
+        c->in_reads = (c->cache || c->nb_n == 1) ? 1 : c->nb_n;
+    } else {
+        c->in_reads = 1;
+        c->w_reads = (c->cache || c->nb_m == 1) ? 1 : c->nb_m;
+    }
+    if (v->w_resident || !v->on_array)
+        c->w_reads = 0;
+
+    /* Chip-level bytes of one pass over each tensor. */
+    int64_t w_pass = v->w_all;
+    int64_t in_pass = c->in_pass;
+    c->dram_w = c->w_reads * w_pass;
+    c->dram_in = 0;
+    for (int i = 0; i < v->nin; i++)
+        if (!v->in_resident[i])
+            c->dram_in += c->in_reads * in_pass;
+    c->dram_out = c->keep_out ? 0 : v->out_all;
+
+    /* Working set of the busiest core: streaming buffers (two when the
+     * tensor has more than one tile and double buffering is on), cached
+     * tensors and resident tensors as an even share per core. */
+    int64_t wt = traffic_w_tile(v, c->tn);
+    int64_t it = traffic_in_tile(v, c->tn, c->tr) * v->nin;
+    int64_t ot = traffic_out_tile(v, c->tn, c->tr);
+    int64_t sram = 0;
+    sram += (c->nb_n > 1 ? nbuf : 1) * wt;
+    sram += (c->nb_m > 1 ? nbuf : 1) * it;
+    if (!c->keep_out)
+        sram += (c->nb_n * c->nb_m > 1 ? nbuf : 1) * ot;
+    int64_t shared = resident_bytes;
+    if (c->keep_out)
+        shared += v->out_all;
+    if (c->cache)
+        shared += w_outer ? in_pass * v->nin : w_pass;
+    sram += QA_CEIL_DIV(shared, cu);
+    c->sram_bytes = sram;
+    return sram <= a->sram_bytes;
+}

@@ -1,0 +1,69 @@
+/* traffic.h: the reuse rules of the mapper, as plain arithmetic.
+ *
+ * Given one candidate mapping of one layer (core split, tile sizes, loop
+ * order, what is cached and what is resident), these functions give the
+ * bytes of each tile, how often each tensor crosses from DRAM, and whether
+ * the working set fits a core's scratchpad. tiling.c searches candidates
+ * with them and emits the schedule. No time, no search here. */
+#ifndef TRAFFIC_H
+#define TRAFFIC_H
+
+#include "models/tiling.h"
+
+/* The layer as the mapper sees it: output rows (N*P, each Q pixels) and
+ * output channels are the two dimensions that are tiled and split over
+ * cores; the reduction is never split. */
+typedef struct {
+    const Layer *l;
+    int on_array;            /* conv/fc: systolic array; else vector unit */
+    int nin;                 /* input tensors: 1, or 2 for add */
+    int64_t rows_out;        /* N * P */
+    int64_t ch;              /* output channels (K) */
+    int64_t kg;              /* reduction length: C/groups * R * S */
+    int64_t row_in_bytes;    /* one input row, all channels: C * W * a_bits */
+    int64_t w_all, in_all, out_all; /* whole tensors, bytes (in_all: one input) */
+    int in_resident[2];
+    int w_resident;          /* weights live on chip for the whole run */
+} LayerView;
+
+typedef struct {
+    CoreSplit split;
+    LoopOrder order;
+    int cache;               /* keep the re-streamed tensor after pass 1 */
+    int keep_out;            /* output stays on chip */
+    int64_t tn, tr;          /* tile: output channels x output rows */
+    /* derived by traffic_eval */
+    int cores_used;
+    int64_t share_ch, share_rows; /* busiest core's share */
+    int64_t nb_n, nb_m;      /* blocks per core (the same on every core) */
+    int64_t in_pass;         /* chip-level bytes of one pass over one input */
+    int64_t sram_bytes;      /* busiest core's working set + resident share */
+    int64_t w_reads, in_reads; /* passes over each tensor from DRAM */
+    int64_t dram_w, dram_in, dram_out; /* chip-level DRAM bytes */
+} TileChoice;
+
+/* Input rows needed for r consecutive output rows (all channels). */
+int64_t traffic_in_rows(const Layer *l, int64_t r);
+
+/* Bytes of the tiles of block sizes (channels n, rows r) for one layer. */
+int64_t traffic_w_tile(const LayerView *v, int64_t n);
+/* One input's tile of n channels x r rows: all C channels for conv/fc (a
+ * filter reads every input channel), only its n channels for pool/add. */
+int64_t traffic_in_tile(const LayerView *v, int64_t n, int64_t r);
+int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r);
+
+/* Split `total` units over `parts` as evenly as possible: part i gets
+ * total/parts, plus one for the first total%parts parts. */
+int64_t traffic_part(int64_t total, int64_t parts, int64_t i);
+
+/* Fill the fields that depend on the split and tile size only (cores used,
+ * shares, blocks, in_pass): the costly part, done once per tile shape. */
+void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c);
+
+/* Given a shaped candidate, fill passes, DRAM bytes and the working set;
+ * resident_bytes is what other resident tensors occupy on the whole chip.
+ * Returns 1 if the candidate fits every core's scratchpad, else 0. */
+int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
+                 TileChoice *c);
+
+#endif

@@ -1,0 +1,36 @@
+/* point.h: one design point, end to end: build the network, apply the bit
+ * policy, map it, time it with the chosen engine, and the same at base_bits
+ * for the speedup. Used by `qarray run` and `qarray sweep`. */
+#ifndef POINT_H
+#define POINT_H
+
+#include "arch/arch.h"
+#include "models/report.h"
+
+typedef enum { ENGINE_ANALYTIC, ENGINE_SYSTEMC, ENGINE_COUNT } Engine;
+
+typedef struct {
+    Accel accel;
+    char workload[64];         /* built-in name, or "" with topo_path */
+    char topo_path[512];       /* SCALE-Sim CSV; "" for a built-in */
+    int w_bits, a_bits;
+    int first_last_bits;       /* 0: max(8, w/a bits) capped at base_bits */
+    int shortcut_bits;         /* 0: as the rest */
+    int batch;
+    Engine engine;
+    const char *vcd_path;      /* SystemC engine: value-change dump */
+    int verbose;
+} PointSpec;
+
+const char *point_engine_name(Engine e);
+int point_engine_parse(const char *s, Engine *e);
+
+/* Fill spec defaults (analytic engine, resnet50, 16 bits, batch 1). */
+void point_defaults(PointSpec *p);
+
+/* Run the point. *layers (n rows, caller frees) may be NULL if not wanted.
+ * rec gets the summary including speedup over base_bits. */
+int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
+              int *nlayers, Err *e);
+
+#endif

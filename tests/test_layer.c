@@ -1,0 +1,261 @@
+/* test_layer.c: shape arithmetic of single layers, checked by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "workloads/layer.h"
+
+static Layer conv(const char *name, int C, int H, int K, int R, int stride,
+                  int pad)
+{
+    Layer l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.name, sizeof l.name, "%s", name);
+    l.op = OP_CONV;
+    l.N = 1;
+    l.C = C;
+    l.H = l.W = H;
+    l.K = K;
+    l.R = l.S = R;
+    l.stride = stride;
+    l.pad = pad;
+    l.groups = 1;
+    l.in[0] = l.in[1] = LAYER_NO_INPUT;
+    return l;
+}
+
+/* ResNet-50 conv1: 3x224x224, 7x7/2 pad 3 -> 64x112x112.
+ * P = (224 + 6 - 7)/2 + 1 = 111 + 1 = 112 (223/2 rounds down).
+ * MACs = K*P*Q*C*R*S = 64*112*112*3*7*7 = 64*12544*147 = 118,013,952.
+ * weights = 64*3*7*7 = 9,408. */
+static void test_resnet50_conv1(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("conv1", 3, 224, 64, 7, 2, 3);
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.P, 112);
+    assert_int_equal(l.Q, 112);
+    assert_int_equal(layer_macs(&l), 118013952);
+    assert_int_equal(layer_weights(&l), 9408);
+    assert_int_equal(layer_in_elems(&l), 3 * 224 * 224);
+    assert_int_equal(layer_out_elems(&l), 64 * 112 * 112);
+
+    Gemm g = layer_gemm(&l);
+    assert_int_equal(g.M, 12544); /* N*P*Q */
+    assert_int_equal(g.K, 147);   /* C*R*S */
+    assert_int_equal(g.N, 64);    /* K */
+
+    l.w_bits = 4;
+    l.a_bits = 8;
+    l.o_bits = 16;
+    assert_int_equal(layer_weight_bytes(&l), 4704);          /* 9408/2 */
+    assert_int_equal(layer_in_bytes(&l), 150528);            /* 1 B each */
+    assert_int_equal(layer_out_bytes(&l), 64 * 112 * 112 * 2);
+    l.w_bits = 3;
+    assert_int_equal(layer_weight_bytes(&l), 3528); /* 9408*3/8 exactly */
+
+    /* Batch 8 scales MACs, activations and M, not weights. */
+    l.N = 8;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(layer_macs(&l), 8 * 118013952LL);
+    assert_int_equal(layer_weights(&l), 9408);
+    assert_int_equal(layer_gemm(&l).M, 8 * 12544);
+    assert_int_equal(layer_in_bytes(&l), 8 * 150528);
+}
+
+static void test_bits_to_bytes_rounds_up(void **state)
+{
+    (void)state;
+    assert_int_equal(bits_to_bytes(0, 8), 0);
+    assert_int_equal(bits_to_bytes(1, 1), 1);  /* 1 bit -> 1 byte */
+    assert_int_equal(bits_to_bytes(8, 1), 1);
+    assert_int_equal(bits_to_bytes(9, 1), 2);
+    assert_int_equal(bits_to_bytes(5, 3), 2);  /* 15 bits */
+    assert_int_equal(bits_to_bytes(3, 16), 6);
+    assert_int_equal(bits_to_bytes(7, 2), 2);  /* 14 bits */
+    assert_int_equal(bits_to_bytes(25502912, 4), 12751456);
+}
+
+/* 3x3/2 pad 1 on 56: (56 + 2 - 3)/2 + 1 = 27 + 1 = 28 (55/2 rounds down). */
+static void test_strided_3x3(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("layer2.0.conv2", 128, 56, 128, 3, 2, 1);
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.P, 28);
+    assert_int_equal(layer_macs(&l), 128LL * 28 * 28 * 128 * 9); /* 115,605,504 */
+    /* 1x1/2 pad 0 on 56: (56 - 1)/2 + 1 = 28. */
+    Layer d = conv("layer2.0.downsample", 256, 56, 512, 1, 2, 0);
+    assert_int_equal(layer_finish(&d, &e), QA_OK);
+    assert_int_equal(d.P, 28);
+    assert_int_equal(layer_macs(&d), 512LL * 28 * 28 * 256); /* 102,760,448 */
+}
+
+/* groups 4, C=32, K=64, 3x3 pad 1 on 56: each group is a GEMM of
+ * M = 56*56 = 3136, K = 8*9 = 72, N = 16; MACs = 64*3136*8*9 = 14,450,688. */
+static void test_grouped_conv(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("g", 32, 56, 64, 3, 1, 1);
+    l.groups = 4;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.P, 56);
+    assert_int_equal(layer_macs(&l), 14450688);
+    assert_int_equal(layer_weights(&l), 64 * 8 * 9);
+    Gemm g = layer_gemm(&l);
+    assert_int_equal(g.M, 3136);
+    assert_int_equal(g.K, 72);
+    assert_int_equal(g.N, 16);
+    /* 4 groups x one group's GEMM == MACs */
+    assert_int_equal(4 * g.M * g.K * g.N, layer_macs(&l));
+}
+
+static void test_fc_and_pools(void **state)
+{
+    (void)state;
+    Err e;
+    Layer fc = conv("fc", 2048, 1, 1000, 1, 1, 0);
+    fc.op = OP_FC;
+    assert_int_equal(layer_finish(&fc, &e), QA_OK);
+    assert_int_equal(fc.P, 1);
+    assert_int_equal(fc.Q, 1);
+    assert_int_equal(layer_macs(&fc), 2048000);
+    assert_int_equal(layer_weights(&fc), 2048000);
+    Gemm g = layer_gemm(&fc);
+    assert_int_equal(g.M, 1);
+    assert_int_equal(g.K, 2048);
+    assert_int_equal(g.N, 1000);
+
+    /* maxpool 3x3/2 pad 1: 112 -> (112 + 2 - 3)/2 + 1 = 56; no MACs. */
+    Layer mp = conv("maxpool", 64, 112, 64, 3, 2, 1);
+    mp.op = OP_MAXPOOL;
+    assert_int_equal(layer_finish(&mp, &e), QA_OK);
+    assert_int_equal(mp.P, 56);
+    assert_int_equal(layer_macs(&mp), 0);
+    assert_int_equal(layer_weights(&mp), 0);
+    mp.w_bits = 0;
+    assert_int_equal(layer_weight_bytes(&mp), 0);
+    assert_int_equal(layer_gemm(&mp).M, 0);
+    assert_false(layer_on_array(&mp));
+
+    /* global average pool: R = H, S = W -> 1x1 */
+    Layer ap = conv("avgpool", 2048, 7, 2048, 7, 1, 0);
+    ap.op = OP_AVGPOOL;
+    assert_int_equal(layer_finish(&ap, &e), QA_OK);
+    assert_int_equal(ap.P, 1);
+    assert_int_equal(layer_out_elems(&ap), 2048);
+
+    Layer add = conv("layer1.0.add", 256, 56, 256, 1, 1, 0);
+    add.op = OP_ADD;
+    assert_int_equal(layer_finish(&add, &e), QA_OK);
+    assert_int_equal(add.P, 56);
+    assert_int_equal(layer_macs(&add), 0);
+}
+
+/* Each bad layer must fail naming the layer and saying what is wrong. */
+static void expect_bad(Layer l, const char *field, const char *msg_part)
+{
+    Err e;
+    err_clear(&e);
+    assert_int_equal(layer_finish(&l, &e), QA_ERR);
+    assert_string_equal(e.field, field);
+    if (!strstr(e.msg, msg_part))
+        fail_msg("message '%s' lacks '%s'", e.msg, msg_part);
+}
+
+static void test_bad_shapes(void **state)
+{
+    (void)state;
+    Layer l = conv("layer1.0.conv2", 30, 56, 64, 3, 1, 1);
+    l.groups = 4;
+    expect_bad(l, "layer1.0.conv2", "not divisible by groups 4");
+
+    l = conv("c", 3, 5, 8, 7, 1, 0);
+    expect_bad(l, "c", "filter 7x7 larger than padded input 5x5");
+    l.pad = 1; /* 7 = 5 + 2: exactly one output */
+    Err e;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.P, 1);
+
+    l = conv("s0", 3, 5, 8, 1, 0, 0);
+    expect_bad(l, "s0", "stride is 0, must be >= 1");
+    l = conv("neg", 3, 5, 8, 1, 1, -1);
+    expect_bad(l, "neg", "pad is -1, must be >= 0");
+    l = conv("k0", 3, 5, 0, 1, 1, 0);
+    expect_bad(l, "k0", "K is 0, must be >= 1");
+    l = conv("n0", 3, 5, 8, 1, 1, 0);
+    l.N = 0;
+    expect_bad(l, "n0", "N is 0");
+    l = conv("big", 3, LAYER_DIM_MAX + 1, 8, 1, 1, 0);
+    expect_bad(l, "big", "H is 1048577, must be <= 1048576");
+    /* 2^20 x 2^20 channels on 1024x1024: 2^60 MACs per image */
+    l = conv("huge", LAYER_DIM_MAX, 1024, LAYER_DIM_MAX, 1, 1, 0);
+    expect_bad(l, "huge", "layer too large");
+
+    l = conv("fc", 2048, 7, 1000, 1, 1, 0);
+    l.op = OP_FC;
+    expect_bad(l, "fc", "fc needs H=W=R=S=stride=groups=1");
+    l = conv("pool", 64, 8, 32, 2, 2, 0);
+    l.op = OP_MAXPOOL;
+    expect_bad(l, "pool", "pool keeps channels: K=32, C=64");
+    l = conv("add", 64, 8, 64, 3, 1, 0);
+    l.op = OP_ADD;
+    expect_bad(l, "add", "add needs R=S=stride=1");
+    l = conv("", 3, 5, 8, 1, 1, 0);
+    expect_bad(l, "layer", "layer has no name");
+    l = conv("op", 3, 5, 8, 1, 1, 0);
+    l.op = OP_COUNT;
+    expect_bad(l, "op", "unknown op");
+}
+
+static void test_groups_zero_and_idempotent(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("c", 16, 9, 16, 3, 2, 0);
+    l.groups = 0;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.groups, 1);
+    assert_int_equal(l.P, 4); /* (9 - 3)/2 + 1 */
+    Layer again = l;
+    assert_int_equal(layer_finish(&again, &e), QA_OK);
+    assert_memory_equal(&again, &l, sizeof l);
+}
+
+static void test_op_names(void **state)
+{
+    (void)state;
+    const char *names[] = {"conv", "fc", "maxpool", "avgpool", "add"};
+    for (int i = 0; i < OP_COUNT; i++) {
+        LayerOp op;
+        assert_string_equal(layer_op_name((LayerOp)i), names[i]);
+        assert_int_equal(layer_op_parse(names[i], &op), QA_OK);
+        assert_int_equal(op, i);
+    }
+    LayerOp op = OP_FC;
+    assert_int_equal(layer_op_parse("relu", &op), QA_ERR);
+    assert_int_equal(layer_op_parse("Conv", &op), QA_ERR);
+    assert_int_equal(op, OP_FC);
+    assert_string_equal(layer_op_name(OP_COUNT), "?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_resnet50_conv1),
+        cmocka_unit_test(test_bits_to_bytes_rounds_up),
+        cmocka_unit_test(test_strided_3x3),
+        cmocka_unit_test(test_grouped_conv),
+        cmocka_unit_test(test_fc_and_pools),
+        cmocka_unit_test(test_bad_shapes),
+        cmocka_unit_test(test_groups_zero_and_idempotent),
+        cmocka_unit_test(test_op_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
