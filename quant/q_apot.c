@@ -1,7 +1,7 @@
 /* q_apot.c: level-set quantizers of the APoT paper: APoT (eq. 5-6), PoT
  * (eq. 3), uniform (eq. 2) and Lloyd-Max levels, with the reparameterized
  * clipping function and optional weight normalization.
- *   WN eq. 9:   w~ = (w - mu) / (sigma + eps), eps = 1e-5, over the tensor.
+ *   WN eq. 9:   w~ = (w - mu) / (sigma + eps), eps = Q_WN_EPS, over the tensor.
  *   RCF eq. 7:  w^ = alpha Pi(clip(w~ / alpha, -1, 1))   (signed;
  *               [0, 1] unsigned), Pi = projection to the nearest level.
  *   RCF eq. 8:  d w^ / d alpha = sign(w~) for |w~| > alpha,
@@ -14,7 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define WN_EPS 1e-5f
 #define LLOYD_ITERS 100
 
 static int apot_setup(Quantizer *q, Err *e)
@@ -41,7 +40,7 @@ static int lloyd_setup(Quantizer *q, Err *e)
 
 static inline float wn_apply(const Quantizer *q, float x)
 {
-    return q->wn ? (x - q->wn_mu) / (q->wn_sigma + WN_EPS) : x;
+    return q->wn ? (x - q->wn_mu) / (q->wn_sigma + Q_WN_EPS) : x;
 }
 
 /* Statistics and first-batch alpha shared by the four methods. */
@@ -95,7 +94,7 @@ static void rcf_forward(const Quantizer *q, const float *x, float *y,
     /* u = w~ / alpha as one multiply-add: u = x a + b */
     float a = 1.0f / alpha, b = 0.0f;
     if (q->wn) {
-        a = 1.0f / ((q->wn_sigma + WN_EPS) * alpha);
+        a = 1.0f / ((q->wn_sigma + Q_WN_EPS) * alpha);
         b = -q->wn_mu * a;
     }
     /* The table in locals: stores through y or codes cannot alias them, so
@@ -155,7 +154,7 @@ static void rcf_backward(const Quantizer *q, const float *x, const float *gy,
      * With WN (w~ = (w - mu)/(sigma + eps), sigma the population std):
      *   gx_j += (g~_j - mean(g~)) / (sigma + eps) - w~_j mean(g~ w~) / sigma. */
     double mg = sg / (double)n, mgt = sgt / (double)n;
-    double d = (double)q->wn_sigma + WN_EPS;
+    double d = (double)q->wn_sigma + Q_WN_EPS;
     for (size_t i = 0; i < n; i++) {
         float t = wn_apply(q, x[i]), u = t * inv;
         float gt = (u > 1.0f || u < lo) ? 0.0f : gy[i];

@@ -27,7 +27,8 @@ NpyType q_narrowest_type(int32_t lo, int32_t hi);
 /* Quantize x with q (running its forward preparation) and export. */
 int q_tensor_export(Quantizer *q, const float *x, size_t n, QTensorInt *t, Err *e);
 int32_t q_tensor_code(const QTensorInt *t, size_t i);
-/* The dequantized value of element i (equals q_forward's output). */
+/* The dequantized value of element i: q_forward's output up to float
+ * rounding (the two evaluate the same formula in a different order). */
 float q_tensor_value(const QTensorInt *t, size_t i);
 void q_tensor_free(QTensorInt *t);
 

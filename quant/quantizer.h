@@ -10,6 +10,9 @@
 #include "arch/qa.h"
 #include "quant/levels.h"
 
+/* Weight normalization's epsilon (APoT eq. 9: "typically 1e-5"). */
+#define Q_WN_EPS 1e-5f
+
 /* Bit widths a quantizer may be asked for; methods narrow this further. */
 #define Q_BITS_VALID(b) (((b) >= 1 && (b) <= 8) || (b) == 16)
 

@@ -161,23 +161,30 @@ int cli_quantize_tensor(int argc, char **argv)
     }
     if (q_tensor_export(&q, x, sh.n, &t, &e))
         goto fail;
-    double se = 0.0;
-    for (size_t i = 0; i < sh.n; i++) {
-        y[i] = q_tensor_value(&t, i);
-        se += ((double)x[i] - y[i]) * ((double)x[i] - y[i]);
-    }
     /* The forward itself, so out.npy is exactly what q_forward computes. */
     if (q_forward(&q, x, y, sh.n, &e))
         goto fail;
+    /* Error against what the quantizer sees: with --wn that is the
+     * normalized tensor (APoT eq. 9), which is also what the layer uses. */
+    double se = 0.0;
+    for (size_t i = 0; i < sh.n; i++) {
+        double in = x[i];
+        if (q.wn)
+            in = (in - q.wn_mu) / ((double)q.wn_sigma + Q_WN_EPS);
+        se += (in - y[i]) * (in - y[i]);
+    }
     if (npy_write(out, NPY_F32, y, &sh, &e))
         goto fail;
     if (codes_path && npy_write(codes_path, t.dtype, t.codes, &sh, &e)) {
         remove(out); /* all or nothing */
         goto fail;
     }
-    printf("%s %d-bit %s: %zu values, alpha %.6g, scale %.6g, zero_point %g, "
+    char al[32] = "-"; /* dorefa has none; faq signed uses the std rule */
+    if (q.alpha > 0.0f)
+        snprintf(al, sizeof al, "%.6g", (double)q.alpha);
+    printf("%s %d-bit %s: %zu values, alpha %s, scale %.6g, zero_point %g, "
            "codes %s, levels %d, mse %.6g\n",
-           q.ops->name, bits, q.is_signed ? "signed" : "unsigned", sh.n, (double)q.alpha,
+           q.ops->name, bits, q.is_signed ? "signed" : "unsigned", sh.n, al,
            (double)t.scale, (double)t.zero_point, npy_descr(t.dtype), t.n_levels,
            se / (double)sh.n);
     free(x);
