@@ -37,7 +37,10 @@ static void pact_forward(const Quantizer *q, const float *x, float *y,
     float a = (float)((1u << q->bits) - 1), alpha = q->alpha;
     float to_code = a / alpha, to_val = alpha / a;
     for (size_t i = 0; i < n; i++) {
-        float c = x[i] > 0.0f ? x[i] : 0.0f; /* eq. 1, as maxss/minss */
+        /* eq. 1. max(x, 0) as (x + |x|)/2, exact in float and branch-free
+         * (GCC turns the ternary against a constant 0 into a branch, which
+         * mispredicts on activations around 0); min(., alpha) is minss. */
+        float c = 0.5f * (x[i] + fabsf(x[i]));
         c = c < alpha ? c : alpha;
         float k = rintf(c * to_code);                                   /* eq. 2 */
         if (codes)
