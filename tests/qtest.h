@@ -32,6 +32,18 @@ static inline void qt_normal(uint64_t seed, float *x, size_t n, float sigma)
 
 #define QT_PI 3.14159265358979323846
 
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A fresh folder under $TMPDIR (or /tmp) for files a test writes; path
+ * holds at least 256 bytes. Returns 0 on success. */
+static inline int qt_tmpdir(char *path, size_t size)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(path, size, "%s/qarray_test_XXXXXX", base && *base ? base : "/tmp");
+    return mkdtemp(path) ? 0 : -1;
+}
+
 #define QT_CLOSE(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
 #endif

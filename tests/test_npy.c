@@ -7,20 +7,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
+static char dir[512];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/qa_npy_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return qt_tmpdir(dir, sizeof dir);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd);
 }
 
@@ -54,7 +53,7 @@ static void write_raw(const char *path, const char *dict, int major,
 static void test_round_trip(void **state)
 {
     (void)state;
-    char path[128];
+    char path[640];
     snprintf(path, sizeof path, "%s/a.npy", dir);
     float x[6] = {1.5f, -2.0f, 0.0f, 3.25f, 1e-7f, -1e6f};
     NpyShape sh = {.ndim = 2, .shape = {2, 3}, .n = 6};
@@ -86,7 +85,7 @@ static void test_round_trip(void **state)
 static void test_reads_numpy_written_header(void **state)
 {
     (void)state;
-    char path[128];
+    char path[640];
     snprintf(path, sizeof path, "%s/np.npy", dir);
     float x[3] = {1, 2, 3};
     /* exactly what numpy.save writes for np.float32([1, 2, 3]), version 1
@@ -112,7 +111,7 @@ static void test_reads_numpy_written_header(void **state)
 static void expect_error(const char *dict, const void *data, size_t nbytes,
                          const char *field, const char *msg_part)
 {
-    char path[128];
+    char path[640];
     snprintf(path, sizeof path, "%s/bad.npy", dir);
     write_raw(path, dict, 1, data, nbytes);
     float *y = (float *)1;
@@ -155,7 +154,7 @@ static void test_rejections(void **state)
 static void test_not_npy_and_missing(void **state)
 {
     (void)state;
-    char path[128];
+    char path[640];
     snprintf(path, sizeof path, "%s/text.npy", dir);
     FILE *f = fopen(path, "wb");
     fputs("hello, this is not numpy", f);
@@ -173,7 +172,7 @@ static void test_not_npy_and_missing(void **state)
 static void test_write_int_types_and_failure(void **state)
 {
     (void)state;
-    char path[128];
+    char path[640];
     snprintf(path, sizeof path, "%s/c.npy", dir);
     int8_t c[5] = {-3, -1, 0, 1, 3};
     NpyShape sh = {.ndim = 1, .shape = {5}, .n = 5};

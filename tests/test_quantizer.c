@@ -168,8 +168,8 @@ static void test_allocation_failures(void **state)
     q_free(&q);
     OOM_LOOP(q_sawb_fit(&bits2, 1, 2000, 1, &f, &e), (void)0);
     /* the .npy reader */
-    char dir[] = "/tmp/qa_oom_XXXXXX", path[64];
-    assert_non_null(mkdtemp(dir));
+    char dir[512], path[600];
+    assert_int_equal(qt_tmpdir(dir, sizeof dir), 0);
     snprintf(path, sizeof path, "%s/x.npy", dir);
     NpyShape sh = {.ndim = 1, .shape = {300}, .n = 300};
     assert_int_equal(npy_write(path, NPY_F32, x, &sh, NULL), QA_OK);
