@@ -83,7 +83,9 @@ const char *q_method_names(void);
 /* i-th table entry, NULL past the end (for listing). */
 const QuantOps *q_method_at(int i);
 
-/* Set up a quantizer. Errors: unknown method (field "method"), bits outside
+/* Set up a quantizer (one per tensor; it owns its level table, so do not
+ * copy the struct, and q_free it once, which is safe after a failed
+ * q_init too). Errors: unknown method (field "method"), bits outside
  * 1..8 or 16 or outside what the method supports (field "bits"), a sign the
  * method does not support (field "signed"). dorefa and sawb are weight
  * quantizers and always signed; pact and cgpact always unsigned. */
