@@ -101,6 +101,22 @@ static void test_percentile_and_calibration(void **state)
                                 : sorted[k];
         QT_CLOSE(q_percentile(x, N, pcts[i], s), want, 1e-5);
     }
+    /* heavy duplicates and tiny sizes against the sorted reference */
+    for (int trial = 0; trial < 200; trial++) {
+        Rng r;
+        rng_seed(&r, trial);
+        size_t m = 1 + (size_t)(rng_u64(&r) % 300);
+        for (size_t i = 0; i < m; i++)
+            x[i] = (float)(rng_u64(&r) % 3);
+        memcpy(sorted, x, m * sizeof *x);
+        qsort(sorted, m, sizeof *sorted, cmp);
+        double pct = 100.0 * rng_uniform(&r);
+        double h = (m - 1) * pct / 100.0;
+        size_t k = (size_t)floor(h);
+        double want = k + 1 < m ? sorted[k] + (h - k) * (sorted[k + 1] - sorted[k])
+                                : sorted[k];
+        QT_CLOSE(q_percentile(x, m, pct, s), want, 1e-5);
+    }
     float ramp[5] = {4, 1, 3, 0, 2};
     QT_CLOSE(q_percentile(ramp, 5, 50, s), 2.0, 0);
     QT_CLOSE(q_percentile(ramp, 5, 90, s), 3.6, 1e-6);
