@@ -17,13 +17,14 @@ Controller::Controller(sc_core::sc_module_name name, const Accel *a,
 void Controller::run()
 {
     size_t n = static_cast<size_t>(a_->cores);
-    std::vector<int64_t> end(n), busy(n), busy0(n), stall(n), stall0(n);
+    std::vector<int64_t> end(n), busy(n), busy0(n), data_wait(n),
+        data_wait0(n);
     for (int l = 0; l < ts_->n; l++) {
         const LayerMap *m = &ts_->layers[l];
         int64_t t0 = clk_.now();
         int64_t rd0 = st_.rd_bytes, wr0 = st_.wr_bytes;
         busy0 = st_.busy_cycles;
-        stall0 = st_.data_wait_cycles;
+        data_wait0 = st_.data_wait_cycles;
         for (int c = 0; c < m->cores_used; c++)
             cores[c]->start(m->groups + m->first[c],
                             m->first[c + 1] - m->first[c]);
@@ -37,10 +38,10 @@ void Controller::run()
         }
         for (size_t c = 0; c < n; c++) {
             busy[c] = st_.busy_cycles[c] - busy0[c];
-            stall[c] = st_.data_wait_cycles[c] - stall0[c];
+            data_wait[c] = st_.data_wait_cycles[c] - data_wait0[c];
         }
         sim_layer_account(a_, m, clk_.now() - t0, end.data(), busy.data(),
-                          stall.data(), a_->cores, st_.rd_bytes - rd0,
+                          data_wait.data(), a_->cores, st_.rd_bytes - rd0,
                           st_.wr_bytes - wr0,
                           &rs_->layers[l],
                           rs_->core_busy + static_cast<size_t>(l) * n);
