@@ -800,9 +800,12 @@ static int run_captured(const Accel *a, const TileSchedule *ts,
 static void test_vcd_and_silence(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/qarray-test-sim-XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/qarray-test-sim-XXXXXX",
+             tmp && tmp[0] ? tmp : "/tmp");
     assert_non_null(mkdtemp(dir));
-    char vcd[256], log[256];
+    char vcd[300], log[300];
     snprintf(vcd, sizeof vcd, "%s/trace.vcd", dir);
     snprintf(log, sizeof log, "%s/out.log", dir);
 
