@@ -6,7 +6,8 @@
  *     loop order (weights-outer or inputs-outer), caching of the re-streamed
  *     tensor, and keeping the output on chip. traffic.c prices each one.
  *  3. The cheapest fitting candidate wins: estimated layer time
- *     max(compute, DRAM bytes / bandwidth), plus, when the output goes to
+ *     max(compute, DRAM bytes / bandwidth + tiles x latency), plus the
+ *     unhidden first load and last store, plus, when the output goes to
  *     DRAM, the time to read it back for the next layer; then fewer DRAM
  *     bytes; then fewer tiles.
  *  4. If nothing fits, tensors kept on chip are spilled to DRAM (largest
@@ -35,7 +36,8 @@ static int64_t tile_cycles(const Accel *a, const LayerView *v, int rows,
     const Layer *l = v->l;
     if (v->on_array)
         return sys_gemm_cycles(a->dataflow, rows, cols, r * l->Q, v->kg, n,
-                               a->double_buffer);
+                               a->double_buffer) *
+               scale_cycles_per_mac(a, l->w_bits);
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
      * base_bits / a_bits wide at lower precision; a pool output costs R*S
      * operations, an add output one. */
@@ -95,34 +97,52 @@ static void search(const Accel *a, const LayerView *v, int rows, int cols,
         base.split = (CoreSplit)split;
         base.tn = INT64_MAX;
         base.tr = INT64_MAX;
-        traffic_eval(a, v, resident, &base); /* shares only */
+        traffic_shape(a, v, &base); /* shares only */
         for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
-            for (int64_t dm = 1; dm <= base.share_rows; dm *= 2)
+            for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
+                /* Compute cycles depend on the tile shape only: found once
+                 * per shape, and only when some variant could win. */
+                int64_t compute = -1;
+                TileChoice shaped = base;
+                shaped.tn = QA_CEIL_DIV(base.share_ch, dn);
+                shaped.tr = QA_CEIL_DIV(base.share_rows, dm);
+                traffic_shape(a, v, &shaped);
                 for (int order = 0; order < 2; order++)
                     for (int cache = 0; cache < 2; cache++)
                         for (int keep = allow_keep; keep >= 0; keep--) {
                             Best b;
                             memset(&b, 0, sizeof b);
-                            b.c = base;
+                            b.c = shaped;
                             b.c.order = (LoopOrder)order;
                             b.c.cache = cache;
                             b.c.keep_out = keep;
-                            b.c.tn = QA_CEIL_DIV(base.share_ch, dn);
-                            b.c.tr = QA_CEIL_DIV(base.share_rows, dm);
                             if (!traffic_eval(a, v, resident, &b.c))
                                 continue;
                             b.ok = 1;
                             b.bytes = b.c.dram_w + b.c.dram_in + b.c.dram_out;
-                            b.compute = choice_compute(a, v, rows, cols, &b.c);
                             double mem = bpc > 0 ? b.bytes / bpc : 0;
                             /* An output sent to DRAM is read back by the
                              * next layer: charge that read here. */
                             double back = (!keep && bpc > 0)
                                               ? v->out_all / bpc : 0;
-                            b.cost = fmax((double)b.compute, mem) + back;
+                            /* A core's DMA queue pays the latency once per
+                             * tile, one transfer after the other; the first
+                             * load and the last store are not hidden behind
+                             * compute (about mem / tiles plus two latencies). */
+                            double tiles = (double)(b.c.nb_n * b.c.nb_m);
+                            double lat = (double)a->dram_latency_cycles;
+                            double dma = mem + (b.bytes > 0 ? tiles * lat : 0);
+                            double edge = b.bytes > 0 ? mem / tiles + 2 * lat : 0;
+                            if (best->ok && dma + back + edge > best->cost)
+                                continue; /* cannot win whatever compute is */
+                            if (compute < 0)
+                                compute = choice_compute(a, v, rows, cols, &b.c);
+                            b.compute = compute;
+                            b.cost = fmax((double)b.compute, dma) + back + edge;
                             if (better(&b, best))
                                 *best = b;
                         }
+            }
     }
 }
 
@@ -175,10 +195,13 @@ static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
     if (!m->first)
         return QA_ERR;
     int w_outer = c->order == LOOP_W_OUTER;
+    int64_t row0 = 0; /* first output row of this core (row split) */
     for (int core = 0; core < cu; core++) {
         m->first[core] = all.n;
         int64_t ch_c = by_ch ? traffic_part(v->ch, cu, core) : v->ch;
         int64_t rows_c = by_ch ? v->rows_out : traffic_part(v->rows_out, cu, core);
+        int64_t r0 = by_ch ? 0 : row0;
+        row0 += by_ch ? 0 : rows_c;
         if (spill_bytes > 0) {
             TileGroup t = {0};
             t.count = 1;
@@ -193,6 +216,10 @@ static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
                 int64_t bn = w_outer ? o : i, bm = w_outer ? i : o;
                 int64_t n = block(ch_c, c->nb_n, bn);
                 int64_t r = block(rows_c, c->nb_m, bm);
+                /* First output row of block bm: bm blocks before it, the
+                 * first rows_c % nb_m of them one row longer. */
+                int64_t rs = r0 + bm * (rows_c / c->nb_m) +
+                             QA_MIN(bm, rows_c % c->nb_m);
                 TileGroup t = {0};
                 t.count = 1;
                 /* Weights: own under the channel split, a 1/cores share of
@@ -214,7 +241,8 @@ static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
                     for (int k = 0; k < v->nin; k++) {
                         if (v->in_resident[k])
                             continue;
-                        int64_t it = traffic_in_tile(v, n, r);
+                        int64_t it = traffic_in_rows_range(v->l, r0, rs, rs + r) *
+                                     traffic_in_row_bytes(v, n);
                         t.load_in_bytes += by_ch && v->on_array
                                                ? traffic_part(it, cu, core) : it;
                     }
@@ -369,8 +397,12 @@ int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
         LayerView v;
         view_init(net, id, onchip, w_res, &v);
         m->bits = v.on_array ? QA_MAX(l->w_bits, l->a_bits) : l->a_bits;
-        m->lanes = scale_lanes(a, m->bits);
-        scale_array(a, m->bits, &m->rows, &m->cols);
+        /* A shift-add (APoT) PE sizes its lanes by the activation bits and
+         * spends ceil(w_bits / 2) cycles per MAC. */
+        int sbits = a->pe == PE_APOT && v.on_array ? l->a_bits : m->bits;
+        m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
+                                    : scale_lanes(a, sbits);
+        scale_array(a, sbits, &m->rows, &m->cols);
         /* The network's outputs go to DRAM. */
         int allow_keep = last[id] >= 0;
         Best best;

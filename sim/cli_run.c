@@ -26,7 +26,8 @@ static void run_usage(FILE *f)
 "      --cores N         override the number of cores\n"
 "      --sram BYTES      override scratchpad per core (e.g. 2MiB)\n"
 "      --dataflow D      override the dataflow: ws, os, is\n"
-"      --engine E        analytic (default) or systemc\n"
+"      --engine E        systemc (default) or analytic\n"
+"      --arbitration A   SystemC engine: round-robin (default) or fcfs\n"
 "      --vcd FILE        SystemC engine: write a value-change dump\n"
 "  -o, --out PATH        PATH.csv: per-layer CSV; otherwise a folder that\n"
 "                        gets config.cfg, layers.csv, summary.csv\n"
@@ -123,7 +124,7 @@ fail:
 int cli_run(int argc, char **argv)
 {
     enum { O_TOPO = 256, O_FL, O_SC, O_FPSC, O_BATCH, O_BW, O_CORES, O_SRAM,
-           O_DF, O_ENGINE, O_VCD, O_VERBOSE, O_HCFG, O_HCOL };
+           O_DF, O_ENGINE, O_ARB, O_VCD, O_VERBOSE, O_HCFG, O_HCOL };
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'c'},
         {"workload", required_argument, 0, 'w'},
@@ -138,6 +139,7 @@ int cli_run(int argc, char **argv)
         {"sram", required_argument, 0, O_SRAM},
         {"dataflow", required_argument, 0, O_DF},
         {"engine", required_argument, 0, O_ENGINE},
+        {"arbitration", required_argument, 0, O_ARB},
         {"vcd", required_argument, 0, O_VCD},
         {"out", required_argument, 0, 'o'},
         {"verbose", no_argument, 0, O_VERBOSE},
@@ -188,6 +190,10 @@ int cli_run(int argc, char **argv)
         case O_ENGINE:
             if (point_engine_parse(optarg, &p.engine) != QA_OK)
                 return bad_flag("--engine", optarg, "analytic or systemc");
+            break;
+        case O_ARB:
+            if (sim_arbitration_parse(optarg, &p.arbitration) != QA_OK)
+                return bad_flag("--arbitration", optarg, "round-robin or fcfs");
             break;
         case O_VCD: p.vcd_path = optarg; break;
         case 'o': out = optarg; break;
@@ -307,6 +313,22 @@ int cli_area(int argc, char **argv)
                bits[i], area_mac_um2(&a, bits[i]), area_ratio(&a, bits[i]),
                scale_lanes(&a, bits[i]), shape, (long long)r.macs_per_cycle,
                r.pe_mm2, r.sram_mm2, r.chip_mm2, r.peak_tops, r.tops_per_mm2);
+    }
+    /* The same chip with APoT shift-add PEs, beside uniform. */
+    Accel ap = a;
+    ap.pe = PE_APOT;
+    printf("\nwith APoT shift-add PEs (k = 2; a b-bit weight takes ceil(b/2) "
+           "cycles per MAC):\n");
+    printf("%5s %10s %6s %12s %10s %10s %12s\n", "bits", "lane_x", "lanes",
+           "macs/cycle", "peak_tops", "tops/mm2", "vs_uniform");
+    for (size_t i = 0; i < QA_COUNT(bits); i++) {
+        AreaReport r, u;
+        area_report(&ap, bits[i], &r);
+        area_report(&a, bits[i], &u);
+        printf("%5d %10.2f %6d %12lld %10.3f %10.4f %11.2fx\n", bits[i],
+               area_apot_ratio(&ap, bits[i]), scale_apot_lanes(&ap, bits[i]),
+               (long long)r.macs_per_cycle, r.peak_tops, r.tops_per_mm2,
+               r.peak_tops / u.peak_tops);
     }
     return 0;
 }

@@ -16,6 +16,9 @@ static const Command commands[] = {
     {"run", cli_run, "simulate one network on one chip at one precision"},
     {"area", cli_area, "area, peak TOPS and TOPS/mm2 of a chip per precision"},
     {"net", cli_net, "layers, MACs, weights and bits of a network; SCALE-Sim CSV"},
+    {"quantize-tensor", cli_quantize_tensor, "quantize a .npy tensor with one method"},
+    {"levels", cli_levels, "print the APoT, PoT or uniform level set"},
+    {"sawb-fit", cli_sawb_fit, "re-derive the SAWB coefficients from six distributions"},
     {"train", cli_train, "quantization-aware training on Fashion-MNIST from a recipe"},
 };
 

@@ -24,6 +24,14 @@ static Layer conv(int C, int K, int H, int R, int stride, int pad)
     return l;
 }
 
+/* Shape, then price, as the mapper does. */
+static int shape_eval(const Accel *a, const LayerView *v, int64_t resident,
+                      TileChoice *c)
+{
+    traffic_shape(a, v, c);
+    return traffic_eval(a, v, resident, c);
+}
+
 static void test_in_rows(void **state)
 {
     (void)state;
@@ -38,6 +46,29 @@ static void test_in_rows(void **state)
     Layer c1 = conv(3, 64, 224, 7, 2, 3);    /* P = 112 */
     assert_int_equal(traffic_in_rows(&c1, 10), 20 + 5);
     assert_int_equal(traffic_in_rows(&c1, 0), 0);
+}
+
+/* Sliding window: a 3x3/1 conv on 56 rows has an overlap of 2 rows. */
+static void test_in_rows_range(void **state)
+{
+    (void)state;
+    Layer c3 = conv(64, 64, 56, 3, 1, 1);
+    c3.N = 2;
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 0, 8), 10);   /* 8 + 2 */
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 8, 16), 8);   /* 18 - 10 */
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 0, 56), 56);  /* whole image */
+    /* Rows 50..55 of image 0 (56 - 52 = 4 new) and 0..3 of image 1 (4 + 2). */
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 50, 60), 4 + 6);
+    /* A core starting at row 28 fetches its own overlap. */
+    assert_int_equal(traffic_in_rows_range(&c3, 28, 28, 56), 30);
+    /* Blocking does not change a pass: 7 blocks of 8 rows = one of 56. */
+    int64_t sum = 0;
+    for (int b = 0; b < 7; b++)
+        sum += traffic_in_rows_range(&c3, 0, 8 * b, 8 * b + 8);
+    assert_int_equal(sum, 56);
+    Layer ds = conv(256, 512, 56, 1, 2, 0);  /* no overlap: stride > R */
+    assert_int_equal(traffic_in_rows_range(&ds, 0, 0, 7), 14);
+    assert_int_equal(traffic_in_rows_range(&ds, 0, 7, 14), 14);
 }
 
 static void test_part(void **state)
@@ -100,7 +131,7 @@ static void test_eval_by_hand(void **state)
     c.order = LOOP_IN_OUTER;
     c.tn = 1;
     c.tr = 2;
-    assert_int_equal(traffic_eval(&a, &v, 0, &c), 1);
+    assert_int_equal(shape_eval(&a, &v, 0, &c), 1);
     assert_int_equal(c.sram_bytes, 1024 + 2048 + 2);
     assert_int_equal(c.nb_n, 64);
     assert_int_equal(c.nb_m, 2);
@@ -116,16 +147,16 @@ static void test_eval_by_hand(void **state)
     c.order = LOOP_W_OUTER;
     c.tn = 2;
     c.tr = 1;
-    assert_int_equal(traffic_eval(&a, &v, 0, &c), 1);
+    assert_int_equal(shape_eval(&a, &v, 0, &c), 1);
     assert_int_equal(c.in_reads, 32);
     assert_int_equal(c.dram_in, 32 * 4096);
     assert_int_equal(c.dram_w, 65536);
     /* Caching the input needs 4096 more bytes: does not fit. */
     c.cache = 1;
-    assert_int_equal(traffic_eval(&a, &v, 0, &c), 0);
+    assert_int_equal(shape_eval(&a, &v, 0, &c), 0);
     /* With room it fits and the input is read once. */
     a.sram_bytes = 4096 + 3074 + 4096;
-    assert_int_equal(traffic_eval(&a, &v, 0, &c), 1);
+    assert_int_equal(shape_eval(&a, &v, 0, &c), 1);
     assert_int_equal(c.dram_in, 4096);
 
     /* A resident input costs nothing, a kept output neither; the kept
@@ -138,7 +169,7 @@ static void test_eval_by_hand(void **state)
     c.tn = 64;
     c.tr = 4;
     c.keep_out = 1;
-    assert_int_equal(traffic_eval(&a, &v, 1000, &c), 1);
+    assert_int_equal(shape_eval(&a, &v, 1000, &c), 1);
     assert_int_equal(c.dram_in + c.dram_out, 0);
     assert_int_equal(c.sram_bytes, 65536 + 4096 + 1000 + 256);
 }
@@ -162,7 +193,7 @@ static void test_broadcast(void **state)
     c.order = LOOP_W_OUTER;
     c.tn = 32;
     c.tr = 4;
-    assert_int_equal(traffic_eval(&a, &v, 0, &c), 1);
+    assert_int_equal(shape_eval(&a, &v, 0, &c), 1);
     assert_int_equal(c.cores_used, 2);
     assert_int_equal(c.share_ch, 32);
     assert_int_equal(c.dram_in, 4096);
@@ -174,6 +205,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_rows),
+        cmocka_unit_test(test_in_rows_range),
         cmocka_unit_test(test_part),
         cmocka_unit_test(test_eval_by_hand),
         cmocka_unit_test(test_broadcast),
