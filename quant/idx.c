@@ -2,6 +2,7 @@
  * data and batching. See idx.h. */
 #include "quant/idx.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -44,6 +45,11 @@ fail:
     free(buf);
     gzclose(g);
     return QA_ERR;
+}
+
+static uint32_t u32(Rng *r)
+{
+    return (uint32_t)(rng_u64(r) >> 32);
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -139,22 +145,22 @@ int idx_synthetic(Dataset *ds, int n, uint64_t seed, uint64_t sample_seed, Err *
         return err_set(e, NULL, 0, "synthetic", "out of memory");
     }
     ds->n = n, ds->H = H, ds->W = W;
-    TRng r;
-    trng_seed(&r, seed);
+    Rng r;
+    rng_seed(&r, seed);
     /* class c: a grating of seeded orientation and period under a Gaussian
      * envelope; images place the envelope at random and add noise. A
      * translation-invariant texture, so a conv net with global pooling can
      * learn it (blob positions alone could not be told apart after GAP). */
     float th[IDX_CLASSES], per[IDX_CLASSES];
     for (int c = 0; c < IDX_CLASSES; c++) {
-        th[c] = 3.14159265f * (c % 5) / 5.0f + 0.2f * trng_uniform(&r);
-        per[c] = (c < 5 ? 3.0f : 6.0f) + trng_uniform(&r);
+        th[c] = 3.14159265f * (c % 5) / 5.0f + 0.2f * (float)rng_uniform(&r);
+        per[c] = (c < 5 ? 3.0f : 6.0f) + (float)rng_uniform(&r);
     }
-    trng_seed(&r, sample_seed ^ 0x5A5A5A5A5A5A5A5AULL);
+    rng_seed(&r, sample_seed ^ 0x5A5A5A5A5A5A5A5AULL);
     for (int k = 0; k < n; k++) {
-        int c = (int)(trng_u32(&r) % IDX_CLASSES);
-        float cy = 9 + 10 * trng_uniform(&r), cx = 9 + 10 * trng_uniform(&r);
-        float ph = 6.2831853f * trng_uniform(&r), gain = 0.7f + 0.3f * trng_uniform(&r);
+        int c = (int)(u32(&r) % IDX_CLASSES);
+        float cy = 9 + 10 * (float)rng_uniform(&r), cx = 9 + 10 * (float)rng_uniform(&r);
+        float ph = 6.2831853f * (float)rng_uniform(&r), gain = 0.7f + 0.3f * (float)rng_uniform(&r);
         float ky = sinf(th[c]) * 6.2831853f / per[c], kx = cosf(th[c]) * 6.2831853f / per[c];
         uint8_t *img = ds->images + (size_t)k * H * W;
         for (int y = 0; y < H; y++)
@@ -162,7 +168,7 @@ int idx_synthetic(Dataset *ds, int n, uint64_t seed, uint64_t sample_seed, Err *
                 float dy = y - cy, dx = x - cx;
                 float env = expf(-(dy * dy + dx * dx) / (2 * 7.0f * 7.0f));
                 float v = 128.0f + 110.0f * gain * env * sinf(ky * y + kx * x + ph);
-                v += 20.0f * trng_normal(&r);
+                v += 20.0f * (float)rng_normal(&r);
                 img[y * W + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
             }
         ds->labels[k] = (uint8_t)c;
@@ -183,19 +189,19 @@ void idx_free(Dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
-void idx_shuffle(int *perm, int n, TRng *rng)
+void idx_shuffle(int *perm, int n, Rng *rng)
 {
     for (int i = 0; i < n; i++)
         perm[i] = i;
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)(trng_u32(rng) % (uint32_t)(i + 1));
+        int j = (int)(u32(rng) % (uint32_t)(i + 1));
         int t = perm[i];
         perm[i] = perm[j], perm[j] = t;
     }
 }
 
 void idx_batch(const Dataset *ds, const int *perm, int N, int augment, int pad,
-               TRng *rng, float *x, uint8_t *y)
+               Rng *rng, float *x, uint8_t *y)
 {
     const int H = ds->H, W = ds->W;
     for (int n = 0; n < N; n++) {
@@ -204,9 +210,9 @@ void idx_batch(const Dataset *ds, const int *perm, int N, int augment, int pad,
         y[n] = ds->labels[perm[n]];
         int dy = 0, dx = 0, flip = 0;
         if (augment) {
-            dy = (int)(trng_u32(rng) % (uint32_t)(2 * pad + 1)) - pad;
-            dx = (int)(trng_u32(rng) % (uint32_t)(2 * pad + 1)) - pad;
-            flip = (int)(trng_u32(rng) & 1);
+            dy = (int)(u32(rng) % (uint32_t)(2 * pad + 1)) - pad;
+            dx = (int)(u32(rng) % (uint32_t)(2 * pad + 1)) - pad;
+            flip = (int)(u32(rng) & 1);
         }
         for (int i = 0; i < H; i++)
             for (int j = 0; j < W; j++) {

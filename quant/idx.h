@@ -7,7 +7,7 @@
 #define IDX_H
 
 #include "arch/qa.h"
-#include "quant/trng.h"
+#include "quant/rng.h"
 
 #define IDX_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 #define IDX_ENV_DIR "QARRAY_FASHION_MNIST"
@@ -36,11 +36,11 @@ void idx_truncate(Dataset *ds, int n);
 void idx_free(Dataset *ds);
 
 /* Fisher-Yates permutation of 0..n-1. */
-void idx_shuffle(int *perm, int n, TRng *rng);
+void idx_shuffle(int *perm, int n, Rng *rng);
 /* Batch images perm[0..N) into x (1, N, H, W) as pixel/255 and y (N).
  * augment: random crop from the image zero-padded by `pad` pixels and a
  * horizontal flip with probability 1/2, drawn from rng in image order. */
 void idx_batch(const Dataset *ds, const int *perm, int N, int augment, int pad,
-               TRng *rng, float *x, uint8_t *y);
+               Rng *rng, float *x, uint8_t *y);
 
 #endif

@@ -8,6 +8,8 @@ void optim_sgd_step(const SgdConfig *c, float lr, float *params, const float *gr
                     float *velocity, const ParamSeg *segs, int nseg)
 {
     for (int s = 0; s < nseg; s++) {
+        if (segs[s].kind == PK_FROZEN)
+            continue;
         float wd = segs[s].kind == PK_WEIGHT ? c->wd
                  : segs[s].kind == PK_BN ? c->wd_bn : c->wd_alpha;
         float *p = params + segs[s].off, *v = velocity + segs[s].off;

@@ -11,8 +11,9 @@
 typedef enum {
     PK_WEIGHT, /* conv/fc weights: wd */
     PK_BN,     /* batch-norm gamma/beta and fc bias: wd_bn */
-    PK_ALPHA   /* clipping levels (PACT alpha, APoT alpha): wd_alpha, as PACT eq. 3
+    PK_ALPHA,  /* clipping levels (PACT alpha, APoT alpha): wd_alpha, as PACT eq. 3
                   and APoT keep their own L2 strength for alpha */
+    PK_FROZEN  /* not trained (e.g. FAQ's calibrated clip): left untouched */
 } ParamKind;
 
 typedef struct {

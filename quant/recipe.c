@@ -44,7 +44,7 @@ static const Key keys[] = {
     {"train.wd_bn", K_FLOAT, F(wd_bn), "0", 0, 1, "weight decay of BN gamma/beta and fc bias"},
     {"train.wd_alpha", K_FLOAT, F(wd_alpha), "5e-4", 0, 1, "L2 on clipping levels alpha (PACT eq. 3)"},
     {"quant.w_method", K_STR, F(w_method), "none", 0, 0, "weight quantizer: none | dorefa | sawb | apot | faq | sat (= dorefa + SAT rescaling)"},
-    {"quant.a_method", K_STR, F(a_method), "none", 0, 0, "activation quantizer: none | pact | cgpact | apot | faq"},
+    {"quant.a_method", K_STR, F(a_method), "none", 0, 0, "activation quantizer: none | pact | cgpact | uniform (APoT's RCF, uniform levels) | faq"},
     {"quant.w_bits", K_INT, F(w_bits), "0", 0, 8, "weight bits (0: float)"},
     {"quant.a_bits", K_INT, F(a_bits), "0", 0, 8, "activation bits (0: float)"},
     {"quant.first_last_bits", K_INT, F(first_last_bits), "8", 0, 8, "bits of the first conv and the last fc (and its input); 0: as the rest"},
@@ -209,7 +209,7 @@ static int in_list(const char *s, const char *const *list)
 int recipe_validate(const Recipe *r, Err *e)
 {
     static const char *const wm[] = {"none", "dorefa", "sawb", "apot", "faq", "sat", NULL};
-    static const char *const am[] = {"none", "pact", "cgpact", "apot", "faq", NULL};
+    static const char *const am[] = {"none", "pact", "cgpact", "uniform", "faq", NULL};
     static const char *const arch[] = {"resnet20", "resnet20-preact", "cnn", NULL};
     const char *f = r->file[0] ? r->file : NULL;
     if (!in_list(r->arch, arch))

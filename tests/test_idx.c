@@ -186,8 +186,8 @@ static void test_synthetic_and_batch(void **s)
         hist[a.labels[i]]++;
     for (int c = 0; c < 10; c++)
         assert_true(hist[c] > 5);
-    TRng r;
-    trng_seed(&r, 1);
+    Rng r;
+    rng_seed(&r, 1);
     int perm[200];
     idx_shuffle(perm, 200, &r);
     int seen[200] = {0};

@@ -128,7 +128,7 @@ static void test_resume_bit_identical(void **s)
 
     /* train_run --resume from the one-epoch checkpoint gets there too */
     FILE *devnull = fopen("/dev/null", "w");
-    assert_int_equal(train_run(&r, b, 1, devnull, &e), QA_OK);
+    assert_int_equal(train_run(&r, b, 1, NULL, devnull, &e), QA_OK);
     fclose(devnull);
     assert_int_equal(train_init(&t, &r, &e), QA_OK);
     assert_int_equal(train_load(&t, b, 0, &e), QA_OK);
