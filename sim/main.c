@@ -20,6 +20,8 @@ static const Command commands[] = {
     {"levels", cli_levels, "print the APoT, PoT or uniform level set"},
     {"sawb-fit", cli_sawb_fit, "re-derive the SAWB coefficients from six distributions"},
     {"train", cli_train, "quantization-aware training on Fashion-MNIST from a recipe"},
+    {"eval", cli_eval, "test accuracy of an integer model file (safetensors)"},
+    {"quantize", cli_quantize, "seeded quantized integer model of a network (e.g. ResNet-50)"},
 };
 
 static void usage(FILE *f)
