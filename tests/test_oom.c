@@ -33,8 +33,11 @@ typedef struct {
     void (*release)(void *ctx);
 } OomCase;
 
-/* Returns the number of allocation points the call went through. */
-static long oom_loop(const OomCase *c, void *ctx)
+/* Returns the number of allocation points the call went through. With
+ * forks set, the call may fork a child that inherits the countdown (the
+ * SystemC engine): a failure can then come from the child's n-th
+ * allocation while the parent counted fewer. */
+static long oom_loop_fork(const OomCase *c, void *ctx, int forks)
 {
     for (long n = 1;; n++) {
         Err e;
@@ -50,7 +53,7 @@ static long oom_loop(const OomCase *c, void *ctx)
             c->release(ctx);
             return n - 1;
         }
-        if (calls < n)
+        if (calls < n && !forks)
             fail_msg("%s: failed without an injected failure: %s", c->what,
                      e.msg);
         if (!strstr(e.msg, "memory"))
@@ -59,6 +62,11 @@ static long oom_loop(const OomCase *c, void *ctx)
         if (!c->empty(ctx))
             fail_msg("%s: output not empty after failure %ld", c->what, n);
     }
+}
+
+static long oom_loop(const OomCase *c, void *ctx)
+{
+    return oom_loop_fork(c, ctx, 0);
 }
 
 static char dir[512];
@@ -222,8 +230,26 @@ static void test_point_run(void **state)
     assert_int_equal(arch_load(&ctx.spec.accel, "arch/tiny.cfg", &e), QA_OK);
     snprintf(ctx.spec.workload, sizeof ctx.spec.workload, "resnet20");
     ctx.spec.w_bits = ctx.spec.a_bits = 4;
+    ctx.spec.engine = ENGINE_ANALYTIC;
     const OomCase c = {"point_run", run_point, point_is_empty, point_release};
     assert_true(oom_loop(&c, &ctx) >= 5);
+}
+
+/* The SystemC engine: sim_run forks one child per simulation; failures in
+ * the parent and in the child must both come back as a clean Err. */
+static void test_point_run_systemc(void **state)
+{
+    (void)state;
+    PointCtx ctx;
+    Err e;
+    point_defaults(&ctx.spec);
+    assert_int_equal(arch_load(&ctx.spec.accel, "arch/tiny.cfg", &e), QA_OK);
+    snprintf(ctx.spec.workload, sizeof ctx.spec.workload, "resnet20");
+    ctx.spec.w_bits = ctx.spec.a_bits = 4;
+    ctx.spec.engine = ENGINE_SYSTEMC;
+    const OomCase c = {"point_run systemc", run_point, point_is_empty,
+                       point_release};
+    assert_true(oom_loop_fork(&c, &ctx, 1) >= 5);
 }
 
 /* npy_read_f32. */
@@ -336,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_topo_csv_load),
         cmocka_unit_test(test_tile_map_and_analytic),
         cmocka_unit_test(test_point_run),
+        cmocka_unit_test(test_point_run_systemc),
         cmocka_unit_test(test_npy_read),
         cmocka_unit_test(test_pe_ref),
         cmocka_unit_test(test_levels),
