@@ -183,6 +183,15 @@ fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
 	    tail -n 40 $(FUZZ_BUILD)/$*.log; echo "fuzz $*: FAILED"; exit 1; \
 	fi
 
+# valgrind memcheck over a representative set of tests and CLI runs (the
+# list and the SystemC stack caveat: tests/memcheck.sh). Zero errors and
+# zero leaks, or the target fails.
+memcheck: check-deps
+	@dpkg -s valgrind >/dev/null 2>&1 || { apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; }
+	@$(MAKE) --no-print-directory build-tests
+	@tests/memcheck.sh build
+
 clean:
 	rm -rf build build-asan build-fuzz qarray
 
