@@ -7,5 +7,8 @@
 int cli_run(int argc, char **argv);
 int cli_area(int argc, char **argv);
 int cli_net(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
+int cli_merge(int argc, char **argv);
+int cli_plot(int argc, char **argv);
 
 #endif

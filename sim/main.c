@@ -16,6 +16,9 @@ static const Command commands[] = {
     {"run", cli_run, "simulate one network on one chip at one precision"},
     {"area", cli_area, "area, peak TOPS and TOPS/mm2 of a chip per precision"},
     {"net", cli_net, "layers, MACs, weights and bits of a network; SCALE-Sim CSV"},
+    {"sweep", cli_sweep, "run a study: every design point of its axes, in parallel"},
+    {"merge", cli_merge, "join the points tables of a study's shards"},
+    {"plot", cli_plot, "draw a finished study's figures with gnuplot"},
 };
 
 static void usage(FILE *f)
