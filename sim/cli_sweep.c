@@ -167,10 +167,11 @@ int cli_merge(int argc, char **argv)
         {"study", required_argument, 0, 's'},
         {"out", required_argument, 0, 'o'},
         {"no-plot", no_argument, 0, 'P'},
+        {"engine", required_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *study = NULL, *out = NULL;
+    const char *study = NULL, *out = NULL, *engine = NULL;
     int plots = 1, c;
     optind = 1;
     opterr = 0;
@@ -179,12 +180,15 @@ int cli_merge(int argc, char **argv)
         case 's': study = optarg; break;
         case 'o': out = optarg; break;
         case 'P': plots = 0; break;
+        case 'E': engine = optarg; break;
         case 'h':
-            printf("usage: qarray merge -s STUDY [-o DIR] [--no-plot] TABLE...\n"
+            printf("usage: qarray merge -s STUDY [-o DIR] [--engine E] "
+                   "[--no-plot] TABLE...\n"
                    "Join the points tables of the shards of a study "
                    "(OUT/points.shard-I-of-N.csv)\ninto DIR/points.csv "
                    "(DIR: the study's out); every point exactly once.\n"
                    "Then print the comparison and draw the plots like "
+                   "qarray sweep. --engine: as given to the shards' "
                    "qarray sweep.\n");
             return 0;
         default:
@@ -204,7 +208,8 @@ int cli_merge(int argc, char **argv)
         return fail(&e, 1);
     int rc = 1;
     char path[1100];
-    if (set_out(&s, out, &e) != QA_OK || qa_mkdirs(s.out_dir, &e) != QA_OK) {
+    if ((engine && study_override(&s, STUDY_ENGINE, engine, "--engine", &e) != QA_OK) ||
+        set_out(&s, out, &e) != QA_OK || qa_mkdirs(s.out_dir, &e) != QA_OK) {
         err_print(&e, stderr);
         goto done;
     }

@@ -35,11 +35,13 @@ typedef struct {
 } Data;
 
 /* Row on the plot's slice: every axis but those in vary (a bit mask) at
- * the plot value, or the axis's first value. */
+ * the plot value, or the axis's first value. An axis of one value is not
+ * checked: a command-line override (--engine) may have replaced it. */
 static int selected(const Data *d, int row, unsigned vary)
 {
     for (int ax = 0; ax < STUDY_NAXES; ax++) {
-        if (vary & (1u << ax))
+        if ((vary & (1u << ax)) ||
+            (!d->s->plot_set[ax] && d->s->axes[ax].n < 2))
             continue;
         const char *want = d->s->plot_set[ax] ? d->s->plot[ax].text
                                               : d->s->axes[ax].v[0].text;
@@ -234,12 +236,20 @@ int plot_write_data(const Study *s, const char *table, Err *e)
     return rc;
 }
 
-/* gnuplot -e "dir='OUT/plots'; nb=4; nbw=3" SCRIPT, output to a log. */
+/* gnuplot -e "dir='OUT/plots'; nb=4; nbw=3; bits='16 8 4 2'" SCRIPT,
+ * output to a log. */
 static int run_gnuplot(const Study *s, const char *script, Err *e)
 {
-    char vars[1400], log[1100];
-    snprintf(vars, sizeof vars, "dir='%s/plots'; nb=%d; nbw=%d", s->out_dir,
-             s->axes[STUDY_BITS].n, s->axes[STUDY_DRAM].n);
+    char vars[1400], log[1100], bits[512] = "";
+    size_t len = 0;
+    for (int i = 0; i < s->axes[STUDY_BITS].n && len < sizeof bits; i++) {
+        char lab[64];
+        bits_label(&s->axes[STUDY_BITS].v[i], lab, sizeof lab);
+        len += (size_t)snprintf(bits + len, sizeof bits - len, "%s%s",
+                                i ? " " : "", lab);
+    }
+    snprintf(vars, sizeof vars, "dir='%s/plots'; nb=%d; nbw=%d; bits='%s'",
+             s->out_dir, s->axes[STUDY_BITS].n, s->axes[STUDY_DRAM].n, bits);
     snprintf(log, sizeof log, "%s/plots/gnuplot.log", s->out_dir);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
