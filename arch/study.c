@@ -422,9 +422,18 @@ static int walk(Study *s, config_t *cfg, Err *e)
                        "missing: the architecture file of the base chip");
     if (get_string(s, arch, "arch", s->arch_path, sizeof s->arch_path, e) != QA_OK)
         return QA_ERR;
-    /* The arch file's own error (its file and line) is the useful one. */
-    if (arch_load(&s->accel, s->arch_path, e) != QA_OK)
-        return QA_ERR;
+    /* The study's line, then the arch file's own file:line: key. */
+    Err ae;
+    if (arch_load(&s->accel, s->arch_path, &ae) != QA_OK) {
+        char where[400];
+        if (ae.line > 0)
+            snprintf(where, sizeof where, "%.255s:%d", ae.file, ae.line);
+        else
+            snprintf(where, sizeof where, "%.255s", ae.file);
+        return err_set(e, s->file, (int)config_setting_source_line(arch),
+                       "arch", "%s: %s%s%.200s", where, ae.field,
+                       ae.field[0] ? ": " : "", ae.msg);
+    }
     for (int i = 0; i < config_setting_length(root); i++) {
         const config_setting_t *c = config_setting_get_elem(root, (unsigned)i);
         const char *key = config_setting_name(c);
@@ -482,9 +491,13 @@ static int finish(Study *s, Err *e)
                            "more than 2^40 points in the cross product");
         s->npoints *= av->n;
         if (s->plot_set[ax] && study_find_value(s, ax, s->plot[ax].text) < 0)
-            return err_set(e, s->file, s->plot[ax].line,
-                           study_axis_name(ax), "plot value %s is not a value "
-                           "of this axis", s->plot[ax].text);
+        {
+            char field[64];
+            snprintf(field, sizeof field, "plot.%s", study_axis_name(ax));
+            return err_set(e, s->file, s->plot[ax].line, field,
+                           "%s is not a value of the %s axis",
+                           s->plot[ax].text, study_axis_name(ax));
+        }
     }
     /* The default baseline is the chip at base_bits in every layer, the
      * reference of point_run's own speedup. */
