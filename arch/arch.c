@@ -9,6 +9,7 @@ static const char *const scale_names[SCALE_COUNT] = {"linear", "area",
                                                      "quadratic", "table"};
 static const char *const place_names[PLACE_COUNT] = {"cols", "rows", "both"};
 static const char *const area_names[AREA_COUNT] = {"pact", "bitfusion"};
+static const char *const pe_names[PE_COUNT] = {"uniform", "apot"};
 
 void arch_defaults(Accel *a)
 {
@@ -85,6 +86,20 @@ int arch_place_parse(const char *s, Placement *p)
     if (parse_name(s, place_names, PLACE_COUNT, &v) != QA_OK)
         return QA_ERR;
     *p = (Placement)v;
+    return QA_OK;
+}
+
+const char *arch_pe_name(PeKind k)
+{
+    return k < PE_COUNT ? pe_names[k] : "?";
+}
+
+int arch_pe_parse(const char *s, PeKind *k)
+{
+    int v;
+    if (parse_name(s, pe_names, PE_COUNT, &v) != QA_OK)
+        return QA_ERR;
+    *k = (PeKind)v;
     return QA_OK;
 }
 

@@ -17,6 +17,7 @@ typedef enum { SCALE_LINEAR, SCALE_AREA, SCALE_QUADRATIC, SCALE_TABLE,
                SCALE_COUNT } ScaleRule;
 typedef enum { PLACE_COLS, PLACE_ROWS, PLACE_BOTH, PLACE_COUNT } Placement;
 typedef enum { AREA_PACT, AREA_BITFUSION, AREA_COUNT } AreaModel;
+typedef enum { PE_UNIFORM, PE_APOT, PE_COUNT } PeKind;
 
 #define ARCH_MAX_BITS 16
 
@@ -36,6 +37,7 @@ typedef struct {
     int vector_lanes;        /* elements/cycle of the pool/add unit at base_bits */
     ScaleRule scale_rule;
     Placement placement;
+    PeKind pe;               /* uniform multiplier lanes or APoT shift-add */
     double lane_table[ARCH_MAX_BITS + 1]; /* SCALE_TABLE: lanes at b bits */
     int weights_resident;    /* 1: a model whose weights fit stays on chip */
     AreaModel area_model;    /* MAC area vs bits (models/area.c) */
@@ -55,6 +57,8 @@ const char *arch_scale_name(ScaleRule r);
 int arch_scale_parse(const char *s, ScaleRule *r);
 const char *arch_place_name(Placement p);
 int arch_place_parse(const char *s, Placement *p);
+const char *arch_pe_name(PeKind k);
+int arch_pe_parse(const char *s, PeKind *k);
 const char *arch_area_model_name(AreaModel m);
 int arch_area_model_parse(const char *s, AreaModel *m);
 

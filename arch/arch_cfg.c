@@ -33,6 +33,8 @@ typedef struct {
 static int p_df(const char *s, int *v) { Dataflow d; int r = arch_dataflow_parse(s, &d); *v = (int)d; return r; }
 static int p_sc(const char *s, int *v) { ScaleRule d; int r = arch_scale_parse(s, &d); *v = (int)d; return r; }
 static int p_pl(const char *s, int *v) { Placement d; int r = arch_place_parse(s, &d); *v = (int)d; return r; }
+static int p_pe(const char *s, int *v) { PeKind d; int r = arch_pe_parse(s, &d); *v = (int)d; return r; }
+static const char *n_pe(int v) { return arch_pe_name((PeKind)v); }
 static int p_am(const char *s, int *v) { AreaModel d; int r = arch_area_model_parse(s, &d); *v = (int)d; return r; }
 static const char *n_df(int v) { return arch_dataflow_name((Dataflow)v); }
 static const char *n_sc(int v) { return arch_scale_name((ScaleRule)v); }
@@ -60,6 +62,7 @@ static const Key keys[] = {
     {"dram.burst_bytes", K_INT, OFF(burst_bytes), 1, 1048576, "bytes", "DMA burst size (one TLM transaction)", ENUM(0, 0, 0)},
     {"precision.rule", K_ENUM, OFF(scale_rule), 0, 0, "", "MAC lanes per PE at b bits: linear 16/b, area area(16)/area(b), quadratic (16/b)^2, table", p_sc, n_sc, "linear|area|quadratic|table"},
     {"precision.placement", K_ENUM, OFF(placement), 0, 0, "", "where the extra lanes go: more columns, more rows, or both", p_pl, n_pl, "cols|rows|both"},
+    {"precision.pe", K_ENUM, OFF(pe), 0, 0, "", "uniform: b-bit multiplier lanes; apot: shift-add lanes, a b-bit APoT weight (k = 2) costs ceil(b/2) cycles", p_pe, n_pe, "uniform|apot"},
     {"precision.lane_table", K_LANES, OFF(lane_table), 1, 4096, "lanes", "rule \"table\": list of base_bits numbers, lanes per PE at 1..base_bits bits", ENUM(0, 0, 0)},
     {"area.model", K_ENUM, OFF(area_model), 0, 0, "", "MAC area vs bits: pact (calibrated to PACT Fig. 6b, ~14x 16->2 bit) or bitfusion (45 nm synthesis table)", p_am, n_am, "pact|bitfusion"},
     {"area.mac16_um2", K_FLOAT, OFF(mac16_um2), 0.001, 1e6, "um2", "area of one 16-bit MAC lane (other widths follow area.model)", ENUM(0, 0, 0)},

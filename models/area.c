@@ -27,6 +27,16 @@ static double pact_rel(int b)
     return ((double)b * b + k * b) / (256.0 + k * 16.0);
 }
 
+/* A shift-add lane in the same units as pact_rel: the b^2 multiplier array
+ * becomes a two-level shifter (one mux per bit per level) and an adder,
+ * about 2b full-adder equivalents; the k*b part (accumulator, registers)
+ * stays. APoT paper Sec. 2.2: a k=2 term is one shift and one add. */
+static double apot_rel(int b)
+{
+    const double k = 50.0 / 3.0;
+    return (2.0 * b + k * b) / (256.0 + k * 16.0);
+}
+
 static double bitfusion_rel(int b)
 {
     static const double bits[] = {2, 4, 8, 16};
@@ -57,6 +67,11 @@ double area_ratio(const Accel *a, int bits)
     return rel_area(a->area_model, a->base_bits) / rel_area(a->area_model, bits);
 }
 
+double area_apot_ratio(const Accel *a, int a_bits)
+{
+    return rel_area(a->area_model, a->base_bits) / apot_rel(a_bits);
+}
+
 void area_report(const Accel *a, int bits, AreaReport *r)
 {
     /* Iso-area: a PE keeps the area of one base_bits lane at any bits. */
@@ -68,7 +83,9 @@ void area_report(const Accel *a, int bits, AreaReport *r)
     r->chip_mm2 = r->pe_mm2 + r->sram_mm2 + r->other_mm2;
     int rows, cols;
     scale_array(a, bits, &rows, &cols);
-    r->macs_per_cycle = (int64_t)a->cores * rows * cols;
+    /* An APoT lane finishes one MAC every ceil(bits / 2) cycles. */
+    r->macs_per_cycle = (int64_t)a->cores * rows * cols /
+                        scale_cycles_per_mac(a, bits);
     r->peak_tops = 2.0 * (double)r->macs_per_cycle * a->clock_ghz * 1e-3;
     r->tops_per_mm2 = r->chip_mm2 > 0 ? r->peak_tops / r->chip_mm2 : 0;
 }

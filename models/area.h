@@ -17,6 +17,11 @@ double area_mac_um2(const Accel *a, int bits);
  * (not rounded). */
 double area_ratio(const Accel *a, int bits);
 
+/* APoT shift-add lane (k = 2) for a_bits activations: the multiplier is
+ * replaced by a two-level shifter and an adder; relative to one base_bits
+ * multiplier lane. Only the pact area model has the split it needs. */
+double area_apot_ratio(const Accel *a, int a_bits);
+
 typedef struct {
     double pe_mm2;       /* all PE arrays */
     double sram_mm2;     /* all scratchpads */

@@ -38,7 +38,7 @@
 #include <string.h>
 
 /* A reference array larger than this is a configuration mistake, not a
- * validation run: two copies of its registers would take hundreds of MB. */
+ * validation run: beyond it two copies of its registers take over 100 MB. */
 #define PE_REF_MAX_PES (1 << 20)
 
 /* Strided matrix views: element (i, j) at p[i * s0 + j * s1]. */
@@ -62,7 +62,8 @@ typedef struct {
 typedef struct {
     int32_t v;
     int32_t fold; /* -1: bubble */
-    int32_t idx;
+    int32_t idx;  /* stream index t or k; for a stationary load, the
+                   * destination row */
     uint8_t use;  /* stationary loads: the value belongs to a used column */
 } Feed;
 

@@ -21,9 +21,27 @@ int scale_lanes(const Accel *a, int bits)
     return lanes < 1 ? 1 : (int)lanes;
 }
 
+int scale_cycles_per_mac(const Accel *a, int w_bits)
+{
+    return a->pe == PE_APOT ? (w_bits + 1) / 2 : 1;
+}
+
+int scale_apot_lanes(const Accel *a, int a_bits)
+{
+    if (a_bits >= a->base_bits)
+        return 1;
+    int lanes = (int)floor(area_apot_ratio(a, a_bits) + 1e-9);
+    return lanes < 1 ? 1 : lanes;
+}
+
+static int lanes_for(const Accel *a, int bits)
+{
+    return a->pe == PE_APOT ? scale_apot_lanes(a, bits) : scale_lanes(a, bits);
+}
+
 void scale_array(const Accel *a, int bits, int *rows, int *cols)
 {
-    int lanes = scale_lanes(a, bits);
+    int lanes = lanes_for(a, bits);
     int rf = 1;
     switch (a->placement) {
     case PLACE_ROWS: rf = lanes; break;

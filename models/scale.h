@@ -13,6 +13,13 @@
  *   table      lane_table[bits] (rounded down) */
 int scale_lanes(const Accel *a, int bits);
 
+/* Cycles one MAC takes in a lane: 1, or ceil(w_bits / 2) APoT terms on a
+ * shift-add PE (one term per cycle). */
+int scale_cycles_per_mac(const Accel *a, int w_bits);
+
+/* Lanes of a shift-add (APoT) PE for a_bits activations. */
+int scale_apot_lanes(const Accel *a, int a_bits);
+
 /* Effective array shape at `bits`: placement "cols" multiplies the columns
  * by lanes, "rows" the rows, "both" splits lanes into the factor pair
  * closest to square (rows get the smaller factor). */

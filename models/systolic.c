@@ -14,8 +14,9 @@
  *    s + i + r + c when the stream starts at s.
  *  - outputs leave at the bottom edge, so they pass through all R rows even
  *    when the tile uses fewer (a partial fold pays the full vertical skew);
- *    columns beyond the tile are never waited for (a partial fold of width
- *    Nt < C finishes C - Nt cycles earlier).
+ *    columns beyond the tile are never waited for (a fold b < C columns
+ *    wide finishes C - b cycles earlier). SCALE-Sim instead pads every fold
+ *    to the full array.
  *
  * Folds are ordered with the fold index over the tile's column dimension
  * outermost (WS: N, IS: M, OS: N) and the other one innermost (WS, IS: K,
@@ -53,12 +54,13 @@ typedef struct {
     int64_t rows;                   /* R */
 } FoldPlan;
 
+/* One dataflow: how it folds the GEMM, and its per-fold costs P, G, L. */
 typedef struct {
     void (*plan)(int rows, int cols, int64_t M, int64_t K, int64_t N,
                  FoldPlan *p);
-    int64_t (*preload_cycles)(const FoldPlan *p, int64_t inner);
-    int64_t (*issue_cycles)(const FoldPlan *p, int64_t next_inner);
-    int64_t (*fold_cycles)(const FoldPlan *p, int64_t outer);
+    int64_t (*preload_cycles)(const FoldPlan *p, int64_t inner);  /* P */
+    int64_t (*issue_cycles)(const FoldPlan *p, int64_t next_inner); /* G */
+    int64_t (*fold_cycles)(const FoldPlan *p, int64_t outer);     /* L */
 } DataflowOps;
 
 static int64_t sat_add(int64_t a, int64_t b)
@@ -129,7 +131,7 @@ static void os_plan(int rows, int cols, int64_t M, int64_t K, int64_t N,
  * c = b-1) is written in cycle s + T + R + b - 3: L = T + R + b - 2 cycles.
  * Full fold: P + L = 2R + C + T - 2, SCALE-Sim's count per fold.
  *
- * Double buffered G(a') = max(T, a'): the next tile is shifted into the
+ * Double buffered G(a') = max(T, a'): the next tile is loaded into the
  * shadow registers while the current fold streams. A PE swaps shadow into
  * active when the first element of a fold reaches it (a wavefront: PE(r,c)
  * in cycle s + r + c). The load of the next fold may begin in the cycle the
@@ -167,16 +169,17 @@ static int64_t stat_fold(const FoldPlan *p, int64_t outer)
  *
  *   L(b) = K + b + 2R - 3      (full fold 2R + C + K - 3)
  *
- * one less than SCALE-Sim's 2R + C + K - 2, which spends a cycle between the
- * last MAC and the first shift.
+ * one less than SCALE-Sim's 2R + C + K - 2: here the bottom PE's last MAC
+ * and the copy into the drain chain share a cycle.
  *
  * Double buffered G = max(K, R): accumulators restart on the first element of
  * the next fold while the results drain, so the next stream may start when
- * the feeders are free (s + K), but a column's drain chain takes one parallel
- * copy every R cycles (R - 1 shifts bring row 0 down, the collector takes it
- * the cycle after), and the copies of consecutive folds are as far apart as
- * their stream starts. Without double buffering the next fold starts after
- * the last result has left. */
+ * the feeders are free (s + K), but a column's drain chain takes one
+ * parallel copy every R cycles (a copy in cycle X puts row 0's result into
+ * the bottom register in cycle X + R - 1, where the collector takes it; the
+ * next copy may overwrite the chain in X + R), and the copies of consecutive
+ * folds are as far apart as their stream starts. Without double buffering
+ * the next fold starts after the last result has left. */
 static int64_t os_preload(const FoldPlan *p, int64_t inner)
 {
     (void)p;
@@ -234,6 +237,8 @@ static int64_t stream_start(const DataflowOps *ops, const FoldPlan *p,
 static int64_t pipelined_cycles(const DataflowOps *ops, const FoldPlan *p)
 {
     int64_t folds = sat_mul(p->n_inner, p->n_outer);
+    if (folds == INT64_MAX)      /* at least a cycle per fold: saturated */
+        return INT64_MAX;
     int64_t end = sat_add(stream_start(ops, p, folds - 1),
                           ops->fold_cycles(p, p->outer_edge));
     if (p->n_outer >= 2) {

@@ -35,7 +35,8 @@ static int64_t tile_cycles(const Accel *a, const LayerView *v, int rows,
     const Layer *l = v->l;
     if (v->on_array)
         return sys_gemm_cycles(a->dataflow, rows, cols, r * l->Q, v->kg, n,
-                               a->double_buffer);
+                               a->double_buffer) *
+               scale_cycles_per_mac(a, l->w_bits);
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
      * base_bits / a_bits wide at lower precision; a pool output costs R*S
      * operations, an add output one. */
@@ -95,34 +96,44 @@ static void search(const Accel *a, const LayerView *v, int rows, int cols,
         base.split = (CoreSplit)split;
         base.tn = INT64_MAX;
         base.tr = INT64_MAX;
-        traffic_eval(a, v, resident, &base); /* shares only */
+        traffic_shape(a, v, &base); /* shares only */
         for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
-            for (int64_t dm = 1; dm <= base.share_rows; dm *= 2)
+            for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
+                /* Compute cycles depend on the tile shape only: found once
+                 * per shape, and only when some variant could win. */
+                int64_t compute = -1;
+                TileChoice shaped = base;
+                shaped.tn = QA_CEIL_DIV(base.share_ch, dn);
+                shaped.tr = QA_CEIL_DIV(base.share_rows, dm);
+                traffic_shape(a, v, &shaped);
                 for (int order = 0; order < 2; order++)
                     for (int cache = 0; cache < 2; cache++)
                         for (int keep = allow_keep; keep >= 0; keep--) {
                             Best b;
                             memset(&b, 0, sizeof b);
-                            b.c = base;
+                            b.c = shaped;
                             b.c.order = (LoopOrder)order;
                             b.c.cache = cache;
                             b.c.keep_out = keep;
-                            b.c.tn = QA_CEIL_DIV(base.share_ch, dn);
-                            b.c.tr = QA_CEIL_DIV(base.share_rows, dm);
                             if (!traffic_eval(a, v, resident, &b.c))
                                 continue;
                             b.ok = 1;
                             b.bytes = b.c.dram_w + b.c.dram_in + b.c.dram_out;
-                            b.compute = choice_compute(a, v, rows, cols, &b.c);
                             double mem = bpc > 0 ? b.bytes / bpc : 0;
                             /* An output sent to DRAM is read back by the
                              * next layer: charge that read here. */
                             double back = (!keep && bpc > 0)
                                               ? v->out_all / bpc : 0;
+                            if (best->ok && mem + back > best->cost)
+                                continue; /* cannot win whatever compute is */
+                            if (compute < 0)
+                                compute = choice_compute(a, v, rows, cols, &b.c);
+                            b.compute = compute;
                             b.cost = fmax((double)b.compute, mem) + back;
                             if (better(&b, best))
                                 *best = b;
                         }
+            }
     }
 }
 
@@ -369,8 +380,12 @@ int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
         LayerView v;
         view_init(net, id, onchip, w_res, &v);
         m->bits = v.on_array ? QA_MAX(l->w_bits, l->a_bits) : l->a_bits;
-        m->lanes = scale_lanes(a, m->bits);
-        scale_array(a, m->bits, &m->rows, &m->cols);
+        /* A shift-add (APoT) PE sizes its lanes by the activation bits and
+         * spends ceil(w_bits / 2) cycles per MAC. */
+        int sbits = a->pe == PE_APOT && v.on_array ? l->a_bits : m->bits;
+        m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
+                                    : scale_lanes(a, sbits);
+        scale_array(a, sbits, &m->rows, &m->cols);
         /* The network's outputs go to DRAM. */
         int allow_keep = last[id] >= 0;
         Best best;

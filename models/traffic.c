@@ -79,13 +79,11 @@ static int64_t in_pass_bytes(const LayerView *v, int64_t ch, int64_t nb_n,
     return sum;
 }
 
-int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
-                 TileChoice *c)
+void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
 {
-    int64_t cores = a->cores;
     int by_ch = c->split == SPLIT_K;
     int64_t units = by_ch ? v->ch : v->rows_out;
-    c->cores_used = (int)QA_MIN(cores, units);
+    c->cores_used = (int)QA_MIN((int64_t)a->cores, units);
     int64_t cu = c->cores_used;
     c->share_ch = by_ch ? QA_CEIL_DIV(v->ch, cu) : v->ch;
     c->share_rows = by_ch ? v->rows_out : QA_CEIL_DIV(v->rows_out, cu);
@@ -93,6 +91,21 @@ int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
     c->tr = QA_MIN(c->tr, c->share_rows);
     c->nb_n = QA_CEIL_DIV(c->share_ch, c->tn);
     c->nb_m = QA_CEIL_DIV(c->share_rows, c->tr);
+    c->in_pass = 0;
+    if (by_ch && v->on_array) {
+        c->in_pass = in_pass_bytes(v, v->ch, 1, v->rows_out, c->nb_m);
+    } else {
+        for (int64_t i = 0; i < cu; i++)
+            c->in_pass += in_pass_bytes(
+                v, by_ch ? traffic_part(v->ch, cu, i) : v->ch, c->nb_n,
+                by_ch ? v->rows_out : traffic_part(v->rows_out, cu, i), c->nb_m);
+    }
+}
+
+int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
+                 TileChoice *c)
+{
+    int64_t cu = c->cores_used;
     int nbuf = a->double_buffer ? 2 : 1;
 
     /* Passes over each tensor. Pool/add tiles read disjoint slices of the
@@ -113,15 +126,7 @@ int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
 
     /* Chip-level bytes of one pass over each tensor. */
     int64_t w_pass = v->w_all;
-    int64_t in_pass = 0;
-    if (by_ch && v->on_array) {
-        in_pass = in_pass_bytes(v, v->ch, 1, v->rows_out, c->nb_m);
-    } else {
-        for (int64_t i = 0; i < cu; i++)
-            in_pass += in_pass_bytes(
-                v, by_ch ? traffic_part(v->ch, cu, i) : v->ch, c->nb_n,
-                by_ch ? v->rows_out : traffic_part(v->rows_out, cu, i), c->nb_m);
-    }
+    int64_t in_pass = c->in_pass;
     c->dram_w = c->w_reads * w_pass;
     c->dram_in = 0;
     for (int i = 0; i < v->nin; i++)

@@ -36,6 +36,7 @@ typedef struct {
     int cores_used;
     int64_t share_ch, share_rows; /* busiest core's share */
     int64_t nb_n, nb_m;      /* blocks per core (the same on every core) */
+    int64_t in_pass;         /* chip-level bytes of one pass over one input */
     int64_t sram_bytes;      /* busiest core's working set + resident share */
     int64_t w_reads, in_reads; /* passes over each tensor from DRAM */
     int64_t dram_w, dram_in, dram_out; /* chip-level DRAM bytes */
@@ -55,9 +56,13 @@ int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r);
  * total/parts, plus one for the first total%parts parts. */
 int64_t traffic_part(int64_t total, int64_t parts, int64_t i);
 
-/* Fill the derived fields of c for a chip with `cores` cores; resident_bytes
- * is what other resident tensors occupy on the whole chip. Returns 1 if the
- * candidate fits every core's scratchpad, else 0. */
+/* Fill the fields that depend on the split and tile size only (cores used,
+ * shares, blocks, in_pass): the costly part, done once per tile shape. */
+void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c);
+
+/* Given a shaped candidate, fill passes, DRAM bytes and the working set;
+ * resident_bytes is what other resident tensors occupy on the whole chip.
+ * Returns 1 if the candidate fits every core's scratchpad, else 0. */
 int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
                  TileChoice *c);
 

@@ -308,5 +308,21 @@ int cli_area(int argc, char **argv)
                scale_lanes(&a, bits[i]), shape, (long long)r.macs_per_cycle,
                r.pe_mm2, r.sram_mm2, r.chip_mm2, r.peak_tops, r.tops_per_mm2);
     }
+    /* The same chip with APoT shift-add PEs, beside uniform. */
+    Accel ap = a;
+    ap.pe = PE_APOT;
+    printf("\nwith APoT shift-add PEs (k = 2; a b-bit weight takes ceil(b/2) "
+           "cycles per MAC):\n");
+    printf("%5s %10s %6s %12s %10s %10s %12s\n", "bits", "lane_x", "lanes",
+           "macs/cycle", "peak_tops", "tops/mm2", "vs_uniform");
+    for (size_t i = 0; i < QA_COUNT(bits); i++) {
+        AreaReport r, u;
+        area_report(&ap, bits[i], &r);
+        area_report(&a, bits[i], &u);
+        printf("%5d %10.2f %6d %12lld %10.3f %10.4f %11.2fx\n", bits[i],
+               area_apot_ratio(&ap, bits[i]), scale_apot_lanes(&ap, bits[i]),
+               (long long)r.macs_per_cycle, r.peak_tops, r.tops_per_mm2,
+               r.peak_tops / u.peak_tops);
+    }
     return 0;
 }

@@ -67,12 +67,30 @@ static void test_chip_report(void **state)
     assert_float_equal(r4.tops_per_mm2, 4 * r.tops_per_mm2, 1e-12);
 }
 
+/* An APoT chip's peak: 7 lanes per PE at 4 bits, 2 cycles per MAC:
+ * 4 cores * 512 PEs * 7 / 2 = 7168 MACs per cycle. */
+static void test_apot_peak(void **state)
+{
+    (void)state;
+    Accel a;
+    arch_defaults(&a);
+    a.cores = 4;
+    a.rows = 32;
+    a.cols = 16;
+    a.pe = PE_APOT;
+    AreaReport r;
+    area_report(&a, 4, &r);
+    assert_int_equal(r.macs_per_cycle, 7168);
+    assert_float_equal(area_apot_ratio(&a, 4), 7.0, 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pact_calibration),
         cmocka_unit_test(test_bitfusion_table),
         cmocka_unit_test(test_chip_report),
+        cmocka_unit_test(test_apot_peak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,7 @@ static const Shape corner_shapes[] = {
     { 9, 4, 2, 10, 1 },  { 1, 9, 40, 40, 1 },
 };
 
-#define N_RANDOM 200
+#define N_RANDOM 400
 
 static Shape shape_at(int i, uint64_t *rng)
 {
@@ -140,6 +140,47 @@ static void differential(Dataflow df, int db, uint64_t seed)
     }
 }
 
+/* A few bigger arrays and layers (the size `qarray validate` runs), every
+ * dataflow and buffering, against the closed form and the plain GEMM. */
+static void test_bigger_shapes(void **state)
+{
+    (void)state;
+    static const Shape shapes[] = {
+        { 32, 32, 49, 72, 64 }, { 32, 32, 100, 33, 65 }, { 64, 8, 31, 130, 17 },
+        { 8, 64, 70, 9, 130 }, { 32, 32, 196, 27, 16 },
+    };
+    uint64_t rng = 0x6a09e667f3bcc909ull;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        Shape s = shapes[i];
+        int32_t *A = malloc(sizeof *A * (size_t)(s.M * s.K));
+        int32_t *B = malloc(sizeof *B * (size_t)(s.K * s.N));
+        int64_t *O = malloc(sizeof *O * (size_t)(s.M * s.N));
+        int64_t *R = malloc(sizeof *R * (size_t)(s.M * s.N));
+        assert_true(A && B && O && R);
+        for (int64_t j = 0; j < s.M * s.K; j++)
+            A[j] = (int32_t)rng_range(&rng, -128, 127);
+        for (int64_t j = 0; j < s.K * s.N; j++)
+            B[j] = (int32_t)rng_range(&rng, -128, 127);
+        ref_gemm(s.M, s.K, s.N, A, B, R);
+        for (int df = 0; df < DF_COUNT; df++)
+            for (int db = 0; db <= 1; db++) {
+                PeRefStats st;
+                Err e;
+                assert_int_equal(pe_ref_gemm((Dataflow)df, s.rows, s.cols, s.M,
+                                             s.K, s.N, A, B, O, db, &st, &e),
+                                 QA_OK);
+                assert_int_equal(st.cycles,
+                                 sys_gemm_cycles((Dataflow)df, s.rows, s.cols,
+                                                 s.M, s.K, s.N, db));
+                assert_memory_equal(O, R, sizeof *O * (size_t)(s.M * s.N));
+            }
+        free(A);
+        free(B);
+        free(O);
+        free(R);
+    }
+}
+
 static void test_ws_single(void **state)
 {
     (void)state;
@@ -174,6 +215,78 @@ static void test_is_double(void **state)
 {
     (void)state;
     differential(DF_IS, 1, 0x4f1bbcdcbfa53e0bull);
+}
+
+/* Every shape of a small grid: rows, cols 1..4 and M, K, N 1..5, each
+ * dataflow and buffering (12000 runs), so no corner is left to chance. */
+static void test_small_grid(void **state)
+{
+    (void)state;
+    int32_t A[25], B[25];
+    int64_t O[25], R[25];
+    uint64_t rng = 0xbb67ae8584caa73bull;
+    for (int rows = 1; rows <= 4; rows++)
+        for (int cols = 1; cols <= 4; cols++)
+            for (int64_t M = 1; M <= 5; M++)
+                for (int64_t K = 1; K <= 5; K++)
+                    for (int64_t N = 1; N <= 5; N++) {
+                        for (int j = 0; j < 25; j++) {
+                            A[j] = (int32_t)rng_range(&rng, -8, 7);
+                            B[j] = (int32_t)rng_range(&rng, -8, 7);
+                        }
+                        ref_gemm(M, K, N, A, B, R);
+                        for (int df = 0; df < DF_COUNT; df++)
+                            for (int db = 0; db <= 1; db++) {
+                                PeRefStats st;
+                                Err e;
+                                int rc = pe_ref_gemm((Dataflow)df, rows, cols,
+                                                     M, K, N, A, B, O, db,
+                                                     &st, &e);
+                                int64_t cyc = sys_gemm_cycles(
+                                    (Dataflow)df, rows, cols, M, K, N, db);
+                                if (rc != QA_OK || st.cycles != cyc ||
+                                    memcmp(O, R, sizeof *O * (size_t)(M * N)))
+                                    fail_msg("%s db=%d %dx%d M=%lld K=%lld "
+                                             "N=%lld: rc %d, cycles %lld vs "
+                                             "closed form %lld",
+                                             df_name[df], db, rows, cols,
+                                             (long long)M, (long long)K,
+                                             (long long)N, rc,
+                                             (long long)st.cycles,
+                                             (long long)cyc);
+                            }
+                    }
+}
+
+/* Every allocation of the reference fails in turn: each failure is a clean
+ * QA_ERR with a message and no leak (the ASan build checks), until the run
+ * succeeds. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    int32_t A[12], B[12];
+    int64_t O[9];
+    for (int j = 0; j < 12; j++)
+        A[j] = j - 6, B[j] = 2 * j - 11;
+    for (int df = 0; df < DF_COUNT; df++) {
+        long n = 1;
+        for (;; n++) {
+            PeRefStats st;
+            Err e;
+            err_clear(&e);
+            qa_alloc_fail_at(n);
+            int rc = pe_ref_gemm((Dataflow)df, 2, 2, 3, 4, 3, A, B, O, 1, &st,
+                                 &e);
+            qa_alloc_fail_at(0);
+            if (rc == QA_OK)
+                break;
+            assert_int_equal(rc, QA_ERR);
+            assert_non_null(strstr(e.msg, "out of memory"));
+        }
+        assert_true(n > 1);
+        assert_int_equal(O[0], (0 - 6) * (0 - 11) + (1 - 6) * (6 - 11) +
+                                   (2 - 6) * (12 - 11) + (3 - 6) * (18 - 11));
+    }
 }
 
 /* One output, K = 3: A = (100, 100, -150), B = (1, 1, 1)^T. The running sums
@@ -281,6 +394,9 @@ int main(void)
         cmocka_unit_test(test_os_double),
         cmocka_unit_test(test_is_single),
         cmocka_unit_test(test_is_double),
+        cmocka_unit_test(test_small_grid),
+        cmocka_unit_test(test_bigger_shapes),
+        cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_max_abs_psum),
         cmocka_unit_test(test_max_abs_psum_folds),
         cmocka_unit_test(test_bad_arguments),

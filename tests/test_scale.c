@@ -62,11 +62,36 @@ static void test_placement(void **state)
     assert_int_equal(c, 16);
 }
 
+/* APoT shift-add lanes: the pact area split (multiplier b^2, rest (50/3) b)
+ * with the multiplier replaced by ~2b: lane ratio 522.67 / (2b + 16.67b):
+ * 4 bits 7.0, 2 bits 14.0; ceil(w/2) cycles per MAC. */
+static void test_apot(void **state)
+{
+    (void)state;
+    Accel a;
+    arch_defaults(&a);
+    a.pe = PE_APOT;
+    assert_int_equal(scale_apot_lanes(&a, 4), 7);
+    assert_int_equal(scale_apot_lanes(&a, 2), 14);
+    assert_int_equal(scale_apot_lanes(&a, 16), 1);
+    assert_int_equal(scale_cycles_per_mac(&a, 4), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 3), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 5), 3);
+    int r, c;
+    a.rows = 32;
+    a.cols = 16;
+    scale_array(&a, 4, &r, &c);
+    assert_int_equal(c, 16 * 7);
+    a.pe = PE_UNIFORM;
+    assert_int_equal(scale_cycles_per_mac(&a, 4), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_placement),
+        cmocka_unit_test(test_apot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

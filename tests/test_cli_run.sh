@@ -1,0 +1,53 @@
+#!/bin/sh
+# End-to-end `qarray run`: a small design point on arch/tiny.cfg must give
+# exactly the golden CSVs (regenerate them with `make golden` after an
+# intended model change, and say why in the commit); bad input must fail
+# with one clear message, a non-zero exit and no output file.
+set -u
+Q=./build/qarray
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+
+# Golden run: every column of both files, bit for bit.
+$Q run -c arch/tiny.cfg -w resnet20 --bits 4 --batch 2 --engine analytic \
+    -o "$T/tiny" > "$T/out.txt" 2>&1 || no "golden run exited non-zero"
+for f in layers.csv summary.csv; do
+    cmp -s "$T/tiny/$f" "tests/golden/tiny_resnet20_w4_$f" ||
+        no "$f differs from tests/golden/tiny_resnet20_w4_$f"
+done
+grep -q "speedup" "$T/out.txt" || no "summary has no speedup line"
+[ -f "$T/tiny/config.cfg" ] || no "effective config not written"
+# The effective config loads back and gives the same result.
+$Q run -c "$T/tiny/config.cfg" -w resnet20 --bits 4 --batch 2 \
+    --engine analytic -o "$T/again.csv" > /dev/null 2>&1 || no "rerun from config.cfg failed"
+cmp -s "$T/again.csv" "$T/tiny/layers.csv" || no "config.cfg does not reproduce the run"
+
+# Bad input: exit code, message, nothing written.
+expect_fail() {
+    msg=$1
+    shift
+    rm -rf "$T/bad"
+    if "$@" -o "$T/bad" > "$T/err.txt" 2>&1; then
+        no "succeeded: $*"
+    fi
+    grep -q -- "$msg" "$T/err.txt" || no "message '$msg' not in: $(cat "$T/err.txt")"
+    [ -e "$T/bad" ] && no "left output behind: $*"
+    return 0
+}
+expect_fail "bits: 'x' is not" $Q run --bits x
+expect_fail "bits: '4/0' is not" $Q run --bits 4/0
+expect_fail "bw: 'fast' is not" $Q run --bw fast
+expect_fail "sram: '12' is not" $Q run --sram 12
+expect_fail "engine: 'spice' is not" $Q run --engine spice
+expect_fail "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0" $Q run -c tests/bad/arch_range.cfg
+expect_fail "no_such.cfg: cannot open" $Q run -c no_such.cfg
+expect_fail "unknown network" $Q run -w resnet51
+expect_fail "conv1: does not fit" $Q run -c arch/tiny.cfg --sram 1KiB
+expect_fail "unknown or incomplete option" $Q run --frobnicate
+$Q run --help | grep -q "usage: qarray run" || no "run --help"
+$Q area -c arch/pact2018.cfg | grep -q "14.00" || no "area table lacks the 14x density at 2 bits"
+
+[ $fail -eq 0 ] && echo "test_cli_run.sh: ok"
+exit $fail
