@@ -75,9 +75,13 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y $(PKGS)
 
+# The default study: PACT Section 6 on the study's engine (systemc) once
+# the SystemC model (sim/sim.cc) is in the tree, on the analytic model until
+# then; `make run ENGINE=analytic` chooses.
+ENGINE ?= $(if $(wildcard sim/sim.cc),,analytic)
 run: check-deps
 	@$(MAKE) --no-print-directory qarray
-	./qarray run -c arch/pact2018.cfg -w resnet50 --bits 4 --bw 64 --batch 16 -o results/pact2018_w4a4
+	./qarray sweep -s arch/studies/pact2018.cfg $(if $(ENGINE),--engine $(ENGINE))
 
 test: check-deps
 	@$(MAKE) --no-print-directory build-tests
