@@ -172,6 +172,71 @@ static void print_detail(const Study *s, const Group *g, const Verdict *v,
                 verdict_word(&v[c]), v[c].note);
 }
 
+/* Sum of a column of a layer table. */
+static double col_sum(const Table *lt, const char *name)
+{
+    int c = table_col(lt, name);
+    double sum = 0;
+    for (int r = 0; r < lt->nrows; r++)
+        sum += table_num(lt, r, c);
+    return sum;
+}
+
+static int col_count(const Table *lt, const char *name, const char *value)
+{
+    int c = table_col(lt, name), n = 0;
+    for (int r = 0; r < lt->nrows; r++)
+        n += !strcmp(table_get(lt, r, c), value);
+    return n;
+}
+
+/* Why the speedup is super-linear: at 64 GB/s with first/last at 8 bits,
+ * the DRAM traffic per precision split into weights and activations, how
+ * many layers keep their output on chip and how many wait for DRAM, from
+ * the points' layer CSVs. */
+static int explain(const Study *s, const Group *g, FILE *f, Err *e)
+{
+    int c_csv = table_col(g->t, "layers_csv");
+    int header = 0;
+    if (c_csv < 0)
+        return QA_OK;
+    for (int i = 0; i < s->axes[STUDY_BITS].n; i++) {
+        const char *bits = s->axes[STUDY_BITS].v[i].text;
+        int row = -1;
+        for (int k = 0; k < g->n && row < 0; k++) {
+            int r = g->rows[k];
+            if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+                !strcmp(table_get(g->t, r, g->c_fl), "8") &&
+                !strcmp(table_get(g->t, r, g->c_bw), "64"))
+                row = r;
+        }
+        if (row < 0)
+            continue;
+        char path[1100];
+        Table lt;
+        snprintf(path, sizeof path, "%s/%s", s->out_dir,
+                 table_get(g->t, row, c_csv));
+        if (table_read(&lt, path, e) != QA_OK)
+            return QA_ERR;
+        if (!header) {
+            fprintf(f, "\nWhere the 64 GB/s speedup comes from (first/last "
+                       "8 bits; per layer: %s/layers/):\n", s->out_dir);
+            fprintf(f, "%-6s %9s %11s %11s %10s %14s %13s\n", "bits",
+                    "speedup", "DRAM MB", "weights MB", "act. MB",
+                    "outputs kept", "memory-bound");
+            header = 1;
+        }
+        double w = col_sum(&lt, "dram_w_bytes");
+        double all = col_sum(&lt, "dram_bytes");
+        fprintf(f, "%-6s %8.2fx %11.1f %11.1f %10.1f %8d of %-3d %6d of %d\n",
+                bits, table_num(g->t, row, g->c_speed), all / 1e6, w / 1e6,
+                (all - w) / 1e6, col_count(&lt, "out_on_chip", "1"), lt.nrows,
+                col_count(&lt, "bound_by", "memory"), lt.nrows);
+        table_free(&lt);
+    }
+    return QA_OK;
+}
+
 int claims_print(const Study *s, const char *path, FILE *f, Err *e)
 {
     Table t;
@@ -230,6 +295,12 @@ int claims_print(const Study *s, const char *path, FILE *f, Err *e)
         }
         if (ngroups <= 4) {
             print_detail(s, &g, v, f);
+            if (explain(s, &g, f, e) != QA_OK) {
+                free(gid);
+                free(rows);
+                table_free(&t);
+                return QA_ERR;
+            }
             continue;
         }
         char label[256];
