@@ -152,8 +152,8 @@ int cli_sweep(int argc, char **argv)
         err_print(&e, stderr);
         goto done;
     }
-    printf("%s: %lld points (%lld run, %lld already done) in %.2f s with %d "
-           "jobs -> %s\n", s.name, (long long)r.points, (long long)r.run,
+    printf("%s: %lld points (%lld run, %lld already done) in %.2f s, -j %d "
+           "-> %s\n", s.name, (long long)r.points, (long long)r.run,
            (long long)r.skipped, r.seconds, o.jobs, r.table);
     rc = o.shard_n > 1 ? 0 : finish(&s, r.table, plots);
 done:

@@ -40,7 +40,7 @@ done
 # The study, two jobs: table, layer CSVs, plots.
 S=tests/studies/tiny.cfg
 "$Q" sweep -s $S -o "$T/run" -j 2 >"$T/out" 2>"$T/err" || fail "sweep: $(cat "$T/err")"
-grep -q '^tiny: 32 points (32 run, 0 already done) in .* with 2 jobs' "$T/out" ||
+grep -q '^tiny: 32 points (32 run, 0 already done) in .* s, -j 2 -> ' "$T/out" ||
     fail "sweep summary: $(head -n 1 "$T/out")"
 [ "$(wc -l <"$T/run/points.csv")" -eq 33 ] || fail "points.csv rows"
 [ "$(ls "$T/run/layers" | wc -l)" -eq 32 ] || fail "layer CSVs"
