@@ -4,6 +4,7 @@
  *   points/pNNNNNN.csv   one point: the points.csv header and its row
  *   layers/pNNNNNN.csv   the point's per-layer CSV
  *   points.csv           every point in id order (or points.shard-I-of-N.csv)
+ *   config.cfg           the base chip, every key (arch_save)
  * A point file is written last, atomically, so its presence means the point
  * is done; its row starts with the point's key (id and every axis value),
  * which resume and merge compare with the study to reject stale files.
@@ -432,6 +433,10 @@ int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e)
         return QA_ERR;
     snprintf(path, sizeof path, "%s/layers", s->out_dir);
     if (qa_mkdirs(path, e) != QA_OK)
+        return QA_ERR;
+    /* The base chip as run, every key; shards write the same bytes. */
+    snprintf(path, sizeof path, "%s/config.cfg", s->out_dir);
+    if (arch_save(&s->accel, path, e) != QA_OK)
         return QA_ERR;
 
     char *header = header_text();

@@ -232,6 +232,47 @@ static void test_shards_and_merge(void **state)
     study_free(&s);
 }
 
+/* A baseline that moves another axis: every point's speedup is over the
+ * 16-bit point at unlimited bandwidth with its other axes. */
+static void test_other_baseline(void **state)
+{
+    (void)state;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/base.cfg", root);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("arch = \"arch/tiny.cfg\";\nengine = \"analytic\";\n"
+          "workload = \"resnet20\";\ndram_gbps = (\"unlimited\", 4);\n"
+          "bits = [16, 4];\n"
+          "baseline = { bits = 16; first_last = \"same\"; "
+          "dram_gbps = \"unlimited\"; };\n", f);
+    fclose(f);
+    Study s;
+    Err e;
+    SweepResult r;
+    assert_int_equal(study_load(&s, path, &e), QA_OK);
+    snprintf(s.out_dir, sizeof s.out_dir, "%s/base", root);
+    run(&s, 1, 0, 1, 0, &r);
+    Table t;
+    assert_int_equal(table_read(&t, r.table, &e), QA_OK);
+    assert_int_equal(t.nrows, 4);
+    int c_cyc = table_col(&t, "cycles"), c_b = table_col(&t, "baseline_cycles");
+    int c_sp = table_col(&t, "speedup"), c_16 = table_col(&t, "speedup_16");
+    double unl16 = table_num(&t, 0, c_cyc);
+    for (int i = 0; i < 4; i++) {
+        assert_float_equal(table_num(&t, i, c_b), unl16, 0);
+        assert_float_equal(table_num(&t, i, c_sp),
+                           unl16 / table_num(&t, i, c_cyc), 1e-5 * unl16);
+    }
+    /* At 4 GB/s the 16-bit point is slower than the baseline (< 1x), and
+     * speedup_16 stays over the same chip's own 16-bit run. */
+    assert_true(table_num(&t, 2, c_sp) < 1.0);
+    assert_float_equal(table_num(&t, 2, c_16), 1.0, 0);
+    table_free(&t);
+    remove(path);
+    study_free(&s);
+}
+
 /* A point that cannot run stops the sweep: the error names the point and
  * no table is written. */
 static void test_failing_point(void **state)
@@ -273,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_points_csv),
         cmocka_unit_test(test_parallel_and_resume),
         cmocka_unit_test(test_shards_and_merge),
+        cmocka_unit_test(test_other_baseline),
         cmocka_unit_test(test_failing_point),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
