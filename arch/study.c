@@ -232,6 +232,11 @@ const char *study_axis_name(StudyAxis ax)
     return ax < STUDY_NAXES ? axis_defs[ax].key : "?";
 }
 
+const char *study_axis_help(StudyAxis ax)
+{
+    return ax < STUDY_NAXES ? axis_defs[ax].help : "?";
+}
+
 static int find_axis(const char *key)
 {
     for (int i = 0; i < STUDY_NAXES; i++)

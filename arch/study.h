@@ -66,6 +66,8 @@ int study_override(Study *s, StudyAxis ax, const char *text, const char *flag,
                    Err *e);
 
 const char *study_axis_name(StudyAxis ax);
+/* One line: what the axis means and what values it takes. */
+const char *study_axis_help(StudyAxis ax);
 
 /* Point id (0 <= id < npoints). */
 void study_point(const Study *s, int64_t id, StudyPoint *p);

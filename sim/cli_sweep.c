@@ -25,10 +25,16 @@ static void sweep_usage(FILE *f)
 "      --resume        skip points whose result file is already there\n"
 "      --no-plot       do not run gnuplot\n"
 "      --list          print the points (id and axis values) and exit\n\n"
-"Study file keys: name, arch (required), out, compare, baseline { },\n"
-"plot { }, and the axes (one value or a list each):\n");
+"Study file (libconfig; paths relative to the working directory):\n"
+"  name, out (default results/NAME), arch (required: the base chip),\n"
+"  compare = \"pact2018\" (print the paper's claims beside the model),\n"
+"  baseline = { axis = value; ... } (speedups are over this point; default\n"
+"  bits = 16, first_last = \"same\"), plot = { axis = value; ... } (the\n"
+"  slice the figures show), and the axes, one value or a list each (mixed\n"
+"  types need a ( ) list); axes not given take the chip's value:\n");
     for (int ax = 0; ax < STUDY_NAXES; ax++)
-        fprintf(f, "  %s\n", study_axis_name((StudyAxis)ax));
+        fprintf(f, "  %-11s %s\n", study_axis_name((StudyAxis)ax),
+                study_axis_help((StudyAxis)ax));
 }
 
 static int fail(const Err *e, int code)
@@ -188,7 +194,7 @@ int cli_merge(int argc, char **argv)
                    "(OUT/points.shard-I-of-N.csv)\ninto DIR/points.csv "
                    "(DIR: the study's out); every point exactly once.\n"
                    "Then print the comparison and draw the plots like "
-                   "qarray sweep. --engine: as given to the shards' "
+                   "qarray sweep.\n--engine: as given to the shards' "
                    "qarray sweep.\n");
             return 0;
         default:
