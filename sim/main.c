@@ -19,6 +19,9 @@ static const Command commands[] = {
     {"sweep", cli_sweep, "run a study: every design point of its axes, in parallel"},
     {"merge", cli_merge, "join the points tables of a study's shards"},
     {"plot", cli_plot, "draw a finished study's figures with gnuplot"},
+    {"quantize-tensor", cli_quantize_tensor, "quantize a .npy tensor with one method"},
+    {"levels", cli_levels, "print the APoT, PoT or uniform level set"},
+    {"sawb-fit", cli_sawb_fit, "re-derive the SAWB coefficients from six distributions"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,49 @@
+/* qtest.h: small helpers shared by the quantizer tests (cmocka includes,
+ * seeded random tensors). Test-only, header-only by design: every function
+ * is static inline. */
+#ifndef QTEST_H
+#define QTEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+
+#include "quant/rng.h"
+
+/* x[i] uniform in [lo, hi). */
+static inline void qt_uniform(uint64_t seed, float *x, size_t n, float lo, float hi)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++)
+        x[i] = lo + (hi - lo) * (float)rng_uniform(&r);
+}
+
+static inline void qt_normal(uint64_t seed, float *x, size_t n, float sigma)
+{
+    Rng r;
+    rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++)
+        x[i] = sigma * (float)rng_normal(&r);
+}
+
+#define QT_PI 3.14159265358979323846
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A fresh folder under $TMPDIR (or /tmp) for files a test writes; path
+ * holds at least 256 bytes. Returns 0 on success. */
+static inline int qt_tmpdir(char *path, size_t size)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(path, size, "%s/qarray_test_XXXXXX", base && *base ? base : "/tmp");
+    return mkdtemp(path) ? 0 : -1;
+}
+
+#define QT_CLOSE(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
+
+#endif
