@@ -111,7 +111,7 @@ static int write_by_bw(const Data *d, const char *name, const char *col,
         const StudyValue *bv = &s->axes[STUDY_BITS].v[i];
         bits_label(bv, lab, sizeof lab);
         int any = find_row(d, vary, bv->text, NULL);
-        double first = NAN;
+        double first = (double)NAN;
         if (any >= 0)
             first = !strcmp(name, "speedup")
                         ? table_num(&d->t, any, c_gain)
@@ -120,7 +120,7 @@ static int write_by_bw(const Data *d, const char *name, const char *col,
         fprintf(af.f, "%s %.6g", lab, first);
         for (int b = 0; b < s->axes[STUDY_DRAM].n; b++) {
             int r = find_row(d, vary, bv->text, s->axes[STUDY_DRAM].v[b].text);
-            fprintf(af.f, " %.6g", r >= 0 ? table_num(&d->t, r, c) : NAN);
+            fprintf(af.f, " %.6g", r >= 0 ? table_num(&d->t, r, c) : (double)NAN);
         }
         fputc('\n', af.f);
     }
@@ -255,7 +255,10 @@ static int run_gnuplot(const Study *s, const char *script, Err *e)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    char *argv[] = {"gnuplot", "-e", vars, (char *)script, NULL};
+    /* posix_spawnp takes char *const argv[]: writable copies. */
+    char prog[] = "gnuplot", opt[] = "-e", path[1100];
+    snprintf(path, sizeof path, "%s", script);
+    char *argv[] = {prog, opt, vars, path, NULL};
     pid_t pid;
     fflush(stdout);
     fflush(stderr);
