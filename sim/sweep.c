@@ -315,19 +315,35 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void progress(const SweepOpts *o, int64_t done, int64_t total,
-                     double t0)
+/* Progress bar state: the ETA counts only points run by this process,
+ * not those a resume skipped. */
+typedef struct {
+    double t0, last;
+    int64_t start;
+} Progress;
+
+/* At most ten redraws a second: a 100,000-point study finishes points far
+ * faster than a terminal wants to draw them. */
+static void progress(const SweepOpts *o, Progress *pg, int64_t done,
+                     int64_t total)
 {
     if (!o->progress || !isatty(STDERR_FILENO) || total <= 0)
         return;
-    double el = now_s() - t0;
-    double eta = done > 0 ? el * (double)(total - done) / (double)done : 0;
+    double now = now_s();
+    if (done < total && now - pg->last < 0.1)
+        return;
+    pg->last = now;
+    double el = now - pg->t0;
+    int64_t ran = done - pg->start;
     int width = 30, filled = (int)(width * done / total);
     fprintf(stderr, "\rsweep [");
     for (int i = 0; i < width; i++)
         fputc(i < filled ? '#' : '.', stderr);
-    fprintf(stderr, "] %lld/%lld  %.0fs elapsed, ETA %.0fs   ",
-            (long long)done, (long long)total, el, eta);
+    fprintf(stderr, "] %lld/%lld  %.0fs elapsed", (long long)done,
+            (long long)total, el);
+    if (ran > 0)
+        fprintf(stderr, ", ETA %.0fs   ",
+                el * (double)(total - done) / (double)ran);
     if (done >= total)
         fputc('\n', stderr);
     fflush(stderr);
@@ -354,15 +370,15 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
                     int64_t ntodo, int64_t total, int64_t skipped, Err *e)
 {
     int j = (int)QA_MIN((int64_t)QA_MAX(o->jobs, 1), ntodo);
-    double t0 = now_s();
+    Progress pg = {now_s(), 0, skipped};
     int64_t done = skipped;
     int failed = 0;
-    progress(o, done, total, t0);
+    progress(o, &pg, done, total);
     if (j <= 1) {
         for (int64_t k = 0; k < ntodo; k++) {
             if (run_point(s, todo[k], e) != QA_OK)
                 return QA_ERR;
-            progress(o, ++done, total, t0);
+            progress(o, &pg, ++done, total);
         }
         return QA_OK;
     }
@@ -396,7 +412,7 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
     ssize_t got;
     while ((got = read(fds[0], &m, sizeof m)) == (ssize_t)sizeof m) {
         if (m.ok) {
-            progress(o, ++done, total, t0);
+            progress(o, &pg, ++done, total);
         } else if (!failed) {
             *e = m.err;
             failed = 1;
