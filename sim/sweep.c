@@ -219,12 +219,21 @@ static int run_point(const Study *s, int64_t id, Err *e)
     return qa_afile_commit(&af, e);
 fail:
     free(layers);
-    /* Name the point: an error deep in a model says nothing of which. */
-    char key[1024];
-    point_key(&p, key, sizeof key);
-    key[strlen(key) - 1] = '\0';
+    /* Name the point by its id and the axes the study varies: an error
+     * deep in a model says nothing of which point it came from. */
+    char key[512];
+    size_t len = (size_t)snprintf(key, sizeof key, "point %lld",
+                                  (long long)id);
+    const char *sep = ":";
+    for (int ax = 0; ax < STUDY_NAXES && len < sizeof key; ax++)
+        if (s->axes[ax].n > 1) {
+            len += (size_t)snprintf(key + len, sizeof key - len, "%s %s=%s",
+                                    sep, study_axis_name((StudyAxis)ax),
+                                    p.v[ax]->text);
+            sep = "";
+        }
     char msg[sizeof e->msg];
-    snprintf(msg, sizeof msg, "%.300s (point %.200s)", e->msg, key);
+    snprintf(msg, sizeof msg, "%.300s (%.200s)", e->msg, key);
     snprintf(e->msg, sizeof e->msg, "%s", msg);
     return QA_ERR;
 }
@@ -371,7 +380,7 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
 {
     int j = (int)QA_MIN((int64_t)QA_MAX(o->jobs, 1), ntodo);
     Progress pg = {now_s(), 0, skipped};
-    int64_t done = skipped;
+    int64_t done = skipped, failed_id = 0;
     int failed = 0;
     progress(o, &pg, done, total);
     if (j <= 1) {
@@ -413,9 +422,12 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
     while ((got = read(fds[0], &m, sizeof m)) == (ssize_t)sizeof m) {
         if (m.ok) {
             progress(o, &pg, ++done, total);
-        } else if (!failed) {
+        } else if (!failed || m.id < failed_id) {
+            /* The lowest failing id, so the message does not depend on
+             * which worker reported first. */
             *e = m.err;
             failed = 1;
+            failed_id = m.id;
         }
     }
     close(fds[0]);
