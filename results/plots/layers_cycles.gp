@@ -14,7 +14,7 @@ set key top right
 set grid ytics
 set ylabel 'cycles'
 set format y '%.1s%c'
-set xlabel 'layer (idx column of layers_cycles.dat; names there)'
+set xlabel 'layer (idx column of layers_cycles.dat; names there)' noenhanced
 set xrange [-1:*]
 set xtics 5
 do for [t in "png svg"] {
