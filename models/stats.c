@@ -19,8 +19,11 @@ int stats_init(RunStats *rs, int nlayers)
 void stats_free(RunStats *rs)
 {
     free(rs->layers);
+    free(rs->core_busy);
     rs->layers = NULL;
+    rs->core_busy = NULL;
     rs->n = 0;
+    rs->cores = 0;
 }
 
 void stats_total(RunStats *rs)

@@ -12,6 +12,9 @@ typedef struct {
     int64_t compute_cycles;  /* busiest core, array busy, no stalls */
     int64_t mem_cycles;      /* layer DRAM bytes / bytes per cycle (0: unlimited) */
     int64_t stall_cycles;    /* busiest core: waiting for data or buffers */
+    int64_t data_stall_cycles; /* SystemC engine, slowest core: the array
+                              * idle waiting for a tile's loads (part of
+                              * stall_cycles; 0 from the analytic engine) */
     int64_t dram_rd_bytes, dram_wr_bytes;
     double dram_busy;        /* fraction of the layer the channel was busy */
     double util;             /* MACs / (peak MACs per cycle * cycles) */
@@ -23,6 +26,9 @@ typedef struct {
     int64_t cycles;
     int64_t dram_rd_bytes, dram_wr_bytes;
     int64_t transactions;    /* DMA bursts (SystemC engine; 0 for analytic) */
+    int cores;               /* columns of core_busy (SystemC engine) */
+    double *core_busy;       /* (n, cores): fraction of each layer's cycles
+                              * the core's array computed; NULL (analytic) */
 } RunStats;
 
 int stats_init(RunStats *rs, int nlayers);
