@@ -9,8 +9,9 @@
  * is done; its row starts with the point's key (id and every axis value),
  * which resume and merge compare with the study to reject stale files.
  * Workers are forked processes (SystemC elaborates once per process, and
- * point_run forks its own child for that engine); worker w of j runs todo
- * entries w, w+j, ... and reports each point over a pipe. */
+ * point_run forks its own child for that engine); worker w of j runs the
+ * todo entries in groups that share a baseline (groups w, w+j, ...) and
+ * reports each point over a pipe. */
 #include "sim/sweep.h"
 
 #include <errno.h>
@@ -174,32 +175,94 @@ static int baseline_is_base(const Study *s, const StudyPoint *p,
            study_first_last_bits(b) == bb;
 }
 
-/* Run one point and write its two files. */
-static int run_point(const Study *s, int64_t id, Err *e)
+/* The run a point stands for: its axis values with first_last replaced by
+ * the bits it resolves to (16 bits with first_last 8 is all 16 bits). */
+static void run_key(const StudyPoint *p, char *buf, size_t n)
+{
+    size_t len = 0;
+    for (int ax = 0; ax < STUDY_NAXES && len < n; ax++) {
+        if (ax == STUDY_FIRST_LAST)
+            len += (size_t)snprintf(buf + len, n - len, "%d,",
+                                    study_first_last_bits(p));
+        else
+            len += (size_t)snprintf(buf + len, n - len, "%s,", p->v[ax]->text);
+    }
+}
+
+/* Baseline cycles this process has run, by run_key. Points that differ
+ * only in the fastest axes share a baseline, and a worker takes such runs
+ * of points together (see worker), so a short ring catches every reuse
+ * without growing with the study. */
+#define BASE_CACHE 16
+typedef struct {
+    char key[BASE_CACHE][512];
+    int64_t cycles[BASE_CACHE];
+    int next;
+} BaseCache;
+
+static int64_t cache_get(const BaseCache *c, const char *key)
+{
+    for (int i = 0; i < BASE_CACHE; i++)
+        if (c->cycles[i] > 0 && !strcmp(c->key[i], key))
+            return c->cycles[i];
+    return 0;
+}
+
+static void cache_put(BaseCache *c, const char *key, int64_t cycles)
+{
+    snprintf(c->key[c->next], sizeof c->key[0], "%s", key);
+    c->cycles[c->next] = cycles;
+    c->next = (c->next + 1) % BASE_CACHE;
+}
+
+/* Run one point and write its two files. The baseline runs once per
+ * process and group of points (a point that is its own baseline is not
+ * run twice); point_run skips its own 16-bit run when the baseline is
+ * that run. */
+static int run_point(const Study *s, BaseCache *cache, int64_t id, Err *e)
 {
     StudyPoint p, b;
     PointSpec ps;
     PointRow row;
     LayerRecord *layers = NULL;
     int nl = 0;
-    char path[1100];
+    char path[1100], pkey[512], bkey[512];
 
     study_point(s, id, &p);
+    study_baseline(s, &p, &b);
     sweep_point_spec(&p, &ps);
     memset(&row, 0, sizeof row);
-    if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
-        goto fail;
-    study_baseline(s, &p, &b);
-    if (baseline_is_base(s, &p, &b)) {
-        row.baseline_cycles = row.rec.base_cycles;
-    } else {
+    run_key(&p, pkey, sizeof pkey);
+    run_key(&b, bkey, sizeof bkey);
+    int is_base = baseline_is_base(s, &p, &b);
+    int64_t bc = cache_get(cache, bkey);
+    if (!bc && strcmp(pkey, bkey)) {
         PointSpec bs;
         RunRecord brec;
         sweep_point_spec(&b, &bs);
+        /* Only the baseline's own cycles are wanted: any positive value
+         * keeps point_run from running its 16-bit reference as well. */
+        bs.base_cycles = 1;
         if (point_run(&bs, &brec, NULL, NULL, e) != QA_OK)
             goto fail;
-        row.baseline_cycles = brec.cycles;
+        bc = brec.cycles;
+        cache_put(cache, bkey, bc);
     }
+    if (is_base)
+        ps.base_cycles = bc > 0 ? bc : 1;
+    if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
+        goto fail;
+    if (!bc) {
+        /* The point is its own baseline. */
+        bc = row.rec.cycles;
+        cache_put(cache, bkey, bc);
+    }
+    if (is_base) {
+        row.rec.base_cycles = bc;
+        row.rec.speedup = row.rec.cycles > 0
+            ? (double)bc / (double)row.rec.cycles : 0;
+    }
+    row.baseline_cycles = bc;
     row.speedup_vs_baseline = row.rec.cycles > 0
         ? (double)row.baseline_cycles / (double)row.rec.cycles : 0;
     snprintf(row.layers_csv, sizeof row.layers_csv, "layers/p%06lld.csv",
@@ -358,20 +421,34 @@ static void progress(const SweepOpts *o, Progress *pg, int64_t done,
     fflush(stderr);
 }
 
-/* Run todo[w], todo[w + j], ... and report each over fd; stops at the
- * first failure. Runs in a forked child. */
+/* Points in a row that share a baseline: the product of the fastest axes
+ * the baseline sets (bits and first_last by default). */
+static int64_t group_size(const Study *s)
+{
+    int64_t n = 1;
+    for (int ax = STUDY_NAXES - 1; ax >= 0 && s->baseline_set[ax]; ax--)
+        n *= s->axes[ax].n;
+    return n;
+}
+
+/* Run todo entries in groups of g: groups w, w + j, ... and report each
+ * point over fd; stops at the first failure. Runs in a forked child. */
 static int worker(const Study *s, const int64_t *todo, int64_t ntodo, int w,
                   int j, int fd)
 {
-    for (int64_t k = w; k < ntodo; k += j) {
-        Msg m;
-        memset(&m, 0, sizeof m);
-        m.id = todo[k];
-        m.ok = run_point(s, todo[k], &m.err) == QA_OK;
-        /* One Msg is below PIPE_BUF: the write is atomic. */
-        if (write(fd, &m, sizeof m) != (ssize_t)sizeof m || !m.ok)
-            return 1;
-    }
+    BaseCache cache;
+    int64_t g = group_size(s);
+    memset(&cache, 0, sizeof cache);
+    for (int64_t k0 = w * g; k0 < ntodo; k0 += j * g)
+        for (int64_t k = k0; k < k0 + g && k < ntodo; k++) {
+            Msg m;
+            memset(&m, 0, sizeof m);
+            m.id = todo[k];
+            m.ok = run_point(s, &cache, todo[k], &m.err) == QA_OK;
+            /* One Msg is below PIPE_BUF: the write is atomic. */
+            if (write(fd, &m, sizeof m) != (ssize_t)sizeof m || !m.ok)
+                return 1;
+        }
     return 0;
 }
 
@@ -384,8 +461,10 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
     int failed = 0;
     progress(o, &pg, done, total);
     if (j <= 1) {
+        BaseCache cache;
+        memset(&cache, 0, sizeof cache);
         for (int64_t k = 0; k < ntodo; k++) {
-            if (run_point(s, todo[k], e) != QA_OK)
+            if (run_point(s, &cache, todo[k], e) != QA_OK)
                 return QA_ERR;
             progress(o, &pg, ++done, total);
         }
