@@ -9,14 +9,17 @@
  * is done; its row starts with the point's key (id and every axis value),
  * which resume and merge compare with the study to reject stale files.
  * Workers are forked processes (SystemC elaborates once per process, and
- * point_run forks its own child for that engine); worker w of j runs the
- * todo entries in groups that share a baseline (groups w, w+j, ...) and
- * reports each point over a pipe. */
+ * point_run forks its own child for that engine); the workers claim the
+ * todo entries in groups that share a baseline, the next unclaimed group
+ * each time, and report each point over a pipe. */
 #include "sim/sweep.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,42 +192,75 @@ static void run_key(const StudyPoint *p, char *buf, size_t n)
     }
 }
 
-/* Baseline cycles this process has run, by run_key. Points that differ
- * only in the fastest axes share a baseline, and a worker takes such runs
- * of points together (see worker), so a short ring catches every reuse
- * without growing with the study. */
-#define BASE_CACHE 16
+/* Runs this process has done, by run_key: baselines (cycles only) and
+ * points (record and layers). Points that differ only in the fastest axes
+ * share a baseline, and 16 or 8 bits with first_last 8 or "same" are the
+ * same run; a worker takes such points together (see worker), so a short
+ * ring catches every reuse without growing with the study. */
+#define RUN_CACHE 16
 typedef struct {
-    char key[BASE_CACHE][512];
-    int64_t cycles[BASE_CACHE];
+    char key[512];
+    int64_t cycles;
+    RunRecord rec;           /* full entries: the point's record */
+    LayerRecord *layers;     /* full entries: (nl) */
+    int nl, full;
+} CacheEntry;
+
+typedef struct {
+    CacheEntry e[RUN_CACHE];
     int next;
-} BaseCache;
+} RunCache;
 
-static int64_t cache_get(const BaseCache *c, const char *key)
+static const CacheEntry *cache_find(const RunCache *c, const char *key,
+                                    int full)
 {
-    for (int i = 0; i < BASE_CACHE; i++)
-        if (c->cycles[i] > 0 && !strcmp(c->key[i], key))
-            return c->cycles[i];
-    return 0;
+    for (int i = 0; i < RUN_CACHE; i++)
+        if (c->e[i].cycles > 0 && (c->e[i].full || !full) &&
+            !strcmp(c->e[i].key, key))
+            return &c->e[i];
+    return NULL;
 }
 
-static void cache_put(BaseCache *c, const char *key, int64_t cycles)
+/* layers NULL: a baseline, cycles only. Without memory for the layers the
+ * entry keeps the cycles: a cache, not a store. */
+static void cache_put(RunCache *c, const char *key, const RunRecord *rec,
+                      const LayerRecord *layers, int nl)
 {
-    snprintf(c->key[c->next], sizeof c->key[0], "%s", key);
-    c->cycles[c->next] = cycles;
-    c->next = (c->next + 1) % BASE_CACHE;
+    CacheEntry *en = &c->e[c->next];
+    c->next = (c->next + 1) % RUN_CACHE;
+    free(en->layers);
+    memset(en, 0, sizeof *en);
+    snprintf(en->key, sizeof en->key, "%s", key);
+    en->cycles = rec->cycles;
+    if (!layers)
+        return;
+    en->layers = qa_malloc((size_t)QA_MAX(nl, 1) * sizeof *layers);
+    if (!en->layers)
+        return;
+    memcpy(en->layers, layers, (size_t)nl * sizeof *layers);
+    en->rec = *rec;
+    en->nl = nl;
+    en->full = 1;
 }
 
-/* Run one point and write its two files. The baseline runs once per
- * process and group of points (a point that is its own baseline is not
- * run twice); point_run skips its own 16-bit run when the baseline is
- * that run. */
-static int run_point(const Study *s, BaseCache *cache, int64_t id, Err *e)
+static void cache_free(RunCache *c)
+{
+    for (int i = 0; i < RUN_CACHE; i++)
+        free(c->e[i].layers);
+    memset(c, 0, sizeof *c);
+}
+
+/* Run one point (or reuse an identical run) and write its two files. The
+ * baseline runs once per group of points (a point that is its own
+ * baseline is not run twice); point_run skips its own 16-bit run when the
+ * baseline is that run. */
+static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
 {
     StudyPoint p, b;
     PointSpec ps;
     PointRow row;
     LayerRecord *layers = NULL;
+    const LayerRecord *lr;
     int nl = 0;
     char path[1100], pkey[512], bkey[512];
 
@@ -235,7 +271,9 @@ static int run_point(const Study *s, BaseCache *cache, int64_t id, Err *e)
     run_key(&p, pkey, sizeof pkey);
     run_key(&b, bkey, sizeof bkey);
     int is_base = baseline_is_base(s, &p, &b);
-    int64_t bc = cache_get(cache, bkey);
+    const CacheEntry *hit = cache_find(cache, pkey, 1);
+    const CacheEntry *base = cache_find(cache, bkey, 0);
+    int64_t bc = base ? base->cycles : 0;
     if (!bc && strcmp(pkey, bkey)) {
         PointSpec bs;
         RunRecord brec;
@@ -246,21 +284,27 @@ static int run_point(const Study *s, BaseCache *cache, int64_t id, Err *e)
         if (point_run(&bs, &brec, NULL, NULL, e) != QA_OK)
             goto fail;
         bc = brec.cycles;
-        cache_put(cache, bkey, bc);
+        cache_put(cache, bkey, &brec, NULL, 0);
+        hit = cache_find(cache, pkey, 1);
     }
-    if (is_base)
-        ps.base_cycles = bc > 0 ? bc : 1;
-    if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
-        goto fail;
-    if (!bc) {
-        /* The point is its own baseline. */
-        bc = row.rec.cycles;
-        cache_put(cache, bkey, bc);
-    }
-    if (is_base) {
-        row.rec.base_cycles = bc;
-        row.rec.speedup = row.rec.cycles > 0
-            ? (double)bc / (double)row.rec.cycles : 0;
+    if (hit) {
+        row.rec = hit->rec;
+        lr = hit->layers;
+        nl = hit->nl;
+    } else {
+        if (is_base)
+            ps.base_cycles = bc > 0 ? bc : 1;
+        if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
+            goto fail;
+        lr = layers;
+        if (!bc)
+            bc = row.rec.cycles; /* the point is its own baseline */
+        if (is_base) {
+            row.rec.base_cycles = bc;
+            row.rec.speedup = row.rec.cycles > 0
+                ? (double)bc / (double)row.rec.cycles : 0;
+        }
+        cache_put(cache, pkey, &row.rec, layers, nl);
     }
     row.baseline_cycles = bc;
     row.speedup_vs_baseline = row.rec.cycles > 0
@@ -268,7 +312,7 @@ static int run_point(const Study *s, BaseCache *cache, int64_t id, Err *e)
     snprintf(row.layers_csv, sizeof row.layers_csv, "layers/p%06lld.csv",
              (long long)id);
     sweep_layers_path(s, id, path, sizeof path);
-    if (report_write_layers(path, layers, nl, e) != QA_OK)
+    if (report_write_layers(path, lr, nl, e) != QA_OK)
         goto fail;
     free(layers);
     layers = NULL;
@@ -431,25 +475,44 @@ static int64_t group_size(const Study *s)
     return n;
 }
 
-/* Run todo entries in groups of g: groups w, w + j, ... and report each
- * point over fd; stops at the first failure. Runs in a forked child. */
-static int worker(const Study *s, const int64_t *todo, int64_t ntodo, int w,
-                  int j, int fd)
+/* What the workers share: the next group to claim, and a stop flag set
+ * at the first failure. Lives in a MAP_SHARED mapping of /dev/zero (plain
+ * POSIX), which fork keeps shared; the atomics are lock-free on the
+ * platforms qarray builds on, so they work across processes. */
+typedef struct {
+    atomic_llong next;
+    atomic_int stop;
+} Shared;
+
+/* Claim groups of g todo entries (the next unclaimed one each time, so a
+ * slow group does not hold up the others) and report each point over fd;
+ * stops at the first failure, its own or another worker's. Runs in a
+ * forked child. */
+static int worker(const Study *s, const int64_t *todo, int64_t ntodo,
+                  Shared *sh, int fd)
 {
-    BaseCache cache;
+    RunCache cache;
     int64_t g = group_size(s);
+    int rc = 0;
     memset(&cache, 0, sizeof cache);
-    for (int64_t k0 = w * g; k0 < ntodo; k0 += j * g)
-        for (int64_t k = k0; k < k0 + g && k < ntodo; k++) {
+    while (!rc && !atomic_load(&sh->stop)) {
+        int64_t k0 = (int64_t)atomic_fetch_add(&sh->next, 1) * g;
+        if (k0 >= ntodo)
+            break;
+        for (int64_t k = k0; k < k0 + g && k < ntodo && !rc; k++) {
             Msg m;
             memset(&m, 0, sizeof m);
             m.id = todo[k];
             m.ok = run_point(s, &cache, todo[k], &m.err) == QA_OK;
             /* One Msg is below PIPE_BUF: the write is atomic. */
-            if (write(fd, &m, sizeof m) != (ssize_t)sizeof m || !m.ok)
-                return 1;
+            if (write(fd, &m, sizeof m) != (ssize_t)sizeof m || !m.ok) {
+                atomic_store(&sh->stop, 1);
+                rc = 1;
+            }
         }
-    return 0;
+    }
+    cache_free(&cache);
+    return rc;
 }
 
 static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
@@ -461,20 +524,35 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
     int failed = 0;
     progress(o, &pg, done, total);
     if (j <= 1) {
-        BaseCache cache;
+        RunCache cache;
+        int rc = QA_OK;
         memset(&cache, 0, sizeof cache);
-        for (int64_t k = 0; k < ntodo; k++) {
-            if (run_point(s, &cache, todo[k], e) != QA_OK)
-                return QA_ERR;
-            progress(o, &pg, ++done, total);
+        for (int64_t k = 0; k < ntodo && rc == QA_OK; k++) {
+            rc = run_point(s, &cache, todo[k], e);
+            if (rc == QA_OK)
+                progress(o, &pg, ++done, total);
         }
-        return QA_OK;
+        cache_free(&cache);
+        return rc;
     }
+    Shared *sh = MAP_FAILED;
+    int zero = open("/dev/zero", O_RDWR);
+    if (zero >= 0) {
+        sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0);
+        close(zero);
+    }
+    if (sh == MAP_FAILED)
+        return err_set(e, NULL, 0, "jobs", "shared memory: %s", strerror(errno));
+    atomic_init(&sh->next, 0);
+    atomic_init(&sh->stop, 0);
     int fds[2];
-    if (pipe(fds) != 0)
+    if (pipe(fds) != 0) {
+        munmap(sh, sizeof *sh);
         return err_set(e, NULL, 0, "jobs", "pipe: %s", strerror(errno));
+    }
     pid_t *pids = qa_calloc((size_t)j, sizeof *pids);
     if (!pids) {
+        munmap(sh, sizeof *sh);
         close(fds[0]);
         close(fds[1]);
         return err_set(e, NULL, 0, "jobs", "out of memory");
@@ -486,7 +564,7 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
         pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
-            _exit(worker(s, todo, ntodo, w, j, fds[1]));
+            _exit(worker(s, todo, ntodo, sh, fds[1]));
         }
         if (pid < 0) {
             err_set(e, NULL, 0, "jobs", "fork: %s", strerror(errno));
@@ -522,6 +600,7 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
         }
     }
     free(pids);
+    munmap(sh, sizeof *sh);
     if (!failed && done != total)
         return err_set(e, NULL, 0, "jobs", "%lld of %lld points reported",
                        (long long)done, (long long)total);
