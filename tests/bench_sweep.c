@@ -1,9 +1,10 @@
-/* bench_sweep.c: the default study (arch/studies/pact2018.cfg, 48 points
- * of ResNet-50, each with its 16-bit baseline) on the analytic engine, with
- * 1 and 2 worker processes, into a temporary folder; then the larger map
- * study (arch/studies/pact2018_map.cfg, 1440 points) with 2. Goal: the
- * default study in < 10 s with 2 jobs (plots not included). Prints the
- * wall time and the time per point. */
+/* bench_sweep.c: wall time of studies into a temporary folder (plots not
+ * included): the default study (arch/studies/pact2018.cfg, 48 points of
+ * ResNet-50 with their 16-bit baselines) on the analytic engine with 1 and
+ * 2 worker processes and on its own engine, systemc, with 2; then the map
+ * study (arch/studies/pact2018_map.cfg, 1440 points) on the analytic
+ * engine. Goal: the default study in < 10 s with 2 jobs. A build whose
+ * systemc engine does not run reports that line as skipped. */
 #include "sim/sweep.h"
 
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int bench(const char *study, int jobs, double goal_s)
+static int bench(const char *study, const char *engine, int jobs, int goal)
 {
     Study s;
     Err e;
@@ -21,7 +22,7 @@ static int bench(const char *study, int jobs, double goal_s)
         return 1;
     }
     if (study_load(&s, study, &e) != QA_OK ||
-        study_override(&s, STUDY_ENGINE, "analytic", "engine", &e) != QA_OK) {
+        study_override(&s, STUDY_ENGINE, engine, "engine", &e) != QA_OK) {
         err_print(&e, stderr);
         return 1;
     }
@@ -29,27 +30,33 @@ static int bench(const char *study, int jobs, double goal_s)
     SweepOpts o = {jobs, 0, 1, 0, 0};
     SweepResult r;
     int rc = sweep_run(&s, &o, &r, &e);
-    if (rc != QA_OK)
-        err_print(&e, stderr);
-    else
-        printf("%-34s %5lld points, -j %d: %6.2f s, %6.2f ms per point "
-               "(wall)%s\n", study, (long long)r.points, jobs, r.seconds,
+    printf("%-30s %-8s %5lld points, -j %d: ", study, engine,
+           (long long)s.npoints, jobs);
+    if (rc == QA_OK)
+        printf("%7.2f s, %7.2f ms per point (wall)%s\n", r.seconds,
                1e3 * r.seconds / (double)r.points,
-               goal_s > 0 ? (r.seconds < goal_s ? "; goal < 10 s: met"
-                                                : "; goal < 10 s: MISSED") : "");
+               !goal ? "" : r.seconds < 10 ? "; goal < 10 s: met"
+                                           : "; goal < 10 s: MISSED");
+    else if (!strcmp(engine, "systemc") && !strcmp(e.field, "engine"))
+        printf("skipped (%s)\n", e.msg);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         rc = QA_ERR;
     study_free(&s);
-    return rc == QA_OK ? 0 : 1;
+    if (rc != QA_OK && strcmp(e.field, "engine")) {
+        err_print(&e, stderr);
+        return 1;
+    }
+    return 0;
 }
 
 int main(void)
 {
-    if (bench("arch/studies/pact2018.cfg", 1, 0) ||
-        bench("arch/studies/pact2018.cfg", 2, 10.0) ||
-        bench("arch/studies/pact2018_map.cfg", 2, 0))
+    if (bench("arch/studies/pact2018.cfg", "analytic", 1, 0) ||
+        bench("arch/studies/pact2018.cfg", "analytic", 2, 1) ||
+        bench("arch/studies/pact2018.cfg", "systemc", 2, 1) ||
+        bench("arch/studies/pact2018_map.cfg", "analytic", 2, 0))
         return 1;
     return 0;
 }
