@@ -16,7 +16,10 @@ static int bench(const char *study, const char *engine, int jobs, int goal)
 {
     Study s;
     Err e;
-    char dir[64] = "/tmp/qa_bench_sweep.XXXXXX";
+    char dir[600];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%.500s/qa_bench_sweep.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;
@@ -26,7 +29,7 @@ static int bench(const char *study, const char *engine, int jobs, int goal)
         err_print(&e, stderr);
         return 1;
     }
-    snprintf(s.out_dir, sizeof s.out_dir, "%s", dir);
+    snprintf(s.out_dir, sizeof s.out_dir, "%.500s", dir);
     SweepOpts o = {jobs, 0, 1, 0, 0};
     SweepResult r;
     int rc = sweep_run(&s, &o, &r, &e);
@@ -39,7 +42,7 @@ static int bench(const char *study, const char *engine, int jobs, int goal)
                                            : "; goal < 10 s: MISSED");
     else if (!strcmp(engine, "systemc") && !strcmp(e.field, "engine"))
         printf("skipped (%s)\n", e.msg);
-    char cmd[128];
+    char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         rc = QA_ERR;

@@ -14,7 +14,7 @@
 #include "sim/claims.h"
 #include "sim/sweep.h"
 
-static char root[64];
+static char root[400];
 
 static void expect_line(const char *text, const char *line)
 {
@@ -81,14 +81,15 @@ static void test_pact2018(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/qa_claims.XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, sizeof root, "%s/qa_claims.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     return mkdtemp(root) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     return system(cmd);
 }

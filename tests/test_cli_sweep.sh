@@ -6,7 +6,7 @@
 # exit, no partial output. Run from the repository root; QARRAY overrides
 # the binary.
 Q=${QARRAY:-build/qarray}
-T=$(mktemp -d /tmp/qa_cli_sweep.XXXXXX) || exit 1
+T=$(mktemp -d "${TMPDIR:-/tmp}/qa_cli_sweep.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 fails=0
 

@@ -95,11 +95,11 @@ static void test_pact2018(void **state)
     study_free(&s);
 }
 
-static char tmpdir[64];
+static char tmpdir[400];
 
 static const char *write_tmp(const char *name, const char *text)
 {
-    static char path[128];
+    static char path[600];
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -241,14 +241,15 @@ static void test_alloc_failures(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/qa_study.XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/qa_study.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     return mkdtemp(tmpdir) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char path[128];
+    char path[600];
     snprintf(path, sizeof path, "%s/axes.cfg", tmpdir);
     remove(path);
     return rmdir(tmpdir);

@@ -17,7 +17,7 @@
 #include "sim/sweep.h"
 #include "sim/table.h"
 
-static char root[64];
+static char root[400];
 
 static char *slurp(const char *path)
 {
@@ -297,14 +297,15 @@ static void test_failing_point(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/qa_sweep.XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, sizeof root, "%s/qa_sweep.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     return mkdtemp(root) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     return system(cmd);
 }
