@@ -256,7 +256,7 @@ static void default_value(const Study *s, StudyAxis ax, StudyValue *v)
     r.s = buf;
     switch (ax) {
     case STUDY_WORKLOAD: snprintf(buf, sizeof buf, "resnet50"); break;
-    case STUDY_ENGINE: snprintf(buf, sizeof buf, "analytic"); break;
+    case STUDY_ENGINE: snprintf(buf, sizeof buf, "systemc"); break;
     case STUDY_BATCH: r.is_str = 0; r.i = 1; break;
     case STUDY_CORES: r.is_str = 0; r.i = a->cores; break;
     case STUDY_SRAM: r.is_str = 0; r.i = a->sram_bytes; break;

@@ -6,7 +6,8 @@
  *     loop order (weights-outer or inputs-outer), caching of the re-streamed
  *     tensor, and keeping the output on chip. traffic.c prices each one.
  *  3. The cheapest fitting candidate wins: estimated layer time
- *     max(compute, DRAM bytes / bandwidth), plus, when the output goes to
+ *     max(compute, DRAM bytes / bandwidth + tiles x latency), plus the
+ *     unhidden first load and last store, plus, when the output goes to
  *     DRAM, the time to read it back for the next layer; then fewer DRAM
  *     bytes; then fewer tiles.
  *  4. If nothing fits, tensors kept on chip are spilled to DRAM (largest
@@ -124,12 +125,20 @@ static void search(const Accel *a, const LayerView *v, int rows, int cols,
                              * next layer: charge that read here. */
                             double back = (!keep && bpc > 0)
                                               ? v->out_all / bpc : 0;
-                            if (best->ok && mem + back > best->cost)
+                            /* A core's DMA queue pays the latency once per
+                             * tile, one transfer after the other; the first
+                             * load and the last store are not hidden behind
+                             * compute (about mem / tiles plus two latencies). */
+                            double tiles = (double)(b.c.nb_n * b.c.nb_m);
+                            double lat = (double)a->dram_latency_cycles;
+                            double dma = mem + (b.bytes > 0 ? tiles * lat : 0);
+                            double edge = b.bytes > 0 ? mem / tiles + 2 * lat : 0;
+                            if (best->ok && dma + back + edge > best->cost)
                                 continue; /* cannot win whatever compute is */
                             if (compute < 0)
                                 compute = choice_compute(a, v, rows, cols, &b.c);
                             b.compute = compute;
-                            b.cost = fmax((double)b.compute, mem) + back;
+                            b.cost = fmax((double)b.compute, dma) + back + edge;
                             if (better(&b, best))
                                 *best = b;
                         }
@@ -186,10 +195,13 @@ static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
     if (!m->first)
         return QA_ERR;
     int w_outer = c->order == LOOP_W_OUTER;
+    int64_t row0 = 0; /* first output row of this core (row split) */
     for (int core = 0; core < cu; core++) {
         m->first[core] = all.n;
         int64_t ch_c = by_ch ? traffic_part(v->ch, cu, core) : v->ch;
         int64_t rows_c = by_ch ? v->rows_out : traffic_part(v->rows_out, cu, core);
+        int64_t r0 = by_ch ? 0 : row0;
+        row0 += by_ch ? 0 : rows_c;
         if (spill_bytes > 0) {
             TileGroup t = {0};
             t.count = 1;
@@ -204,6 +216,10 @@ static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
                 int64_t bn = w_outer ? o : i, bm = w_outer ? i : o;
                 int64_t n = block(ch_c, c->nb_n, bn);
                 int64_t r = block(rows_c, c->nb_m, bm);
+                /* First output row of block bm: bm blocks before it, the
+                 * first rows_c % nb_m of them one row longer. */
+                int64_t rs = r0 + bm * (rows_c / c->nb_m) +
+                             QA_MIN(bm, rows_c % c->nb_m);
                 TileGroup t = {0};
                 t.count = 1;
                 /* Weights: own under the channel split, a 1/cores share of
@@ -225,7 +241,8 @@ static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
                     for (int k = 0; k < v->nin; k++) {
                         if (v->in_resident[k])
                             continue;
-                        int64_t it = traffic_in_tile(v, n, r);
+                        int64_t it = traffic_in_rows_range(v->l, r0, rs, rs + r) *
+                                     traffic_in_row_bytes(v, n);
                         t.load_in_bytes += by_ch && v->on_array
                                                ? traffic_part(it, cu, core) : it;
                     }

@@ -37,6 +37,30 @@ int64_t traffic_in_rows(const Layer *l, int64_t r)
     return QA_MIN((int64_t)l->H, r * l->stride + halo);
 }
 
+/* Rows fetched for the first k output rows of one image: k * stride rows
+ * plus the window overlap, never more than the image. */
+static int64_t cum_rows(const Layer *l, int64_t k)
+{
+    if (k <= 0)
+        return 0;
+    int64_t halo = l->R > l->stride ? l->R - l->stride : 0;
+    return QA_MIN((int64_t)l->H, k * l->stride + halo);
+}
+
+int64_t traffic_in_rows_range(const Layer *l, int64_t start, int64_t a,
+                              int64_t b)
+{
+    int64_t total = 0, P = l->P;
+    for (int64_t x = a; x < b;) {
+        int64_t img = x / P;
+        int64_t e = QA_MIN(b, (img + 1) * P);
+        int64_t s0 = QA_MAX(start, img * P); /* this pass's first row here */
+        total += cum_rows(l, e - s0) - cum_rows(l, x - s0);
+        x = e;
+    }
+    return total;
+}
+
 int64_t traffic_w_tile(const LayerView *v, int64_t n)
 {
     if (!v->on_array)
@@ -44,11 +68,16 @@ int64_t traffic_w_tile(const LayerView *v, int64_t n)
     return bits_to_bytes(n * v->kg, v->l->w_bits);
 }
 
-int64_t traffic_in_tile(const LayerView *v, int64_t n, int64_t r)
+int64_t traffic_in_row_bytes(const LayerView *v, int64_t n)
 {
     if (v->on_array)
-        return traffic_in_rows(v->l, r) * v->row_in_bytes;
-    return bits_to_bytes(traffic_in_rows(v->l, r) * v->l->W * n, v->l->a_bits);
+        return v->row_in_bytes;
+    return bits_to_bytes((int64_t)v->l->W * n, v->l->a_bits);
+}
+
+int64_t traffic_in_tile(const LayerView *v, int64_t n, int64_t r)
+{
+    return traffic_in_rows(v->l, r) * traffic_in_row_bytes(v, n);
 }
 
 int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r)
@@ -56,27 +85,19 @@ int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r)
     return bits_to_bytes(n * r * v->l->Q, v->l->o_bits);
 }
 
-/* Sum of one input's tile bytes over a core's blocks: ch channels in nb_n
- * near-equal blocks times rows in nb_m blocks (at most two block sizes per
- * dimension). conv/fc tiles do not depend on the channels, so they are
- * summed over row blocks only: every filter block shares them. */
+/* Bytes of one pass of one input over a core's share: output rows
+ * [r0, r0 + rows) of all channels (conv/fc) or of ch channels cut in nb_n
+ * blocks (pool/add, each block reading its own channels). Consecutive row
+ * blocks reuse the window overlap, so the row blocking does not matter. */
 static int64_t in_pass_bytes(const LayerView *v, int64_t ch, int64_t nb_n,
-                             int64_t rows, int64_t nb_m)
+                             int64_t r0, int64_t rows)
 {
-    int64_t rsz[2] = {QA_CEIL_DIV(rows, nb_m), rows / nb_m};
-    int64_t rcnt[2] = {rows % nb_m, nb_m - rows % nb_m};
-    int64_t nsz[2] = {QA_CEIL_DIV(ch, nb_n), ch / nb_n};
-    int64_t ncnt[2] = {ch % nb_n, nb_n - ch % nb_n};
-    if (v->on_array) {
-        ncnt[0] = 0;
-        ncnt[1] = 1;
-    }
-    int64_t sum = 0;
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++)
-            if (ncnt[i] && rcnt[j])
-                sum += ncnt[i] * rcnt[j] * traffic_in_tile(v, nsz[i], rsz[j]);
-    return sum;
+    int64_t in_rows = traffic_in_rows_range(v->l, r0, r0, r0 + rows);
+    if (v->on_array)
+        return in_rows * v->row_in_bytes;
+    int64_t big = QA_CEIL_DIV(ch, nb_n), nbig = ch % nb_n;
+    return in_rows * (nbig * traffic_in_row_bytes(v, big) +
+                      (nb_n - nbig) * traffic_in_row_bytes(v, ch / nb_n));
 }
 
 void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
@@ -93,12 +114,16 @@ void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
     c->nb_m = QA_CEIL_DIV(c->share_rows, c->tr);
     c->in_pass = 0;
     if (by_ch && v->on_array) {
-        c->in_pass = in_pass_bytes(v, v->ch, 1, v->rows_out, c->nb_m);
+        c->in_pass = in_pass_bytes(v, v->ch, 1, 0, v->rows_out);
     } else {
-        for (int64_t i = 0; i < cu; i++)
+        int64_t r0 = 0;
+        for (int64_t i = 0; i < cu; i++) {
+            int64_t rows = by_ch ? v->rows_out : traffic_part(v->rows_out, cu, i);
             c->in_pass += in_pass_bytes(
                 v, by_ch ? traffic_part(v->ch, cu, i) : v->ch, c->nb_n,
-                by_ch ? v->rows_out : traffic_part(v->rows_out, cu, i), c->nb_m);
+                by_ch ? 0 : r0, rows);
+            r0 += by_ch ? 0 : rows;
+        }
     }
 }
 

@@ -42,13 +42,22 @@ typedef struct {
     int64_t dram_w, dram_in, dram_out; /* chip-level DRAM bytes */
 } TileChoice;
 
-/* Input rows needed for r consecutive output rows (all channels). */
+/* Input rows a buffer must hold for r consecutive output rows. */
 int64_t traffic_in_rows(const Layer *l, int64_t r);
+
+/* Input rows fetched from DRAM for output rows [a, b) (flat over the batch,
+ * N*P rows) when the same pass already fetched rows from `start` on: rows
+ * shared with the previous block of the same image (the window overlap,
+ * R - stride) stay in the buffer and are not fetched again. */
+int64_t traffic_in_rows_range(const Layer *l, int64_t start, int64_t a,
+                              int64_t b);
 
 /* Bytes of the tiles of block sizes (channels n, rows r) for one layer. */
 int64_t traffic_w_tile(const LayerView *v, int64_t n);
-/* One input's tile of n channels x r rows: all C channels for conv/fc (a
- * filter reads every input channel), only its n channels for pool/add. */
+/* Bytes of one input row of a tile of n channels: all C channels for
+ * conv/fc (a filter reads every input channel), n channels for pool/add. */
+int64_t traffic_in_row_bytes(const LayerView *v, int64_t n);
+/* Buffer bytes of one input's tile of n channels x r output rows. */
 int64_t traffic_in_tile(const LayerView *v, int64_t n, int64_t r);
 int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r);
 

@@ -26,7 +26,8 @@ static void run_usage(FILE *f)
 "      --cores N         override the number of cores\n"
 "      --sram BYTES      override scratchpad per core (e.g. 2MiB)\n"
 "      --dataflow D      override the dataflow: ws, os, is\n"
-"      --engine E        analytic (default) or systemc\n"
+"      --engine E        systemc (default) or analytic\n"
+"      --arbitration A   SystemC engine: round-robin (default) or fcfs\n"
 "      --vcd FILE        SystemC engine: write a value-change dump\n"
 "  -o, --out PATH        PATH.csv: per-layer CSV; otherwise a folder that\n"
 "                        gets config.cfg, layers.csv, summary.csv\n"
@@ -123,7 +124,7 @@ fail:
 int cli_run(int argc, char **argv)
 {
     enum { O_TOPO = 256, O_FL, O_SC, O_FPSC, O_BATCH, O_BW, O_CORES, O_SRAM,
-           O_DF, O_ENGINE, O_VCD, O_VERBOSE, O_HCFG, O_HCOL };
+           O_DF, O_ENGINE, O_ARB, O_VCD, O_VERBOSE, O_HCFG, O_HCOL };
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'c'},
         {"workload", required_argument, 0, 'w'},
@@ -138,6 +139,7 @@ int cli_run(int argc, char **argv)
         {"sram", required_argument, 0, O_SRAM},
         {"dataflow", required_argument, 0, O_DF},
         {"engine", required_argument, 0, O_ENGINE},
+        {"arbitration", required_argument, 0, O_ARB},
         {"vcd", required_argument, 0, O_VCD},
         {"out", required_argument, 0, 'o'},
         {"verbose", no_argument, 0, O_VERBOSE},
@@ -188,6 +190,10 @@ int cli_run(int argc, char **argv)
         case O_ENGINE:
             if (point_engine_parse(optarg, &p.engine) != QA_OK)
                 return bad_flag("--engine", optarg, "analytic or systemc");
+            break;
+        case O_ARB:
+            if (sim_arbitration_parse(optarg, &p.arbitration) != QA_OK)
+                return bad_flag("--arbitration", optarg, "round-robin or fcfs");
             break;
         case O_VCD: p.vcd_path = optarg; break;
         case 'o': out = optarg; break;

@@ -6,6 +6,7 @@
 
 #include "arch/arch.h"
 #include "models/report.h"
+#include "sim/sim.h"
 
 typedef enum { ENGINE_ANALYTIC, ENGINE_SYSTEMC, ENGINE_COUNT } Engine;
 
@@ -22,13 +23,14 @@ typedef struct {
                                   known to the caller (a sweep's cache):
                                   it is not run again */
     const char *vcd_path;      /* SystemC engine: value-change dump */
+    SimArbitration arbitration;/* SystemC engine: DRAM channel arbitration */
     int verbose;
 } PointSpec;
 
 const char *point_engine_name(Engine e);
 int point_engine_parse(const char *s, Engine *e);
 
-/* Fill spec defaults (analytic engine, resnet50, 16 bits, batch 1). */
+/* Fill spec defaults (SystemC engine, resnet50, 16 bits, batch 1). */
 void point_defaults(PointSpec *p);
 
 /* Run the point. *layers (n rows, caller frees) may be NULL if not wanted.

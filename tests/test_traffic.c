@@ -48,6 +48,29 @@ static void test_in_rows(void **state)
     assert_int_equal(traffic_in_rows(&c1, 0), 0);
 }
 
+/* Sliding window: a 3x3/1 conv on 56 rows has an overlap of 2 rows. */
+static void test_in_rows_range(void **state)
+{
+    (void)state;
+    Layer c3 = conv(64, 64, 56, 3, 1, 1);
+    c3.N = 2;
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 0, 8), 10);   /* 8 + 2 */
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 8, 16), 8);   /* 18 - 10 */
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 0, 56), 56);  /* whole image */
+    /* Rows 50..55 of image 0 (56 - 52 = 4 new) and 0..3 of image 1 (4 + 2). */
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 50, 60), 4 + 6);
+    /* A core starting at row 28 fetches its own overlap. */
+    assert_int_equal(traffic_in_rows_range(&c3, 28, 28, 56), 30);
+    /* Blocking does not change a pass: 7 blocks of 8 rows = one of 56. */
+    int64_t sum = 0;
+    for (int b = 0; b < 7; b++)
+        sum += traffic_in_rows_range(&c3, 0, 8 * b, 8 * b + 8);
+    assert_int_equal(sum, 56);
+    Layer ds = conv(256, 512, 56, 1, 2, 0);  /* no overlap: stride > R */
+    assert_int_equal(traffic_in_rows_range(&ds, 0, 0, 7), 14);
+    assert_int_equal(traffic_in_rows_range(&ds, 0, 7, 14), 14);
+}
+
 static void test_part(void **state)
 {
     (void)state;
@@ -182,6 +205,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_rows),
+        cmocka_unit_test(test_in_rows_range),
         cmocka_unit_test(test_part),
         cmocka_unit_test(test_eval_by_hand),
         cmocka_unit_test(test_broadcast),
