@@ -2,6 +2,7 @@
 #include "sim/claims.h"
 #include "sim/cli.h"
 #include "sim/plot.h"
+#include "sim/points.h"
 #include "sim/sweep.h"
 
 #include <getopt.h>
@@ -220,7 +221,7 @@ int cli_merge(int argc, char **argv)
         goto done;
     }
     snprintf(path, sizeof path, "%s/points.csv", s.out_dir);
-    if (sweep_merge(&s, argv + optind, argc - optind, path, &e) != QA_OK) {
+    if (points_merge(&s, argv + optind, argc - optind, path, &e) != QA_OK) {
         err_print(&e, stderr);
         goto done;
     }

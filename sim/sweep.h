@@ -1,8 +1,8 @@
 /* sweep.h: run a Study's design points (a shard of them, in parallel
  * worker processes), one result file per point, and join them into
- * points.csv; merge the tables of shards. Every file is written
- * atomically, so a killed sweep leaves only whole point files, and a rerun
- * with resume skips them. Printing the comparison and plots is elsewhere. */
+ * points.csv (the table's format and merging: points.h). Every file is
+ * written atomically, so a killed sweep leaves only whole point files, and
+ * a rerun with resume skips them. The comparison and plots are elsewhere. */
 #ifndef SWEEP_H
 #define SWEEP_H
 
@@ -33,14 +33,5 @@ void sweep_point_spec(const StudyPoint *p, PointSpec *ps);
  * OUT/points.shard-I-of-N.csv. On a failed point nothing but the
  * point files of finished points is written. */
 int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e);
-
-/* Join shard tables into out_path: every row must belong to this study,
- * no point twice, none missing. */
-int sweep_merge(const Study *s, char *const *files, int n,
-                const char *out_path, Err *e);
-
-/* Paths of a point's files under the study's output folder. */
-void sweep_point_path(const Study *s, int64_t id, char *buf, size_t n);
-void sweep_layers_path(const Study *s, int64_t id, char *buf, size_t n);
 
 #endif

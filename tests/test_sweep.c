@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/points.h"
 #include "sim/sweep.h"
 #include "sim/table.h"
 
@@ -104,7 +105,7 @@ static void test_points_csv(void **state)
 
     /* The layer CSV of a point: one row per ResNet-20 layer. */
     char path[1100];
-    sweep_layers_path(&s, 5, path, sizeof path);
+    points_layers_path(&s, 5, path, sizeof path);
     assert_int_equal(table_read(&t, path, &e), QA_OK);
     assert_int_equal(t.nrows, 32);
     assert_string_equal(table_get(&t, 0, table_col(&t, "layer")), "conv1");
@@ -139,7 +140,7 @@ static void test_parallel_and_resume(void **state)
 
     /* Three points lost (a killed run): only those run again. */
     for (int64_t id = 10; id < 13; id++) {
-        sweep_point_path(&s2, id, path, sizeof path);
+        points_point_path(&s2, id, path, sizeof path);
         assert_int_equal(remove(path), 0);
     }
     run(&s2, 2, 0, 1, 1, &r);
@@ -150,7 +151,7 @@ static void test_parallel_and_resume(void **state)
     free(par);
 
     /* A point file of another study is refused, not reused. */
-    sweep_point_path(&s2, 4, path, sizeof path);
+    points_point_path(&s2, 4, path, sizeof path);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("point,bits\n4,8/8\n", f);
@@ -192,7 +193,7 @@ static void test_shards_and_merge(void **state)
     snprintf(out, sizeof out, "%s/merged.csv", s.out_dir);
     snprintf(ref, sizeof ref, "%s/serial/points.csv", root);
     char *files[] = {t1, t0};
-    assert_int_equal(sweep_merge(&s, files, 2, out, &e), QA_OK);
+    assert_int_equal(points_merge(&s, files, 2, out, &e), QA_OK);
     char *a = slurp(out), *b = slurp(ref);
     assert_non_null(a);
     assert_non_null(b);
@@ -203,7 +204,7 @@ static void test_shards_and_merge(void **state)
 
     /* Duplicates: shard 0 twice. */
     char *dup[] = {t0, t1, t0};
-    assert_int_equal(sweep_merge(&s, dup, 3, out, &e), QA_ERR);
+    assert_int_equal(points_merge(&s, dup, 3, out, &e), QA_ERR);
     assert_string_equal(e.file, t0);
     assert_int_equal(e.line, 2);
     assert_string_equal(e.field, "point");
@@ -214,7 +215,7 @@ static void test_shards_and_merge(void **state)
 
     /* Missing: shard 1 alone. */
     char *half[] = {t1};
-    assert_int_equal(sweep_merge(&s, half, 1, out, &e), QA_ERR);
+    assert_int_equal(points_merge(&s, half, 1, out, &e), QA_ERR);
     assert_string_equal(e.file, "tests/studies/tiny.cfg");
     assert_string_equal(e.field, "point");
     assert_string_equal(e.msg, "16 of 32 points missing, the first is point 0");
@@ -225,7 +226,7 @@ static void test_shards_and_merge(void **state)
     assert_int_equal(study_override(&s, STUDY_BATCH, "2", "batch", &e), QA_OK);
     other = s;
     char *both[] = {t0, t1};
-    assert_int_equal(sweep_merge(&other, both, 2, out, &e), QA_ERR);
+    assert_int_equal(points_merge(&other, both, 2, out, &e), QA_ERR);
     assert_int_equal(e.line, 2);
     assert_string_equal(e.msg, "point 0 has other axis values than in study "
                                "tests/studies/tiny.cfg");
