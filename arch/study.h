@@ -56,7 +56,7 @@ typedef struct {
 
 /* Load and check a study; on error s holds nothing to free and e names
  * file:line: field. Axes not in the file take one value from the chip
- * (or resnet50, systemc, batch 1, 16 bits, first_last 8). */
+ * (or resnet50, the SystemC engine, batch 1, 16 bits, first_last 8). */
 int study_load(Study *s, const char *path, Err *e);
 void study_free(Study *s);
 
