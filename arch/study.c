@@ -5,6 +5,7 @@
  * overrides, so a value means the same thing wherever it is written.
  * Errors are file:line: field: message; unknown keys are errors. */
 #include "arch/study.h"
+#include "arch/cfgfile.h"
 
 #include <libconfig.h>
 #include <stdlib.h>
@@ -545,17 +546,8 @@ int study_load(Study *s, const char *path, Err *e)
     if (strlen(path) >= sizeof s->file)
         return err_set(e, path, 0, NULL, "path too long");
     snprintf(s->file, sizeof s->file, "%s", path);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return err_set(e, path, 0, NULL, "cannot open study file");
-    fclose(f);
-    config_init(&cfg);
-    if (!config_read_file(&cfg, path)) {
-        err_set(e, path, config_error_line(&cfg), NULL, "syntax error: %s",
-                config_error_text(&cfg));
-        config_destroy(&cfg);
+    if (cfgfile_read(&cfg, path, "study file", e) != QA_OK)
         return QA_ERR;
-    }
     int rc = walk(s, &cfg, e);
     config_destroy(&cfg);
     if (rc == QA_OK)
