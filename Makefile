@@ -135,7 +135,8 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
            -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c11 -O1 -g -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I. \
               $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) -DQA_TESTING
-FUZZ_SRC := $(wildcard arch/*.c workloads/*.c models/*.c quant/*.c)
+# sim/table.c is plain C (the reader of qarray's own CSV tables).
+FUZZ_SRC := $(wildcard arch/*.c workloads/*.c models/*.c quant/*.c) sim/table.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
 FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm
@@ -172,7 +173,8 @@ FUZZ_ASAN = detect_leaks=1:quarantine_size_mb=4
 FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
-# is the number of inputs executed.
+# is the number of inputs executed. stdin is /dev/null: an input may name
+# /dev/stdin as a file to read, and a fuzz run must never wait on a terminal.
 fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts
 	@echo "== fuzz $* for $(FUZZ_SECONDS) s"
@@ -181,7 +183,7 @@ fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
 	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
-	    $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* \
+	    $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* < /dev/null \
 	    > $(FUZZ_BUILD)/$*.log 2>&1; then \
 	    grep -h 'stat::number_of_executed_units' $(FUZZ_BUILD)/$*.log | \
 	        sed 's/.*: */   $* executions: /'; \
