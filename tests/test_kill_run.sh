@@ -41,7 +41,9 @@ i=0
 while [ $i -lt $kills ]; do
     at=$((ms * i / kills))
     rm -rf "$T/k"
-    run "$T/k" > /dev/null 2>&1 &
+    # exec: $! must be qarray itself, not a subshell running the function
+    (exec $Q run -c arch/pact2018.cfg -w resnet50 --bits 4 --batch 16 \
+        -o "$T/k" > /dev/null 2>&1) &
     pid=$!
     sleep "$(awk "BEGIN { print $at / 1000 }")"
     kill -KILL $pid 2> /dev/null
