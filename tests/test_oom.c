@@ -18,7 +18,9 @@
 #include "models/tiling.h"
 #include "quant/levels.h"
 #include "quant/npy.h"
+#include "arch/study.h"
 #include "sim/point.h"
+#include "sim/table.h"
 #include "tests/qtest.h"
 #include "workloads/net.h"
 
@@ -355,6 +357,63 @@ static void test_levels(void **state)
     }
 }
 
+/* study_load and table_read: what `qarray sweep --resume` and
+ * `qarray merge` read. */
+typedef struct {
+    Study s;
+    Table t;
+    const char *path;
+} SweepCtx;
+
+static int run_study(void *ctx, Err *e)
+{
+    SweepCtx *c = ctx;
+    return study_load(&c->s, c->path, e);
+}
+
+static int study_is_empty(const void *ctx)
+{
+    const Study *s = &((const SweepCtx *)ctx)->s;
+    for (int ax = 0; ax < STUDY_NAXES; ax++)
+        if (s->axes[ax].v)
+            return 0;
+    return 1;
+}
+
+static void study_release(void *ctx) { study_free(&((SweepCtx *)ctx)->s); }
+
+static int run_table(void *ctx, Err *e)
+{
+    SweepCtx *c = ctx;
+    return table_read(&c->t, c->path, e);
+}
+
+static int table_is_empty(const void *ctx)
+{
+    const Table *t = &((const SweepCtx *)ctx)->t;
+    return t->buf == NULL && t->names == NULL && t->cells == NULL;
+}
+
+static void table_release(void *ctx) { table_free(&((SweepCtx *)ctx)->t); }
+
+static void test_study_and_table(void **state)
+{
+    (void)state;
+    const OomCase st = {"study_load", run_study, study_is_empty, study_release};
+    SweepCtx ctx = {.path = "arch/studies/pact2018.cfg"};
+    assert_true(oom_loop(&st, &ctx) >= 5);
+
+    char path[640];
+    snprintf(path, sizeof path, "%s/points.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("point,bits,cycles\n0,16,100\n1,\"4/4\",30\n", f);
+    fclose(f);
+    const OomCase tb = {"table_read", run_table, table_is_empty, table_release};
+    ctx.path = path;
+    assert_int_equal(oom_loop(&tb, &ctx), 4); /* buffer, names, cells, lines */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_npy_read),
         cmocka_unit_test(test_pe_ref),
         cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_study_and_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
