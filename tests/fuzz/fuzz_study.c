@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_err(&e);
         return 0;
     }
-    FUZZ_CHECK(s.npoints >= 1 && s.npoints <= (INT64_C(1) << 40));
+    FUZZ_CHECK(s.npoints >= 1 && s.npoints <= STUDY_MAX_POINTS);
     int64_t step = s.npoints / 16 + 1;
     for (int64_t id = 0; id < s.npoints; id += step)
         check_point(&s, id);
