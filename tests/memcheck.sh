@@ -35,7 +35,8 @@ check() {
 
 # Loaders, models, quantizers (no SystemC).
 for t in test_arch_cfg test_topo_csv test_npy test_layer test_net \
-         test_resnet test_analytic test_quantizer test_q_pact test_levels; do
+         test_resnet test_analytic test_quantizer test_q_pact test_levels \
+         test_study test_table test_qa; do
     check "$t" $VG "$B/tests/$t"
 done
 # Every loader under allocation failures, both engines.
@@ -52,5 +53,14 @@ check "qarray run bad config" sh -c "$VG $Q run -c tests/bad/arch_enum.cfg \
     -o $T/bad; [ \$? -eq 1 ]"
 check "qarray quantize-tensor" $VG "$Q" quantize-tensor --method apot \
     --bits 4 --signed -i tests/fuzz/corpus/npy/f32_2x3.npy -o "$T/q.npy"
+# A sweep with its points in-process (-j 1: a forked worker ends with
+# _exit and memcheck would report the parent's blocks it inherited), its
+# resume, and merge.
+check "qarray sweep -j 1" $VG "$Q" sweep -s tests/studies/tiny.cfg -j 1 \
+    -o "$T/sw"
+check "qarray sweep --resume" $VG "$Q" sweep -s tests/studies/tiny.cfg \
+    -j 1 --resume -o "$T/sw"
+check "qarray merge" $VG "$Q" merge -s tests/studies/tiny.cfg -o "$T/sw" \
+    "$T/sw/points.csv"
 echo "memcheck: $runs runs, $failed failed"
 [ "$failed" -eq 0 ]
