@@ -2,10 +2,12 @@
  * Any input must give QA_OK or a clean Err. An accepted network must also
  * survive what `qarray run --topo` does next: export -> import gives the same
  * shapes, and the mapper either maps every layer on a small chip or says
- * why not, in bounded time. */
+ * why not, in bounded time, and the analytic model then times every layer
+ * (UBSan: no signed overflow on the way). */
 #include "tests/fuzz/fuzz.h"
 
 #include "arch/arch.h"
+#include "models/analytic.h"
 #include "models/tiling.h"
 #include "workloads/net.h"
 
@@ -56,13 +58,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_err(&e);
     }
 
+    /* A slow DRAM channel, so that transfer times are large too. */
     Accel a;
     arch_defaults(&a);
+    a.dram_gbps = 0.5;
     TileSchedule ts;
-    if (tile_map_net(&a, &net, &ts, &e) == QA_OK)
+    if (tile_map_net(&a, &net, &ts, &e) == QA_OK) {
+        RunStats rs;
+        FUZZ_CHECK(analytic_run(&a, &net, &ts, &rs, &e) == QA_OK);
+        FUZZ_CHECK(rs.n == net.n && rs.cycles > 0);
+        for (int i = 0; i < rs.n; i++)
+            FUZZ_CHECK(rs.layers[i].cycles >= 0 &&
+                       rs.layers[i].cycles <= rs.cycles);
+        stats_free(&rs);
         tile_free(&ts);
-    else
+    } else {
         fuzz_check_err(&e);
+    }
     net_free(&net);
     return 0;
 }
