@@ -133,8 +133,10 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_MALLOC_MB ?= 512
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
            -fno-omit-frame-pointer
+# OpenMP as the main build has it (clang's libomp).
+FUZZ_OMP = $(filter -fopenmp,$(CFLAGS))
 FUZZ_CFLAGS = -std=c11 -O1 -g -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I. \
-              $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) -DQA_TESTING
+              $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
 # sim/table.c is plain C (the reader of qarray's own CSV tables).
 FUZZ_SRC := $(wildcard arch/*.c workloads/*.c models/*.c quant/*.c) sim/table.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
@@ -157,7 +159,8 @@ $(FUZZ_LIB): $(FUZZ_OBJ)
 	ar rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -Wl,--as-needed $^ $(FUZZ_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_SAN) $(FUZZ_OMP) -fsanitize=fuzzer -Wl,--as-needed $^ \
+	    $(FUZZ_LIBS) -o $@
 
 fuzz-build: check-fuzz-deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
