@@ -35,7 +35,7 @@ check_complete() {
     done
 }
 
-kills=24
+kills=16
 tmps=0
 i=0
 while [ $i -lt $kills ]; do

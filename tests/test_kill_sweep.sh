@@ -47,7 +47,7 @@ check() {
     return 0
 }
 
-kills=6
+kills=4
 tmps=0
 i=1
 while [ $i -le $kills ]; do
@@ -88,7 +88,7 @@ done
 # Regression, deterministic: killed while gnuplot draws. gnuplot opens its
 # figure at `set output` and fills it at `unset output`, so a figure drawn
 # in place was left empty or half-written under its final name.
-for delay in 0.02 0.05; do
+for delay in 0.03; do
     rm -rf "$T/g"
     setsid $Q sweep -s "$T/kill.cfg" -j 2 -o "$T/g" > /dev/null 2>&1 &
     pid=$!
