@@ -23,10 +23,10 @@ PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib 2>/dev/
 PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib 2>/dev/null)
 
 WARN = -Wall -Wextra -Werror
-CFLAGS = -std=c11 -O2 -g $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFLAGS) \
+CFLAGS = -std=c11 -O2 -g -fopenmp $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFLAGS) \
          -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
-LDFLAGS = -Wl,--as-needed $(SAN)
+LDFLAGS = -fopenmp -Wl,--as-needed $(SAN)
 LDLIBS = $(PC_LIBS) -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 

@@ -13,5 +13,8 @@ int cli_plot(int argc, char **argv);
 int cli_quantize_tensor(int argc, char **argv);
 int cli_levels(int argc, char **argv);
 int cli_sawb_fit(int argc, char **argv);
+int cli_train(int argc, char **argv);
+int cli_eval(int argc, char **argv);
+int cli_quantize(int argc, char **argv);
 
 #endif

@@ -22,6 +22,9 @@ static const Command commands[] = {
     {"quantize-tensor", cli_quantize_tensor, "quantize a .npy tensor with one method"},
     {"levels", cli_levels, "print the APoT, PoT or uniform level set"},
     {"sawb-fit", cli_sawb_fit, "re-derive the SAWB coefficients from six distributions"},
+    {"train", cli_train, "quantization-aware training on Fashion-MNIST from a recipe"},
+    {"eval", cli_eval, "test accuracy of an integer model file (safetensors)"},
+    {"quantize", cli_quantize, "seeded quantized integer model of a network (e.g. ResNet-50)"},
 };
 
 static void usage(FILE *f)

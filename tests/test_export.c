@@ -1,0 +1,202 @@
+/* test_export.c: a quantized network trained briefly on the synthetic set
+ * exported to integers: the integer network classifies like the
+ * fake-quantized one, its requantized codes match the fake-quantized
+ * activations, the model file round-trips to identical logits, and broken
+ * or unexportable inputs are refused with a named error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "quant/export.h"
+#include "quant/safetensors.h"
+#include "quant/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path[64];
+
+static int setup(void **s)
+{
+    (void)s;
+    snprintf(path, sizeof path, "/tmp/qa_export_%d.safetensors", (int)getpid());
+    return 0;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    unlink(path);
+    return 0;
+}
+
+static void recipe(Recipe *r, const char *arch, const char *wm, const char *am, int bits)
+{
+    recipe_defaults(r);
+    snprintf(r->arch, sizeof r->arch, "%s", arch);
+    r->width = strcmp(arch, "cnn") ? 0.25 : 1.0;
+    r->synthetic = strcmp(arch, "cnn") ? 1000 : 800;
+    r->epochs = 2;
+    r->batch = 50;
+    r->lr = 0.1;
+    r->alpha_init = 3.0;
+    r->seed = 11;
+    snprintf(r->w_method, sizeof r->w_method, "%s", wm);
+    snprintf(r->a_method, sizeof r->a_method, "%s", am);
+    r->w_bits = r->a_bits = bits;
+    r->calib_batches = !strcmp(am, "faq") ? 4 : 0;
+}
+
+/* Train one epoch, export, compare with the fake-quantized network. */
+static void check_method(const char *arch, const char *wm, const char *am, int bits)
+{
+    Recipe r;
+    recipe(&r, arch, wm, am, bits);
+    Trainer t;
+    Err e;
+    if (train_init(&t, &r, &e))
+        err_print(&e, stderr), fail();
+    EpochStats st;
+    for (int ep = 0; ep < r.epochs; ep++)
+        assert_int_equal(train_epoch(&t, &st, &e), QA_OK);
+    assert_true(train_evaluate(&t, &t.test, NULL) >= 0.0f);
+    INet inet;
+    if (export_intnet(&t.net, &inet, &e))
+        err_print(&e, stderr), fail();
+    IntCheck c;
+    assert_int_equal(train_check_int(&t, &inet, &t.test, &c, &e), QA_OK);
+    print_message("%s %s/%s %d bits: fake-quant %.2f%%, integer %.2f%%, agree %d/%d\n", arch,
+                  wm, am, bits, c.fq_acc, c.int_acc, c.agree, c.n);
+    assert_true(c.fq_acc > 30.0f);                 /* learned: 3x chance (10%) at least */
+    assert_true(c.agree >= c.n - c.n / 100);       /* >= 99% identical decisions */
+    assert_true(fabsf(c.int_acc - c.fq_acc) <= 1.0f);
+
+    /* codes: the first conv's integer output equals the fake-quantized act
+     * output / step on (nearly) every element: only exact rounding ties of
+     * the float path may differ, by one code */
+    const QOp *act = NULL;
+    for (int i = 0; i < t.net.n_ops && !act; i++)
+        if (t.net.ops[i].kind == QOP_ACT)
+            act = &t.net.ops[i];
+    int idx[1] = {0};
+    idx_batch(&t.test, idx, 1, 0, 0, NULL, t.x, t.y);
+    assert_non_null(qnet_forward(&t.net, t.x, 1, 0, &e));
+    const IOp *c0 = &inet.ops[0];
+    int64_t lg[16];
+    assert_int_equal(intref_forward(&inet, t.test.images, lg, &e), QA_OK);
+    /* recompute op 0 alone through a one-op net view */
+    size_t n = (size_t)c0->K * c0->P * c0->Q, off = 0;
+    int32_t *codes = malloc(sizeof(int32_t) * n);
+    {
+        /* integer conv of op 0 by the rules, directly */
+        for (int k = 0; k < c0->K; k++)
+            for (int p = 0; p < c0->P; p++)
+                for (int q = 0; q < c0->Q; q++) {
+                    int64_t acc = 0;
+                    for (int ci = 0; ci < c0->C; ci++)
+                        for (int rr = 0; rr < c0->R; rr++)
+                            for (int ss = 0; ss < c0->S; ss++) {
+                                int h = p * c0->stride - c0->pad + rr, w = q * c0->stride - c0->pad + ss;
+                                if (h < 0 || h >= c0->H || w < 0 || w >= c0->W)
+                                    continue;
+                                acc += (int64_t)c0->w[((k * c0->C + ci) * c0->R + rr) * c0->S + ss] *
+                                       t.test.images[(ci * c0->H + h) * c0->W + w];
+                            }
+                    int64_t y = intref_requant(acc, c0->mult[k], c0->shift[k], c0->bias[k]);
+                    int64_t hi = (1 << c0->out_bits) - 1;
+                    codes[off++] = (int32_t)(y < 0 ? 0 : y > hi ? hi : y);
+                }
+    }
+    int exact = 0, off1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        float v = act->y[i] / c0->out_scale;
+        int d = abs((int)lrintf(v) - codes[i]);
+        exact += d == 0;
+        off1 += d == 1;
+    }
+    print_message("first layer codes: %d of %zu exact, %d off by one\n", exact, n, off1);
+    assert_true(exact + off1 == (int)n);
+    assert_true(exact >= (int)(n - n / 200));
+    free(codes);
+
+    /* model file round trip: identical logits */
+    if (export_save(&inet, path, NULL, 0, &e))
+        err_print(&e, stderr), fail();
+    INet back;
+    if (export_load(&back, path, &e))
+        err_print(&e, stderr), fail();
+    int64_t lg2[16];
+    for (int i = 0; i < 20; i++) {
+        const uint8_t *img = t.test.images + (size_t)i * 784;
+        assert_int_equal(intref_forward(&inet, img, lg, &e), QA_OK);
+        assert_int_equal(intref_forward(&back, img, lg2, &e), QA_OK);
+        assert_memory_equal(lg, lg2, sizeof(int64_t) * 10);
+    }
+    intref_free(&back);
+    intref_free(&inet);
+    train_free(&t);
+}
+
+static void test_cnn_pact_sawb_4(void **s) { (void)s; check_method("cnn", "sawb", "pact", 4); }
+static void test_cnn_pact_dorefa_2(void **s) { (void)s; check_method("cnn", "dorefa", "pact", 2); }
+static void test_cnn_apot_4(void **s) { (void)s; check_method("cnn", "apot", "uniform", 4); }
+static void test_cnn_faq_4(void **s) { (void)s; check_method("cnn", "faq", "faq", 4); }
+/* residual adds (branches in 2^-16 code units), projection shortcuts, SAT fc */
+static void test_resnet20_sat_3(void **s) { (void)s; check_method("resnet20", "sat", "cgpact", 3); }
+
+static void test_refusals(void **s)
+{
+    (void)s;
+    Recipe r;
+    Trainer t;
+    Err e;
+    INet inet;
+    recipe(&r, "resnet20-preact", "sawb", "pact", 4);
+    r.synthetic = 200;
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    assert_true(train_evaluate(&t, &t.test, NULL) >= 0.0f);
+    assert_int_equal(export_intnet(&t.net, &inet, &e), QA_ERR);
+    assert_string_equal(e.field, "arch");
+    train_free(&t);
+    recipe(&r, "cnn", "none", "none", 0);
+    r.synthetic = 200;
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    assert_true(train_evaluate(&t, &t.test, NULL) >= 0.0f);
+    assert_int_equal(export_intnet(&t.net, &inet, &e), QA_ERR);
+    assert_non_null(strstr(e.msg, "float weights"));
+    train_free(&t);
+    /* a file that is not a qarray model, and a model whose graph is cut */
+    uint8_t v[1] = {0};
+    StTensor x = {.name = "x", .dtype = ST_U8, .ndim = 1, .shape = {1}, .data = v, .bytes = 1};
+    assert_int_equal(st_write(path, &x, 1, NULL, 0, &e), QA_OK);
+    assert_int_equal(export_load(&inet, path, &e), QA_ERR);
+    assert_string_equal(e.field, "format");
+    const char *meta[] = {"format", "qarray-intref", "version", "1", "input", "1 28 28 8 0.0039",
+                          "classes", "10", "graph", "c0 conv -1 -1 1 28 28 4 3 3 1 1 8 4 0.1 0.2 3\n"};
+    assert_int_equal(st_write(path, &x, 1, meta, 5, &e), QA_OK);
+    assert_int_equal(export_load(&inet, path, &e), QA_ERR);
+    assert_string_equal(e.field, "c0.weight");
+    assert_string_equal(e.msg, "tensor missing");
+    const char *meta2[] = {"format", "qarray-intref", "version", "1", "input", "1 28 28 8 0.0039",
+                           "classes", "10", "graph", "# header\nc0 conv -1 -1 1 28\n"};
+    assert_int_equal(st_write(path, &x, 1, meta2, 5, &e), QA_OK);
+    assert_int_equal(export_load(&inet, path, &e), QA_ERR);
+    assert_string_equal(e.field, "graph");
+    assert_int_equal(e.line, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cnn_pact_sawb_4),
+        cmocka_unit_test(test_cnn_pact_dorefa_2),
+        cmocka_unit_test(test_cnn_apot_4),
+        cmocka_unit_test(test_cnn_faq_4),
+        cmocka_unit_test(test_resnet20_sat_3),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
