@@ -175,14 +175,17 @@ fuzz: fuzz-build
 FUZZ_ASAN = detect_leaks=1:quarantine_size_mb=4
 FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 
+# Inputs up to 4 KiB, but checkpoints are 50 KB.
+FUZZ_MAXLEN_ckpt = 65536
+
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
 # is the number of inputs executed. stdin is /dev/null: an input may name
 # /dev/stdin as a file to read, and a fuzz run must never wait on a terminal.
 fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts
 	@echo "== fuzz $* for $(FUZZ_SECONDS) s"
-	@if ASAN_OPTIONS=$(FUZZ_ASAN) LSAN_OPTIONS=$(FUZZ_LSAN) \
-	    $< -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -malloc_limit_mb=$(FUZZ_MALLOC_MB) \
+	@if ASAN_OPTIONS=$(FUZZ_ASAN) LSAN_OPTIONS=$(FUZZ_LSAN) OMP_NUM_THREADS=1 \
+	    $< -max_total_time=$(FUZZ_SECONDS) -max_len=$(or $(FUZZ_MAXLEN_$*),4096) -timeout=$(FUZZ_TIMEOUT) -malloc_limit_mb=$(FUZZ_MALLOC_MB) \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*- \
 	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
