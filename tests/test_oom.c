@@ -17,7 +17,9 @@
 #include "models/report.h"
 #include "models/tiling.h"
 #include "quant/levels.h"
+#include "quant/idx.h"
 #include "quant/npy.h"
+#include "quant/safetensors.h"
 #include "arch/study.h"
 #include "sim/point.h"
 #include "sim/table.h"
@@ -414,6 +416,79 @@ static void test_study_and_table(void **state)
     assert_int_equal(oom_loop(&tb, &ctx), 4); /* buffer, names, cells, lines */
 }
 
+/* st_read (model files) and idx_load (datasets). */
+typedef struct {
+    StFile f;
+    Dataset ds;
+    const char *a, *b;
+} QuantFileCtx;
+
+static int run_st(void *ctx, Err *e)
+{
+    QuantFileCtx *c = ctx;
+    return st_read(&c->f, c->a, e);
+}
+
+static int st_is_empty(const void *ctx)
+{
+    const StFile *f = &((const QuantFileCtx *)ctx)->f;
+    return f->buf == NULL && f->t == NULL && f->meta == NULL;
+}
+
+static void st_release(void *ctx) { st_close(&((QuantFileCtx *)ctx)->f); }
+
+static int run_idx(void *ctx, Err *e)
+{
+    QuantFileCtx *c = ctx;
+    return idx_load(&c->ds, c->a, c->b, e);
+}
+
+static int idx_is_empty(const void *ctx)
+{
+    const Dataset *d = &((const QuantFileCtx *)ctx)->ds;
+    return d->images == NULL && d->labels == NULL;
+}
+
+static void idx_release(void *ctx) { idx_free(&((QuantFileCtx *)ctx)->ds); }
+
+static void test_model_and_dataset_files(void **state)
+{
+    (void)state;
+    char st[640], im[640], lb[640];
+    snprintf(st, sizeof st, "%s/m.safetensors", dir);
+    float w[6] = {1, 2, 3, 4, 5, 6};
+    int8_t b[2] = {-1, 1};
+    StTensor t[2] = {
+        {.name = "conv1.w", .dtype = ST_F32, .ndim = 2, .shape = {2, 3}, .data = w,
+         .bytes = sizeof w},
+        {.name = "conv1.b", .dtype = ST_I8, .ndim = 1, .shape = {2}, .data = b,
+         .bytes = sizeof b},
+    };
+    const char *meta[2] = {"format", "qarray"};
+    Err e;
+    assert_int_equal(st_write(st, t, 2, meta, 1, &e), QA_OK);
+    QuantFileCtx ctx = {.a = st};
+    const OomCase sc = {"st_read", run_st, st_is_empty, st_release};
+    assert_true(oom_loop(&sc, &ctx) >= 5);
+
+    snprintf(im, sizeof im, "%s/im.idx", dir);
+    snprintf(lb, sizeof lb, "%s/lb.idx", dir);
+    static const uint8_t imb[16 + 2 * 2 * 3] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3};
+    static const uint8_t lbb[8 + 2] = {0, 0, 8, 1, 0, 0, 0, 2, 7, 9};
+    FILE *f = fopen(im, "wb");
+    assert_non_null(f);
+    fwrite(imb, 1, sizeof imb, f);
+    fclose(f);
+    f = fopen(lb, "wb");
+    assert_non_null(f);
+    fwrite(lbb, 1, sizeof lbb, f);
+    fclose(f);
+    ctx.a = im;
+    ctx.b = lb;
+    const OomCase ic = {"idx_load", run_idx, idx_is_empty, idx_release};
+    assert_true(oom_loop(&ic, &ctx) >= 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_pe_ref),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_study_and_table),
+        cmocka_unit_test(test_model_and_dataset_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
