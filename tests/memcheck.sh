@@ -36,7 +36,7 @@ check() {
 # Loaders, models, quantizers (no SystemC).
 for t in test_arch_cfg test_topo_csv test_npy test_layer test_net \
          test_resnet test_analytic test_quantizer test_q_pact test_levels \
-         test_study test_table test_qa; do
+         test_study test_table test_qa test_safetensors; do
     check "$t" $VG "$B/tests/$t"
 done
 # Every loader under allocation failures, both engines.
@@ -62,5 +62,13 @@ check "qarray sweep --resume" $VG "$Q" sweep -s tests/studies/tiny.cfg \
     -j 1 --resume -o "$T/sw"
 check "qarray merge" $VG "$Q" merge -s tests/studies/tiny.cfg -o "$T/sw" \
     "$T/sw/points.csv"
+# Training: a tiny quantized run on the synthetic set, checkpoint and
+# integer-model export, then its resume (one thread: OpenMP's pool threads
+# would only add noise).
+printf 'model: { arch = "cnn"; };\ndata: { synthetic = 100; test_subset = 20; };\ntrain: { epochs = 1; batch = 50; };\nquant: { w_method = "sawb"; a_method = "pact"; w_bits = 4; a_bits = 4; alpha_init = 3.0; };\n' > "$T/r.cfg"
+check "qarray train" env OMP_NUM_THREADS=1 $VG "$Q" train -c "$T/r.cfg" \
+    -o "$T/t.ckpt" --export "$T/t.safetensors"
+check "qarray train --resume" env OMP_NUM_THREADS=1 $VG "$Q" train \
+    -c "$T/r.cfg" -o "$T/t.ckpt" --export "$T/t.safetensors" --resume
 echo "memcheck: $runs runs, $failed failed"
 [ "$failed" -eq 0 ]
