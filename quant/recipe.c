@@ -3,6 +3,7 @@
 #include "quant/optim.h"
 
 #include <libconfig.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,11 @@ static void put_string(FILE *f, const char *s)
 static void put_double(FILE *f, double v)
 {
     char buf[40];
+    if (v == 0 && signbit(v)) {
+        /* "-0" would read back as the integer 0, losing the sign */
+        fputs("-0.0", f);
+        return;
+    }
     snprintf(buf, sizeof buf, "%.15g", v);
     if (strtod(buf, NULL) != v)
         snprintf(buf, sizeof buf, "%.17g", v);

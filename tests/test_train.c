@@ -298,13 +298,15 @@ static void test_checkpoint_rejects_nan_and_bad_epoch(void **s)
 
 /* Regression (fuzz_recipe): the effective recipe (also what a checkpoint's
  * recipe hash covers) wrote strings unescaped (data.dir a"b gave a syntax
- * error) and doubles to 9 digits (lr 0.1234567890123 came back changed). */
+ * error), doubles to 9 digits (lr 0.1234567890123 came back changed) and
+ * -0.0 as "-0", which reads back as the integer 0. */
 static void test_recipe_write_round_trip(void **s)
 {
     (void)s;
     char p[128];
     write_text("bad3.cfg", "data: { dir = \"a\\\"b\\\\c\\x01\"; };\n"
-                           "train: { lr = 0.1234567890123; momentum = 0.9; };\n");
+                           "train: { lr = 0.1234567890123; momentum = 0.9;\n"
+                           "         lr_end = -0.0; };\n");
     path_of(p, sizeof p, "bad3.cfg");
     Recipe r, r2;
     Err e;
