@@ -138,34 +138,63 @@ static int64_t clamp_code(int64_t y, int bits)
     return y < 0 ? 0 : y > hi ? hi : y;
 }
 
+/* acc (P*Q) of output channel k, in T = int32_t or int64_t. int32 is used
+ * when max|w| * max|x| * C*R*S cannot overflow it (always for codes of 8
+ * bits and below), which lets the compiler vectorize the inner loop. */
+#define CONV_ACC(T, NAME)                                                              \
+    static void NAME(const IOp *op, int k, const int32_t *x, T *acc)                   \
+    {                                                                                  \
+        const int P = op->P, Q = op->Q;                                                \
+        memset(acc, 0, sizeof(T) * P * Q);                                             \
+        for (int c = 0; c < op->C; c++)                                                \
+            for (int r = 0; r < op->R; r++)                                            \
+                for (int s = 0; s < op->S; s++) {                                      \
+                    T wv = op->w[((size_t)(k * op->C + c) * op->R + r) * op->S + s];   \
+                    if (wv == 0)                                                       \
+                        continue;                                                      \
+                    const int32_t *xc = x + (size_t)c * op->H * op->W;                 \
+                    /* output columns whose tap lies inside the image */               \
+                    int lo = op->pad - s, hi = op->W - 1 + op->pad - s;                \
+                    int q0 = lo <= 0 ? 0 : (lo + op->stride - 1) / op->stride;         \
+                    int q1 = hi < 0 ? 0 : QA_MIN(Q, hi / op->stride + 1);              \
+                    for (int p = 0; p < P; p++) {                                      \
+                        int h = p * op->stride - op->pad + r;                          \
+                        if (h < 0 || h >= op->H)                                       \
+                            continue;                                                  \
+                        T *a = acc + p * Q;                                            \
+                        const int32_t *xr = xc + h * op->W - op->pad + s;              \
+                        if (op->stride == 1)                                           \
+                            for (int q = q0; q < q1; q++)                              \
+                                a[q] += wv * (T)xr[q];                                 \
+                        else                                                           \
+                            for (int q = q0; q < q1; q++)                              \
+                                a[q] += wv * (T)xr[q * op->stride];                    \
+                    }                                                                  \
+                }                                                                      \
+    }
+CONV_ACC(int32_t, conv_acc32)
+CONV_ACC(int64_t, conv_acc64)
+
 static void run_conv(const IOp *op, const int32_t *x, int32_t *y, int64_t *acc)
 {
-    const int P = op->P, Q = op->Q;
+    const int PQ = op->P * op->Q;
+    int64_t xmax = 0, wmax = 0;
+    for (size_t i = 0; i < (size_t)op->C * op->H * op->W; i++)
+        xmax = QA_MAX(xmax, x[i] < 0 ? -(int64_t)x[i] : x[i]);
+    for (size_t i = 0; i < (size_t)op->K * op->C * op->R * op->S; i++)
+        wmax = QA_MAX(wmax, op->w[i] < 0 ? -(int64_t)op->w[i] : op->w[i]);
+    int narrow = xmax * wmax * op->C * op->R * op->S < INT32_MAX;
+    int32_t *acc32 = (int32_t *)acc; /* acc holds P*Q int64s: room for the int32s */
     for (int k = 0; k < op->K; k++) {
-        memset(acc, 0, sizeof(int64_t) * P * Q);
-        for (int c = 0; c < op->C; c++)
-            for (int r = 0; r < op->R; r++)
-                for (int s = 0; s < op->S; s++) {
-                    int64_t wv = op->w[((size_t)(k * op->C + c) * op->R + r) * op->S + s];
-                    if (wv == 0)
-                        continue;
-                    const int32_t *xc = x + (size_t)c * op->H * op->W;
-                    /* output columns whose tap lies inside the image */
-                    int lo = op->pad - s, hi = op->W - 1 + op->pad - s;
-                    int q0 = lo <= 0 ? 0 : (lo + op->stride - 1) / op->stride;
-                    int q1 = hi < 0 ? 0 : QA_MIN(Q, hi / op->stride + 1);
-                    for (int p = 0; p < P; p++) {
-                        int h = p * op->stride - op->pad + r;
-                        if (h < 0 || h >= op->H)
-                            continue;
-                        int64_t *a = acc + p * Q;
-                        const int32_t *xr = xc + h * op->W - op->pad + s;
-                        for (int q = q0; q < q1; q++)
-                            a[q] += wv * xr[q * op->stride];
-                    }
-                }
-        int32_t *yk = y + (size_t)k * P * Q;
-        for (int i = 0; i < P * Q; i++)
+        if (narrow) {
+            conv_acc32(op, k, x, acc32);
+            for (int i = PQ - 1; i >= 0; i--) /* widen in place, from the end */
+                acc[i] = acc32[i];
+        } else {
+            conv_acc64(op, k, x, acc);
+        }
+        int32_t *yk = y + (size_t)k * PQ;
+        for (int i = 0; i < PQ; i++)
             yk[i] = (int32_t)clamp_code(intref_requant(acc[i], op->mult[k], op->shift[k],
                                                        op->bias[k]), op->out_bits);
     }

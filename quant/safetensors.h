@@ -46,7 +46,8 @@ int st_read(StFile *f, const char *path, Err *e);
 void st_close(StFile *f);
 const char *st_meta(const StFile *f, const char *key);
 /* The tensor `name` with the expected dtype and shape (ndim entries);
- * errors: missing, dtype mismatch, shape mismatch. */
+ * errors: missing, dtype mismatch, shape mismatch. The format packs tensors
+ * without padding: *data may be unaligned, read it with memcpy. */
 int st_get(const StFile *f, const char *name, StDtype dtype, int ndim,
            const int64_t *shape, const void **data, Err *e);
 
