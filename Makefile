@@ -75,9 +75,15 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y $(PKGS)
 
+# The default study, PACT Section 6: on the study's engine (systemc) when
+# this build runs it, else on the analytic model (said so on stderr);
+# `make run ENGINE=analytic` or `ENGINE=systemc` chooses.
+ENGINE ?=
+# The default study (PACT Section 6) on the study's engine (SystemC);
+# ENGINE=analytic make run uses the analytic model instead.
 run: check-deps
 	@$(MAKE) --no-print-directory qarray
-	./qarray run -c arch/pact2018.cfg -w resnet50 --bits 4 --bw 64 --batch 16 -o results/pact2018_w4a4
+	./qarray sweep -s arch/studies/pact2018.cfg $(if $(ENGINE),--engine $(ENGINE))
 
 test: check-deps
 	@$(MAKE) --no-print-directory build-tests

@@ -6,6 +6,7 @@
  * `qarray --help-config` and writes the effective configuration that every
  * run saves beside its results. Cross-field rules are in arch_validate. */
 #include "arch/arch.h"
+#include "arch/cfgfile.h"
 
 #include <libconfig.h>
 #include <math.h>
@@ -274,17 +275,8 @@ int arch_load(Accel *a, const char *path, Err *e)
 {
     config_t cfg;
     arch_defaults(a);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return err_set(e, path, 0, NULL, "cannot open architecture file");
-    fclose(f);
-    config_init(&cfg);
-    if (!config_read_file(&cfg, path)) {
-        err_set(e, path, config_error_line(&cfg), NULL, "syntax error: %s",
-                config_error_text(&cfg));
-        config_destroy(&cfg);
+    if (cfgfile_read(&cfg, path, "architecture file", e) != QA_OK)
         return QA_ERR;
-    }
     int rc = walk(a, config_root_setting(&cfg), "", path, e);
     config_destroy(&cfg);
     if (rc != QA_OK)

@@ -7,6 +7,9 @@
 int cli_run(int argc, char **argv);
 int cli_area(int argc, char **argv);
 int cli_net(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
+int cli_merge(int argc, char **argv);
+int cli_plot(int argc, char **argv);
 int cli_quantize_tensor(int argc, char **argv);
 int cli_levels(int argc, char **argv);
 int cli_sawb_fit(int argc, char **argv);

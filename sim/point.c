@@ -151,6 +151,9 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     int fl = first_last(p, p->w_bits, p->a_bits);
 
     memset(rec, 0, sizeof *rec);
+    memset(&base, 0, sizeof base);
+    memset(&bts, 0, sizeof bts);
+    memset(&brs, 0, sizeof brs);
     if (layers)
         *layers = NULL;
     if (build_net(p, p->w_bits, p->a_bits, fl, 0, &net, e) != QA_OK)
@@ -161,11 +164,15 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     }
     /* The baseline: every layer at base_bits on the same chip. */
     int bb = a->base_bits;
-    if (build_net(p, bb, bb, bb, 1, &base, e) != QA_OK)
-        goto fail;
-    if (time_net(p, &base, NULL, &bts, &brs, e) != QA_OK) {
-        net_free(&base);
-        goto fail;
+    if (p->base_cycles > 0) {
+        brs.cycles = p->base_cycles;
+    } else {
+        if (build_net(p, bb, bb, bb, 1, &base, e) != QA_OK)
+            goto fail;
+        if (time_net(p, &base, NULL, &bts, &brs, e) != QA_OK) {
+            net_free(&base);
+            goto fail;
+        }
     }
 
     snprintf(rec->arch, sizeof rec->arch, "%s", a->name);

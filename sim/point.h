@@ -22,6 +22,9 @@ typedef struct {
     int shortcut_bits;         /* 0: as the rest */
     int batch;
     Engine engine;
+    int64_t base_cycles;       /* > 0: cycles of the base_bits run, already
+                                  known to the caller (a sweep's cache):
+                                  it is not run again */
     const char *vcd_path;      /* SystemC engine: value-change dump */
     SimArbitration arbitration;/* SystemC engine: DRAM channel arbitration */
     int verbose;
