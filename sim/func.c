@@ -289,40 +289,78 @@ int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e)
 
 /* O (M, N) = A (M, K; row stride lda) x B (K, N; row stride ldb), partial
  * sums cut into folds of `fold` along K (see the file comment); returns the
- * largest |partial sum| held. tmp: (N) scratch. */
-static int64_t gemm(const int32_t *A, int64_t lda, const int32_t *B,
-                    int64_t ldb, int64_t M, int64_t K, int64_t N,
-                    int64_t fold, int64_t *O, int64_t *tmp)
-{
-    int64_t hi = 0, lo = 0; /* max and min partial sum */
-    for (int64_t m = 0; m < M; m++) {
-        int64_t *o = O + m * N;
-        const int32_t *a = A + m * lda;
-        memset(o, 0, sizeof *o * N);
-        for (int64_t k0 = 0; k0 < K; k0 += fold) {
-            int64_t k1 = QA_MIN(K, k0 + fold);
-            memset(tmp, 0, sizeof *tmp * N);
-            for (int64_t k = k0; k < k1; k++) {
-                int64_t av = a[k];
-                if (av == 0)
-                    continue; /* the partial sums keep their value */
-                const int32_t *b = B + k * ldb;
-                for (int64_t n = 0; n < N; n++) {
-                    int64_t v = tmp[n] + av * b[n];
-                    tmp[n] = v;
-                    hi = v > hi ? v : hi;
-                    lo = v < lo ? v : lo;
-                }
-            }
-            for (int64_t n = 0; n < N; n++) {
-                int64_t v = o[n] + tmp[n];
-                o[n] = v;
-                hi = v > hi ? v : hi;
-                lo = v < lo ? v : lo;
-            }
-        }
+ * largest |partial sum| held. tmp: (N) scratch. T is the type of the sums:
+ * int32_t when no partial sum can leave it (|every sum| <= K max|A| max|B|
+ * < 2^31, then the results are the same and the inner loop vectorizes),
+ * int64_t otherwise. */
+#define GEMM(T, NAME)                                                          \
+    static int64_t NAME(const int32_t *A, int64_t lda, const int32_t *B,       \
+                        int64_t ldb, int64_t M, int64_t K, int64_t N,          \
+                        int64_t fold, int64_t *O, T *tmp, T *acc)              \
+    {                                                                          \
+        T hi = 0, lo = 0; /* max and min partial sum */                        \
+        for (int64_t m = 0; m < M; m++) {                                      \
+            const int32_t *a = A + m * lda;                                    \
+            memset(acc, 0, sizeof *acc * N);                                   \
+            for (int64_t k0 = 0; k0 < K; k0 += fold) {                         \
+                int64_t k1 = QA_MIN(K, k0 + fold);                             \
+                memset(tmp, 0, sizeof *tmp * N);                               \
+                for (int64_t k = k0; k < k1; k++) {                            \
+                    T av = (T)a[k];                                            \
+                    if (av == 0)                                               \
+                        continue; /* the partial sums keep their value */      \
+                    const int32_t *b = B + k * ldb;                            \
+                    for (int64_t n = 0; n < N; n++) {                          \
+                        T v = tmp[n] + av * (T)b[n];                           \
+                        tmp[n] = v;                                            \
+                        hi = v > hi ? v : hi;                                  \
+                        lo = v < lo ? v : lo;                                  \
+                    }                                                          \
+                }                                                              \
+                for (int64_t n = 0; n < N; n++) {                              \
+                    T v = acc[n] + tmp[n];                                     \
+                    acc[n] = v;                                                \
+                    hi = v > hi ? v : hi;                                      \
+                    lo = v < lo ? v : lo;                                      \
+                }                                                              \
+            }                                                                  \
+            for (int64_t n = 0; n < N; n++)                                    \
+                O[m * N + n] = acc[n];                                         \
+        }                                                                      \
+        return (int64_t)hi > -(int64_t)lo ? (int64_t)hi : -(int64_t)lo;        \
     }
-    return hi > -lo ? hi : -lo;
+GEMM(int32_t, gemm32)
+GEMM(int64_t, gemm64)
+
+static int64_t max_abs(const int32_t *x, int64_t n, int64_t stride, int64_t rows,
+                       int64_t ld)
+{
+    int64_t mx = 0;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < n; i++) {
+            int64_t v = x[r * ld + i * stride];
+            mx = QA_MAX(mx, v < 0 ? -v : v);
+        }
+    return mx;
+}
+
+/* gemm32 or gemm64 by the bound above. */
+static int gemm(const int32_t *A, int64_t lda, const int32_t *B, int64_t ldb,
+                int64_t M, int64_t K, int64_t N, int64_t fold, int64_t *O,
+                int64_t *mx, Err *e)
+{
+    int64_t am = max_abs(A, K, 1, M, lda), bm = max_abs(B, N, 1, K, ldb);
+    int narrow = am == 0 || bm == 0 || (am * bm < INT32_MAX && K < INT32_MAX / (am * bm));
+    size_t sz = narrow ? sizeof(int32_t) : sizeof(int64_t);
+    void *tmp = qa_malloc(sz * (size_t)N), *acc = qa_malloc(sz * (size_t)N);
+    if (!tmp || !acc) {
+        free(tmp), free(acc);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    *mx = narrow ? gemm32(A, lda, B, ldb, M, K, N, fold, O, tmp, acc)
+                 : gemm64(A, lda, B, ldb, M, K, N, fold, O, tmp, acc);
+    free(tmp), free(acc);
+    return QA_OK;
 }
 
 static int bits_needed(int64_t v)
@@ -367,9 +405,8 @@ static int pe_check(FuncChip *f, const LayerMap *m, FuncLayer *r,
     int32_t *b = qa_malloc(sizeof *b * (size_t)(K * n));
     int64_t *o = qa_malloc(sizeof *o * (size_t)(mm * n));
     int64_t *o2 = qa_malloc(sizeof *o2 * (size_t)(mm * n));
-    int64_t *tmp = qa_malloc(sizeof *tmp * (size_t)n);
     int rc = QA_ERR;
-    if (!b || !o || !o2 || !tmp) {
+    if (!b || !o || !o2) {
         err_set(e, NULL, 0, NULL, "out of memory");
         goto done;
     }
@@ -388,11 +425,13 @@ static int pe_check(FuncChip *f, const LayerMap *m, FuncLayer *r,
     r->sys_cycles += sys_gemm_cycles(f->a->dataflow, m->rows, m->cols, mm, K,
                                      n, f->a->double_buffer);
     r->pe_max_acc = QA_MAX(r->pe_max_acc, st.max_abs_psum);
-    r->pe_max_want = QA_MAX(r->pe_max_want,
-                            gemm(A, K, b, n, mm, K, n, fold, o2, tmp));
+    int64_t mx;
+    if (gemm(A, K, b, n, mm, K, n, fold, o2, &mx, e) != QA_OK)
+        goto done;
+    r->pe_max_want = QA_MAX(r->pe_max_want, mx);
     rc = QA_OK;
 done:
-    free(b), free(o), free(o2), free(tmp);
+    free(b), free(o), free(o2);
     return rc;
 }
 
@@ -410,9 +449,8 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m,
     int64_t fold = f->a->dataflow == DF_OS ? K : m->rows;
     int32_t *A = qa_malloc(sizeof *A * (size_t)(M * K));
     int64_t *O = qa_malloc(sizeof *O * (size_t)(M * N));
-    int64_t *tmp = qa_malloc(sizeof *tmp * (size_t)N);
     int rc = QA_ERR;
-    if (!A || !O || !tmp) {
+    if (!A || !O) {
         err_set(e, NULL, 0, NULL, "out of memory");
         goto done;
     }
@@ -440,7 +478,9 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m,
         }
     }
     const int32_t *B = f->wt[id] + tb->k0;
-    int64_t mx = gemm(A, K, B, op->K, M, K, N, fold, O, tmp);
+    int64_t mx;
+    if (gemm(A, K, B, op->K, M, K, N, fold, O, &mx, e) != QA_OK)
+        goto done;
     r->max_acc = QA_MAX(r->max_acc, mx);
     r->macs += M * K * N;
     for (int64_t i = 0; i < M; i++) {
@@ -461,7 +501,7 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m,
     }
     rc = pe ? pe_check(f, m, r, A, M, K, B, op->K, N, O, fold, e) : QA_OK;
 done:
-    free(A), free(O), free(tmp);
+    free(A), free(O);
     return rc;
 }
 

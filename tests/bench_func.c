@@ -5,8 +5,10 @@
  * the SystemC cores call), then of the whole SystemC functional run (fork,
  * simulation with the tiles, comparison with the integer reference, results
  * back over the pipe) with the PE-level cross-check off. Goal: the
- * functional tiles of one image in < 20 s. Every layer must be bit-exact. */
+ * functional tiles of one image in < 20 s. Every layer must be bit-exact.
+ * An argument names a model file to use instead of generating one. */
 #include "models/tiling.h"
+#include "quant/export.h"
 #include "quant/generate.h"
 #include "sim/func.h"
 #include "sim/sim.h"
@@ -24,7 +26,7 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     Err e;
     Accel a;
@@ -37,9 +39,11 @@ int main(void)
     if (arch_load(&a, "arch/pact2018.cfg", &e) != QA_OK)
         goto fail;
     double t0 = now_s();
-    if (gen_quantized(&gs, &ref, &chk, &e) != QA_OK)
+    if (argc > 1 ? export_load(&ref, argv[1], &e) != QA_OK
+                 : gen_quantized(&gs, &ref, &chk, &e) != QA_OK)
         goto fail;
-    printf("ResNet-50 W4A4 generated in %.1f s (%d integer ops)\n", now_s() - t0, ref.n);
+    printf("%s in %.1f s (%d integer ops)\n", argc > 1 ? argv[1] : "ResNet-50 W4A4 generated",
+           now_s() - t0, ref.n);
     if (func_net(&ref, 1, &net, &e) != QA_OK || tile_map_net(&a, &net, &ts, &e) != QA_OK)
         goto fail;
     uint8_t *img = malloc((size_t)3 * 224 * 224);
