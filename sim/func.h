@@ -1,8 +1,7 @@
 /* func.h: functional mode of the chip. Every tile of the mapper's schedule
- * is computed on real integer data: activation and weight codes of their
- * bit width, exact (int64) accumulation whose largest partial sum is checked
- * against Accel.acc_bits (overflow is reported, never wrapped), and
- * requantization by the rules of quant/intref.h; the chip's outputs are then
+ * is computed on integer codes of their bit width: exact accumulation whose
+ * largest partial sum is checked against Accel.acc_bits (overflow reported,
+ * never wrapped), requantization by the rules of quant/intref.h; outputs are
  * compared with the integer reference layer by layer. The arithmetic of a
  * tile lives here; the SystemC cores call func_tile at its simulated time. */
 #ifndef FUNC_H

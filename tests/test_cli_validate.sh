@@ -29,6 +29,7 @@ expect_error() {
 }
 
 "$Q" validate --help | grep -q "^usage: qarray validate" || fail "validate --help"
+"$Q" tradeoff --help | grep -q "^usage: qarray tradeoff" || fail "tradeoff --help"
 "$Q" run --help | grep -q "^  -m, --model FILE" || fail "run --help has no --model"
 
 cat >"$T/tiny.cfg" <<'CFG'
@@ -70,6 +71,17 @@ grep -q "W4/A4, first/last 8 bits" "$T/r" || fail "run -m bits: $(cat "$T/r")"
 [ "$(wc -l <"$T/run.csv")" -eq 8 ] || fail "run -m: csv rows"
 grep -q "^c2.conv," "$T/run.csv" || fail "run -m: layer names"
 
+# tradeoff: accuracy beside speed, one row per model (real data only)
+if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || [ -n "$QARRAY_FASHION_MNIST" ]; then
+    "$Q" tradeoff -o "$T/to" --limit 100 --float-acc 90 "$T/m.safetensors" >"$T/t" 2>&1 ||
+        fail "tradeoff: $(cat "$T/t")"
+    grep -q "^W4A4 .*%" "$T/t" || fail "tradeoff row: $(cat "$T/t")"
+    [ "$(wc -l <"$T/to/tradeoff.csv")" -eq 3 ] || fail "tradeoff csv rows"
+    if command -v gnuplot >/dev/null; then
+        [ -s "$T/to/tradeoff.png" ] || fail "tradeoff: no plot"
+    fi
+fi
+expect_error "qarray: --out: required (qarray tradeoff --help)" tradeoff "$T/m.safetensors"
 expect_error "qarray: --model: required (qarray validate --help)" validate -c arch/tiny.cfg
 expect_error "qarray: --flip: no layer 'c9' in the model" \
     validate -m "$T/m.safetensors" -c arch/tiny.cfg --flip c9:1:1 -o "$T/bad.csv"
