@@ -38,7 +38,7 @@ static void recipe(Recipe *r, const char *arch, const char *wm, const char *am, 
     recipe_defaults(r);
     snprintf(r->arch, sizeof r->arch, "%s", arch);
     r->width = strcmp(arch, "cnn") ? 0.25 : 1.0;
-    r->synthetic = 1200;
+    r->synthetic = strcmp(arch, "cnn") ? 1000 : 800;
     r->epochs = 2;
     r->batch = 50;
     r->lr = 0.1;
@@ -141,9 +141,10 @@ static void check_method(const char *arch, const char *wm, const char *am, int b
 }
 
 static void test_cnn_pact_sawb_4(void **s) { (void)s; check_method("cnn", "sawb", "pact", 4); }
-static void test_resnet20_pact_dorefa_2(void **s) { (void)s; check_method("resnet20", "dorefa", "pact", 2); }
-static void test_resnet20_apot_4(void **s) { (void)s; check_method("resnet20", "apot", "uniform", 4); }
-static void test_resnet20_faq_4(void **s) { (void)s; check_method("resnet20", "faq", "faq", 4); }
+static void test_cnn_pact_dorefa_2(void **s) { (void)s; check_method("cnn", "dorefa", "pact", 2); }
+static void test_cnn_apot_4(void **s) { (void)s; check_method("cnn", "apot", "uniform", 4); }
+static void test_cnn_faq_4(void **s) { (void)s; check_method("cnn", "faq", "faq", 4); }
+/* residual adds (branches in 2^-16 code units), projection shortcuts, SAT fc */
 static void test_resnet20_sat_3(void **s) { (void)s; check_method("resnet20", "sat", "cgpact", 3); }
 
 static void test_refusals(void **s)
@@ -191,9 +192,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cnn_pact_sawb_4),
-        cmocka_unit_test(test_resnet20_pact_dorefa_2),
-        cmocka_unit_test(test_resnet20_apot_4),
-        cmocka_unit_test(test_resnet20_faq_4),
+        cmocka_unit_test(test_cnn_pact_dorefa_2),
+        cmocka_unit_test(test_cnn_apot_4),
+        cmocka_unit_test(test_cnn_faq_4),
         cmocka_unit_test(test_resnet20_sat_3),
         cmocka_unit_test(test_refusals),
     };
