@@ -165,6 +165,16 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     if (net->n < 1 || ts->n != net->n)
         return err_set(e, NULL, 0, "schedule", "%d layers, the network has %d",
                        ts->n, net->n);
+    /* Every tile's outputs are final only while no tile carries partial
+     * sums (the mapper never splits the reduction): refuse anything else
+     * rather than combine what this model does not know how to. */
+    for (int l = 0; l < ts->n; l++)
+        for (int g = 0; g < ts->layers[l].ngroups; g++)
+            if (ts->layers[l].groups[g].load_psum_bytes ||
+                ts->layers[l].groups[g].store_psum_bytes)
+                return err_set(e, NULL, 0, net->layers[l].name, "the schedule splits "
+                               "the reduction (partial sums cross tiles): not supported "
+                               "by the functional mode");
     FuncChip *f = qa_calloc(1, sizeof *f);
     if (!f)
         return err_set(e, NULL, 0, NULL, "out of memory");

@@ -53,7 +53,9 @@ typedef struct FuncChip FuncChip;
 
 /* The chip's functional state for net (from func_net(ref, batch)) mapped
  * as ts on a. The chip takes its own copy of the weights (so a fault can be
- * injected into it); ref, net, ts and a must outlive it. */
+ * injected into it); ref, net, ts and a must outlive it. Refuses a schedule
+ * whose tiles move partial sums (a split reduction; the mapper never makes
+ * one) and a net that is not func_net's graph of ref. */
 int func_init(FuncChip **f, const Accel *a, const INet *ref, const Net *net,
               const TileSchedule *ts, const FuncOptions *o, Err *e);
 void func_free(FuncChip *f);

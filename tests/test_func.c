@@ -216,6 +216,13 @@ static void test_fault_injection(void **s)
     assert_string_equal(e.field, "index");
     assert_int_equal(func_flip_weight(r.f, 5, 0, 4, &e), QA_ERR);
     assert_string_equal(e.field, "bit");
+    /* a schedule with partial sums crossing tiles is refused, naming the layer */
+    FuncChip *g;
+    r.ts.layers[6].groups[0].load_psum_bytes = 64;
+    FuncOptions o = {0};
+    assert_int_equal(func_init(&g, &r.a, &r.ref, &r.net, &r.ts, &o, &e), QA_ERR);
+    assert_string_equal(e.field, "b2b");
+    r.ts.layers[6].groups[0].load_psum_bytes = 0;
     rig_down(&r);
 }
 
