@@ -7,11 +7,16 @@
 int cli_run(int argc, char **argv);
 int cli_area(int argc, char **argv);
 int cli_net(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
+int cli_merge(int argc, char **argv);
+int cli_plot(int argc, char **argv);
 int cli_quantize_tensor(int argc, char **argv);
 int cli_levels(int argc, char **argv);
 int cli_sawb_fit(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+int cli_tradeoff(int argc, char **argv);
 int cli_quantize(int argc, char **argv);
 
 #endif

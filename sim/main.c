@@ -16,11 +16,16 @@ static const Command commands[] = {
     {"run", cli_run, "simulate one network on one chip at one precision"},
     {"area", cli_area, "area, peak TOPS and TOPS/mm2 of a chip per precision"},
     {"net", cli_net, "layers, MACs, weights and bits of a network; SCALE-Sim CSV"},
+    {"sweep", cli_sweep, "run a study: every design point of its axes, in parallel"},
+    {"merge", cli_merge, "join the points tables of a study's shards"},
+    {"plot", cli_plot, "draw a finished study's figures with gnuplot"},
     {"quantize-tensor", cli_quantize_tensor, "quantize a .npy tensor with one method"},
     {"levels", cli_levels, "print the APoT, PoT or uniform level set"},
     {"sawb-fit", cli_sawb_fit, "re-derive the SAWB coefficients from six distributions"},
     {"train", cli_train, "quantization-aware training on Fashion-MNIST from a recipe"},
     {"eval", cli_eval, "test accuracy of an integer model file (safetensors)"},
+    {"validate", cli_validate, "run an integer model on the chip, bit-exact against the reference"},
+    {"tradeoff", cli_tradeoff, "accuracy vs speedup and TOPS/mm2 per precision, one table and plot"},
     {"quantize", cli_quantize, "seeded quantized integer model of a network (e.g. ResNet-50)"},
 };
 

@@ -14,11 +14,17 @@ typedef struct {
     Accel accel;
     char workload[64];         /* built-in name, or "" with topo_path */
     char topo_path[512];       /* SCALE-Sim CSV; "" for a built-in */
+    char model_path[512];      /* integer model file (safetensors): its
+                                * layers and per-layer bits; the bit
+                                * options are then ignored */
     int w_bits, a_bits;
     int first_last_bits;       /* 0: max(8, w/a bits) capped at base_bits */
     int shortcut_bits;         /* 0: as the rest */
     int batch;
     Engine engine;
+    int64_t base_cycles;       /* > 0: cycles of the base_bits run, already
+                                  known to the caller (a sweep's cache):
+                                  it is not run again */
     const char *vcd_path;      /* SystemC engine: value-change dump */
     SimArbitration arbitration;/* SystemC engine: DRAM channel arbitration */
     int verbose;

@@ -1,0 +1,126 @@
+#!/bin/sh
+# End-to-end tests of `qarray sweep`, `qarray merge` and `qarray plot` on
+# the tiny study (analytic engine): the table and the plots (PNG sizes read
+# from the PNG header, the rows of the data files gnuplot reads), resume,
+# shards merged, and bad input: one line "qarray: ..." on stderr, non-zero
+# exit, no partial output. Run from the repository root; QARRAY overrides
+# the binary.
+Q=${QARRAY:-build/qarray}
+T=$(mktemp -d "${TMPDIR:-/tmp}/qa_cli_sweep.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# png_size FILE: "WIDTHxHEIGHT" from the IHDR chunk (bytes 16..23).
+png_size() {
+    od -An -tu1 -j16 -N8 "$1" |
+        awk '{ printf "%dx%d", (($1*256+$2)*256+$3)*256+$4, (($5*256+$6)*256+$7)*256+$8 }'
+}
+
+# expect_error CODE MESSAGE ARGS...: exit CODE, stderr = MESSAGE
+expect_error() {
+    code=$1
+    want=$2
+    shift 2
+    "$Q" "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    [ "$got" -eq "$code" ] || fail "qarray $*: exit $got, want $code"
+    [ "$(cat "$T/err")" = "$want" ] ||
+        fail "qarray $*: stderr '$(cat "$T/err")', want '$want'"
+}
+
+for c in sweep merge plot; do
+    "$Q" $c --help | grep -q "^usage: qarray $c" || fail "$c --help"
+done
+
+# The study, two jobs: table, layer CSVs, plots.
+S=tests/studies/tiny.cfg
+"$Q" sweep -s $S -o "$T/run" -j 2 >"$T/out" 2>"$T/err" || fail "sweep: $(cat "$T/err")"
+grep -q '^tiny: 32 points (32 run, 0 already done) in .* s, -j 2 -> ' "$T/out" ||
+    fail "sweep summary: $(head -n 1 "$T/out")"
+[ "$(wc -l <"$T/run/points.csv")" -eq 33 ] || fail "points.csv rows"
+[ "$(ls "$T/run/layers" | wc -l)" -eq 32 ] || fail "layer CSVs"
+head -n 1 "$T/run/points.csv" | grep -q '^point,workload,engine,batch,.*,bits,.*,speedup,layers_csv$' ||
+    fail "points.csv header"
+sed -n 2p "$T/run/points.csv" | grep -q '^0,resnet20,analytic,1,2,65536,8x8,ws,linear,cols,unlimited,8,16/16,16,16,16,248350,' ||
+    fail "points.csv row 0: $(sed -n 2p "$T/run/points.csv")"
+for p in speedup:960x600 area:960x600 tops_mm2:960x600 \
+         layers_cycles:1400x1000 layers_dram:1400x600; do
+    name=${p%%:*}
+    size=${p#*:}
+    [ -s "$T/run/plots/$name.png" ] || { fail "$name.png missing"; continue; }
+    [ "$(png_size "$T/run/plots/$name.png")" = "$size" ] ||
+        fail "$name.png is $(png_size "$T/run/plots/$name.png"), want $size"
+    grep -q '<svg' "$T/run/plots/$name.svg" || fail "$name.svg"
+done
+# Data files: header + one row per bits value (or layer, or bit width).
+[ "$(sed -n 1p "$T/run/plots/speedup.dat")" = "bits linear unlimited 16GB/s" ] ||
+    fail "speedup.dat header"
+[ "$(wc -l <"$T/run/plots/speedup.dat")" -eq 5 ] || fail "speedup.dat rows"
+[ "$(sed -n 2p "$T/run/plots/speedup.dat")" = "16 1 1 1" ] || fail "speedup.dat 16-bit row"
+sed -n 5p "$T/run/plots/speedup.dat" | grep -q '^2 8 ' || fail "speedup.dat 2-bit row"
+[ "$(wc -l <"$T/run/plots/tops_mm2.dat")" -eq 5 ] || fail "tops_mm2.dat rows"
+[ "$(wc -l <"$T/run/plots/area.dat")" -eq 16 ] || fail "area.dat rows (16..2 bits)"
+[ "$(wc -l <"$T/run/plots/layers_cycles.dat")" -eq 33 ] || fail "layers_cycles.dat rows"
+[ "$(wc -l <"$T/run/plots/layers_dram.dat")" -eq 33 ] || fail "layers_dram.dat rows"
+[ "$(sed -n 1p "$T/run/plots/layers_dram.dat")" = "idx layer 16b 8b 4b 2b" ] ||
+    fail "layers_dram.dat header"
+
+# qarray plot alone redraws the same figures.
+rm "$T/run/plots/speedup.png"
+"$Q" plot -s $S -o "$T/run" >/dev/null 2>"$T/err" || fail "plot: $(cat "$T/err")"
+[ "$(png_size "$T/run/plots/speedup.png")" = 960x600 ] || fail "plot redraw"
+
+# Resume: nothing to run, the same table.
+cp "$T/run/points.csv" "$T/first.csv"
+"$Q" sweep -s $S -o "$T/run" -j 2 --resume --no-plot >"$T/out" 2>&1 || fail "resume"
+grep -q '32 points (0 run, 32 already done)' "$T/out" || fail "resume ran points"
+cmp -s "$T/first.csv" "$T/run/points.csv" || fail "resume changed points.csv"
+
+# Shards, each its own process, then merge == the one-shot run.
+"$Q" sweep -s $S -o "$T/sh" --shard 0/2 -j 1 >/dev/null 2>&1 || fail "shard 0/2"
+"$Q" sweep -s $S -o "$T/sh" --shard 1/2 -j 1 >/dev/null 2>&1 || fail "shard 1/2"
+[ ! -e "$T/sh/points.csv" ] || fail "a shard wrote points.csv"
+"$Q" merge -s $S -o "$T/sh" --no-plot "$T/sh/points.shard-1-of-2.csv" \
+    "$T/sh/points.shard-0-of-2.csv" >"$T/out" 2>"$T/err" || fail "merge: $(cat "$T/err")"
+cmp -s "$T/first.csv" "$T/sh/points.csv" || fail "merged shards != one run"
+
+# Bad input: exact message, no output.
+expect_error 1 "qarray: tests/bad/study_unknown.cfg:3: bitz: unknown key (qarray sweep --help lists them)" \
+    sweep -s tests/bad/study_unknown.cfg -o "$T/bad"
+expect_error 1 "qarray: tests/bad/study_empty.cfg:2: bits: empty list: give at least one value" \
+    sweep -s tests/bad/study_empty.cfg -o "$T/bad"
+expect_error 1 "qarray: tests/bad/study_bw.cfg:2: dram_gbps: \"fast\": expected GB/s in (0, 1e6] or \"unlimited\"" \
+    sweep -s tests/bad/study_bw.cfg -o "$T/bad"
+expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20) or a .csv" \
+    sweep -s tests/bad/study_workload.cfg -o "$T/bad"
+expect_error 2 "qarray: --shard: '2/2' is not I/N with 0 <= I < N" \
+    sweep -s $S -o "$T/bad" --shard 2/2
+expect_error 1 "qarray: --engine: 'fast': expected \"analytic\" or \"systemc\"" \
+    sweep -s $S -o "$T/bad" --engine fast
+[ ! -e "$T/bad" ] || fail "bad input created $T/bad"
+
+# A point that cannot be mapped: no table, the message names the point.
+sed 's/^arch = .*/&\nsram_bytes = 2048;/' $S >"$T/small.cfg"
+"$Q" sweep -s "$T/small.cfg" -o "$T/small" -j 2 >/dev/null 2>"$T/err" &&
+    fail "unmappable point: exit 0"
+grep -q '^qarray: .*does not fit.*(point [0-9]*: batch=[14] dram_gbps=[a-z0-9]* first_last=[a-z0-9]* bits=[0-9]*/[0-9]*)$' "$T/err" ||
+    fail "unmappable point: '$(cat "$T/err")'"
+[ ! -e "$T/small/points.csv" ] || fail "unmappable point: points.csv written"
+ls "$T/small/points" | grep -q tmp && fail "temp files left"
+
+# Merge refuses a shard given twice, and a missing shard; no table.
+"$Q" merge -s $S -o "$T/m" "$T/sh/points.shard-0-of-2.csv" \
+    "$T/sh/points.shard-0-of-2.csv" >/dev/null 2>"$T/err" && fail "merge dup: exit 0"
+[ "$(cat "$T/err")" = "qarray: $T/sh/points.shard-0-of-2.csv:2: point: point 0 is also in $T/sh/points.shard-0-of-2.csv:2" ] ||
+    fail "merge dup: '$(cat "$T/err")'"
+expect_error 1 "qarray: tests/studies/tiny.cfg: point: 16 of 32 points missing, the first is point 0" \
+    merge -s $S -o "$T/m" "$T/sh/points.shard-1-of-2.csv"
+[ ! -e "$T/m/points.csv" ] || fail "merge wrote a table after an error"
+
+[ "$fails" -eq 0 ] && echo "test_cli_sweep: ok"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,297 @@
+/* test_study.c: study files: the default study's axes and its cross
+ * product decoded point by point, every axis applied to the chip, the
+ * first/last rule, overrides, shards, and every broken study file in
+ * tests/bad/ with its exact file:line: field: message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/study.h"
+
+static void test_pact2018(void **state)
+{
+    (void)state;
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, "arch/studies/pact2018.cfg", &e), QA_OK);
+    assert_string_equal(s.name, "pact2018");
+    assert_string_equal(s.out_dir, "results/pact2018");
+    assert_string_equal(s.compare, "pact2018");
+    /* 2 batches x 3 bandwidths x 2 first/last x 4 bits */
+    assert_int_equal(s.npoints, 48);
+    assert_int_equal(s.axes[STUDY_BITS].n, 4);
+    assert_string_equal(s.axes[STUDY_BITS].v[3].text, "2/2");
+    assert_string_equal(s.axes[STUDY_DRAM].v[0].text, "unlimited");
+    assert_string_equal(s.axes[STUDY_DRAM].v[1].text, "64");
+    assert_float_equal(s.axes[STUDY_DRAM].v[2].d, 32.0, 0);
+    assert_string_equal(s.axes[STUDY_FIRST_LAST].v[1].text, "same");
+    assert_string_equal(s.axes[STUDY_ENGINE].v[0].text, "systemc");
+    /* Axes the file does not give come from the chip. */
+    assert_int_equal(s.axes[STUDY_CORES].n, 1);
+    assert_string_equal(s.axes[STUDY_CORES].v[0].text, "4");
+    assert_string_equal(s.axes[STUDY_SRAM].v[0].text, "2097152");
+    assert_string_equal(s.axes[STUDY_ARRAY].v[0].text, "32x16");
+    assert_string_equal(s.axes[STUDY_DATAFLOW].v[0].text, "ws");
+    assert_int_equal(s.axes[STUDY_CORES].v[0].line, 0);
+    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 19);
+    /* Baseline and plot groups. */
+    assert_true(s.baseline_set[STUDY_BITS]);
+    assert_string_equal(s.baseline[STUDY_BITS].text, "16/16");
+    assert_string_equal(s.baseline[STUDY_FIRST_LAST].text, "same");
+    assert_false(s.baseline_set[STUDY_DRAM]);
+    assert_true(s.plot_set[STUDY_BATCH]);
+    assert_string_equal(s.plot[STUDY_BATCH].text, "16");
+
+    /* id = ((batch * 3 + dram) * 2 + first_last) * 4 + bits */
+    StudyPoint p;
+    study_point(&s, 0, &p);
+    assert_string_equal(p.v[STUDY_BATCH]->text, "1");
+    assert_string_equal(p.v[STUDY_DRAM]->text, "unlimited");
+    assert_string_equal(p.v[STUDY_FIRST_LAST]->text, "8");
+    assert_string_equal(p.v[STUDY_BITS]->text, "16/16");
+    assert_float_equal(p.accel.dram_gbps, 0, 0);
+    study_point(&s, 29, &p); /* batch 16, unlimited, same, 8 bits */
+    assert_string_equal(p.v[STUDY_BATCH]->text, "16");
+    assert_string_equal(p.v[STUDY_DRAM]->text, "unlimited");
+    assert_string_equal(p.v[STUDY_FIRST_LAST]->text, "same");
+    assert_string_equal(p.v[STUDY_BITS]->text, "8/8");
+    assert_int_equal(study_first_last_bits(&p), 8);
+    study_point(&s, 34, &p); /* batch 16, 64 GB/s, 8, 4 bits */
+    assert_string_equal(p.v[STUDY_DRAM]->text, "64");
+    assert_float_equal(p.accel.dram_gbps, 64.0, 0);
+    assert_string_equal(p.v[STUDY_BITS]->text, "4/4");
+    assert_int_equal(study_first_last_bits(&p), 8);
+    assert_true(study_point_in_plot(&s, &p));
+    study_point(&s, 47, &p);
+    assert_string_equal(p.v[STUDY_DRAM]->text, "32");
+    assert_string_equal(p.v[STUDY_FIRST_LAST]->text, "same");
+    assert_string_equal(p.v[STUDY_BITS]->text, "2/2");
+    assert_int_equal(study_first_last_bits(&p), 2);
+    assert_false(study_point_in_plot(&s, &p));
+
+    StudyPoint b;
+    study_baseline(&s, &p, &b);
+    assert_string_equal(b.v[STUDY_BITS]->text, "16/16");
+    assert_int_equal(study_first_last_bits(&b), 16);
+    assert_string_equal(b.v[STUDY_DRAM]->text, "32");
+
+    /* --engine analytic: one value replaced, same count. */
+    assert_int_equal(study_override(&s, STUDY_ENGINE, "analytic", "--engine", &e), QA_OK);
+    assert_int_equal(s.npoints, 48);
+    study_point(&s, 5, &p);
+    assert_string_equal(p.v[STUDY_ENGINE]->text, "analytic");
+    /* Overriding a listed axis shrinks the cross product. */
+    assert_int_equal(study_override(&s, STUDY_DRAM, "64", "--bw", &e), QA_OK);
+    assert_int_equal(s.npoints, 16);
+    assert_int_equal(study_override(&s, STUDY_ENGINE, "fast", "--engine", &e), QA_ERR);
+    assert_string_equal(e.field, "--engine");
+    assert_string_equal(e.msg, "'fast': expected \"analytic\" or \"systemc\"");
+    study_free(&s);
+}
+
+static char tmpdir[400];
+
+static const char *write_tmp(const char *name, const char *text)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Every chip axis reaches the point's Accel; the last axis varies fastest. */
+static void test_chip_axes(void **state)
+{
+    (void)state;
+    const char *path = write_tmp("axes.cfg",
+        "arch = \"arch/tiny.cfg\";\n"
+        "cores = [1, 2];\n"
+        "sram_bytes = (\"64 KiB\", 131072);\n"
+        "array = [\"16x16\", \"32x8\"];\n"
+        "dataflow = [\"ws\", \"os\"];\n"
+        "rule = \"area\";\n"
+        "placement = [\"cols\", \"both\"];\n"
+        "first_last = (\"same\", 4);\n"
+        "bits = (8, \"4/2\");\n");
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, path, &e), QA_OK);
+    assert_int_equal(s.npoints, 128);
+    assert_string_equal(s.name, "axes");
+    assert_string_equal(s.out_dir, "results/axes");
+    assert_string_equal(s.axes[STUDY_SRAM].v[0].text, "65536");
+    StudyPoint p;
+    study_point(&s, 127, &p);
+    assert_int_equal(p.accel.cores, 2);
+    assert_int_equal(p.accel.sram_bytes, 131072);
+    assert_int_equal(p.accel.rows, 32);
+    assert_int_equal(p.accel.cols, 8);
+    assert_int_equal(p.accel.dataflow, DF_OS);
+    assert_int_equal(p.accel.scale_rule, SCALE_AREA);
+    assert_int_equal(p.accel.placement, PLACE_BOTH);
+    assert_int_equal(p.v[STUDY_BITS]->i0, 4);
+    assert_int_equal(p.v[STUDY_BITS]->i1, 2);
+    /* first_last 4 with 4/2 inner bits: 4 */
+    assert_int_equal(study_first_last_bits(&p), 4);
+    study_point(&s, 126, &p); /* bits 8, first_last 4: at least the inner 8 */
+    assert_int_equal(study_first_last_bits(&p), 8);
+    study_point(&s, 1, &p); /* "same" with 4/2: the wider, 4 */
+    assert_int_equal(study_first_last_bits(&p), 4);
+    study_point(&s, 0, &p);
+    assert_int_equal(p.accel.cores, 1);
+    assert_int_equal(p.accel.sram_bytes, 65536);
+    assert_int_equal(p.accel.rows, 16);
+    assert_int_equal(p.accel.dataflow, DF_WS);
+    /* Point ids 0..63 have 1 core: cores is the slowest chip axis here. */
+    study_point(&s, 63, &p);
+    assert_int_equal(p.accel.cores, 1);
+    study_point(&s, 64, &p);
+    assert_int_equal(p.accel.cores, 2);
+    study_free(&s);
+}
+
+static void test_shard_parse(void **state)
+{
+    (void)state;
+    long i, n;
+    assert_int_equal(study_parse_shard("0/2", &i, &n), QA_OK);
+    assert_int_equal(i, 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(study_parse_shard("99/100", &i, &n), QA_OK);
+    assert_int_equal(study_parse_shard("2/2", &i, &n), QA_ERR);
+    assert_int_equal(study_parse_shard("1/0", &i, &n), QA_ERR);
+    assert_int_equal(study_parse_shard("-1/2", &i, &n), QA_ERR);
+    assert_int_equal(study_parse_shard("a/b", &i, &n), QA_ERR);
+    assert_int_equal(study_parse_shard("3", &i, &n), QA_ERR);
+}
+
+typedef struct {
+    const char *file;
+    int line;
+    const char *field;
+    const char *msg;
+} Bad;
+
+static void test_bad_files(void **state)
+{
+    (void)state;
+    static const Bad bad[] = {
+        {"tests/bad/study_unknown.cfg", 3, "bitz", "unknown key (qarray sweep --help lists them)"},
+        {"tests/bad/study_empty.cfg", 2, "bits", "empty list: give at least one value"},
+        {"tests/bad/study_bits.cfg", 4, "bits", "17: expected bits (an integer 1..16)"},
+        {"tests/bad/study_bits_pair.cfg", 2, "bits", "\"4-2\": expected bits 1..16 or \"W/A\""},
+        {"tests/bad/study_bw.cfg", 2, "dram_gbps", "\"fast\": expected GB/s in (0, 1e6] or \"unlimited\""},
+        {"tests/bad/study_noarch.cfg", 0, "arch", "missing: the architecture file of the base chip"},
+        {"tests/bad/study_dup.cfg", 2, "bits", "8/8 is listed twice"},
+        {"tests/bad/study_plot.cfg", 3, "plot.batch", "16 is not a value of the batch axis"},
+        {"tests/bad/study_baseline.cfg", 4, "baseline.bitz", "unknown axis (see qarray sweep --help)"},
+        {"tests/bad/study_array.cfg", 2, "array", "\"32by16\": expected \"ROWSxCOLS\" with 1..4096 PEs each"},
+        {"tests/bad/study_syntax.cfg", 2, "", "syntax error"},
+        {"tests/bad/study_arch.cfg", 1, "arch", "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0"},
+        {"tests/bad/study_compare.cfg", 2, "compare", "\"pact2019\" is not one of pact2018|none"},
+        {"tests/bad/study_sram.cfg", 2, "sram_bytes", "\"2 MeB\": expected a whole number of bytes"},
+        {"tests/bad/study_group.cfg", 2, "bits", "expected a value or a list of values, got a group"},
+        {"tests/bad/study_dataflow.cfg", 2, "dataflow", "\"xs\": expected one of ws|os|is"},
+        {"tests/bad/study_batch.cfg", 2, "batch", "0: expected a batch size (an integer 1..65536)"},
+        {"tests/bad/no_such_study.cfg", 0, "", "cannot open study file"},
+    };
+    for (size_t i = 0; i < QA_COUNT(bad); i++) {
+        Study s;
+        Err e;
+        err_clear(&e);
+        if (study_load(&s, bad[i].file, &e) != QA_ERR)
+            fail_msg("%s: loaded without error", bad[i].file);
+        assert_string_equal(e.file, bad[i].file);
+        assert_int_equal(e.line, bad[i].line);
+        assert_string_equal(e.field, bad[i].field);
+        if (strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)) != 0)
+            fail_msg("%s: message \"%s\" does not start with \"%s\"",
+                     bad[i].file, e.msg, bad[i].msg);
+    }
+}
+
+/* Every allocation of the loader may fail: a clean error, no leak. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    for (long n = 1;; n++) {
+        Study s;
+        Err e;
+        qa_alloc_fail_at(n);
+        int rc = study_load(&s, "arch/studies/pact2018.cfg", &e);
+        qa_alloc_fail_at(0);
+        if (rc == QA_OK) {
+            study_free(&s);
+            assert_true(n > 3);
+            break;
+        }
+        assert_string_equal(e.msg, "out of memory");
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/qa_study.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/axes.cfg", tmpdir);
+    remove(path);
+    return rmdir(tmpdir);
+}
+
+/* Limits: a cross product over 2^24 points is refused when the study is
+ * read, naming the axis that crossed the line, before a sweep sizes its
+ * list of points (2^32 points made it fill memory). */
+static void test_too_many_points(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/big.cfg", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("arch = \"arch/tiny.cfg\";\nbatch = [", f);
+    for (int i = 1; i <= 4096; i++)
+        fprintf(f, "%s%d", i > 1 ? ", " : "", i);
+    fputs("];\ncores = [", f);
+    for (int i = 1; i <= 4096; i++)
+        fprintf(f, "%s%d", i > 1 ? ", " : "", i);
+    fputs("];\nbits = [16, 8];\n", f);
+    fclose(f);
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, path, &e), QA_ERR);
+    remove(path);
+    assert_int_equal(e.line, 4);
+    assert_string_equal(e.field, "bits");
+    assert_string_equal(e.msg, "more than 2^24 (16777216) points in the cross "
+                               "product: split the study");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pact2018),
+        cmocka_unit_test(test_chip_axes),
+        cmocka_unit_test(test_shard_parse),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_too_many_points),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
