@@ -283,6 +283,42 @@ static void sum_schedule(LayerMap *m)
     }
 }
 
+/* First unit of block b of `total` cut into nb near-equal blocks (the
+ * first total % nb blocks one unit longer, as traffic_part). */
+static int64_t block_start(int64_t total, int64_t nb, int64_t b)
+{
+    return b * (total / nb) + QA_MIN(b, total % nb);
+}
+
+/* The inverse of emit's enumeration: the same core shares, block sizes and
+ * loop order. */
+int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
+               TileBlock *b)
+{
+    memset(b, 0, sizeof *b);
+    int cu = m->cores_used;
+    int64_t nb = m->nb_n * m->nb_m;
+    if (core < 0 || core >= cu || t < 0 || t >= nb + m->spill || nb < 1)
+        return QA_ERR;
+    if (m->spill && t-- == 0)
+        return QA_OK;
+    int by_ch = m->split == SPLIT_K;
+    int64_t ch = l->K, rows = (int64_t)l->N * l->P;
+    int64_t ch_c = by_ch ? traffic_part(ch, cu, core) : ch;
+    int64_t ch0 = by_ch ? block_start(ch, cu, core) : 0;
+    int64_t rows_c = by_ch ? rows : traffic_part(rows, cu, core);
+    int64_t row0 = by_ch ? 0 : block_start(rows, cu, core);
+    int w_outer = m->order == LOOP_W_OUTER;
+    int64_t inner_n = w_outer ? m->nb_m : m->nb_n;
+    int64_t o = t / inner_n, i = t % inner_n;
+    int64_t bn = w_outer ? o : i, bm = w_outer ? i : o;
+    b->k0 = ch0 + block_start(ch_c, m->nb_n, bn);
+    b->k1 = b->k0 + block(ch_c, m->nb_n, bn);
+    b->r0 = row0 + block_start(rows_c, m->nb_m, bm);
+    b->r1 = b->r0 + block(rows_c, m->nb_m, bm);
+    return QA_OK;
+}
+
 int64_t tile_layer_dram_bytes(const LayerMap *m)
 {
     return m->dram_w_bytes + m->dram_in_bytes + m->dram_out_bytes +
@@ -446,6 +482,9 @@ int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
         m->cores_used = c->cores_used;
         m->order = c->order;
         m->tile_n = c->tn;
+        m->nb_n = c->nb_n;
+        m->nb_m = c->nb_m;
+        m->spill = spilled > 0;
         m->tile_m = c->tr * l->Q;
         m->in_resident = v.in_resident[0] && (v.nin == 1 || v.in_resident[1]);
         m->out_resident = c->keep_out;

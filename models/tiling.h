@@ -37,6 +37,9 @@ typedef struct {
     LoopOrder order;
     int64_t tile_m, tile_n;  /* GEMM tile: output pixels x output channels */
     int64_t tiles;           /* tiles on the busiest core */
+    int64_t nb_n, nb_m;      /* channel x row blocks per core (tile_block) */
+    int spill;               /* 1: each core's first tile only stores
+                              * spilled tensors (no compute) */
     int in_resident;         /* input(s) already on chip: no DRAM read */
     int out_resident;        /* output kept on chip for its consumers */
     int w_resident;          /* weights on chip before the layer starts */
@@ -63,6 +66,22 @@ typedef struct {
  * cannot be mapped at all, e.g. one output row of one filter does not fit. */
 int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e);
 void tile_free(TileSchedule *ts);
+
+/* The output block one tile computes: channels k0..k1-1 and rows r0..r1-1
+ * of the layer's N*P output rows (image n, row p = r / P, r % P). The whole
+ * reduction (C*R*S) is always inside one tile: the mapper never splits it,
+ * so no partial sum crosses tiles or cores. */
+typedef struct {
+    int64_t k0, k1;
+    int64_t r0, r1;
+} TileBlock;
+
+/* Block of tile t (0-based, in execution order, the spill tile included)
+ * on core `core` of layer map m of layer l. An empty block (k0 == k1 or
+ * r0 == r1) computes nothing: the spill tile, or a core's share smaller
+ * than its block count. QA_ERR if core or t is out of range. */
+int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
+               TileBlock *b);
 
 int64_t tile_layer_dram_bytes(const LayerMap *m);
 /* MACs / (cores * rows * cols * cycles) at the layer's precision; 0 for

@@ -205,7 +205,8 @@ static size_t op_out_elems(const IOp *op)
     return (size_t)op->K * op->P * op->Q;
 }
 
-int intref_forward(const INet *net, const uint8_t *image, int64_t *logits, Err *e)
+static int forward(const INet *net, const uint8_t *image, int64_t *logits,
+                   int32_t *const *outs, Err *e)
 {
     size_t total = 0, maxpq = 1;
     for (int i = 0; i < net->n; i++) {
@@ -285,9 +286,22 @@ int intref_forward(const INet *net, const uint8_t *image, int64_t *logits, Err *
             break;
         }
         }
+        if (outs && outs[i])
+            memcpy(outs[i], y, sizeof(int32_t) * op_out_elems(op));
     }
     free(mem), free(acc), free(out);
     return QA_OK;
+}
+
+int intref_forward(const INet *net, const uint8_t *image, int64_t *logits, Err *e)
+{
+    return forward(net, image, logits, NULL, e);
+}
+
+int intref_forward_ops(const INet *net, const uint8_t *image, int64_t *logits,
+                       int32_t *const *outs, Err *e)
+{
+    return forward(net, image, logits, outs, e);
 }
 
 int intref_predict(const INet *net, const uint8_t *images, int n, int *pred, Err *e)

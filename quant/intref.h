@@ -62,6 +62,11 @@ int intref_validate(const INet *net, Err *e);
 /* Integer logits (classes) of one image of in_bits codes (in_C, in_H, in_W).
  * Returns QA_ERR only when out of memory (scratch is allocated per call). */
 int intref_forward(const INet *net, const uint8_t *image, int64_t *logits, Err *e);
+/* intref_forward, and each op's output copied to outs[i] (K*P*Q int32,
+ * (K, P, Q); the classifier's saturated logits) where outs[i] is not NULL:
+ * the layer-by-layer reference of the array's functional mode. */
+int intref_forward_ops(const INet *net, const uint8_t *image, int64_t *logits,
+                       int32_t *const *outs, Err *e);
 /* Run a batch of images (n, C, H, W), predictions in pred (n); OpenMP over images. */
 int intref_predict(const INet *net, const uint8_t *images, int n, int *pred, Err *e);
 

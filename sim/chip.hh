@@ -1,7 +1,8 @@
 // chip.hh: Chip, the top module. It only instantiates the Dram channel,
 // the Interconnect, one Core per core of the Accel and the Controller, and
 // binds them; every latency, bandwidth and size comes from the Accel through
-// their constructors, the arbitration policy from the SimOptions.
+// their constructors, the arbitration policy and the functional hooks
+// from the SimOptions.
 #ifndef SIM_CHIP_HH
 #define SIM_CHIP_HH
 
@@ -17,7 +18,8 @@
 class Chip : public sc_core::sc_module {
 public:
     Chip(sc_core::sc_module_name name, const Accel *a, const TileSchedule *ts,
-         SimArbitration arbitration, Stats &st, RunStats *rs);
+         SimArbitration arbitration, const SimFunctional *func, Stats &st,
+         RunStats *rs);
 
     bool finished() const { return controller_.finished(); }
 

@@ -15,6 +15,8 @@ int cli_levels(int argc, char **argv);
 int cli_sawb_fit(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+int cli_tradeoff(int argc, char **argv);
 int cli_quantize(int argc, char **argv);
 
 #endif

@@ -17,6 +17,9 @@ static void run_usage(FILE *f)
 "  -c, --arch FILE       architecture file (default arch/pact2018.cfg)\n"
 "  -w, --workload NAME   built-in network: %s (default resnet50)\n"
 "      --topo FILE       SCALE-Sim topology CSV instead of a built-in\n"
+"  -m, --model FILE      integer model file (qarray train --export, qarray\n"
+"                        quantize): its layers and per-layer bits; the bit\n"
+"                        options are ignored\n"
 "  -b, --bits W[/A]      weight/activation bits of inner layers (default 16)\n"
 "      --first-last B    bits of the first and last layers (default 8, or\n"
 "                        the inner bits when wider)\n"
@@ -129,6 +132,7 @@ int cli_run(int argc, char **argv)
         {"arch", required_argument, 0, 'c'},
         {"workload", required_argument, 0, 'w'},
         {"topo", required_argument, 0, O_TOPO},
+        {"model", required_argument, 0, 'm'},
         {"bits", required_argument, 0, 'b'},
         {"first-last", required_argument, 0, O_FL},
         {"shortcut-bits", required_argument, 0, O_SC},
@@ -158,11 +162,12 @@ int cli_run(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:w:b:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:w:b:m:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': arch_path = optarg; break;
         case 'w': snprintf(p.workload, sizeof p.workload, "%s", optarg); break;
         case O_TOPO: snprintf(p.topo_path, sizeof p.topo_path, "%s", optarg); break;
+        case 'm': snprintf(p.model_path, sizeof p.model_path, "%s", optarg); break;
         case 'b':
             if (parse_bits(optarg, &p.w_bits, &p.a_bits) != QA_OK)
                 return bad_flag("--bits", optarg, "W or W/A with 1..16 bits");

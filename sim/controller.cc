@@ -27,7 +27,7 @@ void Controller::run()
         data_wait0 = st_.data_wait_cycles;
         for (int c = 0; c < m->cores_used; c++)
             cores[c]->start(m->groups + m->first[c],
-                            m->first[c + 1] - m->first[c]);
+                            m->first[c + 1] - m->first[c], l);
         for (size_t c = 0; c < n; c++) {
             end[c] = 0;
             if (static_cast<int>(c) >= m->cores_used)

@@ -4,10 +4,10 @@
 #include "sim/core.hh"
 
 Core::Core(sc_core::sc_module_name name, int id, int buffers,
-           const Clock &clk, Stats &st)
+           const Clock &clk, Stats &st, const SimFunctional *func)
     : sc_module(name), load_socket("load_socket"),
       store_socket("store_socket"), id_(id), buffers_(buffers), clk_(clk),
-      st_(st)
+      st_(st), func_(func)
 {
     std::string base = std::string(this->name()) + ".";
     st_.trace(compute_busy_, base + "compute_busy");
@@ -18,11 +18,12 @@ Core::Core(sc_core::sc_module_name name, int id, int buffers,
     SC_THREAD(store_thread);
 }
 
-void Core::start(const TileGroup *groups, int ngroups)
+void Core::start(const TileGroup *groups, int ngroups, int layer)
 {
     sc_assert(finished());
     groups_ = groups;
     ngroups_ = ngroups;
+    layer_ = layer;
     loaded_ = computed_ = 0;
     free_in_ = free_out_ = buffers_;
     seq_++;
@@ -108,6 +109,15 @@ void Core::compute_thread()
                     compute_busy_ = false;
                     st_.busy_cycles[static_cast<size_t>(id_)] +=
                         g.compute_cycles;
+                }
+                // The tile's results exist once its compute has ended; the
+                // store below moves them out.
+                if (func_) {
+                    Err e;
+                    err_clear(&e);
+                    if (func_->tile(func_->ctx, layer_, id_, k, &e) != QA_OK)
+                        SC_REPORT_ERROR(name(), (std::string(e.field) + ": " +
+                                                 e.msg).c_str());
                 }
                 free_in_++;
                 in_free_ev_.notify();

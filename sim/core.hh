@@ -8,12 +8,12 @@
 // the pipeline of analytic.c. A tile's compute time is its TileGroup's
 // compute_cycles (the mapper's closed-form systolic timing); loads and stores
 // are TLM-2.0 transfers through the interconnect. Events are per tile.
+// In functional mode the compute thread also calls the C function that
+// does the tile's arithmetic (SimFunctional.tile) when its compute ends.
 #ifndef SIM_CORE_HH
 #define SIM_CORE_HH
 
-extern "C" {
-#include "models/tiling.h"
-}
+#include "sim/sim.h"
 #include "sim/clock.hh"
 #include "sim/sc_stats.hh"
 
@@ -23,8 +23,9 @@ extern "C" {
 
 // What the Controller sees of a core.
 struct CoreIf : virtual sc_core::sc_interface {
-    // Runs ngroups tile groups from now on; the core must be finished.
-    virtual void start(const TileGroup *groups, int ngroups) = 0;
+    // Runs ngroups tile groups of layer `layer` from now on; the core must
+    // be finished.
+    virtual void start(const TileGroup *groups, int ngroups, int layer) = 0;
     virtual bool finished() const = 0;
     virtual const sc_core::sc_event &finished_event() const = 0;
     // Cycle at which the last layer's last store was delivered.
@@ -38,9 +39,9 @@ public:
     tlm_utils::simple_initiator_socket<Core> store_socket;
 
     Core(sc_core::sc_module_name name, int id, int buffers, const Clock &clk,
-         Stats &st);
+         Stats &st, const SimFunctional *func);
 
-    void start(const TileGroup *groups, int ngroups) override;
+    void start(const TileGroup *groups, int ngroups, int layer) override;
     bool finished() const override { return done_seq_ == seq_; }
     const sc_core::sc_event &finished_event() const override { return done_; }
     int64_t finish_cycles() const override { return finish_cycles_; }
@@ -58,9 +59,11 @@ private:
     const int buffers_;
     const Clock clk_;
     Stats &st_;
+    const SimFunctional *func_;  // nullptr: timing only
 
     const TileGroup *groups_ = nullptr;
     int ngroups_ = 0;
+    int layer_ = 0;
     uint64_t seq_ = 0, done_seq_ = 0;  // layers started, layers finished
     int64_t finish_cycles_ = 0;
     // Pipeline state of the current layer, in tiles.

@@ -24,6 +24,8 @@ static const Command commands[] = {
     {"sawb-fit", cli_sawb_fit, "re-derive the SAWB coefficients from six distributions"},
     {"train", cli_train, "quantization-aware training on Fashion-MNIST from a recipe"},
     {"eval", cli_eval, "test accuracy of an integer model file (safetensors)"},
+    {"validate", cli_validate, "run an integer model on the chip, bit-exact against the reference"},
+    {"tradeoff", cli_tradeoff, "accuracy vs speedup and TOPS/mm2 per precision, one table and plot"},
     {"quantize", cli_quantize, "seeded quantized integer model of a network (e.g. ResNet-50)"},
 };
 

@@ -4,7 +4,9 @@
 #include "models/area.h"
 #include "models/scale.h"
 #include "models/tiling.h"
+#include "sim/func.h"
 #include "sim/sim.h"
+#include "quant/export.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +47,58 @@ static int first_last(const PointSpec *p, int w, int a)
     return QA_MIN(p->accel.base_bits, QA_MAX(8, QA_MAX(w, a)));
 }
 
-static int build_net(const PointSpec *p, int w, int a, int fl, Net *net,
-                     Err *e)
+/* The layers of an integer model file; base_bits > 0: every code narrower
+ * than base_bits widened to it (the baseline), int32 branches and pooled
+ * sums keep their width. */
+static int model_net(const PointSpec *p, int base_bits, Net *net, Err *e)
 {
+    INet in;
+    intref_init(&in);
+    if (export_load(&in, p->model_path, e) != QA_OK)
+        return QA_ERR;
+    int rc = func_net(&in, p->batch, net, e);
+    intref_free(&in);
+    if (rc != QA_OK)
+        return QA_ERR;
+    snprintf(net->name, sizeof net->name, "%.63s", p->model_path);
+    for (int i = 0; base_bits > 0 && i < net->n; i++) {
+        Layer *l = &net->layers[i];
+        if (l->w_bits)
+            l->w_bits = QA_MAX(l->w_bits, base_bits);
+        l->a_bits = QA_MAX(l->a_bits, base_bits);
+        l->o_bits = QA_MAX(l->o_bits, base_bits);
+    }
+    return QA_OK;
+}
+
+/* Most common w_bits and a_bits of the model's array layers (the summary's
+ * precision), and the bits of its first array layer. */
+static void model_bits(const Net *net, int *w, int *a, int *fl)
+{
+    int cw[33] = {0}, ca[33] = {0};
+    *fl = 0;
+    for (int i = 0; i < net->n; i++) {
+        const Layer *l = &net->layers[i];
+        if (!layer_on_array(l))
+            continue;
+        if (!*fl)
+            *fl = QA_MAX(l->w_bits, l->a_bits);
+        cw[QA_MIN(l->w_bits, 32)]++;
+        ca[QA_MIN(l->a_bits, 32)]++;
+    }
+    *w = *a = 1;
+    for (int b = 1; b <= 32; b++) {
+        *w = cw[b] > cw[*w] ? b : *w;
+        *a = ca[b] > ca[*a] ? b : *a;
+    }
+}
+
+/* baseline: the same network at base_bits (a model file's layers widened). */
+static int build_net(const PointSpec *p, int w, int a, int fl, int baseline,
+                     Net *net, Err *e)
+{
+    if (p->model_path[0])
+        return model_net(p, baseline ? p->accel.base_bits : 0, net, e);
     int rc = p->topo_path[0] ? topo_csv_load(net, p->topo_path, e)
                              : net_build(net, p->workload, e);
     if (rc != QA_OK)
@@ -105,7 +156,7 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     memset(&brs, 0, sizeof brs);
     if (layers)
         *layers = NULL;
-    if (build_net(p, p->w_bits, p->a_bits, fl, &net, e) != QA_OK)
+    if (build_net(p, p->w_bits, p->a_bits, fl, 0, &net, e) != QA_OK)
         return QA_ERR;
     if (time_net(p, &net, p->vcd_path, &ts, &rs, e) != QA_OK) {
         net_free(&net);
@@ -116,7 +167,7 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     if (p->base_cycles > 0) {
         brs.cycles = p->base_cycles;
     } else {
-        if (build_net(p, bb, bb, bb, &base, e) != QA_OK)
+        if (build_net(p, bb, bb, bb, 1, &base, e) != QA_OK)
             goto fail;
         if (time_net(p, &base, NULL, &bts, &brs, e) != QA_OK) {
             net_free(&base);
@@ -130,6 +181,8 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     rec->w_bits = p->w_bits;
     rec->a_bits = p->a_bits;
     rec->first_last_bits = fl;
+    if (p->model_path[0])
+        model_bits(&net, &rec->w_bits, &rec->a_bits, &rec->first_last_bits);
     rec->batch = p->batch;
     rec->cores = a->cores;
     rec->dram_gbps = a->dram_gbps;
@@ -140,7 +193,7 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     rec->dram_bytes = rs.dram_rd_bytes + rs.dram_wr_bytes;
     rec->macs = net_macs(&net);
     AreaReport ar, br;
-    area_report(a, QA_MAX(p->w_bits, p->a_bits), &ar);
+    area_report(a, QA_MAX(rec->w_bits, rec->a_bits), &ar);
     area_report(a, bb, &br);
     rec->peak_tops = ar.peak_tops;
     rec->chip_mm2 = ar.chip_mm2;

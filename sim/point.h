@@ -14,6 +14,9 @@ typedef struct {
     Accel accel;
     char workload[64];         /* built-in name, or "" with topo_path */
     char topo_path[512];       /* SCALE-Sim CSV; "" for a built-in */
+    char model_path[512];      /* integer model file (safetensors): its
+                                * layers and per-layer bits; the bit
+                                * options are then ignored */
     int w_bits, a_bits;
     int first_last_bits;       /* 0: max(8, w/a bits) capped at base_bits */
     int shortcut_bits;         /* 0: as the rest */

@@ -9,7 +9,8 @@
 // Pipe format (native byte order, same binary on both ends):
 //   int32 status (0 ok)
 //   ok:    int32 n, int32 cores, int64 transactions,
-//          LayerStats[n], double core_busy[n * cores]
+//          LayerStats[n], double core_busy[n * cores],
+//          functional mode only: int64 length, the packed results
 //   error: int32 length, char message[length]
 #include "sim/sim.h"
 
@@ -141,7 +142,7 @@ std::string simulate(RunStats *rs)
         st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
         st.vcd->set_time_unit(1, sc_core::SC_FS);
     }
-    Chip chip("chip", a, job.ts, opt->arbitration, st, rs);
+    Chip chip("chip", a, job.ts, opt->arbitration, opt->func, st, rs);
     sc_core::sc_start();
     if (!chip.finished())
         return "no event left before the last layer ended (deadlock)";
@@ -174,6 +175,25 @@ int sc_main(int, char **)
     if (!msg.empty()) {
         send_error(job.fd, msg);
         rc = 1;
+    } else if (job.opt->func) {
+        // Packed before anything is sent, so a failure is still an error
+        // message rather than a truncated stream.
+        const SimFunctional *f = job.opt->func;
+        void *buf = nullptr;
+        size_t len = 0;
+        Err e;
+        err_clear(&e);
+        if (f->pack(f->ctx, &buf, &len, &e) != QA_OK) {
+            send_error(job.fd, std::string(e.field) + ": " + e.msg);
+            rc = 1;
+        } else {
+            int64_t n = static_cast<int64_t>(len);
+            if (send_stats(job.fd, &rs) != QA_OK ||
+                write_all(job.fd, &n, sizeof n) != QA_OK ||
+                write_all(job.fd, buf, len) != QA_OK)
+                rc = 1;
+        }
+        free(buf);
     } else if (send_stats(job.fd, &rs) != QA_OK) {
         rc = 1;
     }
@@ -216,10 +236,31 @@ static int read_stats(int fd, RunStats *rs, Err *e)
     return QA_OK;
 }
 
+// The functional results after the statistics; the child's memory is its
+// own, so what its cores computed comes back through the pipe.
+static int read_func(int fd, const SimFunctional *f, Err *e)
+{
+    int64_t n;
+    if (read_all(fd, &n, sizeof n) != QA_OK || n < 0)
+        return err_set(e, NULL, 0, "systemc", "truncated functional results "
+                       "from the simulation process");
+    void *buf = qa_malloc(n > 0 ? static_cast<size_t>(n) : 1);
+    if (!buf)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    int rc = read_all(fd, buf, static_cast<size_t>(n));
+    if (rc != QA_OK)
+        rc = err_set(e, NULL, 0, "systemc", "truncated functional results "
+                     "from the simulation process");
+    else
+        rc = f->unpack(f->ctx, buf, static_cast<size_t>(n), e);
+    free(buf);
+    return rc;
+}
+
 extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
                        const SimOptions *opt, RunStats *rs, Err *e)
 {
-    static const SimOptions defaults = {NULL, 0, SIM_ARB_ROUND_ROBIN};
+    static const SimOptions defaults = {NULL, 0, SIM_ARB_ROUND_ROBIN, NULL};
     std::memset(rs, 0, sizeof *rs);
     if (sim_check(a, ts, e) != QA_OK)
         return QA_ERR;
@@ -259,6 +300,8 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
     }
     close(fds[1]);
     int rc = read_stats(fds[0], rs, e);
+    if (rc == QA_OK && job.opt->func)
+        rc = read_func(fds[0], job.opt->func, e);
     close(fds[0]);
     int wstatus;
     while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)

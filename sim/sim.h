@@ -27,11 +27,23 @@ typedef enum {
     SIM_ARB_COUNT
 } SimArbitration;
 
-/* Zero-initialized means: no VCD, quiet, round-robin. */
+/* Functional mode: each core calls tile() when a tile's compute ends in
+ * simulated time (the arithmetic is C, sim/func.c); after the run the
+ * simulation process packs its results (pack mallocs *buf) and the caller's
+ * process unpacks them. A failing tile() stops the run with its message. */
+typedef struct {
+    void *ctx;
+    int (*tile)(void *ctx, int layer, int core, int64_t t, Err *e);
+    int (*pack)(void *ctx, void **buf, size_t *len, Err *e);
+    int (*unpack)(void *ctx, const void *buf, size_t len, Err *e);
+} SimFunctional;
+
+/* Zero-initialized means: no VCD, quiet, round-robin, timing only. */
 typedef struct {
     const char *vcd_path; /* VCD of core/DMA/DRAM busy flags; NULL: none */
     int verbose;          /* 1: SystemC's banner and reports are printed */
     SimArbitration arbitration;
+    const SimFunctional *func; /* NULL: no data is computed */
 } SimOptions;
 
 /* "round-robin" / "fcfs" <-> SimArbitration; parse returns QA_ERR if
