@@ -4,7 +4,8 @@
 #
 #   make            build ./qarray
 #   make run        the default study (installs missing Debian packages first)
-#   make test       unit tests, the same tests under ASan+UBSan, CLI tests
+#   make test       unit tests, the same under ASan+UBSan, every fuzz harness
+#                   for 3 s, CLI tests
 #   make bench      benchmarks (speed goals live here, never in unit tests)
 #   make fuzz       every libFuzzer harness of tests/fuzz for FUZZ_SECONDS each
 #   make memcheck   a representative set of tests and runs under valgrind
@@ -12,7 +13,8 @@
 #   make clean
 
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
-       gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist
+       gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
+       clang libclang-rt-14-dev
 
 CC = gcc
 CXX = g++
@@ -96,6 +98,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DQA_TESTING" \
 	    build-tests
+	@$(MAKE) --no-print-directory -j2 fuzz FUZZ_SECONDS=3
 	@tests/run.sh build build-asan
 
 test-unit: build-tests
