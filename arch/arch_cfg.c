@@ -295,12 +295,29 @@ static void fmt_double(char *buf, size_t n, double v)
         snprintf(buf + strlen(buf), n - strlen(buf), ".0");
 }
 
+/* A libconfig string literal: quotes, backslashes and control characters
+ * escaped, or a name like "a\\b" would be written as a syntax error. */
+static void print_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 static void print_value(FILE *f, const Accel *a, const Key *k)
 {
     char buf[64];
     const char *base = (const char *)a + k->off;
     switch (k->type) {
-    case K_STR: fprintf(f, "\"%s\"", base); break;
+    case K_STR: print_string(f, base); break;
     case K_BOOL: fputs(*(const int *)base ? "true" : "false", f); break;
     case K_ENUM: fprintf(f, "\"%s\"", k->name(*(const int *)base)); break;
     case K_INT: fprintf(f, "%d", *(const int *)base); break;

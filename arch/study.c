@@ -492,9 +492,11 @@ static int finish(Study *s, Err *e)
             av->n = 1;
             default_value(s, (StudyAxis)ax, &av->v[0]);
         }
-        if (s->npoints > (INT64_C(1) << 40) / av->n)
+        if (s->npoints > STUDY_MAX_POINTS / av->n)
             return err_set(e, s->file, av->line, study_axis_name(ax),
-                           "more than 2^40 points in the cross product");
+                           "more than 2^24 (%lld) points in the cross "
+                           "product: split the study",
+                           (long long)STUDY_MAX_POINTS);
         s->npoints *= av->n;
         if (s->plot_set[ax] && study_find_value(s, ax, s->plot[ax].text) < 0)
         {

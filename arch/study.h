@@ -9,6 +9,12 @@
 
 #include "arch/arch.h"
 
+/* At most this many points: a sweep keeps a list of the points to run
+ * (8 bytes each) and merge a row per point, and a study of 2^32 points
+ * would have filled memory before running the first (at a second a point,
+ * 2^24 points are already half a year). */
+#define STUDY_MAX_POINTS (INT64_C(1) << 24)
+
 /* Axes in cross-product order: the first varies slowest. */
 typedef enum {
     STUDY_WORKLOAD, STUDY_ENGINE, STUDY_BATCH, STUDY_CORES, STUDY_SRAM,

@@ -679,3 +679,24 @@ int pe_ref_gemm(Dataflow df, int rows, int cols, int64_t M, int64_t K,
     }
     return QA_OK;
 }
+
+int pe_ref_check_acc(const PeRefStats *st, int acc_bits, Err *e)
+{
+    if (acc_bits < 2 || acc_bits > 64)
+        return err_set(e, NULL, 0, "acc_bits", "must be 2..64, is %d",
+                       acc_bits);
+    /* Signed b bits hold -2^(b-1) .. 2^(b-1) - 1; |x| <= 2^(b-1) - 1 is
+     * the test that does not depend on the sign. */
+    int64_t max = acc_bits == 64 ? INT64_MAX
+                                 : ((int64_t)1 << (acc_bits - 1)) - 1;
+    if (st->max_abs_psum > max) {
+        int need = 1;
+        while (need < 64 && st->max_abs_psum > ((int64_t)1 << (need - 1)) - 1)
+            need++;
+        return err_set(e, NULL, 0, "acc_bits",
+                       "accumulator overflow: a partial sum of magnitude "
+                       "%lld needs %d bits, the PE accumulator has %d",
+                       (long long)st->max_abs_psum, need, acc_bits);
+    }
+    return QA_OK;
+}

@@ -30,4 +30,10 @@ int pe_ref_gemm(Dataflow df, int rows, int cols, int64_t M, int64_t K,
                 int64_t N, const int32_t *A, const int32_t *B, int64_t *O,
                 int double_buffer, PeRefStats *st, Err *e);
 
+/* Accumulator overflow, reported instead of wrapped: QA_ERR (field
+ * "acc_bits") when a partial sum of the run (st->max_abs_psum) does not fit
+ * a signed acc_bits-bit accumulator, as a PE of that width would have
+ * wrapped it. The reference itself sums in int64 and never wraps. */
+int pe_ref_check_acc(const PeRefStats *st, int acc_bits, Err *e);
+
 #endif

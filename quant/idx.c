@@ -7,25 +7,32 @@
 #include <string.h>
 #include <zlib.h>
 
-/* Read a whole (gzip'd or plain) file; *len gets its decompressed size. */
-static int read_all(const char *path, uint8_t **out, size_t *len, Err *e)
+/* Read the first `limit` bytes of a (gzip'd or plain) file once
+ * decompressed (fewer if it is shorter); *len gets the bytes read. The
+ * buffer grows with the data read, never ahead of it, so neither a header
+ * that promises terabytes nor a small gzip bomb costs memory beyond the
+ * data there is, up to limit; what follows limit is never read. */
+static int read_all(const char *path, size_t limit, uint8_t **out, size_t *len,
+                    Err *e)
 {
     gzFile g = gzopen(path, "rb");
     if (!g)
         return err_set(e, path, 0, NULL, "cannot open (install dataset-fashion-mnist, "
                        "or pass --data DIR / set " IDX_ENV_DIR ")");
-    size_t cap = 1 << 20, n = 0;
+    size_t cap = QA_MIN(limit, (size_t)1 << 16), n = 0;
     uint8_t *buf = qa_malloc(cap);
     if (!buf)
         goto oom;
-    for (;;) {
+    while (n < limit) {
         if (n == cap) {
-            uint8_t *nb = qa_realloc(buf, cap * 2);
+            size_t ncap = QA_MIN(limit, cap * 2);
+            uint8_t *nb = qa_realloc(buf, ncap);
             if (!nb)
                 goto oom;
-            buf = nb, cap *= 2;
+            buf = nb, cap = ncap;
         }
-        int got = gzread(g, buf + n, (unsigned)(cap - n));
+        /* gzread takes an unsigned count */
+        int got = gzread(g, buf + n, (unsigned)QA_MIN(cap - n, (size_t)1 << 30));
         if (got < 0) {
             int zerr;
             const char *m = gzerror(g, &zerr);
@@ -62,7 +69,9 @@ int idx_load(Dataset *ds, const char *images_path, const char *labels_path, Err 
     memset(ds, 0, sizeof *ds);
     uint8_t *im = NULL, *lb = NULL;
     size_t nim, nlb;
-    if (read_all(images_path, &im, &nim, e) || read_all(labels_path, &lb, &nlb, e))
+    /* Headers first: they say how much to read, and are checked before
+     * anything is sized from them. */
+    if (read_all(images_path, 16, &im, &nim, e) || read_all(labels_path, 8, &lb, &nlb, e))
         goto fail;
     if (nim < 16 || be32(im) != 0x803) {
         err_set(e, images_path, 0, "magic", "not an IDX image file (want magic 0x00000803)");
@@ -73,10 +82,16 @@ int idx_load(Dataset *ds, const char *images_path, const char *labels_path, Err 
         goto fail;
     }
     uint32_t n = be32(im + 4), H = be32(im + 8), W = be32(im + 12);
-    if (n == 0 || H == 0 || W == 0 || H > 4096 || W > 4096 || n > (1u << 26)) {
+    if (n == 0 || H == 0 || W == 0 || H > 4096 || W > 4096 || n > (1u << 26) ||
+        (size_t)n * H * W > IDX_MAX_PIXELS) {
         err_set(e, images_path, 0, "header", "implausible size %u x %u x %u", n, H, W);
         goto fail;
     }
+    free(im), free(lb);
+    im = lb = NULL;
+    if (read_all(images_path, 16 + (size_t)n * H * W, &im, &nim, e) ||
+        read_all(labels_path, 8 + (size_t)n, &lb, &nlb, e))
+        goto fail;
     if (nim < 16 + (size_t)n * H * W) {
         err_set(e, images_path, 0, NULL, "truncated: %zu bytes of pixels, header says %zu",
                 nim - 16, (size_t)n * H * W);

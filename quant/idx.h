@@ -12,6 +12,9 @@
 #define IDX_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 #define IDX_ENV_DIR "QARRAY_FASHION_MNIST"
 #define IDX_CLASSES 10
+/* Largest image file read: n x H x W pixels (Fashion-MNIST's training set
+ * is 47 M); a header asking for more is refused before anything is read. */
+#define IDX_MAX_PIXELS ((size_t)1 << 31)
 
 typedef struct {
     int n, H, W;

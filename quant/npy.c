@@ -189,6 +189,25 @@ int npy_read_f32(const char *path, float **data, NpyShape *sh, Err *e)
                 "Fortran-order arrays are not supported, save in C order");
         goto fail;
     }
+    /* The shape may promise terabytes; the file is what backs it. Compare
+     * before allocating, so a corrupt or hostile header costs nothing. */
+    long here = ftell(f);
+    if (here < 0 || fseek(f, 0, SEEK_END) != 0) {
+        err_set(e, path, 0, "data", "cannot seek: %s", strerror(errno));
+        goto fail;
+    }
+    long fsize = ftell(f);
+    if (fsize < here || fseek(f, here, SEEK_SET) != 0) {
+        err_set(e, path, 0, "data", "cannot seek: %s", strerror(errno));
+        goto fail;
+    }
+    size_t have = (size_t)(fsize - here);
+    if (have / sizeof *buf < sh->n) {
+        err_set(e, path, 0, "data",
+                "truncated: shape needs %zu float32 values, file has %zu",
+                sh->n, have / sizeof *buf);
+        goto fail;
+    }
     buf = qa_malloc(sh->n * sizeof *buf);
     if (!buf) {
         err_set(e, path, 0, NULL, "out of memory for %zu elements", sh->n);

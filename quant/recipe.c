@@ -3,6 +3,7 @@
 #include "quant/optim.h"
 
 #include <libconfig.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,40 @@ void recipe_help(FILE *f)
                 keys[i].def[0] ? keys[i].def : "\"\"", keys[i].help);
 }
 
+/* A libconfig string literal: quotes, backslashes and control characters
+ * escaped, or a data.dir such as a"b would be written as a syntax error. */
+static void put_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* The shortest of %.15g and %.17g that reads back to v: %.9g lost digits,
+ * so two recipes differing in the 10th digit wrote (and hashed) the same.
+ * Values of 9 digits or fewer print as before. */
+static void put_double(FILE *f, double v)
+{
+    char buf[40];
+    if (v == 0 && signbit(v)) {
+        /* "-0" would read back as the integer 0, losing the sign */
+        fputs("-0.0", f);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, f);
+}
+
 void recipe_write(const Recipe *r, FILE *f)
 {
     char group[16] = "";
@@ -252,12 +287,16 @@ void recipe_write(const Recipe *r, FILE *f)
         }
         const char *p = (const char *)r + k->off;
         fprintf(f, "  %s = ", dot + 1);
-        if (k->type == K_STR)
-            fprintf(f, "\"%s\";\n", p);
+        if (k->type == K_STR) {
+            put_string(f, p);
+            fputs(";\n", f);
+        }
         else if (k->type == K_BOOL)
             fprintf(f, "%s;\n", *(const int *)p ? "true" : "false");
-        else if (k->type == K_FLOAT)
-            fprintf(f, "%.9g;\n", *(const double *)p);
+        else if (k->type == K_FLOAT) {
+            put_double(f, *(const double *)p);
+            fputs(";\n", f);
+        }
         else if (k->size == sizeof(long))
             fprintf(f, "%ld;\n", *(const long *)p);
         else

@@ -383,17 +383,35 @@ int st_read(StFile *f, const char *path, Err *e)
                     err_set(e, path, 0, t->name, "tensor name too long");
                     goto fail;
                 }
+                /* st_get would only ever find the first of two equal names */
+                for (int k = 0; k < f->n - 1; k++)
+                    if (!strcmp(f->t[k].name, t->name)) {
+                        err_set(e, path, 0, t->name, "duplicate tensor name");
+                        goto fail;
+                    }
                 int64_t off[2];
                 if (parse_tensor(&j, t, off))
                     goto fail;
+                /* Four dimensions of up to 2^40 can wrap the byte count
+                 * around 2^64 onto a small number that matches the offsets:
+                 * refuse the overflow (a 0 dimension makes it 0 bytes). */
                 size_t want = st_dtype_size(t->dtype);
+                int zero = 0;
+                for (int d = 0; d < t->ndim; d++)
+                    zero |= t->shape[d] == 0;
                 for (int d = 0; d < t->ndim; d++) {
                     if (t->shape[d] > (int64_t)1 << 40) {
                         err_set(e, path, 0, t->name, "dimension %lld too large", (long long)t->shape[d]);
                         goto fail;
                     }
-                    want *= (size_t)t->shape[d];
+                    if (__builtin_mul_overflow(want, (size_t)t->shape[d], &want) && !zero) {
+                        err_set(e, path, 0, t->name, "shape too large: its byte count "
+                                "overflows 64 bits");
+                        goto fail;
+                    }
                 }
+                if (zero)
+                    want = 0;
                 if (off[0] > off[1] || (uint64_t)off[1] > dlen) {
                     err_set(e, path, 0, t->name, "data_offsets [%lld, %lld] outside the %zu data bytes",
                             (long long)off[0], (long long)off[1], dlen);

@@ -1,6 +1,8 @@
 /* train.c: the training loop and checkpoints (train.h). */
 #include "quant/train.h"
 
+#include <math.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -127,6 +129,63 @@ float train_evaluate(Trainer *t, const Dataset *ds, float *loss)
     return 100.0f * (float)correct / (float)ds->n;
 }
 
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return 0;
+    return 1;
+}
+
+/* Training diverged at the step about to be counted: name the first op
+ * whose output holds a NaN or Inf (the forward pass runs in op order), else
+ * the loss itself. */
+static int diverged_forward(const Trainer *t, double loss, Err *e)
+{
+    const QNet *net = &t->net;
+    for (int i = 0; i < net->n_ops; i++) {
+        const QOp *op = &net->ops[i];
+        if (!all_finite(op->y, (size_t)op->C * net->N * op->H * op->W))
+            return err_set(e, NULL, 0, op->name, "step %ld (epoch %d): output not "
+                           "finite: training diverged (lower train.lr?)", t->step + 1,
+                           t->epoch + 1);
+    }
+    return err_set(e, NULL, 0, "loss", "step %ld (epoch %d): loss %g: training diverged "
+                   "(lower train.lr?)", t->step + 1, t->epoch + 1, loss);
+}
+
+/* The op whose parameter segment starts at off (conv/fc weights, fc bias,
+ * BN gamma/beta, learned alphas); ops are searched in order, so offset 0
+ * is the first conv's weights. */
+static const char *param_owner(const QNet *net, size_t off)
+{
+    for (int i = 0; i < net->n_ops; i++) {
+        const QOp *op = &net->ops[i];
+        int has_w = op->kind == QOP_CONV || op->kind == QOP_FC || op->kind == QOP_BN ||
+                    (op->kind == QOP_ACT && op->learned);
+        if ((has_w && op->p_w == off) ||
+            ((op->kind == QOP_FC || op->kind == QOP_BN) && op->p_b == off) ||
+            (op->kind != QOP_ACT && op->learned && op->p_alpha == off))
+            return op->name;
+    }
+    return "parameters";
+}
+
+/* After an update: a parameter that became NaN or Inf stops training with
+ * the step and the op it belongs to. */
+static int check_params(const Trainer *t, Err *e)
+{
+    const QNet *net = &t->net;
+    for (int i = 0; i < net->n_segs; i++) {
+        const ParamSeg *g = &net->segs[i];
+        if (!all_finite(net->params + g->off, g->n))
+            return err_set(e, NULL, 0, param_owner(net, g->off), "step %ld (epoch %d): "
+                           "parameter not finite after the update: training diverged "
+                           "(lower train.lr?)", t->step + 1, t->epoch + 1);
+    }
+    return QA_OK;
+}
+
 int train_epoch(Trainer *t, EpochStats *s, Err *e)
 {
     const int B = t->r.batch;
@@ -143,13 +202,18 @@ int train_epoch(Trainer *t, EpochStats *s, Err *e)
         if (!logits)
             return QA_ERR;
         int ok;
-        lsum += nn_softmax_xent(B, IDX_CLASSES, logits, t->y, t->dlogits, &ok);
+        double bl = nn_softmax_xent(B, IDX_CLASSES, logits, t->y, t->dlogits, &ok);
+        if (!isfinite(bl))
+            return diverged_forward(t, bl, e);
+        lsum += bl;
         correct += ok;
         qnet_zero_grads(&t->net);
         qnet_backward(&t->net, t->x, t->dlogits);
         s->lr = optim_lr(&t->sched, t->step);
         optim_sgd_step(&t->sgd, s->lr, t->net.params, t->net.grads, t->net.velocity,
                        t->net.segs, t->net.n_segs);
+        if (check_params(t, e))
+            return QA_ERR;
         t->step++;
         qa_progress(what, b + 1, steps);
     }
@@ -219,6 +283,7 @@ int train_save(const Trainer *t, const char *path, Err *e)
     return qa_afile_commit(&af, e);
 }
 
+
 int train_load(Trainer *t, const char *path, int weights_only, Err *e)
 {
     FILE *f = fopen(path, "rb");
@@ -274,6 +339,23 @@ int train_load(Trainer *t, const char *path, int weights_only, Err *e)
     }
     if (fgetc(f) != EOF) {
         err_set(e, path, 0, NULL, "trailing bytes after the checkpoint");
+        goto out;
+    }
+    /* What training writes: finite values (a NaN or Inf would only come
+     * from a damaged file or a diverged run, and would train on silently),
+     * and a position inside this recipe's run. */
+    if (!all_finite(t->net.params, hn) || !all_finite(vel, hn) ||
+        !all_finite(t->net.state, t->net.n_state)) {
+        err_set(e, path, 0, "params", "not finite (NaN or Inf): a damaged checkpoint "
+                "or a diverged run");
+        goto out;
+    }
+    if (!weights_only &&
+        (h.epoch < 0 || h.epoch > t->r.epochs ||
+         h.step != (int64_t)h.epoch * t->sched.steps_per_epoch)) {
+        err_set(e, path, 0, "epoch", "epoch %d, step %lld: not a position of this recipe's "
+                "%d epochs of %ld steps", h.epoch, (long long)h.step, t->r.epochs,
+                (long)t->sched.steps_per_epoch);
         goto out;
     }
     if (!weights_only) {

@@ -18,6 +18,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -236,11 +237,12 @@ int plot_write_data(const Study *s, const char *table, Err *e)
     return rc;
 }
 
-/* gnuplot -e "dir='OUT/plots'; nb=4; nbw=3; bits='16 8 4 2'" SCRIPT,
- * output to a log. */
-static int run_gnuplot(const Study *s, const char *script, Err *e)
+/* gnuplot -e "dir='OUT/plots'; out='TMP'; nb=4; nbw=3; bits='16 8 4 2'"
+ * SCRIPT, output to a log. The script reads dir and draws into out. */
+static int run_gnuplot(const Study *s, const char *script, const char *out,
+                       Err *e)
 {
-    char vars[1400], log[1100], bits[512] = "";
+    char vars[2600], log[1100], bits[512] = "";
     size_t len = 0;
     for (int i = 0; i < s->axes[STUDY_BITS].n && len < sizeof bits; i++) {
         char lab[64];
@@ -248,8 +250,9 @@ static int run_gnuplot(const Study *s, const char *script, Err *e)
         len += (size_t)snprintf(bits + len, sizeof bits - len, "%s%s",
                                 i ? " " : "", lab);
     }
-    snprintf(vars, sizeof vars, "dir='%s/plots'; nb=%d; nbw=%d; bits='%s'",
-             s->out_dir, s->axes[STUDY_BITS].n, s->axes[STUDY_DRAM].n, bits);
+    snprintf(vars, sizeof vars,
+             "dir='%s/plots'; out='%s'; nb=%d; nbw=%d; bits='%s'", s->out_dir,
+             out, s->axes[STUDY_BITS].n, s->axes[STUDY_DRAM].n, bits);
     snprintf(log, sizeof log, "%s/plots/gnuplot.log", s->out_dir);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -275,30 +278,55 @@ static int run_gnuplot(const Study *s, const char *script, Err *e)
     return QA_OK;
 }
 
+/* Move (or, with keep 0, remove) NAME.png and NAME.svg from tmp to plots. */
+static int settle(const char *tmp, const char *plots, const char *name,
+                  int keep, Err *e)
+{
+    static const char *const ext[] = {"png", "svg"};
+    int rc = QA_OK;
+    for (size_t k = 0; k < QA_COUNT(ext); k++) {
+        char from[1200], to[1200];
+        snprintf(from, sizeof from, "%s/%s.%s", tmp, name, ext[k]);
+        snprintf(to, sizeof to, "%s/%s.%s", plots, name, ext[k]);
+        if (keep && rc == QA_OK && rename(from, to) != 0)
+            rc = err_set(e, to, 0, NULL, "cannot write: %s", strerror(errno));
+        remove(from);
+    }
+    return rc;
+}
+
 int plot_study(const Study *s, const char *table, const char *scripts_dir,
                Err *e)
 {
     if (plot_write_data(s, table, e) != QA_OK)
         return QA_ERR;
-    char log[1100];
+    char log[1100], plots[1100], tmp[1200];
     snprintf(log, sizeof log, "%s/plots/gnuplot.log", s->out_dir);
     remove(log);
-    for (int i = 0; i < plot_count; i++) {
+    /* gnuplot writes its figures in place, so it draws into a folder of
+     * its own beside them and each figure is renamed when complete: a
+     * sweep killed while plotting leaves no half-drawn PNG or SVG. */
+    snprintf(plots, sizeof plots, "%s/plots", s->out_dir);
+    snprintf(tmp, sizeof tmp, "%s/.tmp.%ld", plots, (long)getpid());
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return err_set(e, tmp, 0, NULL, "cannot create folder: %s",
+                       strerror(errno));
+    int rc = QA_OK;
+    for (int i = 0; i < plot_count && rc == QA_OK; i++) {
         char script[1100];
         snprintf(script, sizeof script, "%s/%s.gp", scripts_dir, plot_names[i]);
-        if (access(script, R_OK) != 0)
-            return err_set(e, script, 0, NULL, "cannot read the gnuplot script");
-        if (run_gnuplot(s, script, e) != QA_OK) {
-            /* No half-drawn figure: remove what this script produced. */
-            static const char *const ext[] = {"png", "svg"};
-            for (size_t k = 0; k < QA_COUNT(ext); k++) {
-                char out[1200];
-                snprintf(out, sizeof out, "%s/plots/%s.%s", s->out_dir,
-                         plot_names[i], ext[k]);
-                remove(out);
-            }
-            return QA_ERR;
+        if (access(script, R_OK) != 0) {
+            rc = err_set(e, script, 0, NULL, "cannot read the gnuplot script");
+            break;
         }
+        if (run_gnuplot(s, script, tmp, e) != QA_OK) {
+            Err ignore;
+            settle(tmp, plots, plot_names[i], 0, &ignore);
+            rc = QA_ERR;
+            break;
+        }
+        rc = settle(tmp, plots, plot_names[i], 1, e);
     }
-    return QA_OK;
+    rmdir(tmp);
+    return rc;
 }

@@ -24,6 +24,8 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <csignal>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <systemc>
@@ -272,6 +274,7 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
         return err_set(e, NULL, 0, "systemc", "pipe: %s", strerror(errno));
     job = Job{a, ts, opt ? opt : &defaults, fds[1]};
     fflush(NULL);  // or the child would flush the parent's buffers again
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -279,6 +282,12 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
         return err_set(e, NULL, 0, "systemc", "fork: %s", strerror(errno));
     }
     if (pid == 0) {
+        // A killed qarray (SIGKILL, a sweep stopped by its user) must not
+        // leave its simulation running on as an orphan: the kernel kills
+        // the child with its parent. If the parent died before prctl took
+        // effect, the child has already been re-parented: leave at once.
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(1);
         close(fds[0]);
         if (!job.opt->verbose)
             setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);

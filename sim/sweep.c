@@ -17,10 +17,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -394,9 +396,16 @@ static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
     fflush(stdout);
     fflush(stderr);
     int started = 0;
+    pid_t parent = getpid();
     for (int w = 0; w < j; w++) {
         pid_t pid = fork();
         if (pid == 0) {
+            /* A killed sweep must not leave its workers running points on
+             * as orphans (racing the rerun that resumes it): the kernel
+             * kills them with the sweep. A worker whose sweep died before
+             * prctl took effect has already been re-parented: leave. */
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+                _exit(1);
             close(fds[0]);
             _exit(worker(s, todo, ntodo, sh, fds[1]));
         }

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Runs every test binary of the given build folders, then the CLI tests, and
 # ends with one line "N passed, N failed". Exits non-zero if anything failed.
-# ASan builds run with leak detection on.
+# ASan builds run with leak detection on. Tests run single-threaded: they
+# check values, not speed (make bench does), and OpenMP or OpenBLAS threads
+# spinning on a shared machine made them ten times slower.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 passed=0
 failed=0
 failures=""

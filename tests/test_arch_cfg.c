@@ -95,6 +95,33 @@ static void test_save_load_identity(void **state)
     assert_memory_equal(&a, &b, sizeof a);
 }
 
+/* Regression (fuzz_arch_cfg): a name holding a backslash or a quote was
+ * written unescaped into the effective config, which then did not load
+ * back (`name = "\";` is a syntax error). */
+static void test_save_escapes_name(void **state)
+{
+    (void)state;
+    char in[64], out[64];
+    snprintf(in, sizeof in, "test_arch_cfg_in_%d.cfg", (int)getpid());
+    snprintf(out, sizeof out, "test_arch_cfg_out_%d.cfg", (int)getpid());
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fputs("name = \"a\\\\b \\\"q\\\" \\x01\\t\";\n", f);
+    fclose(f);
+    Accel a, b;
+    Err e;
+    assert_int_equal(arch_load(&a, in, &e), QA_OK);
+    remove(in);
+    assert_string_equal(a.name, "a\\b \"q\" \x01\t");
+    assert_int_equal(arch_save(&a, out, &e), QA_OK);
+    int rc = arch_load(&b, out, &e);
+    remove(out);
+    if (rc != QA_OK)
+        fail_msg("effective config does not load back: %s", e.msg);
+    assert_string_equal(b.name, a.name);
+    assert_memory_equal(&a, &b, sizeof a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -102,6 +129,7 @@ int main(void)
         cmocka_unit_test(test_tiny),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_save_load_identity),
+        cmocka_unit_test(test_save_escapes_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,12 +212,62 @@ static void test_synthetic_and_batch(void **s)
     idx_free(&b);
 }
 
+/* Limits: a header asking for more than IDX_MAX_PIXELS is refused before
+ * anything is read; a file that promises 2^26 images of 64x64 but holds a
+ * few bytes costs no memory beyond them; data past what the header
+ * declares (a gzip bomb behind a small header) is never read. Only the
+ * first two reads (the headers) and the two buffers sized by the data
+ * present allocate. */
+static void test_load_limits(void **s)
+{
+    (void)s;
+    char im[128], lb[128];
+    snprintf(im, sizeof im, "%s/big_im.gz", dir);
+    snprintf(lb, sizeof lb, "%s/big_lb.gz", dir);
+    uint8_t h[16];
+    put32(h, 0x803), put32(h + 4, 1u << 26), put32(h + 8, 64), put32(h + 12, 64);
+    gzFile g = gzopen(im, "wb");
+    gzwrite(g, h, 16);
+    gzclose(g);
+    put32(h, 0x801), put32(h + 4, 1u << 26);
+    g = gzopen(lb, "wb");
+    gzwrite(g, h, 8);
+    gzclose(g);
+    Dataset ds;
+    Err e;
+    assert_int_equal(idx_load(&ds, im, lb, &e), QA_ERR);
+    assert_string_equal(e.field, "header");
+    assert_string_equal(e.msg, "implausible size 67108864 x 64 x 64");
+
+    /* 4 images of 2x3 declared, 64 MiB of zeros behind them */
+    put32(h, 0x803), put32(h + 4, 4), put32(h + 8, 2), put32(h + 12, 3);
+    g = gzopen(im, "wb");
+    gzwrite(g, h, 16);
+    static uint8_t zeros[1 << 16];
+    for (int i = 0; i < 1024; i++)
+        gzwrite(g, zeros, sizeof zeros);
+    gzclose(g);
+    put32(h, 0x801), put32(h + 4, 4);
+    g = gzopen(lb, "wb");
+    gzwrite(g, h, 8);
+    gzwrite(g, zeros, 4);
+    gzclose(g);
+    qa_alloc_fail_at(0);
+    assert_int_equal(idx_load(&ds, im, lb, &e), QA_OK);
+    assert_true(qa_alloc_count() <= 6);
+    assert_int_equal(ds.n, 4);
+    idx_free(&ds);
+    remove(im);
+    remove(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_good),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_load_oom),
+        cmocka_unit_test(test_load_limits),
         cmocka_unit_test(test_fashion_mnist),
         cmocka_unit_test(test_synthetic_and_batch),
     };

@@ -214,6 +214,41 @@ static void test_bad_shapes(void **state)
     expect_bad(l, "op", "unknown op");
 }
 
+/* Limits (absurd shapes are refused before anything is sized from them):
+ * 2^40 MACs per image is the last accepted count, one more filter is not;
+ * 2^36 elements of input, output or weights per image likewise. */
+static void test_limits_macs_and_elements(void **state)
+{
+    (void)state;
+    Err e;
+    /* 1024 x 1024 x 1024 channels -> 1024 filters of 1x1: exactly 2^40 */
+    Layer l = conv("edge", 1024, 1024, 1024, 1, 1, 0);
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_true(layer_macs(&l) == LAYER_MACS_MAX);
+    l = conv("over", 1024, 1024, 1025, 1, 1, 0);
+    expect_bad(l, "over", "layer too large: 1.101e+12 MACs per image, more "
+                          "than 2^40");
+    /* input 64 x 32768 x 32768 = 2^36 + 1 channel over */
+    l = conv("in", 65, 32768, 1, 32768, 1, 0);
+    expect_bad(l, "in", "layer too large: input of 69793218560 elements "
+                        "per image, more than 2^36");
+    l = conv("out", 1, 32768, 65, 1, 1, 0);
+    expect_bad(l, "out", "layer too large: output of 69793218560 elements "
+                         "per image, more than 2^36");
+    /* fc 2^20 x 2^20 = 2^40 weights (and MACs) */
+    l = conv("fc", LAYER_DIM_MAX, 1, LAYER_DIM_MAX, 1, 1, 0);
+    l.op = OP_FC;
+    expect_bad(l, "fc", "layer too large: 1.1e+12 weights, more than 2^36");
+    /* a window of 2^60 weights per filter: no int64 overflow on the way */
+    l = conv("win", LAYER_DIM_MAX, 1, 1, 1, 1, 0);
+    l.H = l.R = l.W = l.S = LAYER_DIM_MAX;
+    expect_bad(l, "win", "layer too large: input of");
+    /* pools have no weights: a 2^20-channel global pool is fine */
+    l = conv("gap", LAYER_DIM_MAX, 8, LAYER_DIM_MAX, 8, 1, 0);
+    l.op = OP_AVGPOOL;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+}
+
 static void test_groups_zero_and_idempotent(void **state)
 {
     (void)state;
@@ -254,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_grouped_conv),
         cmocka_unit_test(test_fc_and_pools),
         cmocka_unit_test(test_bad_shapes),
+        cmocka_unit_test(test_limits_macs_and_elements),
         cmocka_unit_test(test_groups_zero_and_idempotent),
         cmocka_unit_test(test_op_names),
     };

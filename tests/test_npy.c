@@ -151,6 +151,39 @@ static void test_rejections(void **state)
     expect_error("{'fortran_order': False, 'shape': (1,), }", f, 4, "descr", "missing");
 }
 
+/* Regression (fuzz_npy): a header whose shape promises 4 TB over a file of
+ * 24 data bytes made the reader allocate the promised size first (ASan:
+ * allocation-size-too-big). It must fail on the file size, with the header
+ * buffer as the only allocation. */
+static void test_huge_shape_rejected_before_allocation(void **state)
+{
+    (void)state;
+    char path[640];
+    snprintf(path, sizeof path, "%s/huge.npy", dir);
+    float f[6] = {1, 2, 3, 4, 5, 6};
+    write_raw(path, "{'descr': '<f4', 'fortran_order': False, "
+                    "'shape': (1000000, 1000000), }", 1, f, sizeof f);
+    float *y = (float *)1;
+    NpyShape sh;
+    Err e;
+    err_clear(&e);
+    qa_alloc_fail_at(0);
+    assert_int_equal(npy_read_f32(path, &y, &sh, &e), QA_ERR);
+    assert_int_equal(qa_alloc_count(), 1);
+    assert_null(y);
+    assert_string_equal(e.field, "data");
+    assert_string_equal(e.msg, "truncated: shape needs 1000000000000 float32 "
+                               "values, file has 6");
+    /* 100 GB in a version 2 header, no data at all */
+    write_raw(path, "{'descr': '<f4', 'fortran_order': False, "
+                    "'shape': (25000000000,), }", 2, f, 0);
+    qa_alloc_fail_at(0);
+    assert_int_equal(npy_read_f32(path, &y, &sh, &e), QA_ERR);
+    assert_int_equal(qa_alloc_count(), 1);
+    assert_string_equal(e.msg, "truncated: shape needs 25000000000 float32 "
+                               "values, file has 0");
+}
+
 static void test_not_npy_and_missing(void **state)
 {
     (void)state;
@@ -202,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_reads_numpy_written_header),
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_huge_shape_rejected_before_allocation),
         cmocka_unit_test(test_not_npy_and_missing),
         cmocka_unit_test(test_write_int_types_and_failure),
     };

@@ -385,6 +385,41 @@ static void test_bad_arguments(void **state)
     assert_int_equal(o2[0], (int64_t)1 << 62);
 }
 
+/* Accumulator overflow is reported, never wrapped: 8-bit codes over a
+ * K = 2^17 reduction reach 127 * 127 * 2^17 = 2114060288 < 2^31 - 1, which
+ * a 32-bit accumulator holds and a 31-bit one does not; the reference's
+ * int64 result stays exact either way. */
+static void test_acc_overflow_reported(void **state)
+{
+    (void)state;
+    const int64_t K = (int64_t)1 << 17;
+    int32_t *A = malloc((size_t)K * sizeof *A);
+    int32_t *B = malloc((size_t)K * sizeof *B);
+    assert_non_null(A);
+    assert_non_null(B);
+    for (int64_t k = 0; k < K; k++)
+        A[k] = B[k] = 127;
+    int64_t O;
+    PeRefStats st;
+    Err e;
+    assert_int_equal(pe_ref_gemm(DF_OS, 1, 1, 1, K, 1, A, B, &O, 0, &st, &e),
+                     QA_OK);
+    assert_true(O == (int64_t)127 * 127 * K);
+    assert_true(st.max_abs_psum == O);
+    assert_int_equal(pe_ref_check_acc(&st, 32, &e), QA_OK);
+    assert_int_equal(pe_ref_check_acc(&st, 31, &e), QA_ERR);
+    assert_string_equal(e.field, "acc_bits");
+    assert_string_equal(e.msg, "accumulator overflow: a partial sum of "
+                               "magnitude 2114060288 needs 32 bits, the PE "
+                               "accumulator has 31");
+    st.max_abs_psum = INT64_MAX;
+    assert_int_equal(pe_ref_check_acc(&st, 64, &e), QA_OK);
+    assert_int_equal(pe_ref_check_acc(&st, 63, &e), QA_ERR);
+    assert_int_equal(pe_ref_check_acc(&st, 1, &e), QA_ERR);
+    free(A);
+    free(B);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_max_abs_psum),
         cmocka_unit_test(test_max_abs_psum_folds),
+        cmocka_unit_test(test_acc_overflow_reported),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

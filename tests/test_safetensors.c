@@ -176,12 +176,48 @@ static void test_write_error_leaves_nothing(void **s)
     assert_int_equal(access(path, F_OK), -1);
 }
 
+/* Regression (fuzz_safetensors): four dimensions of up to 2^40 multiply
+ * past 2^64. Shape [2^32, 2^32] of F32 wrapped to 0 bytes and matched
+ * data_offsets [0, 0]: the reader handed out a 2^64-element tensor over no
+ * data. The overflow is refused now; a shape with a 0 dimension still has
+ * 0 bytes. */
+static void test_shape_overflow_rejected(void **s)
+{
+    (void)s;
+    expect_reject("{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],"
+                  "\"data_offsets\":[0,0]}}", 0, "w",
+                  "shape too large: its byte count overflows 64 bits");
+    expect_reject("{\"w\":{\"dtype\":\"I64\",\"shape\":[1099511627776,1099511627776,"
+                  "1099511627776,1099511627776],\"data_offsets\":[0,8]}}", 8, "w",
+                  "shape too large: its byte count overflows 64 bits");
+    write_raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,0],\"data_offsets\":[0,0]}}",
+              NULL, 0);
+    StFile f;
+    Err e;
+    assert_int_equal(st_read(&f, path, &e), QA_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.t[0].bytes, 0);
+    st_close(&f);
+}
+
+/* Regression (fuzz_safetensors): two tensors of the same name were
+ * accepted, and st_get only ever found the first. */
+static void test_duplicate_name_rejected(void **s)
+{
+    (void)s;
+    expect_reject("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},"
+                  "\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}", 4, "a",
+                  "duplicate tensor name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_exact_bytes),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_shape_overflow_rejected),
+        cmocka_unit_test(test_duplicate_name_rejected),
         cmocka_unit_test(test_write_error_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -255,6 +255,34 @@ static int teardown(void **state)
     return rmdir(tmpdir);
 }
 
+/* Limits: a cross product over 2^24 points is refused when the study is
+ * read, naming the axis that crossed the line, before a sweep sizes its
+ * list of points (2^32 points made it fill memory). */
+static void test_too_many_points(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/big.cfg", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("arch = \"arch/tiny.cfg\";\nbatch = [", f);
+    for (int i = 1; i <= 4096; i++)
+        fprintf(f, "%s%d", i > 1 ? ", " : "", i);
+    fputs("];\ncores = [", f);
+    for (int i = 1; i <= 4096; i++)
+        fprintf(f, "%s%d", i > 1 ? ", " : "", i);
+    fputs("];\nbits = [16, 8];\n", f);
+    fclose(f);
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, path, &e), QA_ERR);
+    remove(path);
+    assert_int_equal(e.line, 4);
+    assert_string_equal(e.field, "bits");
+    assert_string_equal(e.msg, "more than 2^24 (16777216) points in the cross "
+                               "product: split the study");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_shard_parse),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_too_many_points),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -360,8 +360,8 @@ static const Bad bad[] = {
     {"tests/bad/topo_norows.csv",
      "qarray: tests/bad/topo_norows.csv:3: no layer rows after the header\n"},
     {"tests/bad/topo_huge.csv",
-     "qarray: tests/bad/topo_huge.csv:2: conv1: layer too large: MACs or "
-     "tensor size exceed 2^47 per image\n"},
+     "qarray: tests/bad/topo_huge.csv:2: conv1: layer too large: input of "
+     "1152921504606846976 elements per image, more than 2^36\n"},
     {"tests/bad/topo_missing.csv",
      "qarray: tests/bad/topo_missing.csv: cannot open: No such file or "
      "directory\n"},
@@ -381,6 +381,46 @@ static void test_bad_files(void **state)
     }
 }
 
+/* Limits: a 1 MB row (a line with no newline, a binary file) is refused at
+ * its line number after 4 KiB, with no allocation; a NUL byte likewise. */
+static void test_long_line_and_nul(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "long.csv");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
+          "Channels, Num Filter, Strides,\nconv1, 8, 8, 3, 3, 3, 8, 1,\nbig,",
+          f);
+    for (int i = 0; i < 1 << 20; i++)
+        fputc(' ', f);
+    fputs("8, 8, 3, 3, 3, 8, 1,\n", f);
+    fclose(f);
+    Net net;
+    Err e;
+    err_clear(&e);
+    qa_alloc_fail_at(0);
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_ERR);
+    assert_int_equal(qa_alloc_count(), 1); /* the first row's layer array */
+    assert_int_equal(e.line, 3);
+    assert_string_equal(e.msg, "line longer than 4096 bytes (not a topology "
+                               "CSV?)");
+    assert_null(net.layers);
+
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
+          "Channels, Num Filter, Strides,\nconv1, 8, 8, 3, 3, 3, 8, 1,", f);
+    fputc('\0', f);
+    fputs(" 9,\n", f);
+    fclose(f);
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_ERR);
+    assert_int_equal(e.line, 2);
+    assert_string_equal(e.msg, "NUL byte in the line (not a text file?)");
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_save_errors),
         cmocka_unit_test(test_load_oom),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_long_line_and_nul),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

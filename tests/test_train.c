@@ -8,6 +8,7 @@
 
 #include "quant/train.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,6 +216,113 @@ static void test_recipe_errors(void **s)
     assert_memory_equal(&r, &r2, sizeof r);
 }
 
+/* Numerical faults: a NaN or Inf stops training at once with the step and
+ * the layer (before, a float net trained on NaN and checkpointed it). A NaN
+ * weight of the fc makes its output, the logits and the loss NaN in the
+ * first forward pass; a NaN conv weight whose NaN a ReLU hides from the
+ * loss is caught after the first update; an infinite velocity turns a BN
+ * gamma infinite in the first update. */
+static void test_divergence_stops_with_step_and_layer(void **s)
+{
+    (void)s;
+    Recipe r;
+    load_small(&r);
+    Err e;
+    Trainer t;
+    EpochStats st;
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    const QOp *fc = &t.net.ops[t.net.n_ops - 1];
+    assert_int_equal(fc->kind, QOP_FC);
+    t.net.params[fc->p_w] = NAN;
+    assert_int_equal(train_epoch(&t, &st, &e), QA_ERR);
+    assert_string_equal(e.field, fc->name);
+    if (!strstr(e.msg, "step 1 (epoch 1): output not finite"))
+        fail_msg("%s: %s", e.field, e.msg);
+    train_free(&t);
+
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    assert_int_equal(t.net.ops[0].kind, QOP_CONV);
+    t.net.params[t.net.ops[0].p_w] = NAN;
+    assert_int_equal(train_epoch(&t, &st, &e), QA_ERR);
+    assert_string_equal(e.field, t.net.ops[0].name);
+    assert_non_null(strstr(e.msg, "step 1 (epoch 1): "));
+    train_free(&t);
+
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    const QOp *bn = NULL;
+    for (int i = 0; i < t.net.n_ops && !bn; i++)
+        if (t.net.ops[i].kind == QOP_BN)
+            bn = &t.net.ops[i];
+    assert_non_null(bn);
+    t.net.velocity[bn->p_w] = INFINITY;
+    assert_int_equal(train_epoch(&t, &st, &e), QA_ERR);
+    assert_string_equal(e.field, bn->name);
+    assert_non_null(strstr(e.msg, "step 1 (epoch 1): parameter not finite after the update"));
+    train_free(&t);
+}
+
+/* Regression (fuzz_ckpt): a checkpoint holding NaN parameters, or an epoch
+ * outside the recipe's run, was loaded and trained on. */
+static void test_checkpoint_rejects_nan_and_bad_epoch(void **s)
+{
+    (void)s;
+    Recipe r;
+    load_small(&r);
+    Err e;
+    Trainer t;
+    char b[128];
+    path_of(b, sizeof b, "b.ckpt");
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    float keep = t.net.velocity[3];
+    t.net.velocity[3] = NAN;
+    assert_int_equal(train_save(&t, b, &e), QA_OK);
+    assert_int_equal(train_load(&t, b, 0, &e), QA_ERR);
+    assert_string_equal(e.field, "params");
+    t.net.velocity[3] = keep;
+    t.epoch = 7;
+    t.step = 7 * t.sched.steps_per_epoch;
+    assert_int_equal(train_save(&t, b, &e), QA_OK);
+    assert_int_equal(train_load(&t, b, 0, &e), QA_ERR);
+    assert_string_equal(e.field, "epoch");
+    t.epoch = 1;
+    t.step = 0;
+    assert_int_equal(train_save(&t, b, &e), QA_OK);
+    assert_int_equal(train_load(&t, b, 0, &e), QA_ERR);
+    assert_string_equal(e.field, "epoch");
+    assert_int_equal(train_load(&t, b, 1, &e), QA_OK); /* weights only: fine */
+    t.step = t.sched.steps_per_epoch;
+    assert_int_equal(train_save(&t, b, &e), QA_OK);
+    assert_int_equal(train_load(&t, b, 0, &e), QA_OK);
+    train_free(&t);
+}
+
+/* Regression (fuzz_recipe): the effective recipe (also what a checkpoint's
+ * recipe hash covers) wrote strings unescaped (data.dir a"b gave a syntax
+ * error), doubles to 9 digits (lr 0.1234567890123 came back changed) and
+ * -0.0 as "-0", which reads back as the integer 0. */
+static void test_recipe_write_round_trip(void **s)
+{
+    (void)s;
+    char p[128];
+    write_text("bad3.cfg", "data: { dir = \"a\\\"b\\\\c\\x01\"; };\n"
+                           "train: { lr = 0.1234567890123; momentum = 0.9;\n"
+                           "         lr_end = -0.0; };\n");
+    path_of(p, sizeof p, "bad3.cfg");
+    Recipe r, r2;
+    Err e;
+    assert_int_equal(recipe_load(&r, p, &e), QA_OK);
+    assert_string_equal(r.data_dir, "a\"b\\c\x01");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    recipe_write(&r, f);
+    fclose(f);
+    if (recipe_load(&r2, p, &e) != QA_OK)
+        fail_msg("effective recipe does not load back: %s", e.msg);
+    memset(r.file, 0, sizeof r.file);
+    memset(r2.file, 0, sizeof r2.file);
+    assert_memory_equal(&r, &r2, sizeof r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +330,9 @@ int main(void)
         cmocka_unit_test(test_resume_bit_identical),
         cmocka_unit_test(test_checkpoint_errors),
         cmocka_unit_test(test_recipe_errors),
+        cmocka_unit_test(test_divergence_stops_with_step_and_layer),
+        cmocka_unit_test(test_checkpoint_rejects_nan_and_bad_epoch),
+        cmocka_unit_test(test_recipe_write_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

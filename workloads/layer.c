@@ -59,19 +59,35 @@ static int check_dims(const Layer *l, const Dim *d, size_t n, Err *e)
     return QA_OK;
 }
 
-/* Rejects layers whose per-image MACs or tensor sizes times LAYER_BATCH_MAX
- * would overflow int64_t, so no later product can. Each factor is
- * <= LAYER_DIM_MAX (2^20) here, so every single product below fits. */
+/* Rejects absurd layers before anything sizes a buffer or a schedule from
+ * them: per image, at most LAYER_ELEMS_MAX elements in the input, the output
+ * and the weights and at most LAYER_MACS_MAX MACs (the largest layers of
+ * real networks are near 2^31 MACs and 2^26 elements). This also keeps every
+ * count inside int64_t at any batch up to LAYER_BATCH_MAX. Each factor is
+ * <= LAYER_DIM_MAX (2^20) here, so each product of two or three fits. */
 static int check_size(const Layer *l, Err *e)
 {
-    const int64_t limit = INT64_MAX / LAYER_BATCH_MAX; /* 2^47 */
     int64_t window = (int64_t)(l->C / l->groups) * l->R * l->S;
-    int64_t out = (int64_t)l->K * l->P * l->Q;
     int64_t in = (int64_t)l->C * l->H * l->W;
-    if (window > limit || out > limit || in > limit ||
-        (window > 0 && out > limit / window))
+    int64_t out = (int64_t)l->K * l->P * l->Q;
+    /* window alone may reach 2^60: bound it before multiplying by K */
+    int64_t weights = window > LAYER_ELEMS_MAX ? window : (int64_t)l->K * window;
+    if (in > LAYER_ELEMS_MAX)
         return err_set(e, NULL, 0, l->name,
-                       "layer too large: MACs or tensor size exceed 2^47 per image");
+                       "layer too large: input of %lld elements per image, "
+                       "more than 2^36", (long long)in);
+    if (out > LAYER_ELEMS_MAX)
+        return err_set(e, NULL, 0, l->name,
+                       "layer too large: output of %lld elements per image, "
+                       "more than 2^36", (long long)out);
+    if (layer_on_array(l) && weights > LAYER_ELEMS_MAX)
+        return err_set(e, NULL, 0, l->name,
+                       "layer too large: %.4g weights, more than 2^36",
+                       (double)l->K * (double)window);
+    if (layer_on_array(l) && out > LAYER_MACS_MAX / window)
+        return err_set(e, NULL, 0, l->name,
+                       "layer too large: %.4g MACs per image, more than 2^40",
+                       (double)out * (double)window);
     return QA_OK;
 }
 

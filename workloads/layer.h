@@ -44,10 +44,14 @@ const char *layer_op_name(LayerOp op);
 /* Parse "conv", "fc", "maxpool", "avgpool", "add"; QA_ERR if unknown. */
 int layer_op_parse(const char *s, LayerOp *op);
 
-/* Limits that keep every count of a finished layer inside int64_t at any
- * batch up to LAYER_BATCH_MAX. */
+/* Limits: a dimension, the batch, the elements of one image's input, output
+ * or weights, and one image's MACs. Far above any real network, they stop
+ * absurd input before anything is sized from it, and keep every count of a
+ * finished layer inside int64_t at any batch up to LAYER_BATCH_MAX. */
 #define LAYER_DIM_MAX (1 << 20)
 #define LAYER_BATCH_MAX 65536
+#define LAYER_ELEMS_MAX ((int64_t)1 << 36)
+#define LAYER_MACS_MAX ((int64_t)1 << 40)
 
 /* Compute P and Q from H, W, R, S, stride, pad and check the shape; fills e
  * naming the layer (field = layer name) when the shape is impossible.

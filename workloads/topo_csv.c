@@ -51,6 +51,30 @@ static const char *const columns[TOPO_COLS] = {
 
 /* More fields than this are only counted, never looked at. */
 #define MAX_FIELDS 16
+/* A real row is under 200 bytes; a longer line is not a topology CSV (a
+ * binary file, a table of another tool) and is refused before it is read
+ * whole, so a 1 GB line without a newline costs nothing. */
+#define TOPO_LINE_MAX 4096
+
+enum { LINE_OK, LINE_EOF, LINE_LONG, LINE_NUL };
+
+/* Read one line (with its '\n', if any) into buf[TOPO_LINE_MAX + 1]. */
+static int read_line(FILE *fp, char *buf)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(fp)) != EOF) {
+        if (c == '\0')
+            return LINE_NUL;
+        if (n == TOPO_LINE_MAX)
+            return LINE_LONG;
+        buf[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    buf[n] = '\0';
+    return n ? LINE_OK : LINE_EOF;
+}
 
 static char *trim(char *s)
 {
@@ -203,19 +227,24 @@ int topo_csv_load(Net *net, const char *path, Err *e)
     FILE *fp = fopen(path, "r");
     if (!fp)
         return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
+    char line[TOPO_LINE_MAX + 1];
     int lineno = 0, rc = QA_ERR;
     for (;;) {
-        errno = 0;
-        if (getline(&line, &cap, fp) < 0) {
-            if (errno == ENOMEM) {
-                err_set(e, path, lineno + 1, NULL, "out of memory");
-                goto done;
-            }
+        int got = read_line(fp, line);
+        if (got == LINE_EOF)
             break;
-        }
         lineno++;
+        if (got == LINE_LONG) {
+            err_set(e, path, lineno, NULL,
+                    "line longer than %d bytes (not a topology CSV?)",
+                    TOPO_LINE_MAX);
+            goto done;
+        }
+        if (got == LINE_NUL) {
+            err_set(e, path, lineno, NULL,
+                    "NUL byte in the line (not a text file?)");
+            goto done;
+        }
         if (lineno == 1) {
             if (check_header(line, path, e))
                 goto done;
@@ -243,7 +272,6 @@ int topo_csv_load(Net *net, const char *path, Err *e)
         rc = net_apply_bits(net, &base, e);
     }
 done:
-    free(line);
     fclose(fp);
     if (rc)
         net_free(net);

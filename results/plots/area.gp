@@ -2,6 +2,7 @@
 # vs bits, from the chip's area model, as in PACT Fig. 6b (~14x from 16 to
 # 2 bits). Reads dir.'/area.dat'; draws area.png and area.svg.
 set datafile columnheaders
+if (!exists('out')) out = dir  # qarray draws into a temporary folder
 f = dir.'/area.dat'
 set key top center
 set xlabel 'bits'
@@ -17,7 +18,7 @@ set grid xtics ytics
 do for [t in "png svg"] {
     if (t eq "png") { set terminal pngcairo size 960,600 font 'sans,11' } \
     else { set terminal svg size 960,600 font 'sans,11' }
-    set output dir.'/area.'.t
+    set output out.'/area.'.t
     plot f using 1:2 with linespoints lw 2 pt 7 axes x1y1 title 'MAC area', \
          f using 1:3 with linespoints lw 2 pt 5 axes x1y2 title 'density'
     unset output

@@ -5,6 +5,7 @@
 # draws layers_cycles.png and layers_cycles.svg. bits: the precisions'
 # labels, space-separated.
 set datafile columnheaders
+if (!exists('out')) out = dir  # qarray draws into a temporary folder
 f = dir.'/layers_cycles.dat'
 set style data histograms
 set style histogram rowstacked
@@ -20,7 +21,7 @@ set xtics 5
 do for [t in "png svg"] {
     if (t eq "png") { set terminal pngcairo size 1400,1000 font 'sans,10' } \
     else { set terminal svg size 1400,1000 font 'sans,10' }
-    set output dir.'/layers_cycles.'.t
+    set output out.'/layers_cycles.'.t
     set multiplot layout nb,1
     do for [i=1:nb] {
         set title 'W/A '.word(bits, i).' bits'

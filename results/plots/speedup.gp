@@ -3,6 +3,7 @@
 # Fig. 6c. Reads dir.'/speedup.dat' (qarray plot writes it and sets dir,
 # nb = bits values, nbw = bandwidths); draws speedup.png and speedup.svg.
 set datafile columnheaders
+if (!exists('out')) out = dir  # qarray draws into a temporary folder
 f = dir.'/speedup.dat'
 set key top left
 set xlabel 'bits of weights and activations (inner layers)'
@@ -13,7 +14,7 @@ set offsets 0.2, 0.2, 0, 0
 do for [t in "png svg"] {
     if (t eq "png") { set terminal pngcairo size 960,600 font 'sans,11' } \
     else { set terminal svg size 960,600 font 'sans,11' }
-    set output dir.'/speedup.'.t
+    set output out.'/speedup.'.t
     plot for [i=3:nbw+2] f using 0:i:xtic(1) with linespoints lw 2 pt 7 \
              title columnhead(i), \
          f using 0:2 with lines dt 2 lw 2 lc rgb 'black' \
