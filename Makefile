@@ -58,8 +58,10 @@ $(BUILD)/%.o: %.cc
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
 # The functional tile GEMM (sim/func.c) runs billions of MACs per ResNet-50
-# image; -O2's very-cheap cost model leaves its inner loops scalar.
-$(BUILD)/sim/func.o: CFLAGS += -O3
+# image, and the training layers (quant/layers.c) stream every activation
+# several times per step; -O2's very-cheap cost model leaves their inner
+# loops scalar.
+$(BUILD)/sim/func.o $(BUILD)/quant/layers.o: CFLAGS += -O3
 
 $(LIB): $(OBJ)
 	@rm -f $@

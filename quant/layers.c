@@ -1,8 +1,8 @@
 /* layers.c: forward and backward of the training layers (see layers.h).
- * All threading is OpenMP: a GEMM is cut into column slices of C, one
- * single-threaded cblas_sgemm per thread (OpenBLAS's own thread pool would
- * spin against OpenMP's), and the loops around GEMMs are split over
- * channels. Every output element is computed by one thread with the same
+ * All threading is OpenMP around single-threaded cblas_sgemm calls
+ * (OpenBLAS's own thread pool would spin against OpenMP's): convolutions
+ * are split over slices of the batch, the linear layer's GEMM over column
+ * slices of C, and the loops around GEMMs over channels. Every output element is computed by one thread with the same
  * reduction order, so results do not depend on the thread count. */
 #include "quant/layers.h"
 #include "arch/qa.h"
@@ -13,16 +13,21 @@
 #include <omp.h>
 #include <string.h>
 
+static void blas_single_thread(void)
+{
+    static int done;
+    if (!done) {
+        openblas_set_num_threads(1);
+        done = 1;
+    }
+}
+
 /* C (M, N) = alpha op(A) op(B) + beta C, row-major, sliced over N. */
 static void gemm(int transA, int transB, int M, int N, int K, float alpha,
                  const float *A, int lda, const float *B, int ldb, float beta,
                  float *C, int ldc)
 {
-    static int blas_single;
-    if (!blas_single) {
-        openblas_set_num_threads(1);
-        blas_single = 1;
-    }
+    blas_single_thread();
     int T = omp_get_max_threads();
     if (T > 1 && N < 64 * T)
         T = 1;
@@ -47,9 +52,50 @@ void nn_dims_finish(ConvDims *d)
     d->Q = (d->W + 2 * d->pad - d->S) / d->stride + 1;
 }
 
+/* A conv runs over its output rows, the N*P rows (n, p) of Q columns each
+ * (consecutive GEMM columns): in NN_GROUPS fixed slices of whole images
+ * (one OpenMP task each; whole images, so the col2im of two slices never
+ * touch the same input) and, inside a slice, in chunks of rows whose im2col
+ * block is about NN_CHUNK_FLOATS (it then stays in L2 between im2col, the
+ * GEMM and col2im). Both depend only on the shape, never on the thread
+ * count, so neither do the sums: each slice accumulates its own weight
+ * gradient and the slices are added in a fixed order. */
+#ifndef NN_CHUNK_FLOATS
+#define NN_CHUNK_FLOATS 65536
+#endif
+enum { NN_GROUPS = 16 };
+
+static int conv_groups(const ConvDims *d)
+{
+    return QA_MIN(d->N, NN_GROUPS);
+}
+
+/* Output rows of slice g: [*lo, *hi). */
+static void conv_slice(const ConvDims *d, int g, int *lo, int *hi)
+{
+    int G = conv_groups(d);
+    *lo = (int)((long)g * d->N / G) * d->P;
+    *hi = (int)((long)(g + 1) * d->N / G) * d->P;
+}
+
+static int conv_chunk(const ConvDims *d)
+{
+    size_t per = (size_t)d->C * d->R * d->S * d->Q;
+    int b = per >= NN_CHUNK_FLOATS ? 1 : (int)(NN_CHUNK_FLOATS / per);
+    int g = conv_groups(d), slice = (d->N + g - 1) / g * d->P;
+    return QA_MIN(b, slice);
+}
+
+/* Per slice: an im2col block, then that slice's weight gradient. */
+static size_t conv_slice_floats(const ConvDims *d)
+{
+    size_t crs = (size_t)d->C * d->R * d->S;
+    return crs * conv_chunk(d) * d->Q + (size_t)d->K * crs;
+}
+
 size_t nn_conv_col_floats(const ConvDims *d)
 {
-    return (size_t)d->C * d->R * d->S * d->N * d->P * d->Q;
+    return conv_groups(d) * conv_slice_floats(d);
 }
 
 static int is_pointwise(const ConvDims *d)
@@ -67,106 +113,170 @@ static void valid_q(const ConvDims *d, int s, int *q0, int *q1)
         *q1 = *q0;
 }
 
-/* col (C*R*S, N*P*Q) from x (C, N, H, W); out-of-image taps are 0. */
-static void im2col(const ConvDims *d, const float *x, float *col)
+/* col (C*R*S, nr*Q) from output rows u0 .. u0+nr-1 (u = n*P + p) of a conv
+ * over x (C, N, H, W); out-of-image taps are 0. */
+static void im2col(const ConvDims *d, const float *x, int u0, int nr, float *col)
 {
     const int rows = d->C * d->R * d->S;
-    const size_t npq = (size_t)d->N * d->P * d->Q;
-#pragma omp parallel for schedule(static)
+    const size_t ld = (size_t)nr * d->Q;
     for (int row = 0; row < rows; row++) {
         int c = row / (d->R * d->S), r = row / d->S % d->R, s = row % d->S;
         int q0, q1;
         valid_q(d, s, &q0, &q1);
-        float *dst = col + (size_t)row * npq;
-        for (int n = 0; n < d->N; n++) {
-            const float *src = x + ((size_t)c * d->N + n) * d->H * d->W;
-            for (int p = 0; p < d->P; p++) {
-                int h = p * d->stride - d->pad + r;
-                float *o = dst + ((size_t)n * d->P + p) * d->Q;
-                if (h < 0 || h >= d->H) {
-                    memset(o, 0, sizeof(float) * d->Q);
-                    continue;
-                }
-                const float *in = src + h * d->W - d->pad + s;
-                for (int q = 0; q < q0; q++)
-                    o[q] = 0.0f;
-                if (d->stride == 1)
-                    memcpy(o + q0, in + q0, sizeof(float) * (q1 - q0));
-                else
-                    for (int q = q0; q < q1; q++)
-                        o[q] = in[q * d->stride];
-                for (int q = q1; q < d->Q; q++)
-                    o[q] = 0.0f;
+        for (int i = 0; i < nr; i++) {
+            int n = (u0 + i) / d->P, p = (u0 + i) % d->P;
+            int h = p * d->stride - d->pad + r;
+            float *restrict o = col + (size_t)row * ld + (size_t)i * d->Q;
+            if (h < 0 || h >= d->H) {
+                memset(o, 0, sizeof(float) * d->Q);
+                continue;
             }
+            const float *restrict in =
+                x + ((size_t)c * d->N + n) * d->H * d->W + h * d->W - d->pad + s;
+            for (int q = 0; q < q0; q++)
+                o[q] = 0.0f;
+            if (d->stride == 1)
+                for (int q = q0; q < q1; q++)
+                    o[q] = in[q];
+            else
+                for (int q = q0; q < q1; q++)
+                    o[q] = in[q * d->stride];
+            for (int q = q1; q < d->Q; q++)
+                o[q] = 0.0f;
         }
     }
 }
 
-/* dx (C, N, H, W) += col2im(dcol); parallel over c: each channel's taps land
- * only in that channel. */
-static void col2im_add(const ConvDims *d, const float *dcol, float *dx)
+/* dx (C, N, H, W) += col2im(dcol) for output rows u0 .. u0+nr-1. */
+static void col2im_add(const ConvDims *d, const float *dcol, int u0, int nr, float *dx)
 {
-    const size_t npq = (size_t)d->N * d->P * d->Q;
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < d->C; c++) {
+    const size_t ld = (size_t)nr * d->Q;
+    for (int c = 0; c < d->C; c++)
         for (int r = 0; r < d->R; r++)
             for (int s = 0; s < d->S; s++) {
-                const float *src = dcol + ((size_t)(c * d->R + r) * d->S + s) * npq;
+                const float *src = dcol + ((size_t)(c * d->R + r) * d->S + s) * ld;
                 int q0, q1;
                 valid_q(d, s, &q0, &q1);
-                for (int n = 0; n < d->N; n++) {
-                    float *dst = dx + ((size_t)c * d->N + n) * d->H * d->W;
-                    for (int p = 0; p < d->P; p++) {
-                        int h = p * d->stride - d->pad + r;
-                        if (h < 0 || h >= d->H)
-                            continue;
-                        const float *g = src + ((size_t)n * d->P + p) * d->Q;
-                        float *o = dst + h * d->W - d->pad + s;
+                for (int i = 0; i < nr; i++) {
+                    int n = (u0 + i) / d->P, p = (u0 + i) % d->P;
+                    int h = p * d->stride - d->pad + r;
+                    if (h < 0 || h >= d->H)
+                        continue;
+                    const float *restrict g = src + (size_t)i * d->Q;
+                    float *restrict o =
+                        dx + ((size_t)c * d->N + n) * d->H * d->W + h * d->W - d->pad + s;
+                    if (d->stride == 1)
+                        for (int q = q0; q < q1; q++)
+                            o[q] += g[q];
+                    else
                         for (int q = q0; q < q1; q++)
                             o[q * d->stride] += g[q];
-                    }
                 }
             }
-    }
 }
 
 void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
                        float *out, float *col)
 {
-    const int crs = d->C * d->R * d->S;
-    const int npq = d->N * d->P * d->Q;
-    const float *b = in;
-    if (!is_pointwise(d)) {
-        im2col(d, in, col);
-        b = col;
+    const int crs = d->C * d->R * d->S, Q = d->Q, npq = d->N * d->P * Q;
+    const int G = conv_groups(d), B = conv_chunk(d);
+    blas_single_thread();
+#pragma omp parallel for schedule(static)
+    for (int g = 0; g < G; g++) {
+        float *buf = col + g * conv_slice_floats(d);
+        int lo, hi;
+        conv_slice(d, g, &lo, &hi);
+        for (int u0 = lo; u0 < hi; u0 += B) {
+            int nr = QA_MIN(B, hi - u0);
+            const float *b = in + (size_t)u0 * Q;
+            int ldb = npq;
+            if (!is_pointwise(d)) {
+                im2col(d, in, u0, nr, buf);
+                b = buf, ldb = nr * Q;
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->K, nr * Q, crs,
+                        1.0f, w, crs, b, ldb, 0.0f, out + (size_t)u0 * Q, npq);
+        }
     }
-    gemm(0, 0, d->K, npq, crs,
-                1.0f, w, crs, b, npq, 0.0f, out, npq);
 }
 
 void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
                         const float *dout, float *din, float *dw, float *col)
 {
-    const int crs = d->C * d->R * d->S;
-    const int npq = d->N * d->P * d->Q;
-    if (is_pointwise(d)) {
-        gemm(0, 1, d->K, crs, npq,
-                    1.0f, dout, npq, in, npq, 1.0f, dw, crs);
-        if (din)
-            gemm(1, 0, crs, npq, d->K,
-                        1.0f, w, crs, dout, npq, 1.0f, din, npq);
-        return;
+    const int crs = d->C * d->R * d->S, Q = d->Q, npq = d->N * d->P * Q;
+    const int G = conv_groups(d), B = conv_chunk(d);
+    const size_t slice = conv_slice_floats(d), nw = (size_t)d->K * crs;
+    blas_single_thread();
+#pragma omp parallel for schedule(static)
+    for (int g = 0; g < G; g++) {
+        float *buf = col + g * slice, *gdw = buf + slice - nw;
+        int lo, hi;
+        conv_slice(d, g, &lo, &hi);
+        for (int u0 = lo; u0 < hi; u0 += B) {
+            int nr = QA_MIN(B, hi - u0);
+            const float *go = dout + (size_t)u0 * Q, *b = in + (size_t)u0 * Q;
+            int ldb = npq;
+            if (!is_pointwise(d)) {
+                im2col(d, in, u0, nr, buf);
+                b = buf, ldb = nr * Q;
+            }
+            /* slice dw (K, CRS) += dout (K, nr*Q) x col^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, nr * Q, 1.0f,
+                        go, npq, b, ldb, u0 == lo ? 0.0f : 1.0f, gdw, crs);
+            if (!din)
+                continue;
+            if (is_pointwise(d)) { /* din += w^T x dout in place */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, nr * Q, d->K,
+                            1.0f, w, crs, go, npq, 1.0f, din + (size_t)u0 * Q, npq);
+                continue;
+            }
+            /* dcol (CRS, nr*Q) = w^T x dout, reusing the block */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, nr * Q, d->K, 1.0f,
+                        w, crs, go, npq, 0.0f, buf, nr * Q);
+            col2im_add(d, buf, u0, nr, din);
+        }
     }
-    im2col(d, in, col);
-    /* dw (K, CRS) += dout (K, NPQ) x col^T (NPQ, CRS) */
-    gemm(0, 1, d->K, crs, npq,
-                1.0f, dout, npq, col, npq, 1.0f, dw, crs);
-    if (!din)
-        return;
-    /* dcol (CRS, NPQ) = w^T (CRS, K) x dout (K, NPQ), reusing col */
-    gemm(1, 0, crs, npq, d->K,
-                1.0f, w, crs, dout, npq, 0.0f, col, npq);
-    col2im_add(d, col, din);
+    /* dw += slice gradients, in slice order */
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < nw; i++) {
+        float s = dw[i];
+        for (int g = 0; g < G; g++)
+            s += col[g * slice + slice - nw + i];
+        dw[i] = s;
+    }
+}
+
+/* Sums in double over 8 interleaved partial sums added in a fixed order:
+ * deterministic, and not bound by the latency of one chain of adds.
+ * lane_sum: sum of a[i];  lane_dot: sum of (a[i] - ma) * (b[i] - mb). */
+static double lane_fold(const double acc[8])
+{
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+static double lane_sum(const float *restrict a, int n)
+{
+    double acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += a[i + j];
+    for (; i < n; i++)
+        acc[0] += a[i];
+    return lane_fold(acc);
+}
+
+static double lane_dot(const float *restrict a, double ma, const float *restrict b,
+                       double mb, int n)
+{
+    double acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += (a[i + j] - ma) * (b[i + j] - mb);
+    for (; i < n; i++)
+        acc[0] += (a[i] - ma) * (b[i] - mb);
+    return lane_fold(acc);
 }
 
 void nn_bn_forward_train(int C, int M, const float *x, const float *gamma,
@@ -177,14 +287,8 @@ void nn_bn_forward_train(int C, int M, const float *x, const float *gamma,
     for (int c = 0; c < C; c++) {
         const float *xc = x + (size_t)c * M;
         float *yc = y + (size_t)c * M;
-        double s = 0.0, ss = 0.0;
-        for (int i = 0; i < M; i++)
-            s += xc[i];
-        double mu = s / M;
-        for (int i = 0; i < M; i++) {
-            double t = xc[i] - mu;
-            ss += t * t;
-        }
+        double mu = lane_sum(xc, M) / M;
+        double ss = lane_dot(xc, mu, xc, mu, M);
         double var = ss / M;
         float rs = (float)(1.0 / sqrt(var + eps));
         mean[c] = (float)mu;
@@ -222,12 +326,9 @@ void nn_bn_backward(int C, int M, const float *x, const float *gamma,
     for (int c = 0; c < C; c++) {
         const float *xc = x + (size_t)c * M, *dyc = dy + (size_t)c * M;
         float *dxc = dx + (size_t)c * M;
-        double sdy = 0.0, sdyx = 0.0;
         float mu = mean[c], rs = rstd[c];
-        for (int i = 0; i < M; i++) {
-            sdy += dyc[i];
-            sdyx += dyc[i] * (xc[i] - mu) * rs;
-        }
+        double sdy = lane_sum(dyc, M);
+        double sdyx = lane_dot(xc, mu, dyc, 0.0, M) * rs;
         dgamma[c] += (float)sdyx;
         dbeta[c] += (float)sdy;
         float k = gamma[c] * rs / M;

@@ -20,15 +20,17 @@ typedef struct {
 
 /* P = (H + 2 pad - R) / stride + 1, same for Q. */
 void nn_dims_finish(ConvDims *d);
-/* Floats of the im2col scratch a conv of these dims needs: C*R*S*N*P*Q. */
+/* Floats of the scratch a conv of these dims needs: per batch slice an
+ * im2col block of a few images and a weight gradient (see layers.c). */
 size_t nn_conv_col_floats(const ConvDims *d);
 
 /* conv2d: out (K,N,P,Q) = w (K,C,R,S) * in (C,N,H,W), zero padding.
- * col: scratch of nn_conv_col_floats floats (unused for 1x1 stride-1 pad-0). */
+ * col: scratch of nn_conv_col_floats floats. */
 void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
                        float *out, float *col);
 /* dw (K,C,R,S) += dout x col^T;  din (C,N,H,W) += col2im(w^T x dout) when
- * din != NULL. col: scratch as in forward (im2col is recomputed, not kept). */
+ * din != NULL. col: scratch as in forward (im2col is recomputed, not kept).
+ * The result does not depend on the number of OpenMP threads. */
 void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
                         const float *dout, float *din, float *dw, float *col);
 

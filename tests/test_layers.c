@@ -9,6 +9,7 @@
 #include "quant/layers.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,43 @@ static void test_conv_3x3_stride1(void **s) { (void)s; conv_case(3, 2, 4, 4, 3, 
 static void test_conv_1x1(void **s) { (void)s; conv_case(2, 4, 3, 3, 5, 1, 1, 1, 0); }
 static void test_conv_1x1_stride2(void **s) { (void)s; conv_case(2, 3, 5, 5, 2, 1, 1, 2, 0); }
 static void test_conv_7x7_stride2_pad3(void **s) { (void)s; conv_case(1, 2, 9, 9, 2, 7, 7, 2, 3); }
+
+static void test_conv_many_slices(void **s) { (void)s; conv_case(5, 3, 9, 9, 4, 3, 3, 1, 1); }
+
+/* The batch is cut into fixed slices, never by thread: forward output and
+ * both gradients are bit-identical with 1 and 3 threads. */
+static void conv_threads(int T, const ConvDims *d, float *out, float *din, float *dw)
+{
+    lcg_state = 7;
+    size_t nin = (size_t)d->C * d->N * d->H * d->W, nw = (size_t)d->K * d->C * d->R * d->S;
+    size_t nout = (size_t)d->K * d->N * d->P * d->Q;
+    float *in = rnd(nin), *w = rnd(nw), *dout = rnd(nout);
+    float *col = calloc(nn_conv_col_floats(d) + 1, sizeof(float));
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(T);
+    nn_conv2d_forward(d, in, w, out, col);
+    memset(din, 0, sizeof(float) * nin), memset(dw, 0, sizeof(float) * nw);
+    nn_conv2d_backward(d, in, w, dout, din, dw, col);
+    omp_set_num_threads(saved);
+    free(in), free(w), free(dout), free(col);
+}
+
+static void test_conv_thread_count_invariant(void **s)
+{
+    (void)s;
+    ConvDims d = {.N = 7, .C = 6, .H = 10, .W = 10, .K = 8, .R = 3, .S = 3, .stride = 1, .pad = 1};
+    nn_dims_finish(&d);
+    size_t nin = (size_t)d.C * d.N * d.H * d.W, nw = (size_t)d.K * d.C * 9;
+    size_t nout = (size_t)d.K * d.N * d.P * d.Q;
+    float *o1 = malloc(nout * 4), *i1 = malloc(nin * 4), *w1 = malloc(nw * 4);
+    float *o3 = malloc(nout * 4), *i3 = malloc(nin * 4), *w3 = malloc(nw * 4);
+    conv_threads(1, &d, o1, i1, w1);
+    conv_threads(3, &d, o3, i3, w3);
+    assert_memory_equal(o1, o3, nout * 4);
+    assert_memory_equal(i1, i3, nin * 4);
+    assert_memory_equal(w1, w3, nw * 4);
+    free(o1), free(i1), free(w1), free(o3), free(i3), free(w3);
+}
 
 /* ---- batch norm ---- */
 typedef struct {
@@ -352,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_conv_1x1),
         cmocka_unit_test(test_conv_1x1_stride2),
         cmocka_unit_test(test_conv_7x7_stride2_pad3),
+        cmocka_unit_test(test_conv_many_slices),
+        cmocka_unit_test(test_conv_thread_count_invariant),
         cmocka_unit_test(test_bn),
         cmocka_unit_test(test_relu),
         cmocka_unit_test(test_add),
