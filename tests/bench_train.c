@@ -46,6 +46,9 @@ static double sgemm_peak(int n)
     return best;
 }
 
+/* Fraction of the sgemm peak reached by the float step (the goal's figure). */
+static double float_fraction;
+
 static int run(const char *label, const char *wm, const char *am, int bits, double peak)
 {
     Recipe r;
@@ -68,6 +71,8 @@ static int run(const char *label, const char *wm, const char *am, int bits, doub
         train_free(&t);
         return 1;
     }
+    if (bits == 0)
+        float_fraction = s.gflops / peak;
     printf("resnet20 %-22s %7.1f images/s  %6.1f GFLOP/s  %5.1f%% of sgemm peak  (%.1f MMAC/image)\n",
            label, s.images_per_s, s.gflops, 100.0 * s.gflops / peak,
            qnet_macs_per_image(&t.net) * 1e-6);
@@ -83,5 +88,9 @@ int main(void)
            peak);
     int rc = run("float, batch 128", "none", "none", 0, peak);
     rc |= run("W4A4 pact+sawb, b 128", "sawb", "pact", 4, peak);
+    /* Reported, not enforced: both figures move with the load of the
+     * machine, and a loaded machine must not fail the build. */
+    printf("goal: float training step >= 40%% of the sgemm peak: %s (%.1f%%)\n",
+           float_fraction >= 0.40 ? "met" : "NOT met", 100.0 * float_fraction);
     return rc;
 }
