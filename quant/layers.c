@@ -22,27 +22,24 @@ static void blas_single_thread(void)
     }
 }
 
-/* C (M, N) = alpha op(A) op(B) + beta C, row-major, sliced over N. */
+/* C (M, N) = alpha op(A) op(B) + beta C, row-major, in fixed slices of
+ * GEMM_SLICE columns (one OpenMP task each): the slices, hence the sums,
+ * do not depend on the thread count. */
+enum { GEMM_SLICE = 256 };
+
 static void gemm(int transA, int transB, int M, int N, int K, float alpha,
                  const float *A, int lda, const float *B, int ldb, float beta,
                  float *C, int ldc)
 {
     blas_single_thread();
-    int T = omp_get_max_threads();
-    if (T > 1 && N < 64 * T)
-        T = 1;
-#pragma omp parallel num_threads(T)
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        int per = (N + nt - 1) / nt;
-        per = (per + 15) & ~15; /* whole SIMD panels per slice */
-        int j0 = t * per, j1 = QA_MIN(N, j0 + per);
-        if (j0 < j1) {
-            const float *b = transB ? B + (size_t)j0 * ldb : B + j0;
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-                        transB ? CblasTrans : CblasNoTrans, M, j1 - j0, K, alpha, A,
-                        lda, b, ldb, beta, C + j0, ldc);
-        }
+    int slices = (N + GEMM_SLICE - 1) / GEMM_SLICE;
+#pragma omp parallel for schedule(static) if (slices > 1)
+    for (int i = 0; i < slices; i++) {
+        int j0 = i * GEMM_SLICE, j1 = QA_MIN(N, j0 + GEMM_SLICE);
+        const float *b = transB ? B + (size_t)j0 * ldb : B + j0;
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans, M, j1 - j0, K, alpha, A, lda, b,
+                    ldb, beta, C + j0, ldc);
     }
 }
 

@@ -9,6 +9,7 @@
 #include "quant/train.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,37 @@ static void test_learns_synthetic(void **s)
     assert_true(loss1 < 1.0f);
     assert_float_equal(st.test_acc, acc1, 1e-4);
     train_free(&t);
+}
+
+/* The same epoch with 1 and 3 OpenMP threads ends in bit-identical weights:
+ * every sum runs over fixed slices, never over threads. */
+static void test_thread_count_bit_identical(void **s)
+{
+    (void)s;
+    Recipe r;
+    load_small(&r);
+    r.epochs = 1;
+    Err e;
+    Trainer t;
+    EpochStats st;
+    int saved = omp_get_max_threads();
+    float *ref = NULL;
+    size_t np = 0;
+    for (int T = 1; T <= 3; T += 2) {
+        omp_set_num_threads(T);
+        assert_int_equal(train_init(&t, &r, &e), QA_OK);
+        assert_int_equal(train_epoch(&t, &st, &e), QA_OK);
+        if (!ref) {
+            np = t.net.n_params;
+            ref = malloc(sizeof(float) * np);
+            memcpy(ref, t.net.params, sizeof(float) * np);
+        } else {
+            assert_memory_equal(t.net.params, ref, sizeof(float) * np);
+        }
+        train_free(&t);
+    }
+    omp_set_num_threads(saved);
+    free(ref);
 }
 
 /* 2 epochs straight == 1 epoch, checkpoint, fresh trainer, resume, 1 epoch. */
@@ -327,6 +359,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_learns_synthetic),
+        cmocka_unit_test(test_thread_count_bit_identical),
         cmocka_unit_test(test_resume_bit_identical),
         cmocka_unit_test(test_checkpoint_errors),
         cmocka_unit_test(test_recipe_errors),
