@@ -1,5 +1,5 @@
-/* calib.c: percentiles by quickselect (expected O(n)) and FAQ's
- * power-of-two activation range. */
+/* calib.c: percentiles by quickselect (expected O(n)), FAQ's
+ * power-of-two activation range, and the MSE-optimal clip. */
 #include "quant/calib.h"
 
 #include <math.h>
@@ -67,12 +67,57 @@ void q_calib_init(QCalib *c, int bits)
     c->pct = bits >= 8 ? 99.99 : 99.9;
     c->ymax = 0.0f;
     c->batches = 0;
+    c->bits = 0;
+    c->clip_sum = 0.0;
+}
+
+void q_calib_init_mse(QCalib *c, int bits)
+{
+    q_calib_init(c, bits);
+    c->bits = bits;
+}
+
+enum { MSE_BINS = 2048, MSE_CANDIDATES = 256 };
+
+float q_mse_clip(const float *x, size_t n, int bits)
+{
+    float top = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        top = x[i] > top ? x[i] : top;
+    if (!(top > 0.0f))
+        return 0.0f;
+    double hist[MSE_BINS] = {0};
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > 0.0f) {
+            int b = (int)(x[i] / top * MSE_BINS);
+            hist[b < MSE_BINS ? b : MSE_BINS - 1] += 1.0;
+        }
+    const double levels = (double)((1 << bits) - 1), width = (double)top / MSE_BINS;
+    double best = INFINITY, best_alpha = top;
+    for (int k = 1; k <= MSE_CANDIDATES; k++) {
+        double alpha = (double)top * k / MSE_CANDIDATES, step = alpha / levels, err = 0.0;
+        for (int b = 0; b < MSE_BINS; b++) {
+            if (hist[b] == 0.0)
+                continue;
+            double v = (b + 0.5) * width;
+            double q = v >= alpha ? alpha : step * floor(v / step + 0.5);
+            err += hist[b] * (v - q) * (v - q);
+        }
+        if (err < best)
+            best = err, best_alpha = alpha;
+    }
+    return (float)best_alpha;
 }
 
 int q_calib_add(QCalib *c, const float *x, size_t n, Err *e)
 {
     if (n == 0)
         return err_set(e, NULL, 0, "calib", "empty batch");
+    if (c->bits > 0) {
+        c->clip_sum += q_mse_clip(x, n, c->bits);
+        c->batches++;
+        return QA_OK;
+    }
     float *s = qa_malloc(n * sizeof *s);
     if (!s)
         return err_set(e, NULL, 0, "calib", "out of memory for %zu values", n);
@@ -86,5 +131,7 @@ int q_calib_add(QCalib *c, const float *x, size_t n, Err *e)
 
 float q_calib_ymax(const QCalib *c)
 {
+    if (c->bits > 0)
+        return c->batches > 0 ? (float)(c->clip_sum / c->batches) : 0.0f;
     return q_pow2_ceil(c->ymax);
 }

@@ -88,7 +88,7 @@ int gen_quantized(const GenSpec *g, INet *out, GenCheck *check, Err *e)
      * those of this batch through the quantized weights, layer after layer;
      * the act ops meanwhile run float ReLU and gather calibration percentiles. */
     net.bn_momentum = 1.0f;
-    qnet_calib_begin(&net);
+    qnet_calib_begin(&net, 0);
     if (!qnet_forward(&net, x, N, 1, e) || qnet_calib_end(&net, e))
         goto done;
     const float *fl = qnet_forward(&net, x, N, 0, e);

@@ -727,12 +727,18 @@ void qnet_sync_alphas(QNet *net)
     }
 }
 
-void qnet_calib_begin(QNet *net)
+void qnet_calib_begin(QNet *net, int mse)
 {
     net->calibrating = 1;
-    for (int i = 0; i < net->n_ops; i++)
-        if (net->ops[i].kind == QOP_ACT && net->ops[i].a_bits > 0)
-            q_calib_init(&net->ops[i].calib, net->ops[i].a_bits);
+    for (int i = 0; i < net->n_ops; i++) {
+        QOp *op = &net->ops[i];
+        if (op->kind != QOP_ACT || op->a_bits == 0)
+            continue;
+        if (mse)
+            q_calib_init_mse(&op->calib, op->a_bits);
+        else
+            q_calib_init(&op->calib, op->a_bits);
+    }
 }
 
 int qnet_calib_end(QNet *net, Err *e)

@@ -114,10 +114,11 @@ void qnet_zero_grads(QNet *net);
 
 /* Copy learned alphas from params into the quantizers (after loading). */
 void qnet_sync_alphas(QNet *net);
-/* FAQ calibration: begin (act ops collect their inputs' percentiles while
- * running float ReLU), then end (each act's clip = the calibrated power of
- * two, written to its quantizer and alpha parameter). */
-void qnet_calib_begin(QNet *net);
+/* Activation calibration: begin (act ops collect statistics of their inputs
+ * while running float ReLU), then end (each act's clip, written to its
+ * quantizer and alpha parameter). mse = 0: FAQ's rule (percentile rounded up
+ * to a power of two); 1: the MSE-optimal clip at the act's bits (calib.h). */
+void qnet_calib_begin(QNet *net, int mse);
 int qnet_calib_end(QNet *net, Err *e);
 
 /* Multiply-accumulates of one forward image over conv and fc layers. */

@@ -53,7 +53,8 @@ static const Key keys[] = {
     {"quant.wn", K_BOOL, F(wn), "false", 0, 1, "APoT weight normalization (APoT eq. 9)"},
     {"quant.alpha_init", K_FLOAT, F(alpha_init), "10", 0, 1000, "initial activation alpha (0: calibrate from data)"},
     {"quant.init_from", K_STR, F(init_from), "", 0, 0, "start from this float checkpoint (FAQ fine-tuning)"},
-    {"quant.calib_batches", K_INT, F(calib_batches), "0", 0, 10000, "calibration batches before training (FAQ percentiles)"},
+    {"quant.calib_batches", K_INT, F(calib_batches), "0", 0, 10000, "calibration batches before training"},
+    {"quant.calib_rule", K_STR, F(calib_rule), "faq", 0, 0, "faq (99.9th/99.99th percentile, power of two) | mse (clip of least squared error at the bits)"},
 };
 
 static int set_text(Recipe *r, const Key *k, const char *v, const char *file, int line,
@@ -215,6 +216,8 @@ int recipe_validate(const Recipe *r, Err *e)
     const char *f = r->file[0] ? r->file : NULL;
     if (!in_list(r->arch, arch))
         return err_set(e, f, 0, "model.arch", "unknown network '%s' (resnet20, resnet20-preact, cnn)", r->arch);
+    if (strcmp(r->calib_rule, "faq") && strcmp(r->calib_rule, "mse"))
+        return err_set(e, f, 0, "quant.calib_rule", "unknown rule '%s' (faq, mse)", r->calib_rule);
     if (optim_sched_parse(r->schedule) < 0)
         return err_set(e, f, 0, "train.schedule", "unknown schedule '%s' (const, step, cosine, exp)", r->schedule);
     if (!in_list(r->w_method, wm))

@@ -34,6 +34,7 @@ typedef struct {
     double alpha_init;        /* initial PACT/APoT alpha (<= 0: quantizer's data rule) */
     char init_from[256];      /* float checkpoint to start from (FAQ) */
     int calib_batches;        /* batches of activation calibration before training */
+    char calib_rule[8];       /* "faq" (percentile, power of two) or "mse" */
 } Recipe;
 
 void recipe_defaults(Recipe *r);

@@ -373,13 +373,14 @@ out:
     return rc;
 }
 
-/* FAQ sec. 3.2: activation clips from the percentiles of `batches` training
- * batches (no augmentation) through the float-activation network. */
+/* Activation clips from `batches` training batches (no augmentation)
+ * through the float-activation network: FAQ sec. 3.2's percentiles, or the
+ * MSE rule (quant.calib_rule). */
 static int train_calibrate(Trainer *t, int batches, Err *e)
 {
     const int B = t->r.batch;
     int n = QA_MIN(batches, t->train.n / B);
-    qnet_calib_begin(&t->net);
+    qnet_calib_begin(&t->net, !strcmp(t->r.calib_rule, "mse"));
     for (int b = 0; b < n; b++) {
         int idx[4096];
         for (int j = 0; j < B; j++)

@@ -167,6 +167,46 @@ static void test_percentile_and_calibration(void **state)
     free(y);
 }
 
+/* The MSE rule on a uniform ramp over [0, M]: clipping at a costs
+ * (M-a)^3 / 3M, rounding a^3 / (12 L^2 M) with L = 2^b - 1 steps; the
+ * derivative vanishes at M - a = a / 2L, so a = 2L M / (2L + 1): 6M/7 at
+ * 2 bits, 30M/31 at 4 bits. The histogram search lands within one
+ * candidate step (M/256). */
+static void test_mse_clip(void **state)
+{
+    (void)state;
+    enum { N = 10001 };
+    float *x = malloc(N * sizeof *x);
+    for (int i = 0; i < N; i++)
+        x[i] = (float)i / 1000.0f - 0.001f * (i % 2); /* 0 .. 10, some negatives */
+    x[1] = -3.0f;
+    const double M = 10.0;
+    QT_CLOSE(q_mse_clip(x, N, 2), 6.0 * M / 7.0, M / 256);
+    QT_CLOSE(q_mse_clip(x, N, 4), 30.0 * M / 31.0, M / 256);
+    /* the calibrated clip is the mean of the batches' clips, not rounded */
+    QCalib c;
+    Err e;
+    q_calib_init_mse(&c, 2);
+    assert_int_equal(q_calib_add(&c, x, N, &e), QA_OK);
+    for (int i = 0; i < N; i++)
+        x[i] *= 2.0f;
+    assert_int_equal(q_calib_add(&c, x, N, &e), QA_OK);
+    QT_CLOSE(q_calib_ymax(&c), 1.5 * 6.0 * M / 7.0, 1.5 * M / 256);
+    /* nothing positive: no clip */
+    for (int i = 0; i < N; i++)
+        x[i] = -1.0f;
+    QT_CLOSE(q_mse_clip(x, N, 2), 0.0, 0);
+    /* ReLU'd Gaussian at 2 bits: far inside FAQ's power-of-two clip */
+    qt_normal(3, x, N, 1.0f);
+    q_calib_init(&c, 2);
+    assert_int_equal(q_calib_add(&c, x, N, &e), QA_OK);
+    float faq = q_calib_ymax(&c), mse = q_mse_clip(x, N, 2);
+    print_message("N(0,1) at 2 bits: FAQ clip %.3f, MSE clip %.3f\n", faq, mse);
+    assert_true(faq == 4.0f);
+    assert_true(mse > 1.5f && mse < 2.5f);
+    free(x);
+}
+
 static void test_backward_mask(void **state)
 {
     (void)state;
@@ -201,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_unsigned_hand_values),
         cmocka_unit_test(test_weight_step_rule),
         cmocka_unit_test(test_percentile_and_calibration),
+        cmocka_unit_test(test_mse_clip),
         cmocka_unit_test(test_backward_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
