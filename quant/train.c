@@ -386,7 +386,11 @@ static int train_calibrate(Trainer *t, int batches, Err *e)
         for (int j = 0; j < B; j++)
             idx[j] = b * B + j;
         idx_batch(&t->train, idx, B, 0, 0, NULL, t->x, t->y);
-        if (!qnet_forward(&t->net, t->x, B, 0, e))
+        /* Weight normalization rescales every conv's output, so the float
+         * checkpoint's BN running statistics no longer fit: batch
+         * statistics then (which also refresh the running ones), or the
+         * clips grow layer by layer to 1e15. */
+        if (!qnet_forward(&t->net, t->x, B, t->r.wn, e))
             return QA_ERR;
     }
     return qnet_calib_end(&t->net, e);

@@ -208,6 +208,46 @@ static void test_checkpoint_errors(void **s)
     train_free(&t);
 }
 
+/* APoT's weight normalization rescales every conv output: calibrating a
+ * float checkpoint with its stale BN running statistics made the act clips
+ * grow layer by layer (to 1e15 on ResNet-20). With batch statistics every
+ * clip stays near the scale of a BN output. */
+static void test_wn_calibration_from_float(void **s)
+{
+    (void)s;
+    Recipe r;
+    load_small(&r);
+    r.epochs = 1;
+    Err e;
+    char a[128];
+    path_of(a, sizeof a, "a.ckpt");
+    Trainer t;
+    EpochStats st;
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    assert_int_equal(train_epoch(&t, &st, &e), QA_OK);
+    assert_int_equal(train_save(&t, a, &e), QA_OK);
+    train_free(&t);
+    snprintf(r.w_method, sizeof r.w_method, "apot");
+    snprintf(r.a_method, sizeof r.a_method, "uniform");
+    r.w_bits = r.a_bits = 4;
+    r.wn = 1;
+    r.alpha_init = 0;
+    r.calib_batches = 4;
+    snprintf(r.init_from, sizeof r.init_from, "%s", a);
+    assert_int_equal(train_init(&t, &r, &e), QA_OK);
+    int acts = 0;
+    for (int i = 0; i < t.net.n_ops; i++) {
+        const QOp *op = &t.net.ops[i];
+        if (op->kind != QOP_ACT || op->a_bits == 0)
+            continue;
+        acts++;
+        print_message("%s clip %.3f\n", op->name, op->q.alpha);
+        assert_true(op->q.alpha > 0.25f && op->q.alpha <= 16.0f);
+    }
+    assert_int_equal(acts, 3);
+    train_free(&t);
+}
+
 static void test_recipe_errors(void **s)
 {
     (void)s;
@@ -360,6 +400,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_learns_synthetic),
         cmocka_unit_test(test_thread_count_bit_identical),
+        cmocka_unit_test(test_wn_calibration_from_float),
         cmocka_unit_test(test_resume_bit_identical),
         cmocka_unit_test(test_checkpoint_errors),
         cmocka_unit_test(test_recipe_errors),
