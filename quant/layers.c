@@ -1,9 +1,10 @@
 /* layers.c: forward and backward of the training layers (see layers.h).
  * All threading is OpenMP around single-threaded cblas_sgemm calls
  * (OpenBLAS's own thread pool would spin against OpenMP's): convolutions
- * are split over slices of the batch, the linear layer's GEMM over column
- * slices of C, and the loops around GEMMs over channels. Every output element is computed by one thread with the same
- * reduction order, so results do not depend on the thread count. */
+ * are split over fixed slices of the batch, the linear layer's GEMM over
+ * fixed column slices of C, and the loops around GEMMs over channels. Every
+ * output element is computed by one thread in a fixed reduction order, so
+ * results do not depend on the thread count. */
 #include "quant/layers.h"
 #include "arch/qa.h"
 
@@ -57,10 +58,7 @@ void nn_dims_finish(ConvDims *d)
  * GEMM and col2im). Both depend only on the shape, never on the thread
  * count, so neither do the sums: each slice accumulates its own weight
  * gradient and the slices are added in a fixed order. */
-#ifndef NN_CHUNK_FLOATS
-#define NN_CHUNK_FLOATS 65536
-#endif
-enum { NN_GROUPS = 16 };
+enum { NN_GROUPS = 16, NN_CHUNK_FLOATS = 65536 };
 
 static int conv_groups(const ConvDims *d)
 {
