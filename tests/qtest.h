@@ -1,6 +1,6 @@
-/* qtest.h: small helpers shared by the quantizer tests (cmocka includes,
- * seeded random tensors). Test-only, header-only by design: every function
- * is static inline. */
+/* qtest.h: small helpers shared by the tests (cmocka includes, seeded
+ * random tensors, scratch folders, error checks). Test-only, header-only by
+ * design: every function is static inline. */
 #ifndef QTEST_H
 #define QTEST_H
 
@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include "arch/qa.h"
 #include "quant/rng.h"
 
 /* x[i] uniform in [lo, hi). */
@@ -34,6 +35,7 @@ static inline void qt_normal(uint64_t seed, float *x, size_t n, float sigma)
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A fresh folder under $TMPDIR (or /tmp) for files a test writes; path
  * holds at least 256 bytes. Returns 0 on success. */
@@ -42,6 +44,26 @@ static inline int qt_tmpdir(char *path, size_t size)
     const char *base = getenv("TMPDIR");
     snprintf(path, size, "%s/qarray_test_XXXXXX", base && *base ? base : "/tmp");
     return mkdtemp(path) ? 0 : -1;
+}
+
+/* Removes a folder made by qt_tmpdir with everything in it; 0 on success. */
+static inline int qt_rmtree(const char *path)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    return system(cmd);
+}
+
+/* The error a loader reported names file, line and field, and its message
+ * starts with msg. */
+static inline void qt_assert_err(const Err *e, const char *file, int line,
+                                 const char *field, const char *msg)
+{
+    assert_string_equal(e->file, file);
+    assert_int_equal(e->line, line);
+    assert_string_equal(e->field, field);
+    if (strncmp(e->msg, msg, strlen(msg)) != 0)
+        fail_msg("%s: message \"%s\" does not start with \"%s\"", file, e->msg, msg);
 }
 
 #define QT_CLOSE(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/qtest.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,12 +69,7 @@ static void test_bad_files(void **state)
         err_clear(&e);
         if (arch_load(&a, bad[i].file, &e) != QA_ERR)
             fail_msg("%s: loaded without error", bad[i].file);
-        assert_string_equal(e.file, bad[i].file);
-        assert_int_equal(e.line, bad[i].line);
-        assert_string_equal(e.field, bad[i].field);
-        if (strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)) != 0)
-            fail_msg("%s: message \"%s\" does not start with \"%s\"",
-                     bad[i].file, e.msg, bad[i].msg);
+        qt_assert_err(&e, bad[i].file, bad[i].line, bad[i].field, bad[i].msg);
     }
 }
 

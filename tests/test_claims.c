@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "tests/qtest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +90,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd);
+    return qt_rmtree(root);
 }
 
 int main(void)

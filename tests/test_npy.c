@@ -18,9 +18,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
+    return qt_rmtree(dir);
 }
 
 /* Write a file with the given header dict and nbytes of payload. */

@@ -26,9 +26,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
+    return qt_rmtree(dir);
 }
 
 static void test_err_line(void **state)
