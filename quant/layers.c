@@ -50,14 +50,13 @@ void nn_dims_finish(ConvDims *d)
     d->Q = (d->W + 2 * d->pad - d->S) / d->stride + 1;
 }
 
-/* A conv runs over its output rows, the N*P rows (n, p) of Q columns each
- * (consecutive GEMM columns): in NN_GROUPS fixed slices of whole images
- * (one OpenMP task each; whole images, so the col2im of two slices never
- * touch the same input) and, inside a slice, in chunks of rows whose im2col
- * block is about NN_CHUNK_FLOATS (it then stays in L2 between im2col, the
- * GEMM and col2im). Both depend only on the shape, never on the thread
- * count, so neither do the sums: each slice accumulates its own weight
- * gradient and the slices are added in a fixed order. */
+/* A conv runs over whole images: in NN_GROUPS fixed slices of the batch
+ * (one OpenMP task each, so the col2im of two slices never touch the same
+ * input) and, inside a slice, in chunks of images whose im2col block is
+ * about NN_CHUNK_FLOATS (it then stays in L2 between im2col, the GEMM and
+ * col2im). Both depend only on the shape, never on the thread count, so
+ * neither do the sums: each slice accumulates its own weight gradient and
+ * the slices are added in a fixed order. */
 enum { NN_GROUPS = 16, NN_CHUNK_FLOATS = 65536 };
 
 static int conv_groups(const ConvDims *d)
@@ -65,27 +64,28 @@ static int conv_groups(const ConvDims *d)
     return QA_MIN(d->N, NN_GROUPS);
 }
 
-/* Output rows of slice g: [*lo, *hi). */
+/* Images of slice g: [*lo, *hi). */
 static void conv_slice(const ConvDims *d, int g, int *lo, int *hi)
 {
     int G = conv_groups(d);
-    *lo = (int)((long)g * d->N / G) * d->P;
-    *hi = (int)((long)(g + 1) * d->N / G) * d->P;
+    *lo = (int)((long)g * d->N / G);
+    *hi = (int)((long)(g + 1) * d->N / G);
 }
 
+/* Images per chunk. */
 static int conv_chunk(const ConvDims *d)
 {
-    size_t per = (size_t)d->C * d->R * d->S * d->Q;
+    size_t per = (size_t)d->C * d->R * d->S * d->P * d->Q;
     int b = per >= NN_CHUNK_FLOATS ? 1 : (int)(NN_CHUNK_FLOATS / per);
-    int g = conv_groups(d), slice = (d->N + g - 1) / g * d->P;
-    return QA_MIN(b, slice);
+    int g = conv_groups(d);
+    return QA_MIN(b, (d->N + g - 1) / g);
 }
 
 /* Per slice: an im2col block, then that slice's weight gradient. */
 static size_t conv_slice_floats(const ConvDims *d)
 {
     size_t crs = (size_t)d->C * d->R * d->S;
-    return crs * conv_chunk(d) * d->Q + (size_t)d->K * crs;
+    return crs * conv_chunk(d) * d->P * d->Q + (size_t)d->K * crs;
 }
 
 size_t nn_conv_col_floats(const ConvDims *d)
@@ -98,6 +98,35 @@ static int is_pointwise(const ConvDims *d)
     return d->R == 1 && d->S == 1 && d->stride == 1 && d->pad == 0;
 }
 
+/* Stride 1 and "same" padding: the im2col row of tap (r, s) is the input
+ * plane shifted by (r - pad) rows and (s - pad) columns, i.e. one contiguous
+ * copy at a fixed offset, with zeros where the shift leaves the plane. */
+static int is_same_s1(const ConvDims *d)
+{
+    return d->stride == 1 && d->P == d->H && d->Q == d->W;
+}
+
+/* For the shifted plane of tap (r, s): the flat range [*j0, *j1) of output
+ * positions whose input lies in the plane apart from column wrap-around,
+ * and the offset of their input (input index = j + *off). */
+static void shift_range(const ConvDims *d, int r, int s, int *j0, int *j1, int *off)
+{
+    int dr = r - d->pad, ds = s - d->pad;
+    int pa = QA_MAX(0, -dr), pb = QA_MIN(d->P, d->H - dr);
+    *off = dr * d->W + ds;
+    *j0 = QA_MIN(d->P * d->Q, pa * d->Q + QA_MAX(0, -ds));
+    *j1 = QA_MAX(*j0, pb * d->Q - QA_MAX(0, ds));
+}
+
+/* Zero the columns of a (P, Q) plane that the column shift ds wraps around. */
+static void zero_wrapped(const ConvDims *d, int ds, float *plane)
+{
+    int q0 = ds < 0 ? 0 : QA_MAX(0, d->Q - ds), q1 = ds < 0 ? QA_MIN(d->Q, -ds) : d->Q;
+    for (int p = 0; p < d->P; p++)
+        for (int q = q0; q < q1; q++)
+            plane[p * d->Q + q] = 0.0f;
+}
+
 /* Output columns q whose tap w = q*stride - pad + s lies inside [0, W). */
 static void valid_q(const ConvDims *d, int s, int *q0, int *q1)
 {
@@ -108,72 +137,86 @@ static void valid_q(const ConvDims *d, int s, int *q0, int *q1)
         *q1 = *q0;
 }
 
-/* col (C*R*S, nr*Q) from output rows u0 .. u0+nr-1 (u = n*P + p) of a conv
- * over x (C, N, H, W); out-of-image taps are 0. */
-static void im2col(const ConvDims *d, const float *x, int u0, int nr, float *col)
+/* col (C*R*S, nn*P*Q) from images n0 .. n0+nn-1 of x (C, N, H, W);
+ * out-of-image taps are 0. */
+static void im2col(const ConvDims *d, const float *x, int n0, int nn, float *col)
 {
-    const int rows = d->C * d->R * d->S;
-    const size_t ld = (size_t)nr * d->Q;
+    const int rows = d->C * d->R * d->S, PQ = d->P * d->Q;
+    const size_t ld = (size_t)nn * PQ;
     for (int row = 0; row < rows; row++) {
         int c = row / (d->R * d->S), r = row / d->S % d->R, s = row % d->S;
-        int q0, q1;
-        valid_q(d, s, &q0, &q1);
-        for (int i = 0; i < nr; i++) {
-            int n = (u0 + i) / d->P, p = (u0 + i) % d->P;
-            int h = p * d->stride - d->pad + r;
-            float *restrict o = col + (size_t)row * ld + (size_t)i * d->Q;
-            if (h < 0 || h >= d->H) {
-                memset(o, 0, sizeof(float) * d->Q);
+        for (int n = n0; n < n0 + nn; n++) {
+            const float *plane = x + ((size_t)c * d->N + n) * d->H * d->W;
+            float *restrict o = col + (size_t)row * ld + (size_t)(n - n0) * PQ;
+            if (is_same_s1(d)) {
+                int j0, j1, off;
+                shift_range(d, r, s, &j0, &j1, &off);
+                memset(o, 0, sizeof(float) * j0);
+                memcpy(o + j0, plane + j0 + off, sizeof(float) * (j1 - j0));
+                memset(o + j1, 0, sizeof(float) * (PQ - j1));
+                zero_wrapped(d, s - d->pad, o);
                 continue;
             }
-            const float *restrict in =
-                x + ((size_t)c * d->N + n) * d->H * d->W + h * d->W - d->pad + s;
-            for (int q = 0; q < q0; q++)
-                o[q] = 0.0f;
-            if (d->stride == 1)
-                for (int q = q0; q < q1; q++)
-                    o[q] = in[q];
-            else
+            int q0, q1;
+            valid_q(d, s, &q0, &q1);
+            for (int p = 0; p < d->P; p++, o += d->Q) {
+                int h = p * d->stride - d->pad + r;
+                if (h < 0 || h >= d->H) {
+                    memset(o, 0, sizeof(float) * d->Q);
+                    continue;
+                }
+                const float *restrict in = plane + h * d->W - d->pad + s;
+                for (int q = 0; q < q0; q++)
+                    o[q] = 0.0f;
                 for (int q = q0; q < q1; q++)
                     o[q] = in[q * d->stride];
-            for (int q = q1; q < d->Q; q++)
-                o[q] = 0.0f;
+                for (int q = q1; q < d->Q; q++)
+                    o[q] = 0.0f;
+            }
         }
     }
 }
 
-/* dx (C, N, H, W) += col2im(dcol) for output rows u0 .. u0+nr-1. */
-static void col2im_add(const ConvDims *d, const float *dcol, int u0, int nr, float *dx)
+/* dx (C, N, H, W) += col2im(dcol) for images n0 .. n0+nn-1. dcol is
+ * scratch: its out-of-image taps are overwritten with 0. */
+static void col2im_add(const ConvDims *d, float *dcol, int n0, int nn, float *dx)
 {
-    const size_t ld = (size_t)nr * d->Q;
+    const int PQ = d->P * d->Q;
+    const size_t ld = (size_t)nn * PQ;
     for (int c = 0; c < d->C; c++)
-        for (int r = 0; r < d->R; r++)
-            for (int s = 0; s < d->S; s++) {
-                const float *src = dcol + ((size_t)(c * d->R + r) * d->S + s) * ld;
-                int q0, q1;
-                valid_q(d, s, &q0, &q1);
-                for (int i = 0; i < nr; i++) {
-                    int n = (u0 + i) / d->P, p = (u0 + i) % d->P;
-                    int h = p * d->stride - d->pad + r;
-                    if (h < 0 || h >= d->H)
+        for (int n = n0; n < n0 + nn; n++) {
+            float *restrict plane = dx + ((size_t)c * d->N + n) * d->H * d->W;
+            for (int r = 0; r < d->R; r++)
+                for (int s = 0; s < d->S; s++) {
+                    float *restrict g =
+                        dcol + ((size_t)(c * d->R + r) * d->S + s) * ld + (size_t)(n - n0) * PQ;
+                    if (is_same_s1(d)) {
+                        /* zeroed wrap-around taps add 0 to their neighbours */
+                        int j0, j1, off;
+                        shift_range(d, r, s, &j0, &j1, &off);
+                        zero_wrapped(d, s - d->pad, g);
+                        for (int j = j0; j < j1; j++)
+                            plane[j + off] += g[j];
                         continue;
-                    const float *restrict g = src + (size_t)i * d->Q;
-                    float *restrict o =
-                        dx + ((size_t)c * d->N + n) * d->H * d->W + h * d->W - d->pad + s;
-                    if (d->stride == 1)
-                        for (int q = q0; q < q1; q++)
-                            o[q] += g[q];
-                    else
+                    }
+                    int q0, q1;
+                    valid_q(d, s, &q0, &q1);
+                    for (int p = 0; p < d->P; p++, g += d->Q) {
+                        int h = p * d->stride - d->pad + r;
+                        if (h < 0 || h >= d->H)
+                            continue;
+                        float *restrict o = plane + h * d->W - d->pad + s;
                         for (int q = q0; q < q1; q++)
                             o[q * d->stride] += g[q];
+                    }
                 }
-            }
+        }
 }
 
 void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
                        float *out, float *col)
 {
-    const int crs = d->C * d->R * d->S, Q = d->Q, npq = d->N * d->P * Q;
+    const int crs = d->C * d->R * d->S, PQ = d->P * d->Q, npq = d->N * PQ;
     const int G = conv_groups(d), B = conv_chunk(d);
     blas_single_thread();
 #pragma omp parallel for schedule(static)
@@ -181,16 +224,16 @@ void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
         float *buf = col + g * conv_slice_floats(d);
         int lo, hi;
         conv_slice(d, g, &lo, &hi);
-        for (int u0 = lo; u0 < hi; u0 += B) {
-            int nr = QA_MIN(B, hi - u0);
-            const float *b = in + (size_t)u0 * Q;
+        for (int n0 = lo; n0 < hi; n0 += B) {
+            int cols = QA_MIN(B, hi - n0) * PQ;
+            const float *b = in + (size_t)n0 * PQ;
             int ldb = npq;
             if (!is_pointwise(d)) {
-                im2col(d, in, u0, nr, buf);
-                b = buf, ldb = nr * Q;
+                im2col(d, in, n0, QA_MIN(B, hi - n0), buf);
+                b = buf, ldb = cols;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->K, nr * Q, crs,
-                        1.0f, w, crs, b, ldb, 0.0f, out + (size_t)u0 * Q, npq);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->K, cols, crs,
+                        1.0f, w, crs, b, ldb, 0.0f, out + (size_t)n0 * PQ, npq);
         }
     }
 }
@@ -198,7 +241,7 @@ void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
 void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
                         const float *dout, float *din, float *dw, float *col)
 {
-    const int crs = d->C * d->R * d->S, Q = d->Q, npq = d->N * d->P * Q;
+    const int crs = d->C * d->R * d->S, PQ = d->P * d->Q, npq = d->N * PQ;
     const int G = conv_groups(d), B = conv_chunk(d);
     const size_t slice = conv_slice_floats(d), nw = (size_t)d->K * crs;
     blas_single_thread();
@@ -207,28 +250,28 @@ void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
         float *buf = col + g * slice, *gdw = buf + slice - nw;
         int lo, hi;
         conv_slice(d, g, &lo, &hi);
-        for (int u0 = lo; u0 < hi; u0 += B) {
-            int nr = QA_MIN(B, hi - u0);
-            const float *go = dout + (size_t)u0 * Q, *b = in + (size_t)u0 * Q;
+        for (int n0 = lo; n0 < hi; n0 += B) {
+            int nn = QA_MIN(B, hi - n0), cols = nn * PQ;
+            const float *go = dout + (size_t)n0 * PQ, *b = in + (size_t)n0 * PQ;
             int ldb = npq;
             if (!is_pointwise(d)) {
-                im2col(d, in, u0, nr, buf);
-                b = buf, ldb = nr * Q;
+                im2col(d, in, n0, nn, buf);
+                b = buf, ldb = cols;
             }
-            /* slice dw (K, CRS) += dout (K, nr*Q) x col^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, nr * Q, 1.0f,
-                        go, npq, b, ldb, u0 == lo ? 0.0f : 1.0f, gdw, crs);
+            /* slice dw (K, CRS) += dout (K, cols) x col^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, cols, 1.0f,
+                        go, npq, b, ldb, n0 == lo ? 0.0f : 1.0f, gdw, crs);
             if (!din)
                 continue;
             if (is_pointwise(d)) { /* din += w^T x dout in place */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, nr * Q, d->K,
-                            1.0f, w, crs, go, npq, 1.0f, din + (size_t)u0 * Q, npq);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, cols, d->K,
+                            1.0f, w, crs, go, npq, 1.0f, din + (size_t)n0 * PQ, npq);
                 continue;
             }
-            /* dcol (CRS, nr*Q) = w^T x dout, reusing the block */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, nr * Q, d->K, 1.0f,
-                        w, crs, go, npq, 0.0f, buf, nr * Q);
-            col2im_add(d, buf, u0, nr, din);
+            /* dcol (CRS, cols) = w^T x dout, reusing the block */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, cols, d->K, 1.0f,
+                        w, crs, go, npq, 0.0f, buf, cols);
+            col2im_add(d, buf, n0, nn, din);
         }
     }
     /* dw += slice gradients, in slice order */
@@ -350,12 +393,14 @@ void nn_relu_forward(size_t n, const float *x, float *y)
         y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-void nn_relu_backward(size_t n, const float *y, const float *dy, float *dx)
+void nn_relu_backward(size_t n, const float *restrict y, const float *restrict dy,
+                      float *restrict dx)
 {
 #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        if (y[i] > 0.0f)
-            dx[i] += dy[i];
+    for (size_t i = 0; i < n; i++) { /* load dy always: a select, not a branch */
+        float g = dy[i];
+        dx[i] += y[i] > 0.0f ? g : 0.0f;
+    }
 }
 
 void nn_add_forward(size_t n, const float *a, const float *b, float *y)
@@ -363,6 +408,24 @@ void nn_add_forward(size_t n, const float *a, const float *b, float *y)
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         y[i] = a[i] + b[i];
+}
+
+void nn_add_backward(size_t n, const float *dy, float *da, float *db)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        da[i] += dy[i];
+        db[i] += dy[i];
+    }
+}
+
+void nn_zero(size_t n, float *x)
+{
+    enum { BLOCK = 1 << 16 };
+    size_t blocks = (n + BLOCK - 1) / BLOCK;
+#pragma omp parallel for schedule(static) if (blocks > 1)
+    for (size_t b = 0; b < blocks; b++)
+        memset(x + b * BLOCK, 0, sizeof(float) * QA_MIN(BLOCK, n - b * BLOCK));
 }
 
 void nn_maxpool_forward(const ConvDims *d, const float *x, float *y, int *argmax)

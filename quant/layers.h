@@ -56,8 +56,12 @@ void nn_bn_fold(int C, const float *gamma, const float *beta,
 void nn_relu_forward(size_t n, const float *x, float *y);
 void nn_relu_backward(size_t n, const float *y, const float *dy, float *dx);
 
-/* Residual add y = a + b (backward: both inputs get dy, done by the caller). */
+/* Residual add y = a + b; backward: da += dy, db += dy. */
 void nn_add_forward(size_t n, const float *a, const float *b, float *y);
+void nn_add_backward(size_t n, const float *dy, float *da, float *db);
+
+/* x[0..n) = 0, on all threads (gradient buffers are large). */
+void nn_zero(size_t n, float *x);
 
 /* Max pool over an R x S window, padding never wins; argmax (K,N,P,Q) keeps
  * the flat input index of each maximum for backward. K == C. */

@@ -649,7 +649,7 @@ void qnet_backward(QNet *net, const float *x, const float *dlogits)
     float *P = net->params, *G = net->grads;
     for (int i = 0; i < net->n_ops; i++) {
         QOp *op = &net->ops[i];
-        memset(op->dy, 0, sizeof(float) * op->C * N * op->H * op->W);
+        nn_zero((size_t)op->C * N * op->H * op->W, op->dy);
     }
     QOp *last = &net->ops[net->n_ops - 1];
     memcpy(last->dy, dlogits, sizeof(float) * last->C * N);
@@ -685,14 +685,9 @@ void qnet_backward(QNet *net, const float *x, const float *dlogits)
                 nn_relu_backward(n, op->y, op->dy, din);
             }
             break;
-        case QOP_ADD: {
-            float *d1 = net->ops[op->in[1]].dy;
-            for (size_t j = 0; j < n; j++) {
-                din[j] += op->dy[j];
-                d1[j] += op->dy[j];
-            }
+        case QOP_ADD:
+            nn_add_backward(n, op->dy, din, net->ops[op->in[1]].dy);
             break;
-        }
         case QOP_GAP:
             nn_gap_backward(op->C, N, inHW, op->dy, din);
             break;

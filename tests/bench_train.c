@@ -18,8 +18,10 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Best of 5 square sgemms of size n, the way the layers call BLAS: one
- * single-threaded sgemm per OpenMP thread on a column slice. */
+/* Best of 10 square sgemms of size n after one warm-up, the way the layers
+ * call BLAS: one single-threaded sgemm per OpenMP thread on a column slice.
+ * The best, not the median: a busy machine lowers single runs, and a low
+ * peak would flatter the training step. */
 static double sgemm_peak(int n)
 {
     float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n);
@@ -28,7 +30,7 @@ static double sgemm_peak(int n)
         a[i] = (float)(i % 7) * 0.1f, b[i] = (float)(i % 5) * 0.1f;
     openblas_set_num_threads(1);
     double best = 0.0;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = -1; rep < 10; rep++) {
         double t0 = now_s();
 #pragma omp parallel
         {
@@ -39,7 +41,7 @@ static double sgemm_peak(int n)
                             a, n, b + j0, n, 0.0f, c + j0, n);
         }
         double g = 2.0 * n * n * n / (now_s() - t0) * 1e-9;
-        if (g > best)
+        if (rep >= 0 && g > best)
             best = g;
     }
     free(a), free(b), free(c);
@@ -83,8 +85,8 @@ static int run(const char *label, const char *wm, const char *am, int bits, doub
 int main(void)
 {
     int threads = omp_get_max_threads();
-    double peak = sgemm_peak(1024);
-    printf("sgemm peak (1024^3, %d thread%s): %.1f GFLOP/s\n", threads, threads > 1 ? "s" : "",
+    double peak = sgemm_peak(2048);
+    printf("sgemm peak (2048^3, %d thread%s): %.1f GFLOP/s\n", threads, threads > 1 ? "s" : "",
            peak);
     int rc = run("float, batch 128", "none", "none", 0, peak);
     rc |= run("W4A4 pact+sawb, b 128", "sawb", "pact", 4, peak);

@@ -128,6 +128,57 @@ static void test_conv_1x1_stride2(void **s) { (void)s; conv_case(2, 3, 5, 5, 2, 
 static void test_conv_7x7_stride2_pad3(void **s) { (void)s; conv_case(1, 2, 9, 9, 2, 7, 7, 2, 3); }
 
 static void test_conv_many_slices(void **s) { (void)s; conv_case(5, 3, 9, 9, 4, 3, 3, 1, 1); }
+/* Stride 1 with "same" padding takes the shifted-plane path of im2col and
+ * col2im: shifts of 2 columns, and a kernel wider than the image. */
+static void test_conv_5x5_same(void **s) { (void)s; conv_case(2, 2, 4, 6, 3, 5, 5, 1, 2); }
+static void test_conv_kernel_wider_than_image(void **s) { (void)s; conv_case(2, 2, 1, 2, 2, 5, 5, 1, 2); }
+
+/* A shape whose im2col block holds one image: several chunks per batch
+ * slice, so the slice's weight gradient is summed over chunks. Forward and
+ * both gradients against direct loops (finite differences would be slow). */
+static void test_conv_chunks_of_one_image(void **s)
+{
+    (void)s;
+    lcg_state = 3;
+    ConvDims d = {.N = 40, .C = 9, .H = 32, .W = 32, .K = 4, .R = 3, .S = 3, .stride = 1, .pad = 1};
+    nn_dims_finish(&d);
+    size_t nin = (size_t)d.C * d.N * d.H * d.W, nw = (size_t)d.K * d.C * 9;
+    size_t nout = (size_t)d.K * d.N * d.P * d.Q;
+    float *in = rnd(nin), *w = rnd(nw), *dout = rnd(nout), *out = malloc(nout * 4);
+    float *din = calloc(nin, 4), *dw = calloc(nw, 4), *col = calloc(nn_conv_col_floats(&d), 4);
+    double *rin = calloc(nin, sizeof(double)), *rw = calloc(nw, sizeof(double));
+    assert_true(nn_conv_col_floats(&d) < (size_t)16 * 2 * d.C * 9 * d.P * d.Q + 16 * nw);
+    nn_conv2d_forward(&d, in, w, out, col);
+    nn_conv2d_backward(&d, in, w, dout, din, dw, col);
+    for (int k = 0; k < d.K; k++)
+        for (int n = 0; n < d.N; n++)
+            for (int p = 0; p < d.P; p++)
+                for (int q = 0; q < d.Q; q++) {
+                    size_t o = ((size_t)(k * d.N + n) * d.P + p) * d.Q + q;
+                    double acc = 0.0;
+                    for (int c = 0; c < d.C; c++)
+                        for (int i = 0; i < 3; i++)
+                            for (int j = 0; j < 3; j++) {
+                                int h = p - 1 + i, x = q - 1 + j;
+                                if (h < 0 || h >= d.H || x < 0 || x >= d.W)
+                                    continue;
+                                size_t a = ((size_t)(c * d.N + n) * d.H + h) * d.W + x;
+                                size_t b = ((size_t)(k * d.C + c) * 3 + i) * 3 + j;
+                                acc += (double)in[a] * w[b];
+                                rin[a] += (double)w[b] * dout[o];
+                                rw[b] += (double)in[a] * dout[o];
+                            }
+                    if (fabs(out[o] - acc) > 1e-4)
+                        fail_msg("out[%zu] %.6f, direct %.6f", o, out[o], acc);
+                }
+    for (size_t i = 0; i < nin; i++)
+        if (fabs(din[i] - rin[i]) > 1e-4)
+            fail_msg("din[%zu] %.6f, direct %.6f", i, din[i], rin[i]);
+    for (size_t i = 0; i < nw; i++) /* sums of 40960 products */
+        if (fabs(dw[i] - rw[i]) > 1e-5 * (1.0 + fabs(rw[i])) + 2e-3)
+            fail_msg("dw[%zu] %.6f, direct %.6f", i, dw[i], rw[i]);
+    free(in), free(w), free(dout), free(out), free(din), free(dw), free(col), free(rin), free(rw);
+}
 
 /* The batch is cut into fixed slices, never by thread: forward output and
  * both gradients are bit-identical with 1 and 3 threads. */
@@ -390,6 +441,9 @@ int main(void)
         cmocka_unit_test(test_conv_1x1),
         cmocka_unit_test(test_conv_1x1_stride2),
         cmocka_unit_test(test_conv_7x7_stride2_pad3),
+        cmocka_unit_test(test_conv_5x5_same),
+        cmocka_unit_test(test_conv_kernel_wider_than_image),
+        cmocka_unit_test(test_conv_chunks_of_one_image),
         cmocka_unit_test(test_conv_many_slices),
         cmocka_unit_test(test_conv_thread_count_invariant),
         cmocka_unit_test(test_bn),
