@@ -722,6 +722,17 @@ void qnet_sync_alphas(QNet *net)
     }
 }
 
+int qnet_weights_rescaled(const QNet *net)
+{
+    for (int i = 0; i < net->n_ops; i++) {
+        const QOp *op = &net->ops[i];
+        if ((op->kind == QOP_CONV || op->kind == QOP_FC) && op->w_bits > 0 && op->q.ops &&
+            (op->q.ops->unit_range || op->q.wn))
+            return 1;
+    }
+    return 0;
+}
+
 void qnet_calib_begin(QNet *net, int mse)
 {
     net->calibrating = 1;

@@ -120,6 +120,10 @@ void qnet_sync_alphas(QNet *net);
  * to a power of two); 1: the MSE-optimal clip at the act's bits (calib.h). */
 void qnet_calib_begin(QNet *net, int mse);
 int qnet_calib_end(QNet *net, Err *e);
+/* 1 if some quantized weights lose the float weights' scale (DoReFa's
+ * [-1, 1], weight normalization): BN running statistics of a float
+ * checkpoint then no longer fit its convs' outputs. */
+int qnet_weights_rescaled(const QNet *net);
 
 /* Multiply-accumulates of one forward image over conv and fc layers. */
 double qnet_macs_per_image(const QNet *net);

@@ -62,6 +62,7 @@ const QuantOps q_dorefa_ops = {
     .cite = "DoReFa (PACT sec. 4, SAT eq. 5, 8-9): tanh(w)/(2max|tanh w|)+1/2, k bits, 2q-1",
     .signs = Q_SIGNED,
     .alpha_kind = Q_ALPHA_NONE,
+    .unit_range = 1,
     .prepare = dorefa_prepare,
     .forward = dorefa_forward,
     .backward = dorefa_backward,

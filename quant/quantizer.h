@@ -44,6 +44,7 @@ typedef struct {
     const char *cite;  /* paper and equation, shown by --help */
     int signs;         /* Q_UNSIGNED | Q_SIGNED */
     int alpha_kind;    /* Q_ALPHA_* */
+    int unit_range;    /* output in [-1, 1] whatever the input's scale (dorefa) */
     /* Check bits/sign, build tables. */
     int (*setup)(Quantizer *q, Err *e);
     /* Data-dependent state of this forward (SAWB alpha, DoReFa max|tanh|,

@@ -380,17 +380,18 @@ static int train_calibrate(Trainer *t, int batches, Err *e)
 {
     const int B = t->r.batch;
     int n = QA_MIN(batches, t->train.n / B);
+    /* Weights that lose their float scale (DoReFa, weight normalization)
+     * rescale every conv's output, so the float checkpoint's BN running
+     * statistics no longer fit: batch statistics then (which also refresh
+     * the running ones), or the clips grow layer by layer to 1e15. */
+    int batch_stats = qnet_weights_rescaled(&t->net);
     qnet_calib_begin(&t->net, !strcmp(t->r.calib_rule, "mse"));
     for (int b = 0; b < n; b++) {
         int idx[4096];
         for (int j = 0; j < B; j++)
             idx[j] = b * B + j;
         idx_batch(&t->train, idx, B, 0, 0, NULL, t->x, t->y);
-        /* Weight normalization rescales every conv's output, so the float
-         * checkpoint's BN running statistics no longer fit: batch
-         * statistics then (which also refresh the running ones), or the
-         * clips grow layer by layer to 1e15. */
-        if (!qnet_forward(&t->net, t->x, B, t->r.wn, e))
+        if (!qnet_forward(&t->net, t->x, B, batch_stats, e))
             return QA_ERR;
     }
     return qnet_calib_end(&t->net, e);
