@@ -208,10 +208,10 @@ static void test_checkpoint_errors(void **s)
     train_free(&t);
 }
 
-/* APoT's weight normalization rescales every conv output: calibrating a
- * float checkpoint with its stale BN running statistics made the act clips
- * grow layer by layer (to 1e15 on ResNet-20). With batch statistics every
- * clip stays near the scale of a BN output. */
+/* Quantized weights that lose the float scale rescale every conv output:
+ * calibrating a float checkpoint with its stale BN running statistics made
+ * the act clips grow layer by layer. With batch statistics every clip stays
+ * near the scale of a BN output. */
 static void calibrate_from_float(const char *w_method, const char *a_method, int wn)
 {
     Recipe r;
@@ -247,6 +247,7 @@ static void calibrate_from_float(const char *w_method, const char *a_method, int
     train_free(&t);
 }
 
+/* APoT's weight normalization (ResNet-20: clips to 1e15). */
 static void test_wn_calibration_from_float(void **s)
 {
     (void)s;
