@@ -32,9 +32,10 @@ LDFLAGS = -fopenmp -Wl,--as-needed $(SAN)
 LDLIBS = $(PC_LIBS) -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 
-C_SRC := $(wildcard arch/*.c workloads/*.c models/*.c quant/*.c) \
-         $(filter-out sim/main.c, $(wildcard sim/*.c))
-CC_SRC := $(wildcard sim/*.cc)
+LIB_DIRS = arch workloads models quant quant/train quant/int sim/engine \
+           sim/report sim/study sim/cli
+C_SRC := $(filter-out sim/cli/main.c, $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+CC_SRC := $(wildcard sim/engine/*.cc)
 OBJ := $(C_SRC:%.c=$(BUILD)/%.o) $(CC_SRC:%.cc=$(BUILD)/%.o)
 LIB := $(BUILD)/libqarray.a
 BIN := $(BUILD)/qarray
@@ -57,18 +58,18 @@ $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
-# The functional tile GEMM (sim/func.c) runs billions of MACs per ResNet-50
-# image, and the training layers (quant/layers.c) stream every activation
+# The functional tile GEMM (sim/engine/func.c) runs billions of MACs per ResNet-50
+# image, and the training layers (quant/train/layers.c) stream every activation
 # several times per step; -O2's very-cheap cost model leaves their inner
 # loops scalar.
-$(BUILD)/sim/func.o $(BUILD)/quant/layers.o: CFLAGS += -O3
+$(BUILD)/sim/engine/func.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
 
 $(LIB): $(OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 # Linked with g++: the library holds the SystemC model (C++).
-$(BIN): $(BUILD)/sim/main.o $(LIB)
+$(BIN): $(BUILD)/sim/cli/main.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
@@ -96,6 +97,7 @@ run: check-deps
 	./qarray sweep -s arch/studies/pact2018.cfg $(if $(ENGINE),--engine $(ENGINE))
 
 test: check-deps
+	@tests/deps_check.sh
 	@$(MAKE) --no-print-directory build-tests
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DQA_TESTING" \
@@ -117,13 +119,10 @@ golden: qarray
 	cp build/golden/layers.csv tests/golden/tiny_resnet20_w4_layers.csv
 	cp build/golden/summary.csv tests/golden/tiny_resnet20_w4_summary.csv
 
-# The include graph is a DAG (shared/STYLE.md): models never see quant,
-# quant never sees models or sim, no C header includes SystemC.
+# The include graph is a DAG that follows the folder rule of
+# shared/STYLE.md; no C header includes SystemC (tests/deps_check.sh).
 deps-check:
-	@! grep -n '#include "\(quant\|sim\)/' models/*.[ch] arch/*.[ch] workloads/*.[ch]
-	@! grep -n '#include "\(models\|sim\)/' quant/*.[ch]
-	@! grep -ln 'systemc' arch/*.h workloads/*.h models/*.h quant/*.h sim/*.h
-	@echo "include graph ok"
+	@tests/deps_check.sh
 
 # Fuzzing (tests/fuzz, libFuzzer). The loaders and the models are rebuilt
 # with clang and ASan+UBSan in build-fuzz; each harness then runs for
@@ -146,8 +145,10 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_OMP = $(filter -fopenmp,$(CFLAGS))
 FUZZ_CFLAGS = -std=c11 -O1 -g -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I. \
               $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
-# sim/table.c is plain C (the reader of qarray's own CSV tables).
-FUZZ_SRC := $(wildcard arch/*.c workloads/*.c models/*.c quant/*.c) sim/table.c
+# sim/report/table.c (the reader of qarray's own CSV tables) and
+# sim/study/study.c (study files) are plain C.
+FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wildcard $(d)/*.c)) \
+            sim/report/table.c sim/study/study.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
 FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm
@@ -220,5 +221,5 @@ clean:
 
 .SECONDARY:
 
--include $(OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:%=%.d)
+-include $(OBJ:.o=.d) $(BUILD)/sim/cli/main.d $(TESTS:%=%.d)
 -include $(FUZZ_OBJ:.o=.d) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.d)

@@ -8,10 +8,10 @@
  * functional tiles of one image in < 20 s. Every layer must be bit-exact.
  * An argument names a model file to use instead of generating one. */
 #include "models/tiling.h"
-#include "quant/export.h"
-#include "quant/generate.h"
-#include "sim/func.h"
-#include "sim/sim.h"
+#include "quant/int/export.h"
+#include "quant/int/generate.h"
+#include "sim/engine/func.h"
+#include "sim/engine/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
  * depending on the machine's load); it is reported, the goal is ResNet-50's. */
 #include "models/analytic.h"
 #include "models/tiling.h"
-#include "sim/sim.h"
+#include "sim/engine/sim.h"
 #include "workloads/net.h"
 
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * study (arch/studies/pact2018_map.cfg, 1440 points) on both engines.
  * Goal: the default study in < 10 s with 2 jobs. A build whose systemc
  * engine does not run reports those lines as skipped. */
-#include "sim/sweep.h"
+#include "sim/study/sweep.h"
 
 #include <stdio.h>
 #include <stdlib.h>

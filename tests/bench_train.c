@@ -2,7 +2,7 @@
  * the machine's sgemm peak measured in the same run: images/s and GFLOP/s
  * of full training steps (forward, backward, SGD), float and W4A4
  * (PACT + SAWB), and the fraction of peak. Goal: >= 40% of the peak. */
-#include "quant/train.h"
+#include "quant/train/train.h"
 
 #include <cblas.h>
 #include <omp.h>

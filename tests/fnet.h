@@ -9,7 +9,7 @@
 #ifndef FNET_H
 #define FNET_H
 
-#include "quant/intref.h"
+#include "quant/int/intref.h"
 #include "quant/rng.h"
 
 #include <math.h>

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/claims.h"
-#include "sim/sweep.h"
+#include "sim/study/claims.h"
+#include "sim/study/sweep.h"
 
 static char root[400];
 

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/export.h"
-#include "quant/safetensors.h"
-#include "quant/train.h"
+#include "quant/int/export.h"
+#include "quant/int/safetensors.h"
+#include "quant/int/check.h"
 
 #include <math.h>
 #include <stdlib.h>

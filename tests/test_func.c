@@ -1,5 +1,5 @@
-/* test_func.c: the chip's functional mode (sim/func.h) against the integer
- * reference (quant/intref.h), bit for bit: a small residual network on
+/* test_func.c: the chip's functional mode (sim/engine/func.h) against the integer
+ * reference (quant/int/intref.h), bit for bit: a small residual network on
  * tiny.cfg at every dataflow and at 2, 4 and 8 bits, through the C path and
  * through the SystemC cores; every array tile (or the leading part of big
  * ones) re-run on the PE-level array with equal results, cycles and largest
@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "models/tiling.h"
-#include "sim/func.h"
-#include "sim/sim.h"
+#include "sim/engine/func.h"
+#include "sim/engine/sim.h"
 #include "tests/fnet.h"
 
 #define IMAGES 3

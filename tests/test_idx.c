@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/idx.h"
+#include "quant/train/idx.h"
 
 #include <stdlib.h>
 #include <string.h>

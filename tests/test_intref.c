@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/intref.h"
+#include "quant/int/intref.h"
 
 #include <stdlib.h>
 #include <string.h>

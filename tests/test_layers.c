@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/layers.h"
+#include "quant/train/layers.h"
 
 #include <math.h>
 #include <omp.h>

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/optim.h"
+#include "quant/train/optim.h"
 
 #include <math.h>
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/safetensors.h"
+#include "quant/int/safetensors.h"
 
 #include <stdlib.h>
 #include <string.h>

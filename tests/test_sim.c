@@ -17,8 +17,8 @@
 
 #include "models/analytic.h"
 #include "models/tiling.h"
-#include "sim/chan.h"
-#include "sim/sim.h"
+#include "sim/engine/chan.h"
+#include "sim/engine/sim.h"
 
 #define MAXL 8
 #define MAXC 4

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arch/study.h"
+#include "sim/study/study.h"
 
 static void test_pact2018(void **state)
 {

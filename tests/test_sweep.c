@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/points.h"
-#include "sim/sweep.h"
-#include "sim/table.h"
+#include "sim/study/points.h"
+#include "sim/study/sweep.h"
+#include "sim/report/table.h"
 
 static char root[400];
 

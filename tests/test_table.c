@@ -1,4 +1,4 @@
-/* test_table.c: the reader of qarray's own CSV tables (sim/table.c):
+/* test_table.c: the reader of qarray's own CSV tables (sim/report/table.c):
  * quoted cells, blank lines, row width errors with their line, and the
  * header shapes that once left a column without a name. */
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sim/table.h"
+#include "sim/report/table.h"
 #include "tests/qtest.h"
 
 #include <string.h>

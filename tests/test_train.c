@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "quant/train.h"
+#include "quant/train/train.h"
 
 #include <math.h>
 #include <omp.h>
@@ -161,7 +161,9 @@ static void test_resume_bit_identical(void **s)
 
     /* train_run --resume from the one-epoch checkpoint gets there too */
     FILE *devnull = fopen("/dev/null", "w");
-    assert_int_equal(train_run(&r, b, 1, NULL, devnull, &e), QA_OK);
+    Trainer done;
+    assert_int_equal(train_run(&done, &r, b, 1, devnull, &e), QA_OK);
+    train_free(&done);
     fclose(devnull);
     assert_int_equal(train_init(&t, &r, &e), QA_OK);
     assert_int_equal(train_load(&t, b, 0, &e), QA_OK);

@@ -9,7 +9,7 @@
 
 #include <math.h>
 
-#include "quant/train.h"
+#include "quant/train/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

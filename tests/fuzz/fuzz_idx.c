@@ -6,7 +6,7 @@
  * below IDX_CLASSES and the header's sizes. */
 #include "tests/fuzz/fuzz.h"
 
-#include "quant/idx.h"
+#include "quant/train/idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

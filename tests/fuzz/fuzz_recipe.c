@@ -4,7 +4,7 @@
  * checkpoint's recipe hash is taken over) loads back to the same struct. */
 #include "tests/fuzz/fuzz.h"
 
-#include "quant/recipe.h"
+#include "quant/train/recipe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

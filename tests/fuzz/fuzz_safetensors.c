@@ -8,7 +8,7 @@
  * shapes and bytes. */
 #include "tests/fuzz/fuzz.h"
 
-#include "quant/safetensors.h"
+#include "quant/int/safetensors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

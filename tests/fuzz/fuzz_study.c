@@ -4,7 +4,7 @@
  * value on every axis, its baseline, and a valid chip. */
 #include "tests/fuzz/fuzz.h"
 
-#include "arch/study.h"
+#include "sim/study/study.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

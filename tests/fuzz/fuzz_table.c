@@ -6,7 +6,7 @@
  * look-ups by name or position stay inside it. */
 #include "tests/fuzz/fuzz.h"
 
-#include "sim/table.h"
+#include "sim/report/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,331 @@
+/* intref.c: integer-only network inference (rules in intref.h). */
+#include "quant/int/intref.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t floor_shift(int64_t v, int sh)
+{
+    /* floor(v / 2^sh) without relying on >> of negative numbers */
+    return v >= 0 ? v >> sh : -(((-v) - 1) >> sh) - 1;
+}
+
+int64_t intref_requant(int64_t v, int32_t m, int sh, int64_t b)
+{
+    int64_t t = v * m + b;
+    if (sh == 0)
+        return t;
+    return floor_shift(t + ((int64_t)1 << (sh - 1)), sh);
+}
+
+void intref_multiplier(double M, int32_t *m, int32_t *sh)
+{
+    if (M == 0.0 || !isfinite(M)) {
+        *m = 0, *sh = 0;
+        return;
+    }
+    int e;
+    frexp(fabs(M), &e); /* |M| = f 2^e, f in [0.5, 1) */
+    int s = 24 - e;     /* |M| 2^s in [2^23, 2^24) */
+    if (s > 56)
+        s = 56;
+    if (s < 0)
+        s = 0;
+    double q = nearbyint(M * ldexp(1.0, s));
+    if (fabs(q) >= 16777216.0 && s > 0) /* rounding reached 2^24 */
+        q = nearbyint(M * ldexp(1.0, --s));
+    if (fabs(q) >= 16777216.0)
+        q = q > 0 ? 16777215.0 : -16777215.0;
+    *m = (int32_t)q, *sh = s;
+}
+
+void intref_init(INet *net)
+{
+    memset(net, 0, sizeof *net);
+}
+
+static void op_free(IOp *op)
+{
+    free(op->w);
+    free(op->mult);
+    free(op->shift);
+    free(op->bias);
+}
+
+void intref_free(INet *net)
+{
+    for (int i = 0; i < net->n; i++)
+        op_free(&net->ops[i]);
+    free(net->ops);
+    memset(net, 0, sizeof *net);
+}
+
+int intref_add(INet *net, const IOp *src, Err *e)
+{
+    IOp op = *src;
+    if (op.kind == IOP_CONV || op.kind == IOP_MAXPOOL) {
+        if (op.stride < 1 || op.R < 1 || op.S < 1 || op.pad < 0)
+            return err_set(e, NULL, 0, op.name, "bad window %dx%d stride %d pad %d", op.R,
+                           op.S, op.stride, op.pad);
+        op.P = (op.H + 2 * op.pad - op.R) / op.stride + 1;
+        op.Q = (op.W + 2 * op.pad - op.S) / op.stride + 1;
+        if (op.P < 1 || op.Q < 1)
+            return err_set(e, NULL, 0, op.name, "window larger than the input");
+        if (op.kind == IOP_MAXPOOL)
+            op.K = op.C;
+    } else if (op.kind == IOP_ADD) {
+        op.K = op.C, op.P = op.H, op.Q = op.W;
+    } else {
+        op.P = op.Q = 1;
+    }
+    if (net->n == net->cap) {
+        int cap = net->cap ? 2 * net->cap : 32;
+        IOp *o = qa_realloc(net->ops, sizeof *o * cap);
+        if (!o)
+            return err_set(e, NULL, 0, op.name, "out of memory");
+        net->ops = o, net->cap = cap;
+    }
+    net->ops[net->n] = op;
+    return net->n++;
+}
+
+static void out_shape(const INet *net, int id, int *C, int *H, int *W)
+{
+    if (id == INTREF_INPUT) {
+        *C = net->in_C, *H = net->in_H, *W = net->in_W;
+    } else {
+        *C = net->ops[id].K, *H = net->ops[id].P, *W = net->ops[id].Q;
+    }
+}
+
+int intref_validate(const INet *net, Err *e)
+{
+    if (net->n < 1 || net->ops[net->n - 1].kind != IOP_GAPFC)
+        return err_set(e, NULL, 0, "graph", "the last op must be the classifier (gapfc)");
+    for (int i = 0; i < net->n; i++) {
+        const IOp *op = &net->ops[i];
+        int nin = op->kind == IOP_ADD ? 2 : 1;
+        for (int j = 0; j < nin; j++) {
+            int C, H, W;
+            if (op->in[j] < INTREF_INPUT || op->in[j] >= i)
+                return err_set(e, NULL, 0, op->name, "input %d is not an earlier op", op->in[j]);
+            out_shape(net, op->in[j], &C, &H, &W);
+            if (C != op->C || H != op->H || W != op->W)
+                return err_set(e, NULL, 0, op->name, "input %d is %dx%dx%d, op expects %dx%dx%d",
+                               op->in[j], C, H, W, op->C, op->H, op->W);
+        }
+        int need_w = op->kind == IOP_CONV || op->kind == IOP_GAPFC;
+        if ((need_w && (!op->w || !op->bias)) || (op->kind == IOP_CONV && (!op->mult || !op->shift)) ||
+            (op->kind == IOP_ADD && (!op->mult || !op->shift)))
+            return err_set(e, NULL, 0, op->name, "missing weights or requantization");
+        if (op->out_bits < 0 || op->out_bits > 16)
+            return err_set(e, NULL, 0, op->name, "out_bits %d outside 0..16", op->out_bits);
+    }
+    if (net->classes < 1 || net->classes > 1024)
+        return err_set(e, NULL, 0, "classes", "%d outside 1..1024", net->classes);
+    if (net->ops[net->n - 1].K != net->classes)
+        return err_set(e, NULL, 0, "graph", "classifier has %d outputs, net says %d classes",
+                       net->ops[net->n - 1].K, net->classes);
+    return QA_OK;
+}
+
+static int64_t clamp_code(int64_t y, int bits)
+{
+    if (bits == 0)
+        return y < INT32_MIN ? INT32_MIN : y > INT32_MAX ? INT32_MAX : y;
+    int64_t hi = ((int64_t)1 << bits) - 1;
+    return y < 0 ? 0 : y > hi ? hi : y;
+}
+
+/* acc (P*Q) of output channel k, in T = int32_t or int64_t. int32 is used
+ * when max|w| * max|x| * C*R*S cannot overflow it (always for codes of 8
+ * bits and below), which lets the compiler vectorize the inner loop. */
+#define CONV_ACC(T, NAME)                                                              \
+    static void NAME(const IOp *op, int k, const int32_t *x, T *acc)                   \
+    {                                                                                  \
+        const int P = op->P, Q = op->Q;                                                \
+        memset(acc, 0, sizeof(T) * P * Q);                                             \
+        for (int c = 0; c < op->C; c++)                                                \
+            for (int r = 0; r < op->R; r++)                                            \
+                for (int s = 0; s < op->S; s++) {                                      \
+                    T wv = op->w[((size_t)(k * op->C + c) * op->R + r) * op->S + s];   \
+                    if (wv == 0)                                                       \
+                        continue;                                                      \
+                    const int32_t *xc = x + (size_t)c * op->H * op->W;                 \
+                    /* output columns whose tap lies inside the image */               \
+                    int lo = op->pad - s, hi = op->W - 1 + op->pad - s;                \
+                    int q0 = lo <= 0 ? 0 : (lo + op->stride - 1) / op->stride;         \
+                    int q1 = hi < 0 ? 0 : QA_MIN(Q, hi / op->stride + 1);              \
+                    for (int p = 0; p < P; p++) {                                      \
+                        int h = p * op->stride - op->pad + r;                          \
+                        if (h < 0 || h >= op->H)                                       \
+                            continue;                                                  \
+                        T *a = acc + p * Q;                                            \
+                        const int32_t *xr = xc + h * op->W - op->pad + s;              \
+                        if (op->stride == 1)                                           \
+                            for (int q = q0; q < q1; q++)                              \
+                                a[q] += wv * (T)xr[q];                                 \
+                        else                                                           \
+                            for (int q = q0; q < q1; q++)                              \
+                                a[q] += wv * (T)xr[q * op->stride];                    \
+                    }                                                                  \
+                }                                                                      \
+    }
+CONV_ACC(int32_t, conv_acc32)
+CONV_ACC(int64_t, conv_acc64)
+
+static void run_conv(const IOp *op, const int32_t *x, int32_t *y, int64_t *acc)
+{
+    const int PQ = op->P * op->Q;
+    int64_t xmax = 0, wmax = 0;
+    for (size_t i = 0; i < (size_t)op->C * op->H * op->W; i++)
+        xmax = QA_MAX(xmax, x[i] < 0 ? -(int64_t)x[i] : x[i]);
+    for (size_t i = 0; i < (size_t)op->K * op->C * op->R * op->S; i++)
+        wmax = QA_MAX(wmax, op->w[i] < 0 ? -(int64_t)op->w[i] : op->w[i]);
+    int narrow = xmax * wmax * op->C * op->R * op->S < INT32_MAX;
+    int32_t *acc32 = (int32_t *)acc; /* acc holds P*Q int64s: room for the int32s */
+    for (int k = 0; k < op->K; k++) {
+        if (narrow) {
+            conv_acc32(op, k, x, acc32);
+            for (int i = PQ - 1; i >= 0; i--) /* widen in place, from the end */
+                acc[i] = acc32[i];
+        } else {
+            conv_acc64(op, k, x, acc);
+        }
+        int32_t *yk = y + (size_t)k * PQ;
+        for (int i = 0; i < PQ; i++)
+            yk[i] = (int32_t)clamp_code(intref_requant(acc[i], op->mult[k], op->shift[k],
+                                                       op->bias[k]), op->out_bits);
+    }
+}
+
+static size_t op_out_elems(const IOp *op)
+{
+    return (size_t)op->K * op->P * op->Q;
+}
+
+static int forward(const INet *net, const uint8_t *image, int64_t *logits,
+                   int32_t *const *outs, Err *e)
+{
+    size_t total = 0, maxpq = 1;
+    for (int i = 0; i < net->n; i++) {
+        total += op_out_elems(&net->ops[i]);
+        size_t pq = (size_t)net->ops[i].P * net->ops[i].Q;
+        if (pq > maxpq)
+            maxpq = pq;
+    }
+    size_t nin = (size_t)net->in_C * net->in_H * net->in_W;
+    int32_t *mem = qa_malloc(sizeof(int32_t) * (total + nin));
+    int64_t *acc = qa_malloc(sizeof(int64_t) * maxpq);
+    int32_t **out = qa_malloc(sizeof(int32_t *) * (net->n + 1));
+    if (!mem || !acc || !out) {
+        free(mem), free(acc), free(out);
+        return err_set(e, NULL, 0, "intref", "out of memory");
+    }
+    int32_t *img = mem + total;
+    for (size_t i = 0; i < nin; i++)
+        img[i] = image[i];
+    int32_t *p = mem;
+    for (int i = 0; i < net->n; i++) {
+        const IOp *op = &net->ops[i];
+        const int32_t *x = op->in[0] == INTREF_INPUT ? img : out[op->in[0]];
+        int32_t *y = out[i] = p;
+        p += op_out_elems(op);
+        switch (op->kind) {
+        case IOP_CONV:
+            run_conv(op, x, y, acc);
+            break;
+        case IOP_ADD: {
+            const int32_t *b = op->in[1] == INTREF_INPUT ? img : out[op->in[1]];
+            size_t n = op_out_elems(op);
+            for (size_t j = 0; j < n; j++) {
+                int64_t v = (int64_t)x[j] * op->mult[0] + (int64_t)b[j] * op->mult[1];
+                y[j] = (int32_t)clamp_code(intref_requant(v, 1, op->shift[0], 0), op->out_bits);
+            }
+            break;
+        }
+        case IOP_MAXPOOL:
+            for (int c = 0; c < op->K; c++)
+                for (int pp = 0; pp < op->P; pp++)
+                    for (int q = 0; q < op->Q; q++) {
+                        int32_t best = INT32_MIN;
+                        for (int r = 0; r < op->R; r++)
+                            for (int s = 0; s < op->S; s++) {
+                                int h = pp * op->stride - op->pad + r;
+                                int w = q * op->stride - op->pad + s;
+                                if (h >= 0 && h < op->H && w >= 0 && w < op->W) {
+                                    int32_t v = x[((size_t)c * op->H + h) * op->W + w];
+                                    best = v > best ? v : best;
+                                }
+                            }
+                        y[((size_t)c * op->P + pp) * op->Q + q] = best;
+                    }
+            break;
+        case IOP_GAPFC: {
+            int64_t *sums = qa_malloc(sizeof(int64_t) * op->C);
+            if (!sums) {
+                free(mem), free(acc), free(out);
+                return err_set(e, NULL, 0, "intref", "out of memory");
+            }
+            for (int c = 0; c < op->C; c++) {
+                int64_t s = 0;
+                for (int j = 0; j < op->H * op->W; j++)
+                    s += x[(size_t)c * op->H * op->W + j];
+                sums[c] = s;
+            }
+            for (int k = 0; k < op->K; k++) {
+                int64_t s = op->bias[k];
+                for (int c = 0; c < op->C; c++)
+                    s += (int64_t)op->w[(size_t)k * op->C + c] * sums[c];
+                if (i == net->n - 1)
+                    logits[k] = s;
+                y[k] = (int32_t)clamp_code(s, 0);
+            }
+            free(sums);
+            break;
+        }
+        }
+        if (outs && outs[i])
+            memcpy(outs[i], y, sizeof(int32_t) * op_out_elems(op));
+    }
+    free(mem), free(acc), free(out);
+    return QA_OK;
+}
+
+int intref_forward(const INet *net, const uint8_t *image, int64_t *logits, Err *e)
+{
+    return forward(net, image, logits, NULL, e);
+}
+
+int intref_forward_ops(const INet *net, const uint8_t *image, int64_t *logits,
+                       int32_t *const *outs, Err *e)
+{
+    return forward(net, image, logits, outs, e);
+}
+
+int intref_predict(const INet *net, const uint8_t *images, int n, int *pred, Err *e)
+{
+    size_t nin = (size_t)net->in_C * net->in_H * net->in_W;
+    int rc = QA_OK;
+#pragma omp parallel for schedule(dynamic, 8)
+    for (int i = 0; i < n; i++) {
+        int64_t lg[1024];
+        Err le;
+        if (intref_forward(net, images + (size_t)i * nin, lg, &le)) {
+#pragma omp critical
+            {
+                rc = QA_ERR;
+                if (e)
+                    *e = le;
+            }
+            continue;
+        }
+        int best = 0;
+        for (int k = 1; k < net->classes; k++)
+            if (lg[k] > lg[best])
+                best = k;
+        pred[i] = best;
+    }
+    return rc;
+}

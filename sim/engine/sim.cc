@@ -1,0 +1,314 @@
+// sim.cc: sim_run (the C facade of sim.h) and sc_main.
+//
+// SystemC elaborates once per process, so sim_run forks: the child enters
+// SystemC through sc_elab_and_sim, which calls sc_main below; sc_main builds
+// the Chip, runs it, and writes the statistics to a pipe, then the child
+// leaves with _exit (no atexit handlers, no second flush of inherited stdio
+// buffers). The parent reads the pipe and reaps the child.
+//
+// Pipe format (native byte order, same binary on both ends):
+//   int32 status (0 ok)
+//   ok:    int32 n, int32 cores, int64 transactions,
+//          LayerStats[n], double core_busy[n * cores],
+//          functional mode only: int64 length, the packed results
+//   error: int32 length, char message[length]
+#include "sim/engine/sim.h"
+
+#include "sim/engine/acct.h"
+#include "sim/engine/chip.hh"
+#include "sim/engine/sc_stats.hh"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <systemc>
+#include <unistd.h>
+
+namespace {
+
+// What the child's sc_main runs: set by sim_run just before the fork.
+struct Job {
+    const Accel *a;
+    const TileSchedule *ts;
+    const SimOptions *opt;
+    int fd;
+};
+Job job;
+
+int write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = static_cast<const char *>(buf);
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return QA_ERR;
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    return QA_OK;
+}
+
+int read_all(int fd, void *buf, size_t n)
+{
+    char *p = static_cast<char *>(buf);
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return QA_ERR;
+        p += r;
+        n -= static_cast<size_t>(r);
+    }
+    return QA_OK;
+}
+
+void send_error(int fd, const std::string &msg)
+{
+    int32_t status = 1, len = static_cast<int32_t>(msg.size());
+    write_all(fd, &status, sizeof status);
+    write_all(fd, &len, sizeof len);
+    write_all(fd, msg.data(), msg.size());
+}
+
+int send_stats(int fd, const RunStats *rs)
+{
+    int32_t head[2] = {rs->n, rs->cores};
+    int32_t status = 0;
+    size_t n = static_cast<size_t>(rs->n);
+    size_t cells = n * static_cast<size_t>(rs->cores);
+    if (write_all(fd, &status, sizeof status) != QA_OK ||
+        write_all(fd, head, sizeof head) != QA_OK ||
+        write_all(fd, &rs->transactions, sizeof rs->transactions) != QA_OK ||
+        write_all(fd, rs->layers, sizeof *rs->layers * n) != QA_OK ||
+        write_all(fd, rs->core_busy, sizeof *rs->core_busy * cells) != QA_OK)
+        return QA_ERR;
+    return QA_OK;
+}
+
+// Reports below error severity are dropped unless verbose; errors throw and
+// come back to sim_run as a message.
+void quiet_reports()
+{
+    using namespace sc_core;
+    sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
+    sc_report_handler::set_actions(SC_WARNING, SC_DO_NOTHING);
+    sc_report_handler::set_actions(SC_ERROR, SC_THROW);
+    sc_report_handler::set_actions(SC_FATAL, SC_THROW);
+}
+
+// Removes a temporary file on every way out unless it was renamed.
+struct TmpFile {
+    std::string path;
+    ~TmpFile()
+    {
+        if (!path.empty())
+            remove(path.c_str());
+    }
+};
+
+// The child's whole run; returns the message of what went wrong, or "".
+std::string simulate(RunStats *rs)
+{
+    const Accel *a = job.a;
+    const SimOptions *opt = job.opt;
+    sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
+    if (stats_init(rs, job.ts->n) != QA_OK)
+        return "out of memory";
+    rs->cores = a->cores;
+    rs->core_busy = static_cast<double *>(qa_calloc(
+        static_cast<size_t>(job.ts->n) * static_cast<size_t>(a->cores),
+        sizeof(double)));
+    if (!rs->core_busy)
+        return "out of memory";
+    Stats st(a->cores);
+    // sc_create_vcd_trace_file appends ".vcd": write "<path>.tmp.<pid>.vcd"
+    // and rename it when complete, so no half-written trace is left.
+    std::string tmp_base;
+    TmpFile tmp_file;
+    if (opt->vcd_path) {
+        tmp_base = std::string(opt->vcd_path) + ".tmp." +
+                   std::to_string(static_cast<long>(getpid()));
+        tmp_file.path = tmp_base + ".vcd";
+        st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
+        st.vcd->set_time_unit(1, sc_core::SC_FS);
+    }
+    Chip chip("chip", a, job.ts, opt->arbitration, opt->func, st, rs);
+    sc_core::sc_start();
+    if (!chip.finished())
+        return "no event left before the last layer ended (deadlock)";
+    if (st.vcd) {
+        sc_core::sc_close_vcd_trace_file(st.vcd);
+        st.vcd = nullptr;
+        if (rename(tmp_file.path.c_str(), opt->vcd_path) != 0)
+            return std::string(opt->vcd_path) + ": cannot write: " +
+                   strerror(errno);
+        tmp_file.path.clear();
+    }
+    return "";
+}
+
+}  // namespace
+
+int sc_main(int, char **)
+{
+    if (!job.opt->verbose)
+        quiet_reports();
+    RunStats rs;
+    std::memset(&rs, 0, sizeof rs);
+    std::string msg;
+    try {
+        msg = simulate(&rs);
+    } catch (const std::exception &ex) {
+        msg = ex.what();
+    }
+    int rc = 0;
+    if (!msg.empty()) {
+        send_error(job.fd, msg);
+        rc = 1;
+    } else if (job.opt->func) {
+        // Packed before anything is sent, so a failure is still an error
+        // message rather than a truncated stream.
+        const SimFunctional *f = job.opt->func;
+        void *buf = nullptr;
+        size_t len = 0;
+        Err e;
+        err_clear(&e);
+        if (f->pack(f->ctx, &buf, &len, &e) != QA_OK) {
+            send_error(job.fd, std::string(e.field) + ": " + e.msg);
+            rc = 1;
+        } else {
+            int64_t n = static_cast<int64_t>(len);
+            if (send_stats(job.fd, &rs) != QA_OK ||
+                write_all(job.fd, &n, sizeof n) != QA_OK ||
+                write_all(job.fd, buf, len) != QA_OK)
+                rc = 1;
+        }
+        free(buf);
+    } else if (send_stats(job.fd, &rs) != QA_OK) {
+        rc = 1;
+    }
+    stats_free(&rs);
+    return rc;
+}
+
+static int read_stats(int fd, RunStats *rs, Err *e)
+{
+    int32_t status;
+    if (read_all(fd, &status, sizeof status) != QA_OK)
+        return err_set(e, NULL, 0, "systemc", "simulation process died");
+    if (status != 0) {
+        int32_t len;
+        char msg[400];
+        if (read_all(fd, &len, sizeof len) != QA_OK || len < 0)
+            return err_set(e, NULL, 0, "systemc", "simulation failed");
+        size_t keep = QA_MIN(static_cast<size_t>(len), sizeof msg - 1);
+        if (read_all(fd, msg, keep) != QA_OK)
+            return err_set(e, NULL, 0, "systemc", "simulation failed");
+        msg[keep] = '\0';
+        return err_set(e, NULL, 0, "systemc", "%s", msg);
+    }
+    int32_t head[2];
+    if (read_all(fd, head, sizeof head) != QA_OK || head[0] != rs->n ||
+        head[1] < 1)
+        return err_set(e, NULL, 0, "systemc", "bad statistics from the "
+                       "simulation process");
+    size_t cells = static_cast<size_t>(head[0]) * static_cast<size_t>(head[1]);
+    rs->cores = head[1];
+    rs->core_busy = static_cast<double *>(qa_calloc(cells, sizeof(double)));
+    if (!rs->core_busy)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    size_t n = static_cast<size_t>(rs->n);
+    if (read_all(fd, &rs->transactions, sizeof rs->transactions) != QA_OK ||
+        read_all(fd, rs->layers, sizeof *rs->layers * n) != QA_OK ||
+        read_all(fd, rs->core_busy, sizeof *rs->core_busy * cells) != QA_OK)
+        return err_set(e, NULL, 0, "systemc", "truncated statistics from the "
+                       "simulation process");
+    return QA_OK;
+}
+
+// The functional results after the statistics; the child's memory is its
+// own, so what its cores computed comes back through the pipe.
+static int read_func(int fd, const SimFunctional *f, Err *e)
+{
+    int64_t n;
+    if (read_all(fd, &n, sizeof n) != QA_OK || n < 0)
+        return err_set(e, NULL, 0, "systemc", "truncated functional results "
+                       "from the simulation process");
+    void *buf = qa_malloc(n > 0 ? static_cast<size_t>(n) : 1);
+    if (!buf)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    int rc = read_all(fd, buf, static_cast<size_t>(n));
+    if (rc != QA_OK)
+        rc = err_set(e, NULL, 0, "systemc", "truncated functional results "
+                     "from the simulation process");
+    else
+        rc = f->unpack(f->ctx, buf, static_cast<size_t>(n), e);
+    free(buf);
+    return rc;
+}
+
+extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
+                       const SimOptions *opt, RunStats *rs, Err *e)
+{
+    static const SimOptions defaults = {NULL, 0, SIM_ARB_ROUND_ROBIN, NULL};
+    std::memset(rs, 0, sizeof *rs);
+    if (sim_check(a, ts, e) != QA_OK)
+        return QA_ERR;
+    if (opt && (opt->arbitration < 0 || opt->arbitration >= SIM_ARB_COUNT))
+        return err_set(e, NULL, 0, "arbitration", "unknown policy %d",
+                       static_cast<int>(opt->arbitration));
+    if (stats_init(rs, ts->n) != QA_OK)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    int fds[2];
+    if (pipe(fds) != 0)
+        return err_set(e, NULL, 0, "systemc", "pipe: %s", strerror(errno));
+    job = Job{a, ts, opt ? opt : &defaults, fds[1]};
+    fflush(NULL);  // or the child would flush the parent's buffers again
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return err_set(e, NULL, 0, "systemc", "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        // A killed qarray (SIGKILL, a sweep stopped by its user) must not
+        // leave its simulation running on as an orphan: the kernel kills
+        // the child with its parent. If the parent died before prctl took
+        // effect, the child has already been re-parented: leave at once.
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(1);
+        close(fds[0]);
+        if (!job.opt->verbose)
+            setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+        char arg0[] = "qarray-sim";
+        char *argv[] = {arg0, nullptr};
+        int rc = sc_core::sc_elab_and_sim(1, argv);
+        close(fds[1]);
+        fflush(NULL);  // what the child itself printed (verbose reports)
+        _exit(rc == 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    int rc = read_stats(fds[0], rs, e);
+    if (rc == QA_OK && job.opt->func)
+        rc = read_func(fds[0], job.opt->func, e);
+    close(fds[0]);
+    int wstatus;
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    if (rc == QA_OK && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0))
+        rc = err_set(e, NULL, 0, "systemc", "simulation process failed");
+    if (rc == QA_OK)
+        stats_total(rs);
+    return rc;
+}

@@ -1,0 +1,323 @@
+/* claims.c: PACT Section 6 beside the model (see claims.h).
+ *
+ * The paper's statements and the tests applied to them:
+ *   area   MAC area 16 -> 2 bits ~14x (Fig. 6b): within 15 % of 14.
+ *   lin    unlimited bandwidth, near-linear to 4 bits: speedup at 8 and 4
+ *          bits at least 90 % of the peak-MAC gain.
+ *   drop   unlimited bandwidth, "a small drop" at 2 bits: below the 4-bit
+ *          efficiency but at least 75 % of the 2-bit peak gain.
+ *   bw64   64 GB/s, 16 -> 4 bits: 4x peak MACs, "4.5x performance": at
+ *          least 4.5x (and so super-linear).
+ *   bw32   32 GB/s shows the same super-linearity: 4-bit speedup above the
+ *          4x peak gain.
+ *   fl     first and last layers at 4/2 bits instead of 8: "an additional
+ *          1.24x" (bandwidth not given; checked at 64 GB/s): the gain at
+ *          4 and at 2 bits each within 10 % of 1.24.
+ * All speedups with first/last at 8 bits unless the claim says otherwise,
+ * over the study's baseline (the chip at 16 bits). */
+#include "sim/study/claims.h"
+#include "models/area.h"
+#include "sim/report/table.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CL_AREA, CL_LIN, CL_DROP, CL_BW64, CL_BW32, CL_FL, CL_COUNT };
+
+static const char *const claim_names[CL_COUNT] = {
+    "MAC area 16 -> 2 bits (Fig. 6b)",
+    "unlimited BW: 16 -> 8, 4 bits",
+    "unlimited BW: 16 -> 2 bits",
+    "64 GB/s: 16 -> 4 bits",
+    "32 GB/s: 16 -> 4 bits",
+    "first/last at 4, 2 bits, not 8",
+};
+static const char *const claim_short[CL_COUNT] = {
+    "area", "lin", "drop", "bw64", "bw32", "fl"};
+static const char *const paper_says[CL_COUNT] = {
+    "~14x smaller", "near-linear", "small drop", ">= 4.5x (4x peak)",
+    "super-linear", "1.24x more",
+};
+
+typedef struct {
+    int known;         /* 0: the study lacks a point the claim needs */
+    int holds;
+    char model[64];    /* what the model says */
+    char note[48];     /* deviation from the paper */
+} Verdict;
+
+typedef struct {
+    const Table *t;
+    int c_bits, c_fl, c_bw, c_speed, c_gain;
+    int c_axes[STUDY_NAXES];
+    const int *rows;   /* rows of one group */
+    int n;
+} Group;
+
+/* Speedup (and peak gain) of the point with these bits, first/last and
+ * bandwidth in the group; 0 if the study has no such point. */
+static double speedup(const Group *g, const char *bits, const char *fl,
+                      const char *bw, double *gain)
+{
+    for (int i = 0; i < g->n; i++) {
+        int r = g->rows[i];
+        if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+            !strcmp(table_get(g->t, r, g->c_fl), fl) &&
+            !strcmp(table_get(g->t, r, g->c_bw), bw)) {
+            if (gain)
+                *gain = table_num(g->t, r, g->c_gain);
+            return table_num(g->t, r, g->c_speed);
+        }
+    }
+    return 0;
+}
+
+static void judge(const Group *g, const Accel *a, Verdict v[CL_COUNT])
+{
+    memset(v, 0, sizeof(Verdict) * CL_COUNT);
+    double ratio = area_ratio(a, 2);
+    v[CL_AREA].known = 1;
+    v[CL_AREA].holds = fabs(ratio / 14.0 - 1) <= 0.15;
+    snprintf(v[CL_AREA].model, sizeof v[CL_AREA].model, "%.2fx", ratio);
+    snprintf(v[CL_AREA].note, sizeof v[CL_AREA].note, "%+.0f%% vs 14x",
+             100 * (ratio / 14.0 - 1));
+
+    double g8, g4, g2;
+    double u8 = speedup(g, "8/8", "8", "unlimited", &g8);
+    double u4 = speedup(g, "4/4", "8", "unlimited", &g4);
+    double u2 = speedup(g, "2/2", "8", "unlimited", &g2);
+    if (u8 > 0 && u4 > 0) {
+        double e8 = u8 / g8, e4 = u4 / g4;
+        v[CL_LIN].known = 1;
+        v[CL_LIN].holds = e8 >= 0.9 && e4 >= 0.9;
+        snprintf(v[CL_LIN].model, sizeof v[CL_LIN].model, "%.2fx, %.2fx",
+                 u8, u4);
+        snprintf(v[CL_LIN].note, sizeof v[CL_LIN].note,
+                 "%.0f%%, %.0f%% of linear", 100 * e8, 100 * e4);
+    }
+    if (u4 > 0 && u2 > 0) {
+        double e4 = u4 / g4, e2 = u2 / g2;
+        v[CL_DROP].known = 1;
+        v[CL_DROP].holds = e2 < e4 && e2 >= 0.75;
+        snprintf(v[CL_DROP].model, sizeof v[CL_DROP].model, "%.2fx", u2);
+        snprintf(v[CL_DROP].note, sizeof v[CL_DROP].note,
+                 "%.0f%% of %.0fx%s", 100 * e2, g2,
+                 e2 >= e4 ? ", no drop" : e2 < 0.75 ? ", large drop" : "");
+    }
+    double b4 = speedup(g, "4/4", "8", "64", &g4);
+    if (b4 > 0) {
+        v[CL_BW64].known = 1;
+        v[CL_BW64].holds = b4 >= 4.495 && b4 > g4;
+        snprintf(v[CL_BW64].model, sizeof v[CL_BW64].model, "%.2fx", b4);
+        snprintf(v[CL_BW64].note, sizeof v[CL_BW64].note, "%+.1f%% vs 4.5x",
+                 100 * (b4 / 4.5 - 1));
+    }
+    double c4 = speedup(g, "4/4", "8", "32", &g4);
+    if (c4 > 0) {
+        v[CL_BW32].known = 1;
+        v[CL_BW32].holds = c4 > g4;
+        snprintf(v[CL_BW32].model, sizeof v[CL_BW32].model, "%.2fx", c4);
+        snprintf(v[CL_BW32].note, sizeof v[CL_BW32].note, "%.2fx the %.0fx peak",
+                 c4 / g4, g4);
+    }
+    double f4 = speedup(g, "4/4", "same", "64", NULL);
+    double f2 = speedup(g, "2/2", "same", "64", NULL);
+    double e4 = speedup(g, "4/4", "8", "64", NULL);
+    double e2 = speedup(g, "2/2", "8", "64", NULL);
+    if (f4 > 0 && f2 > 0 && e4 > 0 && e2 > 0) {
+        double r4 = f4 / e4, r2 = f2 / e2;
+        v[CL_FL].known = 1;
+        v[CL_FL].holds = fabs(r4 / 1.24 - 1) <= 0.1 && fabs(r2 / 1.24 - 1) <= 0.1;
+        snprintf(v[CL_FL].model, sizeof v[CL_FL].model, "%.2fx, %.2fx", r4, r2);
+        snprintf(v[CL_FL].note, sizeof v[CL_FL].note, "%+.0f%%, %+.0f%% vs 1.24x",
+                 100 * (r4 / 1.24 - 1), 100 * (r2 / 1.24 - 1));
+    }
+}
+
+static const char *verdict_word(const Verdict *v)
+{
+    return !v->known ? "n/a" : v->holds ? "holds" : "FAILS";
+}
+
+/* "batch=16 sram_bytes=2097152": the axes with more than one value,
+ * except the three every claim varies. */
+static void group_label(const Study *s, const Group *g, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int ax = 0; ax < STUDY_NAXES && len < n; ax++) {
+        if (ax == STUDY_BITS || ax == STUDY_FIRST_LAST || ax == STUDY_DRAM ||
+            s->axes[ax].n < 2)
+            continue;
+        len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "",
+                                study_axis_name((StudyAxis)ax),
+                                table_get(g->t, g->rows[0], g->c_axes[ax]));
+    }
+}
+
+static void print_detail(const Study *s, const Group *g, const Verdict *v,
+                         FILE *f)
+{
+    char label[256];
+    group_label(s, g, label, sizeof label);
+    fprintf(f, "\nPACT Section 6 vs qarray: %s, %s engine%s%s\n", s->name,
+            table_get(g->t, g->rows[0], g->c_axes[STUDY_ENGINE]),
+            label[0] ? ", " : "", label);
+    fprintf(f, "%-34s %-18s %-13s %-7s %s\n", "claim", "paper", "qarray",
+            "verdict", "difference");
+    for (int c = 0; c < CL_COUNT; c++)
+        fprintf(f, "%-34s %-18s %-13s %-7s %s\n", claim_names[c],
+                paper_says[c], v[c].known ? v[c].model : "-",
+                verdict_word(&v[c]), v[c].note);
+}
+
+/* Sum of a column of a layer table. */
+static double col_sum(const Table *lt, const char *name)
+{
+    int c = table_col(lt, name);
+    double sum = 0;
+    for (int r = 0; r < lt->nrows; r++)
+        sum += table_num(lt, r, c);
+    return sum;
+}
+
+static int col_count(const Table *lt, const char *name, const char *value)
+{
+    int c = table_col(lt, name), n = 0;
+    for (int r = 0; r < lt->nrows; r++)
+        n += !strcmp(table_get(lt, r, c), value);
+    return n;
+}
+
+/* Why the speedup is super-linear: at 64 GB/s with first/last at 8 bits,
+ * the DRAM traffic per precision split into weights and activations, how
+ * many layers keep their output on chip and how many wait for DRAM, from
+ * the points' layer CSVs. */
+static int explain(const Study *s, const Group *g, FILE *f, Err *e)
+{
+    int c_csv = table_col(g->t, "layers_csv");
+    int header = 0;
+    if (c_csv < 0)
+        return QA_OK;
+    for (int i = 0; i < s->axes[STUDY_BITS].n; i++) {
+        const char *bits = s->axes[STUDY_BITS].v[i].text;
+        int row = -1;
+        for (int k = 0; k < g->n && row < 0; k++) {
+            int r = g->rows[k];
+            if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+                !strcmp(table_get(g->t, r, g->c_fl), "8") &&
+                !strcmp(table_get(g->t, r, g->c_bw), "64"))
+                row = r;
+        }
+        if (row < 0)
+            continue;
+        char path[1100];
+        Table lt;
+        snprintf(path, sizeof path, "%s/%s", s->out_dir,
+                 table_get(g->t, row, c_csv));
+        if (table_read(&lt, path, e) != QA_OK)
+            return QA_ERR;
+        if (!header) {
+            fprintf(f, "\nWhere the 64 GB/s speedup comes from (first/last "
+                       "8 bits; per layer: %s/layers/):\n", s->out_dir);
+            fprintf(f, "%-6s %9s %11s %11s %10s %14s %13s\n", "bits",
+                    "speedup", "DRAM MB", "weights MB", "act. MB",
+                    "outputs kept", "memory-bound");
+            header = 1;
+        }
+        double w = col_sum(&lt, "dram_w_bytes");
+        double all = col_sum(&lt, "dram_bytes");
+        fprintf(f, "%-6s %8.2fx %11.1f %11.1f %10.1f %8d of %-3d %6d of %d\n",
+                bits, table_num(g->t, row, g->c_speed), all / 1e6, w / 1e6,
+                (all - w) / 1e6, col_count(&lt, "out_on_chip", "1"), lt.nrows,
+                col_count(&lt, "bound_by", "memory"), lt.nrows);
+        table_free(&lt);
+    }
+    return QA_OK;
+}
+
+int claims_print(const Study *s, const char *path, FILE *f, Err *e)
+{
+    Table t;
+    if (table_read(&t, path, e) != QA_OK)
+        return QA_ERR;
+    Group g = {&t, table_col(&t, "bits"), table_col(&t, "first_last"),
+               table_col(&t, "dram_gbps"), table_col(&t, "speedup"),
+               table_col(&t, "peak_gain"), {0}, NULL, 0};
+    for (int ax = 0; ax < STUDY_NAXES; ax++)
+        g.c_axes[ax] = table_col(&t, study_axis_name((StudyAxis)ax));
+    if (g.c_bits < 0 || g.c_fl < 0 || g.c_bw < 0 || g.c_speed < 0 ||
+        g.c_gain < 0 || g.c_axes[STUDY_ENGINE] < 0 || t.nrows == 0) {
+        table_free(&t);
+        return err_set(e, path, 1, NULL, "not a points table with rows");
+    }
+    /* Group id of each row: rows equal on every axis but the three. */
+    int *gid = qa_calloc((size_t)t.nrows, sizeof *gid);
+    int *rows = qa_calloc((size_t)t.nrows, sizeof *rows);
+    if (!gid || !rows) {
+        free(gid);
+        free(rows);
+        table_free(&t);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    int ngroups = 0;
+    for (int r = 0; r < t.nrows; r++) {
+        gid[r] = -1;
+        for (int q = 0; q < r && gid[r] < 0; q++) {
+            int same = 1;
+            for (int ax = 0; ax < STUDY_NAXES && same; ax++)
+                if (ax != STUDY_BITS && ax != STUDY_FIRST_LAST &&
+                    ax != STUDY_DRAM && g.c_axes[ax] >= 0)
+                    same = !strcmp(table_get(&t, r, g.c_axes[ax]),
+                                   table_get(&t, q, g.c_axes[ax]));
+            if (same)
+                gid[r] = gid[q];
+        }
+        if (gid[r] < 0)
+            gid[r] = ngroups++;
+    }
+    int holds[CL_COUNT] = {0}, known[CL_COUNT] = {0};
+    if (ngroups > 4)
+        fprintf(f, "\nWhere PACT Section 6 holds (%s, %d groups): "
+                   "claim=model value, ok or FAIL\n", s->name, ngroups);
+    for (int gi = 0; gi < ngroups; gi++) {
+        g.n = 0;
+        for (int r = 0; r < t.nrows; r++)
+            if (gid[r] == gi)
+                rows[g.n++] = r;
+        g.rows = rows;
+        Verdict v[CL_COUNT];
+        judge(&g, &s->accel, v);
+        for (int c = 0; c < CL_COUNT; c++) {
+            known[c] += v[c].known;
+            holds[c] += v[c].known && v[c].holds;
+        }
+        if (ngroups <= 4) {
+            print_detail(s, &g, v, f);
+            if (explain(s, &g, f, e) != QA_OK) {
+                free(gid);
+                free(rows);
+                table_free(&t);
+                return QA_ERR;
+            }
+            continue;
+        }
+        char label[256];
+        group_label(s, &g, label, sizeof label);
+        fprintf(f, "%-44s", label);
+        for (int c = CL_LIN; c < CL_COUNT; c++)
+            if (v[c].known)
+                fprintf(f, " %s=%s %s", claim_short[c], v[c].model,
+                        v[c].holds ? "ok" : "FAIL");
+        fputc('\n', f);
+    }
+    fprintf(f, "\nclaims holding, of the groups that have the points:");
+    for (int c = 0; c < CL_COUNT; c++)
+        fprintf(f, " %s %d/%d%s", claim_short[c], holds[c], known[c],
+                c + 1 < CL_COUNT ? "," : "\n");
+    free(gid);
+    free(rows);
+    table_free(&t);
+    return QA_OK;
+}

@@ -1,0 +1,661 @@
+/* study.c: libconfig study files through two tables: the plain keys (name,
+ * arch, out, compare) and the axes, each with the parser of one value.
+ * An axis key takes one value or a list; the same parsers read the
+ * `baseline` and `plot` groups (one value per axis) and command-line
+ * overrides, so a value means the same thing wherever it is written.
+ * Errors are file:line: field: message; unknown keys are errors. */
+#include "sim/study/study.h"
+#include "arch/cfgfile.h"
+
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A value as libconfig (or a flag) gave it. */
+typedef struct {
+    int is_str, is_float;
+    const char *s;
+    long long i;
+    double d;
+} Raw;
+
+typedef int (*ParseFn)(const Study *s, const Raw *r, StudyValue *v,
+                       char *why, size_t n);
+
+typedef struct {
+    const char *key;
+    ParseFn parse;
+    const char *help;
+} AxisDef;
+
+static int want_int(const Raw *r, long lo, long hi, long *out, char *why,
+                    size_t n, const char *what)
+{
+    if (r->is_str || r->is_float || r->i < lo || r->i > hi) {
+        snprintf(why, n, "expected %s (an integer %ld..%ld)", what, lo, hi);
+        return QA_ERR;
+    }
+    *out = (long)r->i;
+    return QA_OK;
+}
+
+static int p_workload(const Study *s, const Raw *r, StudyValue *v, char *why,
+                      size_t n)
+{
+    (void)s;
+    if (!r->is_str || !r->s[0] || strlen(r->s) >= sizeof v->text ||
+        strpbrk(r->s, ",\"")) {
+        snprintf(why, n, "expected a network name or a SCALE-Sim .csv path "
+                         "(a string without commas, under 64 characters)");
+        return QA_ERR;
+    }
+    snprintf(v->text, sizeof v->text, "%s", r->s);
+    return QA_OK;
+}
+
+static int p_engine(const Study *s, const Raw *r, StudyValue *v, char *why,
+                    size_t n)
+{
+    (void)s;
+    if (!r->is_str || (strcmp(r->s, "analytic") && strcmp(r->s, "systemc"))) {
+        snprintf(why, n, "expected \"analytic\" or \"systemc\"");
+        return QA_ERR;
+    }
+    snprintf(v->text, sizeof v->text, "%s", r->s);
+    return QA_OK;
+}
+
+static int p_batch(const Study *s, const Raw *r, StudyValue *v, char *why,
+                   size_t n)
+{
+    (void)s;
+    if (want_int(r, 1, 65536, &v->i0, why, n, "a batch size") != QA_OK)
+        return QA_ERR;
+    snprintf(v->text, sizeof v->text, "%ld", v->i0);
+    return QA_OK;
+}
+
+static int p_cores(const Study *s, const Raw *r, StudyValue *v, char *why,
+                   size_t n)
+{
+    (void)s;
+    if (want_int(r, 1, 4096, &v->i0, why, n, "a core count") != QA_OK)
+        return QA_ERR;
+    snprintf(v->text, sizeof v->text, "%ld", v->i0);
+    return QA_OK;
+}
+
+static int p_sram(const Study *s, const Raw *r, StudyValue *v, char *why,
+                  size_t n)
+{
+    (void)s;
+    double b = r->is_str ? -1 : r->is_float ? r->d : (double)r->i;
+    if (r->is_str && arch_parse_size(r->s, &b) != QA_OK)
+        b = -1;
+    if (!(b >= 1024 && b <= 1099511627776.0) || b != (double)(int64_t)b) {
+        snprintf(why, n, "expected a whole number of bytes 1024..2^40 "
+                         "(e.g. 2097152 or \"2 MiB\")");
+        return QA_ERR;
+    }
+    v->d = b;
+    snprintf(v->text, sizeof v->text, "%lld", (long long)b);
+    return QA_OK;
+}
+
+/* "RxC", each 1..4096. */
+static int p_array(const Study *s, const Raw *r, StudyValue *v, char *why,
+                   size_t n)
+{
+    (void)s;
+    char buf[64];
+    long rows, cols;
+    char *x;
+    if (!r->is_str || strlen(r->s) >= sizeof buf)
+        goto bad;
+    snprintf(buf, sizeof buf, "%s", r->s);
+    x = strchr(buf, 'x');
+    if (!x)
+        goto bad;
+    *x = '\0';
+    if (qa_parse_long(buf, &rows) != QA_OK || qa_parse_long(x + 1, &cols) != QA_OK ||
+        rows < 1 || rows > 4096 || cols < 1 || cols > 4096)
+        goto bad;
+    v->i0 = rows;
+    v->i1 = cols;
+    snprintf(v->text, sizeof v->text, "%ldx%ld", rows, cols);
+    return QA_OK;
+bad:
+    snprintf(why, n, "expected \"ROWSxCOLS\" with 1..4096 PEs each");
+    return QA_ERR;
+}
+
+#define ENUM_PARSER(fn, T, parse, name, choices)                              \
+    static int fn(const Study *s, const Raw *r, StudyValue *v, char *why,     \
+                  size_t n)                                                   \
+    {                                                                         \
+        (void)s;                                                              \
+        T x;                                                                  \
+        if (!r->is_str || parse(r->s, &x) != QA_OK) {                         \
+            snprintf(why, n, "expected one of %s", choices);                  \
+            return QA_ERR;                                                    \
+        }                                                                     \
+        v->i0 = (long)x;                                                      \
+        snprintf(v->text, sizeof v->text, "%s", name(x));                     \
+        return QA_OK;                                                         \
+    }
+ENUM_PARSER(p_dataflow, Dataflow, arch_dataflow_parse, arch_dataflow_name, "ws|os|is")
+ENUM_PARSER(p_rule, ScaleRule, arch_scale_parse, arch_scale_name, "linear|area|quadratic|table")
+ENUM_PARSER(p_placement, Placement, arch_place_parse, arch_place_name, "cols|rows|both")
+#undef ENUM_PARSER
+
+static int p_dram(const Study *s, const Raw *r, StudyValue *v, char *why,
+                  size_t n)
+{
+    (void)s;
+    if (r->is_str && !strcmp(r->s, "unlimited")) {
+        v->d = 0;
+        snprintf(v->text, sizeof v->text, "unlimited");
+        return QA_OK;
+    }
+    double g = r->is_str ? -1 : r->is_float ? r->d : (double)r->i;
+    if (!(g > 0 && g <= 1e6)) {
+        snprintf(why, n, "expected GB/s in (0, 1e6] or \"unlimited\"");
+        return QA_ERR;
+    }
+    v->d = g;
+    snprintf(v->text, sizeof v->text, "%g", g);
+    return QA_OK;
+}
+
+static int p_first_last(const Study *s, const Raw *r, StudyValue *v,
+                        char *why, size_t n)
+{
+    (void)s;
+    if (r->is_str && !strcmp(r->s, "same")) {
+        v->i0 = 0;
+        snprintf(v->text, sizeof v->text, "same");
+        return QA_OK;
+    }
+    if (want_int(r, 1, ARCH_MAX_BITS, &v->i0, why, n,
+                 "\"same\" or bits") != QA_OK)
+        return QA_ERR;
+    snprintf(v->text, sizeof v->text, "%ld", v->i0);
+    return QA_OK;
+}
+
+/* W (weights and activations) or "W/A". */
+static int p_bits(const Study *s, const Raw *r, StudyValue *v, char *why,
+                  size_t n)
+{
+    (void)s;
+    long w, a;
+    if (!r->is_str) {
+        if (want_int(r, 1, ARCH_MAX_BITS, &w, why, n, "bits") != QA_OK)
+            return QA_ERR;
+        a = w;
+    } else {
+        char buf[32];
+        char *slash;
+        snprintf(buf, sizeof buf, "%s", r->s);
+        slash = strchr(buf, '/');
+        if (slash)
+            *slash = '\0';
+        if (strlen(r->s) >= sizeof buf || qa_parse_long(buf, &w) != QA_OK ||
+            (slash && qa_parse_long(slash + 1, &a) != QA_OK) || !slash ||
+            w < 1 || w > ARCH_MAX_BITS || a < 1 || a > ARCH_MAX_BITS) {
+            snprintf(why, n, "expected bits 1..%d or \"W/A\"", ARCH_MAX_BITS);
+            return QA_ERR;
+        }
+    }
+    v->i0 = w;
+    v->i1 = a;
+    snprintf(v->text, sizeof v->text, "%ld/%ld", w, a);
+    return QA_OK;
+}
+
+static const AxisDef axis_defs[STUDY_NAXES] = {
+    [STUDY_WORKLOAD] = {"workload", p_workload, "built-in network or SCALE-Sim topology .csv"},
+    [STUDY_ENGINE] = {"engine", p_engine, "analytic or systemc"},
+    [STUDY_BATCH] = {"batch", p_batch, "images per inference, 1..65536"},
+    [STUDY_CORES] = {"cores", p_cores, "cores, 1..4096"},
+    [STUDY_SRAM] = {"sram_bytes", p_sram, "scratchpad per core: bytes or \"2 MiB\""},
+    [STUDY_ARRAY] = {"array", p_array, "PE array per core at base bits, \"ROWSxCOLS\""},
+    [STUDY_DATAFLOW] = {"dataflow", p_dataflow, "ws, os or is"},
+    [STUDY_RULE] = {"rule", p_rule, "precision rule: linear, area, quadratic, table"},
+    [STUDY_PLACEMENT] = {"placement", p_placement, "extra lanes as cols, rows or both"},
+    [STUDY_DRAM] = {"dram_gbps", p_dram, "DRAM bandwidth in GB/s or \"unlimited\""},
+    [STUDY_FIRST_LAST] = {"first_last", p_first_last, "bits of the first and last layers (at least the inner bits) or \"same\""},
+    [STUDY_BITS] = {"bits", p_bits, "inner-layer bits: W (= A) or \"W/A\""},
+};
+
+const char *study_axis_name(StudyAxis ax)
+{
+    return ax < STUDY_NAXES ? axis_defs[ax].key : "?";
+}
+
+const char *study_axis_help(StudyAxis ax)
+{
+    return ax < STUDY_NAXES ? axis_defs[ax].help : "?";
+}
+
+static int find_axis(const char *key)
+{
+    for (int i = 0; i < STUDY_NAXES; i++)
+        if (!strcmp(axis_defs[i].key, key))
+            return i;
+    return -1;
+}
+
+/* The chip's own value of a chip axis, as if the study file had said it. */
+static void default_value(const Study *s, StudyAxis ax, StudyValue *v)
+{
+    const Accel *a = &s->accel;
+    char buf[64];
+    Raw r = {0};
+    char why[160];
+    r.is_str = 1;
+    r.s = buf;
+    switch (ax) {
+    case STUDY_WORKLOAD: snprintf(buf, sizeof buf, "resnet50"); break;
+    case STUDY_ENGINE: snprintf(buf, sizeof buf, "systemc"); break;
+    case STUDY_BATCH: r.is_str = 0; r.i = 1; break;
+    case STUDY_CORES: r.is_str = 0; r.i = a->cores; break;
+    case STUDY_SRAM: r.is_str = 0; r.i = a->sram_bytes; break;
+    case STUDY_ARRAY: snprintf(buf, sizeof buf, "%dx%d", a->rows, a->cols); break;
+    case STUDY_DATAFLOW: snprintf(buf, sizeof buf, "%s", arch_dataflow_name(a->dataflow)); break;
+    case STUDY_RULE: snprintf(buf, sizeof buf, "%s", arch_scale_name(a->scale_rule)); break;
+    case STUDY_PLACEMENT: snprintf(buf, sizeof buf, "%s", arch_place_name(a->placement)); break;
+    case STUDY_DRAM:
+        if (a->dram_gbps > 0) {
+            r.is_str = 0;
+            r.is_float = 1;
+            r.d = a->dram_gbps;
+        } else {
+            snprintf(buf, sizeof buf, "unlimited");
+        }
+        break;
+    case STUDY_FIRST_LAST: r.is_str = 0; r.i = 8; break;
+    case STUDY_BITS: r.is_str = 0; r.i = a->base_bits; break;
+    default: break;
+    }
+    memset(v, 0, sizeof *v);
+    /* The chip was validated by arch_load, so its values always parse. */
+    if (QA_NEVER(axis_defs[ax].parse(s, &r, v, why, sizeof why) != QA_OK))
+        snprintf(v->text, sizeof v->text, "?");
+}
+
+/* Apply the chip axes of one point to a copy of the base chip. */
+static void apply_chip(Accel *a, StudyAxis ax, const StudyValue *v)
+{
+    switch (ax) {
+    case STUDY_CORES: a->cores = (int)v->i0; break;
+    case STUDY_SRAM: a->sram_bytes = (int64_t)v->d; break;
+    case STUDY_ARRAY: a->rows = (int)v->i0; a->cols = (int)v->i1; break;
+    case STUDY_DATAFLOW: a->dataflow = (Dataflow)v->i0; break;
+    case STUDY_RULE: a->scale_rule = (ScaleRule)v->i0; break;
+    case STUDY_PLACEMENT: a->placement = (Placement)v->i0; break;
+    case STUDY_DRAM: a->dram_gbps = v->d; break;
+    default: break;
+    }
+}
+
+static int raw_of(const config_setting_t *c, Raw *r)
+{
+    memset(r, 0, sizeof *r);
+    switch (config_setting_type(c)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: r->i = config_setting_get_int64(c); return QA_OK;
+    case CONFIG_TYPE_FLOAT: r->is_float = 1; r->d = config_setting_get_float(c); return QA_OK;
+    case CONFIG_TYPE_STRING: r->is_str = 1; r->s = config_setting_get_string(c); return QA_OK;
+    default: return QA_ERR;
+    }
+}
+
+/* Parse one scalar setting of axis ax, then check that the chip with this
+ * value is valid (a table rule needs a table, and so on). */
+static int parse_one(const Study *s, StudyAxis ax, const config_setting_t *c,
+                     const char *field, StudyValue *v, Err *e)
+{
+    char why[160];
+    Raw r;
+    int line = (int)config_setting_source_line(c);
+    memset(v, 0, sizeof *v);
+    v->line = line;
+    if (raw_of(c, &r) != QA_OK)
+        return err_set(e, s->file, line, field,
+                       "expected a value or a list of values");
+    if (axis_defs[ax].parse(s, &r, v, why, sizeof why) != QA_OK) {
+        if (r.is_str)
+            return err_set(e, s->file, line, field, "\"%s\": %s", r.s, why);
+        if (r.is_float)
+            return err_set(e, s->file, line, field, "%g: %s", r.d, why);
+        return err_set(e, s->file, line, field, "%lld: %s", r.i, why);
+    }
+    Accel a = s->accel;
+    apply_chip(&a, ax, v);
+    Err ve;
+    if (arch_validate(&a, NULL, &ve) != QA_OK)
+        return err_set(e, s->file, line, field, "%s: %s: %s", v->text,
+                       ve.field, ve.msg);
+    return QA_OK;
+}
+
+static int parse_axis(Study *s, StudyAxis ax, const config_setting_t *c,
+                      Err *e)
+{
+    StudyAxisValues *av = &s->axes[ax];
+    const char *key = axis_defs[ax].key;
+    int t = config_setting_type(c);
+    int n = (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST)
+                ? config_setting_length(c) : 1;
+    av->line = (int)config_setting_source_line(c);
+    if (t == CONFIG_TYPE_GROUP)
+        return err_set(e, s->file, av->line, key,
+                       "expected a value or a list of values, got a group");
+    if (n == 0)
+        return err_set(e, s->file, av->line, key,
+                       "empty list: give at least one value");
+    av->v = qa_calloc((size_t)n, sizeof *av->v);
+    if (!av->v)
+        return err_set(e, s->file, av->line, key, "out of memory");
+    av->n = n;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *el =
+            n == 1 && t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST
+                ? c : config_setting_get_elem(c, (unsigned)i);
+        if (parse_one(s, ax, el, key, &av->v[i], e) != QA_OK)
+            return QA_ERR;
+        /* Lists inside an array have no line of their own in libconfig. */
+        if (av->v[i].line == 0)
+            av->v[i].line = av->line;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(av->v[j].text, av->v[i].text))
+                return err_set(e, s->file, av->line, key,
+                               "%s is listed twice", av->v[i].text);
+    }
+    return QA_OK;
+}
+
+/* baseline = { bits = 16; first_last = "same"; } and plot = { ... }. */
+static int parse_group(Study *s, const config_setting_t *g, const char *gname,
+                       StudyValue *vals, int *set, Err *e)
+{
+    int line = (int)config_setting_source_line(g);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return err_set(e, s->file, line, gname,
+                       "expected a group { axis = value; ... }");
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *c = config_setting_get_elem(g, (unsigned)i);
+        char field[160];
+        snprintf(field, sizeof field, "%s.%s", gname, config_setting_name(c));
+        int ax = find_axis(config_setting_name(c));
+        if (ax < 0)
+            return err_set(e, s->file, (int)config_setting_source_line(c),
+                           field, "unknown axis (see qarray sweep --help)");
+        int t = config_setting_type(c);
+        if (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST ||
+            t == CONFIG_TYPE_GROUP)
+            return err_set(e, s->file, (int)config_setting_source_line(c),
+                           field, "expected one value");
+        if (parse_one(s, (StudyAxis)ax, c, field, &vals[ax], e) != QA_OK)
+            return QA_ERR;
+        set[ax] = 1;
+    }
+    return QA_OK;
+}
+
+static int get_string(const Study *s, const config_setting_t *c,
+                      const char *key, char *out, size_t n, Err *e)
+{
+    int line = (int)config_setting_source_line(c);
+    if (config_setting_type(c) != CONFIG_TYPE_STRING)
+        return err_set(e, s->file, line, key, "expected a string");
+    const char *v = config_setting_get_string(c);
+    if (!v[0] || strlen(v) >= n)
+        return err_set(e, s->file, line, key,
+                       "expected a non-empty string under %zu characters", n);
+    snprintf(out, n, "%s", v);
+    return QA_OK;
+}
+
+static int walk(Study *s, config_t *cfg, Err *e)
+{
+    const config_setting_t *root = config_root_setting(cfg);
+    const config_setting_t *arch = config_setting_get_member(root, "arch");
+    const config_setting_t *base = NULL, *plot = NULL;
+    if (!arch)
+        return err_set(e, s->file, 0, "arch",
+                       "missing: the architecture file of the base chip");
+    if (get_string(s, arch, "arch", s->arch_path, sizeof s->arch_path, e) != QA_OK)
+        return QA_ERR;
+    /* The study's line, then the arch file's own file:line: key. */
+    Err ae;
+    if (arch_load(&s->accel, s->arch_path, &ae) != QA_OK) {
+        char where[400];
+        if (ae.line > 0)
+            snprintf(where, sizeof where, "%.255s:%d", ae.file, ae.line);
+        else
+            snprintf(where, sizeof where, "%.255s", ae.file);
+        return err_set(e, s->file, (int)config_setting_source_line(arch),
+                       "arch", "%s: %s%s%.200s", where, ae.field,
+                       ae.field[0] ? ": " : "", ae.msg);
+    }
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *c = config_setting_get_elem(root, (unsigned)i);
+        const char *key = config_setting_name(c);
+        int line = (int)config_setting_source_line(c);
+        int ax = find_axis(key);
+        if (ax >= 0) {
+            if (parse_axis(s, (StudyAxis)ax, c, e) != QA_OK)
+                return QA_ERR;
+        } else if (!strcmp(key, "name")) {
+            if (get_string(s, c, key, s->name, sizeof s->name, e) != QA_OK)
+                return QA_ERR;
+        } else if (!strcmp(key, "out")) {
+            if (get_string(s, c, key, s->out_dir, sizeof s->out_dir, e) != QA_OK)
+                return QA_ERR;
+        } else if (!strcmp(key, "compare")) {
+            if (get_string(s, c, key, s->compare, sizeof s->compare, e) != QA_OK)
+                return QA_ERR;
+            if (strcmp(s->compare, "pact2018") && strcmp(s->compare, "none"))
+                return err_set(e, s->file, line, key,
+                               "\"%s\" is not one of pact2018|none", s->compare);
+            if (!strcmp(s->compare, "none"))
+                s->compare[0] = '\0';
+        } else if (!strcmp(key, "baseline")) {
+            base = c;
+        } else if (!strcmp(key, "plot")) {
+            plot = c;
+        } else if (strcmp(key, "arch")) {
+            return err_set(e, s->file, line, key,
+                           "unknown key (qarray sweep --help lists them)");
+        }
+    }
+    if (base && parse_group(s, base, "baseline", s->baseline,
+                            s->baseline_set, e) != QA_OK)
+        return QA_ERR;
+    if (plot && parse_group(s, plot, "plot", s->plot, s->plot_set, e) != QA_OK)
+        return QA_ERR;
+    return QA_OK;
+}
+
+/* Axes absent from the file get one value; counts multiply. */
+static int finish(Study *s, Err *e)
+{
+    s->npoints = 1;
+    for (int ax = 0; ax < STUDY_NAXES; ax++) {
+        StudyAxisValues *av = &s->axes[ax];
+        if (!av->v) {
+            av->v = qa_calloc(1, sizeof *av->v);
+            if (!av->v)
+                return err_set(e, s->file, 0, NULL, "out of memory");
+            av->n = 1;
+            default_value(s, (StudyAxis)ax, &av->v[0]);
+        }
+        if (s->npoints > STUDY_MAX_POINTS / av->n)
+            return err_set(e, s->file, av->line, study_axis_name(ax),
+                           "more than 2^24 (%lld) points in the cross "
+                           "product: split the study",
+                           (long long)STUDY_MAX_POINTS);
+        s->npoints *= av->n;
+        if (s->plot_set[ax] && study_find_value(s, ax, s->plot[ax].text) < 0)
+        {
+            char field[64];
+            snprintf(field, sizeof field, "plot.%s", study_axis_name(ax));
+            return err_set(e, s->file, s->plot[ax].line, field,
+                           "%s is not a value of the %s axis",
+                           s->plot[ax].text, study_axis_name(ax));
+        }
+    }
+    /* The default baseline is the chip at base_bits in every layer, the
+     * reference of point_run's own speedup. */
+    if (!s->baseline_set[STUDY_BITS]) {
+        default_value(s, STUDY_BITS, &s->baseline[STUDY_BITS]);
+        s->baseline_set[STUDY_BITS] = 1;
+    }
+    if (!s->baseline_set[STUDY_FIRST_LAST]) {
+        Raw r = {1, 0, "same", 0, 0};
+        char why[160];
+        axis_defs[STUDY_FIRST_LAST].parse(s, &r, &s->baseline[STUDY_FIRST_LAST],
+                                          why, sizeof why);
+        s->baseline_set[STUDY_FIRST_LAST] = 1;
+    }
+    if (!s->name[0]) {
+        const char *b = strrchr(s->file, '/');
+        snprintf(s->name, sizeof s->name, "%.63s", b ? b + 1 : s->file);
+        char *dot = strrchr(s->name, '.');
+        if (dot)
+            *dot = '\0';
+    }
+    if (!s->out_dir[0])
+        snprintf(s->out_dir, sizeof s->out_dir, "results/%s", s->name);
+    return QA_OK;
+}
+
+void study_free(Study *s)
+{
+    for (int ax = 0; ax < STUDY_NAXES; ax++) {
+        free(s->axes[ax].v);
+        s->axes[ax].v = NULL;
+        s->axes[ax].n = 0;
+    }
+}
+
+int study_load(Study *s, const char *path, Err *e)
+{
+    config_t cfg;
+    memset(s, 0, sizeof *s);
+    if (strlen(path) >= sizeof s->file)
+        return err_set(e, path, 0, NULL, "path too long");
+    snprintf(s->file, sizeof s->file, "%s", path);
+    if (cfgfile_read(&cfg, path, "study file", e) != QA_OK)
+        return QA_ERR;
+    int rc = walk(s, &cfg, e);
+    config_destroy(&cfg);
+    if (rc == QA_OK)
+        rc = finish(s, e);
+    if (rc != QA_OK)
+        study_free(s);
+    return rc;
+}
+
+int study_override(Study *s, StudyAxis ax, const char *text, const char *flag,
+                   Err *e)
+{
+    char why[160];
+    Raw r = {1, 0, text, 0, 0};
+    StudyValue v;
+    double d;
+    long l;
+    memset(&v, 0, sizeof v);
+    /* A flag is text; numbers are numbers where the axis expects them. */
+    if (qa_parse_long(text, &l) == QA_OK) {
+        r.is_str = 0;
+        r.i = l;
+    } else if (qa_parse_double(text, &d) == QA_OK) {
+        r.is_str = 0;
+        r.is_float = 1;
+        r.d = d;
+    }
+    if (axis_defs[ax].parse(s, &r, &v, why, sizeof why) != QA_OK)
+        return err_set(e, NULL, 0, flag, "'%s': %s", text, why);
+    StudyValue *nv = qa_calloc(1, sizeof *nv);
+    if (!nv)
+        return err_set(e, NULL, 0, flag, "out of memory");
+    *nv = v;
+    StudyAxisValues *av = &s->axes[ax];
+    s->npoints = s->npoints / av->n;
+    free(av->v);
+    av->v = nv;
+    av->n = 1;
+    return QA_OK;
+}
+
+void study_point(const Study *s, int64_t id, StudyPoint *p)
+{
+    int64_t rest = id;
+    p->id = id;
+    p->accel = s->accel;
+    for (int ax = STUDY_NAXES - 1; ax >= 0; ax--) {
+        const StudyAxisValues *av = &s->axes[ax];
+        p->v[ax] = &av->v[rest % av->n];
+        rest /= av->n;
+    }
+    for (int ax = 0; ax < STUDY_NAXES; ax++)
+        apply_chip(&p->accel, (StudyAxis)ax, p->v[ax]);
+}
+
+void study_baseline(const Study *s, const StudyPoint *p, StudyPoint *b)
+{
+    *b = *p;
+    for (int ax = 0; ax < STUDY_NAXES; ax++)
+        if (s->baseline_set[ax]) {
+            b->v[ax] = &s->baseline[ax];
+            apply_chip(&b->accel, (StudyAxis)ax, b->v[ax]);
+        }
+}
+
+int study_point_in_plot(const Study *s, const StudyPoint *p)
+{
+    for (int ax = 0; ax < STUDY_NAXES; ax++)
+        if (s->plot_set[ax] && strcmp(s->plot[ax].text, p->v[ax]->text))
+            return 0;
+    return 1;
+}
+
+int study_find_value(const Study *s, StudyAxis ax, const char *text)
+{
+    for (int i = 0; i < s->axes[ax].n; i++)
+        if (!strcmp(s->axes[ax].v[i].text, text))
+            return i;
+    return -1;
+}
+
+int study_inner_bits(const StudyPoint *p)
+{
+    return (int)QA_MAX(p->v[STUDY_BITS]->i0, p->v[STUDY_BITS]->i1);
+}
+
+int study_first_last_bits(const StudyPoint *p)
+{
+    int inner = study_inner_bits(p);
+    long fl = p->v[STUDY_FIRST_LAST]->i0;
+    if (fl == 0)
+        return inner;
+    return (int)QA_MIN((long)p->accel.base_bits, QA_MAX(fl, (long)inner));
+}
+
+int study_parse_shard(const char *s, long *i, long *n)
+{
+    char buf[64];
+    if (strlen(s) >= sizeof buf)
+        return QA_ERR;
+    snprintf(buf, sizeof buf, "%s", s);
+    char *slash = strchr(buf, '/');
+    if (!slash)
+        return QA_ERR;
+    *slash = '\0';
+    if (qa_parse_long(buf, i) != QA_OK || qa_parse_long(slash + 1, n) != QA_OK)
+        return QA_ERR;
+    return *n >= 1 && *i >= 0 && *i < *n ? QA_OK : QA_ERR;
+}

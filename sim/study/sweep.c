@@ -1,0 +1,530 @@
+/* sweep.c: runs the points of a study (see sweep.h).
+ *
+ * Layout of the output folder OUT:
+ *   points/pNNNNNN.csv   one point: the points.csv header and its row
+ *   layers/pNNNNNN.csv   the point's per-layer CSV
+ *   points.csv           every point in id order (or points.shard-I-of-N.csv)
+ *   config.cfg           the base chip, every key (arch_save)
+ * A point file is written last, atomically, so its presence means the point
+ * is done; its row starts with the point's key (id and every axis value),
+ * which resume and merge compare with the study to reject stale files.
+ * Workers are forked processes (SystemC elaborates once per process, and
+ * point_run forks its own child for that engine); the workers claim the
+ * todo entries in groups that share a baseline, the next unclaimed group
+ * each time, and report each point over a pipe. */
+#include "sim/study/points.h"
+#include "sim/study/sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int ends_with(const char *s, const char *sfx)
+{
+    size_t n = strlen(s), m = strlen(sfx);
+    return n >= m && !strcmp(s + n - m, sfx);
+}
+
+void sweep_point_spec(const StudyPoint *p, PointSpec *ps)
+{
+    point_defaults(ps);
+    ps->accel = p->accel;
+    const char *w = p->v[STUDY_WORKLOAD]->text;
+    if (ends_with(w, ".csv"))
+        snprintf(ps->topo_path, sizeof ps->topo_path, "%s", w);
+    else
+        snprintf(ps->workload, sizeof ps->workload, "%s", w);
+    ps->w_bits = (int)p->v[STUDY_BITS]->i0;
+    ps->a_bits = (int)p->v[STUDY_BITS]->i1;
+    ps->first_last_bits = study_first_last_bits(p);
+    ps->batch = (int)p->v[STUDY_BATCH]->i0;
+    if (point_engine_parse(p->v[STUDY_ENGINE]->text, &ps->engine) != QA_OK)
+        ps->engine = ENGINE_COUNT;
+}
+
+int sweep_check(const Study *s, Err *e)
+{
+    const StudyAxisValues *wl = &s->axes[STUDY_WORKLOAD];
+    for (int i = 0; i < wl->n; i++) {
+        const char *w = wl->v[i].text;
+        Net net;
+        Err ne;
+        int rc = ends_with(w, ".csv") ? topo_csv_load(&net, w, &ne)
+                                      : net_build(&net, w, &ne);
+        net_free(&net);
+        if (rc != QA_OK) {
+            if (ends_with(w, ".csv"))
+                *e = ne;
+            else
+                err_set(e, s->file, wl->v[i].line, "workload",
+                        "\"%s\" is not a built-in network (%s) or a .csv",
+                        w, net_builtin_names());
+            return QA_ERR;
+        }
+    }
+    return QA_OK;
+}
+
+/* The baseline is point_run's own reference (every layer at base_bits, the
+ * rest unchanged) unless the study moved another axis. */
+static int baseline_is_base(const Study *s, const StudyPoint *p,
+                            const StudyPoint *b)
+{
+    int bb = p->accel.base_bits;
+    for (int ax = 0; ax < STUDY_NAXES; ax++)
+        if (ax != STUDY_BITS && ax != STUDY_FIRST_LAST && s->baseline_set[ax] &&
+            strcmp(b->v[ax]->text, p->v[ax]->text))
+            return 0;
+    return b->v[STUDY_BITS]->i0 == bb && b->v[STUDY_BITS]->i1 == bb &&
+           study_first_last_bits(b) == bb;
+}
+
+/* The run a point stands for: its axis values with first_last replaced by
+ * the bits it resolves to (16 bits with first_last 8 is all 16 bits). */
+static void run_key(const StudyPoint *p, char *buf, size_t n)
+{
+    size_t len = 0;
+    for (int ax = 0; ax < STUDY_NAXES && len < n; ax++) {
+        if (ax == STUDY_FIRST_LAST)
+            len += (size_t)snprintf(buf + len, n - len, "%d,",
+                                    study_first_last_bits(p));
+        else
+            len += (size_t)snprintf(buf + len, n - len, "%s,", p->v[ax]->text);
+    }
+}
+
+/* Runs this process has done, by run_key: baselines (cycles only) and
+ * points (record and layers). Points that differ only in the fastest axes
+ * share a baseline, and 16 or 8 bits with first_last 8 or "same" are the
+ * same run; a worker takes such points together (see worker), so a short
+ * ring catches every reuse without growing with the study. */
+#define RUN_CACHE 16
+typedef struct {
+    char key[512];
+    int64_t cycles;
+    RunRecord rec;           /* full entries: the point's record */
+    LayerRecord *layers;     /* full entries: (nl) */
+    int nl, full;
+} CacheEntry;
+
+typedef struct {
+    CacheEntry e[RUN_CACHE];
+    int next;
+} RunCache;
+
+static const CacheEntry *cache_find(const RunCache *c, const char *key,
+                                    int full)
+{
+    for (int i = 0; i < RUN_CACHE; i++)
+        if (c->e[i].cycles > 0 && (c->e[i].full || !full) &&
+            !strcmp(c->e[i].key, key))
+            return &c->e[i];
+    return NULL;
+}
+
+/* layers NULL: a baseline, cycles only. Without memory for the layers the
+ * entry keeps the cycles: a cache, not a store. */
+static void cache_put(RunCache *c, const char *key, const RunRecord *rec,
+                      const LayerRecord *layers, int nl)
+{
+    CacheEntry *en = &c->e[c->next];
+    c->next = (c->next + 1) % RUN_CACHE;
+    free(en->layers);
+    memset(en, 0, sizeof *en);
+    snprintf(en->key, sizeof en->key, "%s", key);
+    en->cycles = rec->cycles;
+    if (!layers)
+        return;
+    en->layers = qa_malloc((size_t)QA_MAX(nl, 1) * sizeof *layers);
+    if (!en->layers)
+        return;
+    memcpy(en->layers, layers, (size_t)nl * sizeof *layers);
+    en->rec = *rec;
+    en->nl = nl;
+    en->full = 1;
+}
+
+static void cache_free(RunCache *c)
+{
+    for (int i = 0; i < RUN_CACHE; i++)
+        free(c->e[i].layers);
+    memset(c, 0, sizeof *c);
+}
+
+/* Run one point (or reuse an identical run) and write its two files. The
+ * baseline runs once per group of points (a point that is its own
+ * baseline is not run twice); point_run skips its own 16-bit run when the
+ * baseline is that run. */
+static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
+{
+    StudyPoint p, b;
+    PointSpec ps;
+    PointRow row;
+    LayerRecord *layers = NULL;
+    const LayerRecord *lr;
+    int nl = 0;
+    char path[1100], pkey[512], bkey[512];
+
+    study_point(s, id, &p);
+    study_baseline(s, &p, &b);
+    sweep_point_spec(&p, &ps);
+    memset(&row, 0, sizeof row);
+    run_key(&p, pkey, sizeof pkey);
+    run_key(&b, bkey, sizeof bkey);
+    int is_base = baseline_is_base(s, &p, &b);
+    const CacheEntry *hit = cache_find(cache, pkey, 1);
+    const CacheEntry *base = cache_find(cache, bkey, 0);
+    int64_t bc = base ? base->cycles : 0;
+    if (!bc && strcmp(pkey, bkey)) {
+        PointSpec bs;
+        RunRecord brec;
+        sweep_point_spec(&b, &bs);
+        /* Only the baseline's own cycles are wanted: any positive value
+         * keeps point_run from running its 16-bit reference as well. */
+        bs.base_cycles = 1;
+        if (point_run(&bs, &brec, NULL, NULL, e) != QA_OK)
+            goto fail;
+        bc = brec.cycles;
+        cache_put(cache, bkey, &brec, NULL, 0);
+        hit = cache_find(cache, pkey, 1);
+    }
+    if (hit) {
+        row.rec = hit->rec;
+        lr = hit->layers;
+        nl = hit->nl;
+    } else {
+        if (is_base)
+            ps.base_cycles = bc > 0 ? bc : 1;
+        if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
+            goto fail;
+        lr = layers;
+        if (!bc)
+            bc = row.rec.cycles; /* the point is its own baseline */
+        if (is_base) {
+            row.rec.base_cycles = bc;
+            row.rec.speedup = row.rec.cycles > 0
+                ? (double)bc / (double)row.rec.cycles : 0;
+        }
+        cache_put(cache, pkey, &row.rec, layers, nl);
+    }
+    row.baseline_cycles = bc;
+    row.speedup_vs_baseline = row.rec.cycles > 0
+        ? (double)row.baseline_cycles / (double)row.rec.cycles : 0;
+    snprintf(row.layers_csv, sizeof row.layers_csv, "layers/p%06lld.csv",
+             (long long)id);
+    points_layers_path(s, id, path, sizeof path);
+    if (report_write_layers(path, lr, nl, e) != QA_OK)
+        goto fail;
+    free(layers);
+    layers = NULL;
+
+    AtomicFile af;
+    points_point_path(s, id, path, sizeof path);
+    if (qa_afile_open(&af, path, e) != QA_OK)
+        return QA_ERR;
+    points_print_header(af.f);
+    points_print_row(af.f, &p, &row);
+    return qa_afile_commit(&af, e);
+fail:
+    free(layers);
+    /* Name the point by its id and the axes the study varies: an error
+     * deep in a model says nothing of which point it came from. */
+    char key[512];
+    size_t len = (size_t)snprintf(key, sizeof key, "point %lld",
+                                  (long long)id);
+    const char *sep = ":";
+    for (int ax = 0; ax < STUDY_NAXES && len < sizeof key; ax++)
+        if (s->axes[ax].n > 1) {
+            len += (size_t)snprintf(key + len, sizeof key - len, "%s %s=%s",
+                                    sep, study_axis_name((StudyAxis)ax),
+                                    p.v[ax]->text);
+            sep = "";
+        }
+    char msg[sizeof e->msg];
+    snprintf(msg, sizeof msg, "%.300s (%.200s)", e->msg, key);
+    snprintf(e->msg, sizeof e->msg, "%s", msg);
+    return QA_ERR;
+}
+
+typedef struct {
+    int64_t id;
+    int ok;
+    Err err;
+} Msg;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Progress bar state: the ETA counts only points run by this process,
+ * not those a resume skipped. */
+typedef struct {
+    double t0, last;
+    int64_t start;
+} Progress;
+
+/* At most ten redraws a second: a 100,000-point study finishes points far
+ * faster than a terminal wants to draw them. */
+static void progress(const SweepOpts *o, Progress *pg, int64_t done,
+                     int64_t total)
+{
+    if (!o->progress || !isatty(STDERR_FILENO) || total <= 0)
+        return;
+    double now = now_s();
+    if (done < total && now - pg->last < 0.1)
+        return;
+    pg->last = now;
+    double el = now - pg->t0;
+    int64_t ran = done - pg->start;
+    int width = 30, filled = (int)(width * done / total);
+    fprintf(stderr, "\rsweep [");
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %lld/%lld  %.0fs elapsed", (long long)done,
+            (long long)total, el);
+    if (ran > 0)
+        fprintf(stderr, ", ETA %.0fs   ",
+                el * (double)(total - done) / (double)ran);
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* Points in a row that share a baseline: the product of the fastest axes
+ * the baseline sets (bits and first_last by default). */
+static int64_t group_size(const Study *s)
+{
+    int64_t n = 1;
+    for (int ax = STUDY_NAXES - 1; ax >= 0 && s->baseline_set[ax]; ax--)
+        n *= s->axes[ax].n;
+    return n;
+}
+
+/* What the workers share: the next group to claim, and a stop flag set
+ * at the first failure. Lives in a MAP_SHARED mapping of /dev/zero (plain
+ * POSIX), which fork keeps shared; the atomics are lock-free on the
+ * platforms qarray builds on, so they work across processes. */
+typedef struct {
+    atomic_llong next;
+    atomic_int stop;
+} Shared;
+
+/* Claim groups of g todo entries (the next unclaimed one each time, so a
+ * slow group does not hold up the others) and report each point over fd;
+ * stops at the first failure, its own or another worker's. Runs in a
+ * forked child. */
+static int worker(const Study *s, const int64_t *todo, int64_t ntodo,
+                  Shared *sh, int fd)
+{
+    RunCache cache;
+    int64_t g = group_size(s);
+    int rc = 0;
+    memset(&cache, 0, sizeof cache);
+    while (!rc && !atomic_load(&sh->stop)) {
+        int64_t k0 = (int64_t)atomic_fetch_add(&sh->next, 1) * g;
+        if (k0 >= ntodo)
+            break;
+        for (int64_t k = k0; k < k0 + g && k < ntodo && !rc; k++) {
+            Msg m;
+            memset(&m, 0, sizeof m);
+            m.id = todo[k];
+            m.ok = run_point(s, &cache, todo[k], &m.err) == QA_OK;
+            /* One Msg is below PIPE_BUF: the write is atomic. */
+            if (write(fd, &m, sizeof m) != (ssize_t)sizeof m || !m.ok) {
+                atomic_store(&sh->stop, 1);
+                rc = 1;
+            }
+        }
+    }
+    cache_free(&cache);
+    return rc;
+}
+
+static int run_todo(const Study *s, const SweepOpts *o, const int64_t *todo,
+                    int64_t ntodo, int64_t total, int64_t skipped, Err *e)
+{
+    int j = (int)QA_MIN((int64_t)QA_MAX(o->jobs, 1), ntodo);
+    Progress pg = {now_s(), 0, skipped};
+    int64_t done = skipped, failed_id = 0;
+    int failed = 0;
+    progress(o, &pg, done, total);
+    if (j <= 1) {
+        RunCache cache;
+        int rc = QA_OK;
+        memset(&cache, 0, sizeof cache);
+        for (int64_t k = 0; k < ntodo && rc == QA_OK; k++) {
+            rc = run_point(s, &cache, todo[k], e);
+            if (rc == QA_OK)
+                progress(o, &pg, ++done, total);
+        }
+        cache_free(&cache);
+        return rc;
+    }
+    Shared *sh = MAP_FAILED;
+    int zero = open("/dev/zero", O_RDWR);
+    if (zero >= 0) {
+        sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0);
+        close(zero);
+    }
+    if (sh == MAP_FAILED)
+        return err_set(e, NULL, 0, "jobs", "shared memory: %s", strerror(errno));
+    atomic_init(&sh->next, 0);
+    atomic_init(&sh->stop, 0);
+    int fds[2];
+    if (pipe(fds) != 0) {
+        munmap(sh, sizeof *sh);
+        return err_set(e, NULL, 0, "jobs", "pipe: %s", strerror(errno));
+    }
+    pid_t *pids = qa_calloc((size_t)j, sizeof *pids);
+    if (!pids) {
+        munmap(sh, sizeof *sh);
+        close(fds[0]);
+        close(fds[1]);
+        return err_set(e, NULL, 0, "jobs", "out of memory");
+    }
+    fflush(stdout);
+    fflush(stderr);
+    int started = 0;
+    pid_t parent = getpid();
+    for (int w = 0; w < j; w++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* A killed sweep must not leave its workers running points on
+             * as orphans (racing the rerun that resumes it): the kernel
+             * kills them with the sweep. A worker whose sweep died before
+             * prctl took effect has already been re-parented: leave. */
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+                _exit(1);
+            close(fds[0]);
+            _exit(worker(s, todo, ntodo, sh, fds[1]));
+        }
+        if (pid < 0) {
+            err_set(e, NULL, 0, "jobs", "fork: %s", strerror(errno));
+            failed = 1;
+            break;
+        }
+        pids[started++] = pid;
+    }
+    close(fds[1]);
+    Msg m;
+    ssize_t got;
+    while ((got = read(fds[0], &m, sizeof m)) == (ssize_t)sizeof m) {
+        if (m.ok) {
+            progress(o, &pg, ++done, total);
+        } else if (!failed || m.id < failed_id) {
+            /* The lowest failing id, so the message does not depend on
+             * which worker reported first. */
+            *e = m.err;
+            failed = 1;
+            failed_id = m.id;
+        }
+    }
+    close(fds[0]);
+    for (int w = 0; w < started; w++) {
+        int st;
+        while (waitpid(pids[w], &st, 0) < 0 && errno == EINTR)
+            ;
+        if (!failed && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+            err_set(e, NULL, 0, "jobs", "worker %d stopped (%s %d)", w,
+                    WIFSIGNALED(st) ? "signal" : "exit status",
+                    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            failed = 1;
+        }
+    }
+    free(pids);
+    munmap(sh, sizeof *sh);
+    if (!failed && done != total)
+        return err_set(e, NULL, 0, "jobs", "%lld of %lld points reported",
+                       (long long)done, (long long)total);
+    return failed ? QA_ERR : QA_OK;
+}
+
+int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e)
+{
+    double t0 = now_s();
+    char path[1100];
+    memset(r, 0, sizeof r[0]);
+    if (sweep_check(s, e) != QA_OK)
+        return QA_ERR;
+    snprintf(path, sizeof path, "%s/points", s->out_dir);
+    if (qa_mkdirs(path, e) != QA_OK)
+        return QA_ERR;
+    snprintf(path, sizeof path, "%s/layers", s->out_dir);
+    if (qa_mkdirs(path, e) != QA_OK)
+        return QA_ERR;
+    /* The base chip as run, every key; shards write the same bytes. */
+    snprintf(path, sizeof path, "%s/config.cfg", s->out_dir);
+    if (arch_save(&s->accel, path, e) != QA_OK)
+        return QA_ERR;
+
+    char *header = points_header_text();
+    int64_t *todo = qa_calloc((size_t)(s->npoints / o->shard_n + 1), sizeof *todo);
+    if (!header || !todo) {
+        free(header);
+        free(todo);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    int rc = QA_ERR;
+    int64_t ntodo = 0;
+    for (int64_t id = o->shard_i; id < s->npoints; id += o->shard_n) {
+        r->points++;
+        if (o->resume) {
+            char *row;
+            if (points_done_row(s, id, header, &row, e) != QA_OK)
+                goto out;
+            if (row) {
+                free(row);
+                r->skipped++;
+                continue;
+            }
+        }
+        todo[ntodo++] = id;
+    }
+    if (run_todo(s, o, todo, ntodo, r->points, r->skipped, e) != QA_OK)
+        goto out;
+    r->run = ntodo;
+
+    /* Join the point files into the table. */
+    if (o->shard_n > 1)
+        snprintf(r->table, sizeof r->table, "%s/points.shard-%ld-of-%ld.csv",
+                 s->out_dir, o->shard_i, o->shard_n);
+    else
+        snprintf(r->table, sizeof r->table, "%s/points.csv", s->out_dir);
+    AtomicFile af;
+    if (qa_afile_open(&af, r->table, e) != QA_OK)
+        goto out;
+    fputs(header, af.f);
+    for (int64_t id = o->shard_i; id < s->npoints; id += o->shard_n) {
+        char *row;
+        if (points_done_row(s, id, header, &row, e) != QA_OK) {
+            qa_afile_abort(&af);
+            goto out;
+        }
+        if (!row) {
+            points_point_path(s, id, path, sizeof path);
+            err_set(e, path, 0, "point", "missing after the run");
+            qa_afile_abort(&af);
+            goto out;
+        }
+        fputs(row, af.f);
+        free(row);
+    }
+    rc = qa_afile_commit(&af, e);
+out:
+    free(header);
+    free(todo);
+    r->seconds = now_s() - t0;
+    return rc;
+}
+
