@@ -4,12 +4,12 @@
 
 #include <string.h>
 
-static const char *const dataflow_names[DF_COUNT] = {"ws", "os", "is"};
-static const char *const scale_names[SCALE_COUNT] = {"linear", "area",
-                                                     "quadratic", "table"};
-static const char *const place_names[PLACE_COUNT] = {"cols", "rows", "both"};
-static const char *const area_names[AREA_COUNT] = {"pact", "bitfusion"};
-static const char *const pe_names[PE_COUNT] = {"uniform", "apot"};
+const char *const arch_dataflow_names[DF_COUNT + 1] = {"ws", "os", "is", NULL};
+const char *const arch_scale_names[SCALE_COUNT + 1] = {"linear", "area",
+                                                       "quadratic", "table", NULL};
+const char *const arch_place_names[PLACE_COUNT + 1] = {"cols", "rows", "both", NULL};
+const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion", NULL};
+const char *const arch_pe_names[PE_COUNT + 1] = {"uniform", "apot", NULL};
 
 void arch_defaults(Accel *a)
 {
@@ -49,13 +49,13 @@ static int parse_name(const char *s, const char *const *names, int n, int *out)
 
 const char *arch_dataflow_name(Dataflow d)
 {
-    return d < DF_COUNT ? dataflow_names[d] : "?";
+    return d < DF_COUNT ? arch_dataflow_names[d] : "?";
 }
 
 int arch_dataflow_parse(const char *s, Dataflow *d)
 {
     int v;
-    if (parse_name(s, dataflow_names, DF_COUNT, &v) != QA_OK)
+    if (parse_name(s, arch_dataflow_names, DF_COUNT, &v) != QA_OK)
         return QA_ERR;
     *d = (Dataflow)v;
     return QA_OK;
@@ -63,13 +63,13 @@ int arch_dataflow_parse(const char *s, Dataflow *d)
 
 const char *arch_scale_name(ScaleRule r)
 {
-    return r < SCALE_COUNT ? scale_names[r] : "?";
+    return r < SCALE_COUNT ? arch_scale_names[r] : "?";
 }
 
 int arch_scale_parse(const char *s, ScaleRule *r)
 {
     int v;
-    if (parse_name(s, scale_names, SCALE_COUNT, &v) != QA_OK)
+    if (parse_name(s, arch_scale_names, SCALE_COUNT, &v) != QA_OK)
         return QA_ERR;
     *r = (ScaleRule)v;
     return QA_OK;
@@ -77,13 +77,13 @@ int arch_scale_parse(const char *s, ScaleRule *r)
 
 const char *arch_place_name(Placement p)
 {
-    return p < PLACE_COUNT ? place_names[p] : "?";
+    return p < PLACE_COUNT ? arch_place_names[p] : "?";
 }
 
 int arch_place_parse(const char *s, Placement *p)
 {
     int v;
-    if (parse_name(s, place_names, PLACE_COUNT, &v) != QA_OK)
+    if (parse_name(s, arch_place_names, PLACE_COUNT, &v) != QA_OK)
         return QA_ERR;
     *p = (Placement)v;
     return QA_OK;
@@ -91,13 +91,13 @@ int arch_place_parse(const char *s, Placement *p)
 
 const char *arch_pe_name(PeKind k)
 {
-    return k < PE_COUNT ? pe_names[k] : "?";
+    return k < PE_COUNT ? arch_pe_names[k] : "?";
 }
 
 int arch_pe_parse(const char *s, PeKind *k)
 {
     int v;
-    if (parse_name(s, pe_names, PE_COUNT, &v) != QA_OK)
+    if (parse_name(s, arch_pe_names, PE_COUNT, &v) != QA_OK)
         return QA_ERR;
     *k = (PeKind)v;
     return QA_OK;
@@ -105,13 +105,13 @@ int arch_pe_parse(const char *s, PeKind *k)
 
 const char *arch_area_model_name(AreaModel m)
 {
-    return m < AREA_COUNT ? area_names[m] : "?";
+    return m < AREA_COUNT ? arch_area_names[m] : "?";
 }
 
 int arch_area_model_parse(const char *s, AreaModel *m)
 {
     int v;
-    if (parse_name(s, area_names, AREA_COUNT, &v) != QA_OK)
+    if (parse_name(s, arch_area_names, AREA_COUNT, &v) != QA_OK)
         return QA_ERR;
     *m = (AreaModel)v;
     return QA_OK;

@@ -51,6 +51,14 @@ void arch_defaults(Accel *a);
 /* Cross-field rules; errors name the field. file may be NULL. */
 int arch_validate(const Accel *a, const char *file, Err *e);
 
+/* Names of the enumerations, in enum order, NULL-terminated (the key
+ * tables of arch_cfg.c and the study axes read them). */
+extern const char *const arch_dataflow_names[DF_COUNT + 1];
+extern const char *const arch_scale_names[SCALE_COUNT + 1];
+extern const char *const arch_place_names[PLACE_COUNT + 1];
+extern const char *const arch_area_names[AREA_COUNT + 1];
+extern const char *const arch_pe_names[PE_COUNT + 1];
+
 const char *arch_dataflow_name(Dataflow d);
 int arch_dataflow_parse(const char *s, Dataflow *d);
 const char *arch_scale_name(ScaleRule r);
@@ -62,9 +70,6 @@ int arch_pe_parse(const char *s, PeKind *k);
 const char *arch_area_model_name(AreaModel m);
 int arch_area_model_parse(const char *s, AreaModel *m);
 
-/* "2 MiB", "512KiB", "1048576" -> bytes; QA_ERR if not a size. */
-int arch_parse_size(const char *s, double *out);
-
 /* DRAM bytes per cycle at the core clock; 0 means unlimited. */
 double arch_dram_bytes_per_cycle(const Accel *a);
 
@@ -75,5 +80,16 @@ int arch_load(Accel *a, const char *path, Err *e);
 int arch_save(const Accel *a, const char *path, Err *e);
 /* Print every key with type, default, range, unit and help. */
 void arch_help_config(FILE *f);
+/* Set one key from text (a command-line override such as --bw 64): the
+ * same type and range checks as the file; errors name `flag`. Cross-field
+ * rules are left to arch_validate. */
+int arch_set(Accel *a, const char *key, const char *text, const char *flag,
+             Err *e);
+/* The same from a libconfig setting of another file (a study axis); errors
+ * are file:line: field. */
+struct config_setting_t;
+int arch_set_setting(Accel *a, const char *key,
+                     const struct config_setting_t *s, const char *file,
+                     const char *field, Err *e);
 
 #endif

@@ -56,7 +56,7 @@ static void test_bad_files(void **state)
         {"tests/bad/arch_unknown.cfg", 4, "core.colz", "unknown key"},
         {"tests/bad/arch_enum.cfg", 2, "core.dataflow", "\"zz\" is not one of ws|os|is"},
         {"tests/bad/arch_syntax.cfg", 2, "", "syntax error"},
-        {"tests/bad/arch_type.cfg", 1, "clock_ghz", "expected a number, got a string"},
+        {"tests/bad/arch_type.cfg", 1, "clock_ghz", "expected a number, got \"fast\""},
         {"tests/bad/arch_bw.cfg", 2, "dram.gbps", "expected a number of GB/s or \"unlimited\""},
         {"tests/bad/arch_size.cfg", 2, "core.sram_bytes", "\"2 MeB\" is not a size"},
         {"tests/bad/arch_table.cfg", 0, "lane_table", "scale_rule \"table\" needs lanes >= 1"},

@@ -94,7 +94,7 @@ expect_error 1 "qarray: tests/bad/study_unknown.cfg:3: bitz: unknown key (qarray
     sweep -s tests/bad/study_unknown.cfg -o "$T/bad"
 expect_error 1 "qarray: tests/bad/study_empty.cfg:2: bits: empty list: give at least one value" \
     sweep -s tests/bad/study_empty.cfg -o "$T/bad"
-expect_error 1 "qarray: tests/bad/study_bw.cfg:2: dram_gbps: \"fast\": expected GB/s in (0, 1e6] or \"unlimited\"" \
+expect_error 1 "qarray: tests/bad/study_bw.cfg:2: dram_gbps: expected a number of GB/s or \"unlimited\", got \"fast\"" \
     sweep -s tests/bad/study_bw.cfg -o "$T/bad"
 expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20) or a .csv" \
     sweep -s tests/bad/study_workload.cfg -o "$T/bad"

@@ -52,9 +52,9 @@ if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || [ -n "$
 fi
 
 printf 'model: { arch = "resnet20";\n  widht = 2.0; };\n' >"$T/bad.cfg"
-expect_error "qarray: $T/bad.cfg:2: model.widht: unknown key" train -c "$T/bad.cfg" -o "$T/bad.ckpt"
+expect_error "qarray: $T/bad.cfg:2: model.widht: unknown key (qarray train --help lists them)" train -c "$T/bad.cfg" -o "$T/bad.ckpt"
 [ -e "$T/bad.ckpt" ] && fail "bad recipe left a checkpoint"
-expect_error "qarray: train.epochs: 0 out of range [1, 10000]" train -c "$T/tiny.cfg" --set train.epochs=0 -o "$T/bad.ckpt"
+expect_error "qarray: train.epochs: must be in 1..10000, is 0" train -c "$T/tiny.cfg" --set train.epochs=0 -o "$T/bad.ckpt"
 echo "not a model" >"$T/junk.safetensors"
 expect_error "qarray: $T/junk.safetensors: header: header length 8029109312199880558 does not fit a 12-byte file" eval -m "$T/junk.safetensors"
 expect_error "qarray: --method: unknown method 'lsq' (pact-sawb, apot, faq, dorefa)" quantize -w resnet50 --method lsq --wbits 4 --abits 4 -o "$T/r.safetensors"

@@ -190,18 +190,18 @@ static void test_bad_files(void **state)
         {"tests/bad/study_empty.cfg", 2, "bits", "empty list: give at least one value"},
         {"tests/bad/study_bits.cfg", 4, "bits", "17: expected bits (an integer 1..16)"},
         {"tests/bad/study_bits_pair.cfg", 2, "bits", "\"4-2\": expected bits 1..16 or \"W/A\""},
-        {"tests/bad/study_bw.cfg", 2, "dram_gbps", "\"fast\": expected GB/s in (0, 1e6] or \"unlimited\""},
+        {"tests/bad/study_bw.cfg", 2, "dram_gbps", "expected a number of GB/s or \"unlimited\", got \"fast\""},
         {"tests/bad/study_noarch.cfg", 0, "arch", "missing: the architecture file of the base chip"},
         {"tests/bad/study_dup.cfg", 2, "bits", "8/8 is listed twice"},
         {"tests/bad/study_plot.cfg", 3, "plot.batch", "16 is not a value of the batch axis"},
         {"tests/bad/study_baseline.cfg", 4, "baseline.bitz", "unknown axis (see qarray sweep --help)"},
-        {"tests/bad/study_array.cfg", 2, "array", "\"32by16\": expected \"ROWSxCOLS\" with 1..4096 PEs each"},
+        {"tests/bad/study_array.cfg", 2, "array", "\"32by16\": expected \"ROWSxCOLS\" (e.g. \"32x16\")"},
         {"tests/bad/study_syntax.cfg", 2, "", "syntax error"},
         {"tests/bad/study_arch.cfg", 1, "arch", "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0"},
         {"tests/bad/study_compare.cfg", 2, "compare", "\"pact2019\" is not one of pact2018|none"},
-        {"tests/bad/study_sram.cfg", 2, "sram_bytes", "\"2 MeB\": expected a whole number of bytes"},
+        {"tests/bad/study_sram.cfg", 2, "sram_bytes", "\"2 MeB\" is not a size (e.g. 2097152 or \"2 MiB\")"},
         {"tests/bad/study_group.cfg", 2, "bits", "expected a value or a list of values, got a group"},
-        {"tests/bad/study_dataflow.cfg", 2, "dataflow", "\"xs\": expected one of ws|os|is"},
+        {"tests/bad/study_dataflow.cfg", 2, "dataflow", "\"xs\" is not one of ws|os|is"},
         {"tests/bad/study_batch.cfg", 2, "batch", "0: expected a batch size (an integer 1..65536)"},
         {"tests/bad/no_such_study.cfg", 0, "", "cannot open study file"},
     };
@@ -230,7 +230,8 @@ static void test_alloc_failures(void **state)
             assert_true(n > 3);
             break;
         }
-        assert_string_equal(e.msg, "out of memory");
+        /* out of memory in the study or in its architecture file */
+        assert_non_null(strstr(e.msg, "out of memory"));
     }
 }
 

@@ -222,28 +222,18 @@ int cli_run(int argc, char **argv)
         err_print(&e, stderr);
         return 1;
     }
-    if (bw) {
-        double g;
-        if (!strcmp(bw, "unlimited"))
-            p.accel.dram_gbps = 0;
-        else if (qa_parse_double(bw, &g) == QA_OK && g > 0 && g <= 1e6)
-            p.accel.dram_gbps = g;
-        else
-            return bad_flag("--bw", bw, "GB/s in (0, 1e6] or \"unlimited\"");
-    }
-    if (cores) {
-        if (qa_parse_long(cores, &v) != QA_OK || v < 1 || v > 4096)
-            return bad_flag("--cores", cores, "a core count 1..4096");
-        p.accel.cores = (int)v;
-    }
-    if (sram) {
-        double b;
-        if (arch_parse_size(sram, &b) != QA_OK || b < 1024 || b > 1099511627776.0)
-            return bad_flag("--sram", sram, "a size of 1KiB..1TiB (e.g. 2MiB)");
-        p.accel.sram_bytes = (int64_t)b;
-    }
-    if (df && arch_dataflow_parse(df, &p.accel.dataflow) != QA_OK)
-        return bad_flag("--dataflow", df, "ws, os or is");
+    /* Overrides go through the architecture file's key table: the same
+     * types and limits as the file. */
+    const char *const over[][3] = {{"dram.gbps", bw, "--bw"},
+                                   {"cores", cores, "--cores"},
+                                   {"core.sram_bytes", sram, "--sram"},
+                                   {"core.dataflow", df, "--dataflow"}};
+    for (size_t i = 0; i < QA_COUNT(over); i++)
+        if (over[i][1] && arch_set(&p.accel, over[i][0], over[i][1], over[i][2],
+                                   &e) != QA_OK) {
+            err_print(&e, stderr);
+            return 2;
+        }
     if (arch_validate(&p.accel, arch_path, &e) != QA_OK) {
         err_print(&e, stderr);
         return 1;

@@ -1,17 +1,20 @@
-/* study.c: libconfig study files through two tables: the plain keys (name,
- * arch, out, compare) and the axes, each with the parser of one value.
- * An axis key takes one value or a list; the same parsers read the
- * `baseline` and `plot` groups (one value per axis) and command-line
- * overrides, so a value means the same thing wherever it is written.
- * Errors are file:line: field: message; unknown keys are errors. */
+/* study.c: libconfig study files: the plain keys (name, arch, out, compare,
+ * claims) and the axes. A chip axis (cores, sram_bytes, array, dataflow,
+ * rule, placement, dram_gbps) is set through the architecture file's key
+ * table, so it has the same types and limits as the file and the command
+ * line; the other axes (workload, engine, batch, first_last, bits) have a
+ * parser each here. An axis key takes one value or a list; the same code
+ * reads the `baseline` and `plot` groups (one value per axis) and
+ * command-line overrides, so a value means the same thing wherever it is
+ * written. Errors are file:line: field: message; unknown keys are errors. */
 #include "sim/study/study.h"
-#include "arch/cfgfile.h"
+#include "arch/keytab.h"
 
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A value as libconfig (or a flag) gave it. */
+/* A value of a run axis as libconfig (or a flag) gave it. */
 typedef struct {
     int is_str, is_float;
     const char *s;
@@ -19,12 +22,12 @@ typedef struct {
     double d;
 } Raw;
 
-typedef int (*ParseFn)(const Study *s, const Raw *r, StudyValue *v,
-                       char *why, size_t n);
+typedef int (*ParseFn)(const Raw *r, StudyValue *v, char *why, size_t n);
 
 typedef struct {
     const char *key;
-    ParseFn parse;
+    ParseFn parse;        /* run axes */
+    const char *arch_key; /* chip axes: the architecture key it sets */
     const char *help;
 } AxisDef;
 
@@ -39,10 +42,8 @@ static int want_int(const Raw *r, long lo, long hi, long *out, char *why,
     return QA_OK;
 }
 
-static int p_workload(const Study *s, const Raw *r, StudyValue *v, char *why,
-                      size_t n)
+static int p_workload(const Raw *r, StudyValue *v, char *why, size_t n)
 {
-    (void)s;
     if (!r->is_str || !r->s[0] || strlen(r->s) >= sizeof v->text ||
         strpbrk(r->s, ",\"")) {
         snprintf(why, n, "expected a network name or a SCALE-Sim .csv path "
@@ -53,10 +54,8 @@ static int p_workload(const Study *s, const Raw *r, StudyValue *v, char *why,
     return QA_OK;
 }
 
-static int p_engine(const Study *s, const Raw *r, StudyValue *v, char *why,
-                    size_t n)
+static int p_engine(const Raw *r, StudyValue *v, char *why, size_t n)
 {
-    (void)s;
     if (!r->is_str || (strcmp(r->s, "analytic") && strcmp(r->s, "systemc"))) {
         snprintf(why, n, "expected \"analytic\" or \"systemc\"");
         return QA_ERR;
@@ -65,112 +64,16 @@ static int p_engine(const Study *s, const Raw *r, StudyValue *v, char *why,
     return QA_OK;
 }
 
-static int p_batch(const Study *s, const Raw *r, StudyValue *v, char *why,
-                   size_t n)
+static int p_batch(const Raw *r, StudyValue *v, char *why, size_t n)
 {
-    (void)s;
-    if (want_int(r, 1, 65536, &v->i0, why, n, "a batch size") != QA_OK)
+    if (want_int(r, 1, STUDY_MAX_BATCH, &v->i0, why, n, "a batch size") != QA_OK)
         return QA_ERR;
     snprintf(v->text, sizeof v->text, "%ld", v->i0);
     return QA_OK;
 }
 
-static int p_cores(const Study *s, const Raw *r, StudyValue *v, char *why,
-                   size_t n)
+static int p_first_last(const Raw *r, StudyValue *v, char *why, size_t n)
 {
-    (void)s;
-    if (want_int(r, 1, 4096, &v->i0, why, n, "a core count") != QA_OK)
-        return QA_ERR;
-    snprintf(v->text, sizeof v->text, "%ld", v->i0);
-    return QA_OK;
-}
-
-static int p_sram(const Study *s, const Raw *r, StudyValue *v, char *why,
-                  size_t n)
-{
-    (void)s;
-    double b = r->is_str ? -1 : r->is_float ? r->d : (double)r->i;
-    if (r->is_str && arch_parse_size(r->s, &b) != QA_OK)
-        b = -1;
-    if (!(b >= 1024 && b <= 1099511627776.0) || b != (double)(int64_t)b) {
-        snprintf(why, n, "expected a whole number of bytes 1024..2^40 "
-                         "(e.g. 2097152 or \"2 MiB\")");
-        return QA_ERR;
-    }
-    v->d = b;
-    snprintf(v->text, sizeof v->text, "%lld", (long long)b);
-    return QA_OK;
-}
-
-/* "RxC", each 1..4096. */
-static int p_array(const Study *s, const Raw *r, StudyValue *v, char *why,
-                   size_t n)
-{
-    (void)s;
-    char buf[64];
-    long rows, cols;
-    char *x;
-    if (!r->is_str || strlen(r->s) >= sizeof buf)
-        goto bad;
-    snprintf(buf, sizeof buf, "%s", r->s);
-    x = strchr(buf, 'x');
-    if (!x)
-        goto bad;
-    *x = '\0';
-    if (qa_parse_long(buf, &rows) != QA_OK || qa_parse_long(x + 1, &cols) != QA_OK ||
-        rows < 1 || rows > 4096 || cols < 1 || cols > 4096)
-        goto bad;
-    v->i0 = rows;
-    v->i1 = cols;
-    snprintf(v->text, sizeof v->text, "%ldx%ld", rows, cols);
-    return QA_OK;
-bad:
-    snprintf(why, n, "expected \"ROWSxCOLS\" with 1..4096 PEs each");
-    return QA_ERR;
-}
-
-#define ENUM_PARSER(fn, T, parse, name, choices)                              \
-    static int fn(const Study *s, const Raw *r, StudyValue *v, char *why,     \
-                  size_t n)                                                   \
-    {                                                                         \
-        (void)s;                                                              \
-        T x;                                                                  \
-        if (!r->is_str || parse(r->s, &x) != QA_OK) {                         \
-            snprintf(why, n, "expected one of %s", choices);                  \
-            return QA_ERR;                                                    \
-        }                                                                     \
-        v->i0 = (long)x;                                                      \
-        snprintf(v->text, sizeof v->text, "%s", name(x));                     \
-        return QA_OK;                                                         \
-    }
-ENUM_PARSER(p_dataflow, Dataflow, arch_dataflow_parse, arch_dataflow_name, "ws|os|is")
-ENUM_PARSER(p_rule, ScaleRule, arch_scale_parse, arch_scale_name, "linear|area|quadratic|table")
-ENUM_PARSER(p_placement, Placement, arch_place_parse, arch_place_name, "cols|rows|both")
-#undef ENUM_PARSER
-
-static int p_dram(const Study *s, const Raw *r, StudyValue *v, char *why,
-                  size_t n)
-{
-    (void)s;
-    if (r->is_str && !strcmp(r->s, "unlimited")) {
-        v->d = 0;
-        snprintf(v->text, sizeof v->text, "unlimited");
-        return QA_OK;
-    }
-    double g = r->is_str ? -1 : r->is_float ? r->d : (double)r->i;
-    if (!(g > 0 && g <= 1e6)) {
-        snprintf(why, n, "expected GB/s in (0, 1e6] or \"unlimited\"");
-        return QA_ERR;
-    }
-    v->d = g;
-    snprintf(v->text, sizeof v->text, "%g", g);
-    return QA_OK;
-}
-
-static int p_first_last(const Study *s, const Raw *r, StudyValue *v,
-                        char *why, size_t n)
-{
-    (void)s;
     if (r->is_str && !strcmp(r->s, "same")) {
         v->i0 = 0;
         snprintf(v->text, sizeof v->text, "same");
@@ -184,28 +87,21 @@ static int p_first_last(const Study *s, const Raw *r, StudyValue *v,
 }
 
 /* W (weights and activations) or "W/A". */
-static int p_bits(const Study *s, const Raw *r, StudyValue *v, char *why,
-                  size_t n)
+static int p_bits(const Raw *r, StudyValue *v, char *why, size_t n)
 {
-    (void)s;
     long w, a;
     if (!r->is_str) {
         if (want_int(r, 1, ARCH_MAX_BITS, &w, why, n, "bits") != QA_OK)
             return QA_ERR;
         a = w;
     } else {
-        char buf[32];
-        char *slash;
-        snprintf(buf, sizeof buf, "%s", r->s);
-        slash = strchr(buf, '/');
-        if (slash)
-            *slash = '\0';
-        if (strlen(r->s) >= sizeof buf || qa_parse_long(buf, &w) != QA_OK ||
-            (slash && qa_parse_long(slash + 1, &a) != QA_OK) || !slash ||
-            w < 1 || w > ARCH_MAX_BITS || a < 1 || a > ARCH_MAX_BITS) {
+        int iw, ia;
+        if (!strchr(r->s, '/') ||
+            kt_parse_bits(r->s, ARCH_MAX_BITS, &iw, &ia) != QA_OK) {
             snprintf(why, n, "expected bits 1..%d or \"W/A\"", ARCH_MAX_BITS);
             return QA_ERR;
         }
+        w = iw, a = ia;
     }
     v->i0 = w;
     v->i1 = a;
@@ -214,18 +110,18 @@ static int p_bits(const Study *s, const Raw *r, StudyValue *v, char *why,
 }
 
 static const AxisDef axis_defs[STUDY_NAXES] = {
-    [STUDY_WORKLOAD] = {"workload", p_workload, "built-in network or SCALE-Sim topology .csv"},
-    [STUDY_ENGINE] = {"engine", p_engine, "analytic or systemc"},
-    [STUDY_BATCH] = {"batch", p_batch, "images per inference, 1..65536"},
-    [STUDY_CORES] = {"cores", p_cores, "cores, 1..4096"},
-    [STUDY_SRAM] = {"sram_bytes", p_sram, "scratchpad per core: bytes or \"2 MiB\""},
-    [STUDY_ARRAY] = {"array", p_array, "PE array per core at base bits, \"ROWSxCOLS\""},
-    [STUDY_DATAFLOW] = {"dataflow", p_dataflow, "ws, os or is"},
-    [STUDY_RULE] = {"rule", p_rule, "precision rule: linear, area, quadratic, table"},
-    [STUDY_PLACEMENT] = {"placement", p_placement, "extra lanes as cols, rows or both"},
-    [STUDY_DRAM] = {"dram_gbps", p_dram, "DRAM bandwidth in GB/s or \"unlimited\""},
-    [STUDY_FIRST_LAST] = {"first_last", p_first_last, "bits of the first and last layers (at least the inner bits) or \"same\""},
-    [STUDY_BITS] = {"bits", p_bits, "inner-layer bits: W (= A) or \"W/A\""},
+    [STUDY_WORKLOAD] = {"workload", p_workload, NULL, "built-in network or SCALE-Sim topology .csv"},
+    [STUDY_ENGINE] = {"engine", p_engine, NULL, "analytic or systemc"},
+    [STUDY_BATCH] = {"batch", p_batch, NULL, "images per inference, 1..65536"},
+    [STUDY_CORES] = {"cores", NULL, "cores", "cores (architecture key cores)"},
+    [STUDY_SRAM] = {"sram_bytes", NULL, "core.sram_bytes", "scratchpad per core: bytes or \"2 MiB\" (core.sram_bytes)"},
+    [STUDY_ARRAY] = {"array", NULL, "core.rows", "PE array per core at base bits, \"ROWSxCOLS\" (core.rows, core.cols)"},
+    [STUDY_DATAFLOW] = {"dataflow", NULL, "core.dataflow", "ws, os or is (core.dataflow)"},
+    [STUDY_RULE] = {"rule", NULL, "precision.rule", "precision rule: linear, area, quadratic, table (precision.rule)"},
+    [STUDY_PLACEMENT] = {"placement", NULL, "precision.placement", "extra lanes as cols, rows or both (precision.placement)"},
+    [STUDY_DRAM] = {"dram_gbps", NULL, "dram.gbps", "DRAM bandwidth in GB/s or \"unlimited\" (dram.gbps)"},
+    [STUDY_FIRST_LAST] = {"first_last", p_first_last, NULL, "bits of the first and last layers (at least the inner bits) or \"same\""},
+    [STUDY_BITS] = {"bits", p_bits, NULL, "inner-layer bits: W (= A) or \"W/A\""},
 };
 
 const char *study_axis_name(StudyAxis ax)
@@ -246,41 +142,66 @@ static int find_axis(const char *key)
     return -1;
 }
 
-/* The chip's own value of a chip axis, as if the study file had said it. */
+/* The value of chip axis ax that chip a has, in canonical text. */
+static void chip_value(const Accel *a, StudyAxis ax, StudyValue *v)
+{
+    switch (ax) {
+    case STUDY_CORES:
+        v->i0 = a->cores;
+        snprintf(v->text, sizeof v->text, "%d", a->cores);
+        break;
+    case STUDY_SRAM:
+        v->d = (double)a->sram_bytes;
+        snprintf(v->text, sizeof v->text, "%lld", (long long)a->sram_bytes);
+        break;
+    case STUDY_ARRAY:
+        v->i0 = a->rows;
+        v->i1 = a->cols;
+        snprintf(v->text, sizeof v->text, "%dx%d", a->rows, a->cols);
+        break;
+    case STUDY_DATAFLOW:
+        v->i0 = a->dataflow;
+        snprintf(v->text, sizeof v->text, "%s", arch_dataflow_name(a->dataflow));
+        break;
+    case STUDY_RULE:
+        v->i0 = a->scale_rule;
+        snprintf(v->text, sizeof v->text, "%s", arch_scale_name(a->scale_rule));
+        break;
+    case STUDY_PLACEMENT:
+        v->i0 = a->placement;
+        snprintf(v->text, sizeof v->text, "%s", arch_place_name(a->placement));
+        break;
+    case STUDY_DRAM:
+        v->d = a->dram_gbps;
+        if (a->dram_gbps > 0)
+            snprintf(v->text, sizeof v->text, "%g", a->dram_gbps);
+        else
+            snprintf(v->text, sizeof v->text, "unlimited");
+        break;
+    default:
+        break;
+    }
+}
+
+/* The value an axis takes when the study does not list it. */
 static void default_value(const Study *s, StudyAxis ax, StudyValue *v)
 {
-    const Accel *a = &s->accel;
-    char buf[64];
-    Raw r = {0};
     char why[160];
-    r.is_str = 1;
-    r.s = buf;
+    Raw r = {0};
+    memset(v, 0, sizeof *v);
+    if (axis_defs[ax].arch_key) {
+        chip_value(&s->accel, ax, v);
+        return;
+    }
     switch (ax) {
-    case STUDY_WORKLOAD: snprintf(buf, sizeof buf, "resnet50"); break;
-    case STUDY_ENGINE: snprintf(buf, sizeof buf, "systemc"); break;
-    case STUDY_BATCH: r.is_str = 0; r.i = 1; break;
-    case STUDY_CORES: r.is_str = 0; r.i = a->cores; break;
-    case STUDY_SRAM: r.is_str = 0; r.i = a->sram_bytes; break;
-    case STUDY_ARRAY: snprintf(buf, sizeof buf, "%dx%d", a->rows, a->cols); break;
-    case STUDY_DATAFLOW: snprintf(buf, sizeof buf, "%s", arch_dataflow_name(a->dataflow)); break;
-    case STUDY_RULE: snprintf(buf, sizeof buf, "%s", arch_scale_name(a->scale_rule)); break;
-    case STUDY_PLACEMENT: snprintf(buf, sizeof buf, "%s", arch_place_name(a->placement)); break;
-    case STUDY_DRAM:
-        if (a->dram_gbps > 0) {
-            r.is_str = 0;
-            r.is_float = 1;
-            r.d = a->dram_gbps;
-        } else {
-            snprintf(buf, sizeof buf, "unlimited");
-        }
-        break;
-    case STUDY_FIRST_LAST: r.is_str = 0; r.i = 8; break;
-    case STUDY_BITS: r.is_str = 0; r.i = a->base_bits; break;
+    case STUDY_WORKLOAD: r.is_str = 1; r.s = "resnet50"; break;
+    case STUDY_ENGINE: r.is_str = 1; r.s = "systemc"; break;
+    case STUDY_BATCH: r.i = 1; break;
+    case STUDY_FIRST_LAST: r.i = 8; break;
+    case STUDY_BITS: r.i = s->accel.base_bits; break;
     default: break;
     }
-    memset(v, 0, sizeof *v);
-    /* The chip was validated by arch_load, so its values always parse. */
-    if (QA_NEVER(axis_defs[ax].parse(s, &r, v, why, sizeof why) != QA_OK))
+    if (QA_NEVER(axis_defs[ax].parse(&r, v, why, sizeof why) != QA_OK))
         snprintf(v->text, sizeof v->text, "?");
 }
 
@@ -299,6 +220,56 @@ static void apply_chip(Accel *a, StudyAxis ax, const StudyValue *v)
     }
 }
 
+/* "RxC" into the chip's core.rows and core.cols, each with its key's checks. */
+static int set_array(Accel *a, const char *text, const char *file, int line,
+                     const char *field, Err *e)
+{
+    char rows[32], cols[32];
+    const char *x = strchr(text, 'x');
+    if (!x || x == text || (size_t)(x - text) >= sizeof rows ||
+        strlen(x + 1) >= sizeof cols || !x[1])
+        return err_set(e, file, line, field,
+                       "\"%s\": expected \"ROWSxCOLS\" (e.g. \"32x16\")", text);
+    snprintf(rows, sizeof rows, "%.*s", (int)(x - text), text);
+    snprintf(cols, sizeof cols, "%s", x + 1);
+    Err ke;
+    if (arch_set(a, "core.rows", rows, field, &ke) != QA_OK ||
+        arch_set(a, "core.cols", cols, field, &ke) != QA_OK)
+        return err_set(e, file, line, field, "\"%s\": rows and columns: %s",
+                       text, ke.msg);
+    return QA_OK;
+}
+
+/* A chip axis value from the study file (c) or a flag (text): set it on a
+ * copy of the base chip through the architecture key table, check the
+ * chip as a whole, and read the canonical value back. */
+static int parse_chip(const Study *s, StudyAxis ax, const config_setting_t *c,
+                      const char *text, const char *file, int line,
+                      const char *field, StudyValue *v, Err *e)
+{
+    Accel a = s->accel;
+    int rc;
+    if (ax == STUDY_ARRAY) {
+        if (c && config_setting_type(c) != CONFIG_TYPE_STRING)
+            return err_set(e, file, line, field,
+                           "expected \"ROWSxCOLS\" (e.g. \"32x16\")");
+        rc = set_array(&a, c ? config_setting_get_string(c) : text, file, line,
+                       field, e);
+    } else if (c) {
+        rc = arch_set_setting(&a, axis_defs[ax].arch_key, c, file, field, e);
+    } else {
+        rc = arch_set(&a, axis_defs[ax].arch_key, text, field, e);
+    }
+    if (rc != QA_OK)
+        return QA_ERR;
+    chip_value(&a, ax, v);
+    Err ve;
+    if (arch_validate(&a, NULL, &ve) != QA_OK)
+        return err_set(e, file, line, field, "%s: %s: %s", v->text, ve.field,
+                       ve.msg);
+    return QA_OK;
+}
+
 static int raw_of(const config_setting_t *c, Raw *r)
 {
     memset(r, 0, sizeof *r);
@@ -311,8 +282,7 @@ static int raw_of(const config_setting_t *c, Raw *r)
     }
 }
 
-/* Parse one scalar setting of axis ax, then check that the chip with this
- * value is valid (a table rule needs a table, and so on). */
+/* Parse one scalar setting of axis ax. */
 static int parse_one(const Study *s, StudyAxis ax, const config_setting_t *c,
                      const char *field, StudyValue *v, Err *e)
 {
@@ -324,19 +294,15 @@ static int parse_one(const Study *s, StudyAxis ax, const config_setting_t *c,
     if (raw_of(c, &r) != QA_OK)
         return err_set(e, s->file, line, field,
                        "expected a value or a list of values");
-    if (axis_defs[ax].parse(s, &r, v, why, sizeof why) != QA_OK) {
+    if (axis_defs[ax].arch_key)
+        return parse_chip(s, ax, c, NULL, s->file, line, field, v, e);
+    if (axis_defs[ax].parse(&r, v, why, sizeof why) != QA_OK) {
         if (r.is_str)
             return err_set(e, s->file, line, field, "\"%s\": %s", r.s, why);
         if (r.is_float)
             return err_set(e, s->file, line, field, "%g: %s", r.d, why);
         return err_set(e, s->file, line, field, "%lld: %s", r.i, why);
     }
-    Accel a = s->accel;
-    apply_chip(&a, ax, v);
-    Err ve;
-    if (arch_validate(&a, NULL, &ve) != QA_OK)
-        return err_set(e, s->file, line, field, "%s: %s: %s", v->text,
-                       ve.field, ve.msg);
     return QA_OK;
 }
 
@@ -516,7 +482,7 @@ static int finish(Study *s, Err *e)
     if (!s->baseline_set[STUDY_FIRST_LAST]) {
         Raw r = {1, 0, "same", 0, 0};
         char why[160];
-        axis_defs[STUDY_FIRST_LAST].parse(s, &r, &s->baseline[STUDY_FIRST_LAST],
+        axis_defs[STUDY_FIRST_LAST].parse(&r, &s->baseline[STUDY_FIRST_LAST],
                                           why, sizeof why);
         s->baseline_set[STUDY_FIRST_LAST] = 1;
     }
@@ -548,7 +514,7 @@ int study_load(Study *s, const char *path, Err *e)
     if (strlen(path) >= sizeof s->file)
         return err_set(e, path, 0, NULL, "path too long");
     snprintf(s->file, sizeof s->file, "%s", path);
-    if (cfgfile_read(&cfg, path, "study file", e) != QA_OK)
+    if (kt_read_config(&cfg, path, "study file", e) != QA_OK)
         return QA_ERR;
     int rc = walk(s, &cfg, e);
     config_destroy(&cfg);
@@ -568,17 +534,22 @@ int study_override(Study *s, StudyAxis ax, const char *text, const char *flag,
     double d;
     long l;
     memset(&v, 0, sizeof v);
-    /* A flag is text; numbers are numbers where the axis expects them. */
-    if (qa_parse_long(text, &l) == QA_OK) {
-        r.is_str = 0;
-        r.i = l;
-    } else if (qa_parse_double(text, &d) == QA_OK) {
-        r.is_str = 0;
-        r.is_float = 1;
-        r.d = d;
+    if (axis_defs[ax].arch_key) {
+        if (parse_chip(s, ax, NULL, text, NULL, 0, flag, &v, e) != QA_OK)
+            return QA_ERR;
+    } else {
+        /* A flag is text; numbers are numbers where the axis expects them. */
+        if (qa_parse_long(text, &l) == QA_OK) {
+            r.is_str = 0;
+            r.i = l;
+        } else if (qa_parse_double(text, &d) == QA_OK) {
+            r.is_str = 0;
+            r.is_float = 1;
+            r.d = d;
+        }
+        if (axis_defs[ax].parse(&r, &v, why, sizeof why) != QA_OK)
+            return err_set(e, NULL, 0, flag, "'%s': %s", text, why);
     }
-    if (axis_defs[ax].parse(s, &r, &v, why, sizeof why) != QA_OK)
-        return err_set(e, NULL, 0, flag, "'%s': %s", text, why);
     StudyValue *nv = qa_calloc(1, sizeof *nv);
     if (!nv)
         return err_set(e, NULL, 0, flag, "out of memory");

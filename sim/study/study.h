@@ -15,6 +15,10 @@
  * 2^24 points are already half a year). */
 #define STUDY_MAX_POINTS (INT64_C(1) << 24)
 
+/* The largest batch of a design point, wherever it is given (study axis,
+ * qarray run --batch). */
+#define STUDY_MAX_BATCH 65536
+
 /* Axes in cross-product order: the first varies slowest. */
 typedef enum {
     STUDY_WORKLOAD, STUDY_ENGINE, STUDY_BATCH, STUDY_CORES, STUDY_SRAM,
