@@ -148,6 +148,15 @@ int arch_validate(const Accel *a, const char *file, Err *e)
                                "scale_rule \"table\" needs lanes >= 1 for "
                                "every bit width 1..%d (missing at %d)",
                                a->base_bits, b);
+        /* Fewer bits never fewer lanes: the mapper promises that fewer bits
+         * are never slower, which needs the narrower MAC's array to be at
+         * least as large. */
+        for (int b = 2; b <= a->base_bits; b++)
+            if ((int)a->lane_table[b] > (int)a->lane_table[b - 1])
+                return err_set(e, file, 0, "lane_table",
+                               "lanes at %d bits (%g) exceed lanes at %d bits "
+                               "(%g): a narrower MAC must not give fewer lanes",
+                               b, a->lane_table[b], b - 1, a->lane_table[b - 1]);
     }
     return QA_OK;
 }

@@ -7,7 +7,7 @@
  * back over the pipe) with the PE-level cross-check off. Goal: the
  * functional tiles of one image in < 20 s. Every layer must be bit-exact.
  * An argument names a model file to use instead of generating one. */
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "quant/int/export.h"
 #include "quant/int/generate.h"
 #include "sim/engine/func.h"
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
         goto fail;
     printf("%s in %.1f s (%d integer ops)\n", argc > 1 ? argv[1] : "ResNet-50 W4A4 generated",
            now_s() - t0, ref.n);
-    if (func_net(&ref, 1, &net, &e) != QA_OK || tile_map_net(&a, &net, &ts, &e) != QA_OK)
+    if (func_net(&ref, 1, &net, &e) != QA_OK || map_net(&a, &net, &ts, &e) != QA_OK)
         goto fail;
     uint8_t *img = malloc((size_t)3 * 224 * 224);
     if (!img)

@@ -15,7 +15,7 @@
 #include "models/analytic.h"
 #include "models/pe_ref.h"
 #include "sim/report/report.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "quant/levels.h"
 #include "quant/train/idx.h"
 #include "quant/npy.h"
@@ -155,7 +155,7 @@ static int run_map(void *ctx, Err *e)
 {
     MapCtx *c = ctx;
     memset(&c->ts, 0, sizeof c->ts);
-    return tile_map_net(&c->a, &c->net, &c->ts, e);
+    return map_net(&c->a, &c->net, &c->ts, e);
 }
 
 static int map_is_empty(const void *ctx)
@@ -192,7 +192,7 @@ static void test_tile_map_and_analytic(void **state)
     const OomCase map = {"tile_map_net", run_map, map_is_empty, map_release};
     assert_true(oom_loop(&map, &ctx) >= 3);
 
-    assert_int_equal(tile_map_net(&ctx.a, &ctx.net, &ctx.ts, &e), QA_OK);
+    assert_int_equal(map_net(&ctx.a, &ctx.net, &ctx.ts, &e), QA_OK);
     const OomCase an = {"analytic_run", run_analytic, stats_is_empty,
                         stats_release};
     assert_true(oom_loop(&an, &ctx) >= 1);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "models/analytic.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "sim/engine/chan.h"
 #include "sim/engine/sim.h"
 
@@ -595,7 +595,7 @@ static void map_resnet50(Accel *a, int bits, Net *net, TileSchedule *ts)
     if (rc == QA_OK)
         rc = net_apply_bits(net, &bp, &e);
     if (rc == QA_OK)
-        rc = tile_map_net(a, net, ts, &e);
+        rc = map_net(a, net, ts, &e);
     if (rc != QA_OK)
         err_print(&e, stderr);
     assert_int_equal(rc, QA_OK);

@@ -2,7 +2,7 @@
  * simulated chip in functional mode, batch by batch, each layer's outputs
  * compared with the integer reference; per-layer table, optional CSV. */
 #include "models/analytic.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "quant/int/export.h"
 #include "quant/train/idx.h"
 #include "quant/rng.h"
@@ -200,7 +200,7 @@ static int run_batch(Job *j, const uint8_t *images, int n, int64_t first_image,
     int rc = QA_ERR;
     if (func_net(j->ref, n, &net, e) != QA_OK)
         return QA_ERR;
-    if (tile_map_net(j->a, &net, &ts, e) != QA_OK)
+    if (map_net(j->a, &net, &ts, e) != QA_OK)
         goto done;
     FuncOptions fo = {j->o->pe_macs};
     if (func_init(&f, j->a, j->ref, &net, &ts, &fo, e) != QA_OK ||

@@ -401,7 +401,7 @@ static int64_t clamp_code(int64_t y, int bits)
 
 /* Re-run (the leading part of) a tile's GEMM on the PE-level array: its
  * results, cycles and largest partial sum must be the functional model's. */
-static int pe_check(FuncChip *f, const LayerMap *m, FuncLayer *r,
+static int pe_check(FuncChip *f, const LayerMap *m, int cols, FuncLayer *r,
                     const int32_t *A, int64_t M, int64_t K, const int32_t *B,
                     int64_t ldb, int64_t N, const int64_t *O, int64_t fold,
                     Err *e)
@@ -409,7 +409,7 @@ static int pe_check(FuncChip *f, const LayerMap *m, FuncLayer *r,
     int64_t budget = f->opt.pe_max_macs;
     int64_t n = N, mm = M;
     if (M * K * N > budget) {
-        n = QA_MIN(N, m->cols);
+        n = QA_MIN(N, cols);
         mm = QA_MIN(M, QA_MAX(1, budget / (K * n)));
     }
     int32_t *b = qa_malloc(sizeof *b * (size_t)(K * n));
@@ -423,7 +423,7 @@ static int pe_check(FuncChip *f, const LayerMap *m, FuncLayer *r,
     for (int64_t k = 0; k < K; k++)
         memcpy(b + k * n, B + k * ldb, sizeof *b * (size_t)n);
     PeRefStats st;
-    if (pe_ref_gemm(f->a->dataflow, m->rows, m->cols, mm, K, n, A, b, o,
+    if (pe_ref_gemm(f->a->dataflow, m->rows, cols, mm, K, n, A, b, o,
                     f->a->double_buffer, &st, e) != QA_OK)
         goto done;
     for (int64_t i = 0; i < mm; i++)
@@ -432,7 +432,7 @@ static int pe_check(FuncChip *f, const LayerMap *m, FuncLayer *r,
     r->pe_tiles++;
     r->pe_macs += st.macs;
     r->pe_cycles += st.cycles;
-    r->sys_cycles += sys_gemm_cycles(f->a->dataflow, m->rows, m->cols, mm, K,
+    r->sys_cycles += sys_gemm_cycles(f->a->dataflow, m->rows, cols, mm, K,
                                      n, f->a->double_buffer);
     r->pe_max_acc = QA_MAX(r->pe_max_acc, st.max_abs_psum);
     int64_t mx;
@@ -509,7 +509,9 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m,
             f->out[layer][((img * op->K + k) * l->P + p) * l->Q + q] = (int32_t)v;
         }
     }
-    rc = pe ? pe_check(f, m, r, A, M, K, B, op->K, N, O, fold, e) : QA_OK;
+    rc = pe ? pe_check(f, m, tile_cols(f->a, l, m, N, tb->r1 - tb->r0), r, A, M,
+                       K, B, op->K, N, O, fold, e)
+            : QA_OK;
 done:
     free(A), free(O);
     return rc;

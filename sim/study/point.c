@@ -3,7 +3,7 @@
 #include "models/analytic.h"
 #include "models/area.h"
 #include "models/scale.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "sim/engine/func.h"
 #include "sim/engine/sim.h"
 #include "quant/int/export.h"
@@ -117,7 +117,7 @@ static int build_net(const PointSpec *p, int w, int a, int fl, int baseline,
 static int time_net(const PointSpec *p, const Net *net, const char *vcd,
                     TileSchedule *ts, RunStats *rs, Err *e)
 {
-    if (tile_map_net(&p->accel, net, ts, e) != QA_OK)
+    if (map_net(&p->accel, net, ts, e) != QA_OK)
         return QA_ERR;
     int rc = QA_ERR;
     switch (p->engine) {
