@@ -8,6 +8,12 @@
  * projection ("downsample", Layer.shortcut = 1) if any, then "add" with
  * in[0] = the last conv of the block and in[1] = the shortcut.
  *
+ * This is the only definition of ResNet-20: `qarray train` lowers this
+ * graph to its trainable ops (quant/train/model.c, at any width through
+ * net_build_scaled), so the layer names and shapes here are those of the
+ * trained nets and their model files too, and the layer order fixes their
+ * checkpoints' parameter order.
+ *
  * Variants of ResNet-50 differ only where the stride of a stage's first
  * bottleneck sits and which convs feed a batch norm:
  *   resnet50       v1.5 (torchvision): stride on the 3x3 (conv2)
