@@ -283,6 +283,9 @@ int export_intnet(QNet *net, INet *out, Err *e)
                 err_set(e, NULL, 0, f->name, "weight value does not fit 16 bits");
                 goto done;
             }
+            /* named after the fc: the pool is its vector-unit half (the
+             * chip's layers are then "<fc>.pool" and "<fc>", func.h) */
+            snprintf(io.name, sizeof io.name, "%s", f->name);
             io.kind = IOP_GAPFC;
             io.in[0] = in_id;
             io.C = srcop->C, io.H = srcop->H, io.W = srcop->W, io.K = f->d.K;

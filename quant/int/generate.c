@@ -66,7 +66,7 @@ int gen_quantized(const GenSpec *g, INet *out, GenCheck *check, Err *e)
     snprintf(qs.w_method, sizeof qs.w_method, "%s", wm);
     snprintf(qs.a_method, sizeof qs.a_method, "%s", am);
     QNet net;
-    int rc = qnet_build_net(&net, &wl, g->batch, &qs, e);
+    int rc = qnet_build_net(&net, &wl, 0, g->batch, &qs, e);
     net_free(&wl);
     if (rc)
         return QA_ERR;
