@@ -145,10 +145,10 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_OMP = $(filter -fopenmp,$(CFLAGS))
 FUZZ_CFLAGS = -std=c11 -O1 -g -Wall -Wextra -D_POSIX_C_SOURCE=200809L -I. \
               $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
-# sim/report/table.c (the reader of qarray's own CSV tables) and
-# sim/study/study.c (study files) are plain C.
+# sim/report/table.c and csv.c (the reader and the writer of qarray's own
+# CSV tables) and sim/study/study.c (study files) are plain C.
 FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wildcard $(d)/*.c)) \
-            sim/report/table.c sim/study/study.c
+            sim/report/table.c sim/report/csv.c sim/study/study.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
 FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm

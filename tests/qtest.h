@@ -54,6 +54,24 @@ static inline int qt_rmtree(const char *path)
     return system(cmd);
 }
 
+/* A whole file as a string (the caller frees it); NULL if it cannot be
+ * opened. */
+static inline char *qt_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
 /* The error a loader reported names file, line and field, and its message
  * starts with msg. */
 static inline void qt_assert_err(const Err *e, const char *file, int line,
