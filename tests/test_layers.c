@@ -247,8 +247,8 @@ static void test_bn(void **s)
         for (int i = 0; i < 10; i++)
             v += ((double)b.x[c * 10 + i] - m) * ((double)b.x[c * 10 + i] - m);
         /* running stats: 0.9 * init + 0.1 * batch (unbiased variance) */
-        assert_float_equal(b.rm[c], 0.1 * m, 1e-6);
-        assert_float_equal(b.rv[c], 0.9 + 0.1 * v / 9, 1e-5);
+        assert_float_equal(b.rm[c], (0.1 * m), 1e-6);
+        assert_float_equal(b.rv[c], (0.9 + 0.1 * v / 9), 1e-5);
         for (int i = 0; i < 10; i++) {
             double want = (double)b.gamma[c] * ((double)b.x[c * 10 + i] - m) /
                           sqrt(v / 10 + 1e-5) + (double)b.beta[c];
@@ -429,7 +429,7 @@ static void test_softmax_xent(void **s)
         l2[i] = sv - 1e-2f;
         double lm = nn_softmax_xent(3, 5, l2, y2, NULL, NULL);
         l2[i] = sv;
-        assert_float_equal((lp - lm) / 2e-2, g2[i], 1e-3);
+        assert_float_equal(((lp - lm) / 2e-2), g2[i], 1e-3);
     }
     free(l2);
 }
