@@ -11,6 +11,11 @@
 #include <cmocka.h>
 #include <math.h>
 
+/* cmocka's assert_float_equal(a, b, eps) casts each argument as (float)a,
+ * without parentheses: a compound argument must be wrapped, as in
+ * assert_float_equal(x, (0.1 * m), 1e-6), or the cast binds to its first
+ * operand only and the rest is computed from a float. */
+
 #include "arch/qa.h"
 #include "quant/rng.h"
 
@@ -52,6 +57,24 @@ static inline int qt_rmtree(const char *path)
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     return system(cmd);
+}
+
+/* A whole file as a string (the caller frees it); NULL if it cannot be
+ * opened. */
+static inline char *qt_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
 }
 
 /* The error a loader reported names file, line and field, and its message

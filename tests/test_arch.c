@@ -48,7 +48,7 @@ static void test_bytes_per_cycle(void **state)
     a.clock_ghz = 1.5;
     a.dram_gbps = 64;
     /* 64e9 B/s / 1.5e9 cycles/s = 42.666... B/cycle */
-    assert_float_equal(arch_dram_bytes_per_cycle(&a), 64.0 / 1.5, 1e-12);
+    assert_float_equal(arch_dram_bytes_per_cycle(&a), (64.0 / 1.5), 1e-12);
     a.dram_gbps = 0;
     assert_float_equal(arch_dram_bytes_per_cycle(&a), 0.0, 0.0);
 }

@@ -16,7 +16,7 @@ static void test_pact_calibration(void **state)
     /* (256 + 16k) / (4 + 2k) with k = 50/3: 522.67 / 37.33 = 14 exactly */
     assert_float_equal(area_ratio(&a, 2), 14.0, 1e-9);
     /* 8 bits: 522.67 / (64 + 133.33) = 2.6486; 4 bits: / 82.67 = 6.3226 */
-    assert_float_equal(area_ratio(&a, 8), 522.0 / 197.1, 0.01);
+    assert_float_equal(area_ratio(&a, 8), (522.0 / 197.1), 0.01);
     assert_float_equal(area_ratio(&a, 4), 6.3226, 1e-3);
     assert_float_equal(area_mac_um2(&a, 16), a.mac16_um2, 1e-9);
 }
@@ -34,7 +34,7 @@ static void test_bitfusion_table(void **state)
     assert_float_equal(area_mac_um2(&a, 8), 511, 1e-9);
     /* Between points: monotone. */
     assert_true(area_mac_um2(&a, 3) > 81 && area_mac_um2(&a, 3) < 192);
-    assert_float_equal(area_ratio(&a, 2), 1679.0 / 81.0, 1e-9);
+    assert_float_equal(area_ratio(&a, 2), (1679.0 / 81.0), 1e-9);
 }
 
 static void test_chip_report(void **state)
@@ -55,7 +55,7 @@ static void test_chip_report(void **state)
     /* 4 * 512 PEs * 160 um2 = 0.32768 mm2; 4 * 2048 KiB * 0.001 = 8.192 */
     assert_float_equal(r.pe_mm2, 0.32768, 1e-12);
     assert_float_equal(r.sram_mm2, 8.192, 1e-12);
-    assert_float_equal(r.chip_mm2, 0.32768 + 8.192 + 1.0, 1e-12);
+    assert_float_equal(r.chip_mm2, (0.32768 + 8.192 + 1.0), 1e-12);
     assert_int_equal(r.macs_per_cycle, 2048);
     /* 2 ops * 2048 MACs * 1.5 GHz = 6.144 TOPS */
     assert_float_equal(r.peak_tops, 6.144, 1e-12);
@@ -64,7 +64,7 @@ static void test_chip_report(void **state)
     /* Iso-area: same mm2, linear rule gives 4x the MACs. */
     assert_float_equal(r4.chip_mm2, r.chip_mm2, 0);
     assert_int_equal(r4.macs_per_cycle, 4 * 2048);
-    assert_float_equal(r4.tops_per_mm2, 4 * r.tops_per_mm2, 1e-12);
+    assert_float_equal(r4.tops_per_mm2, (4 * r.tops_per_mm2), 1e-12);
 }
 
 /* An APoT chip's peak: 7 lanes per PE at 4 bits, 2 cycles per MAC:

@@ -24,6 +24,14 @@ $Q run -c "$T/tiny/config.cfg" -w resnet20 --bits 4 --batch 2 \
     --engine analytic -o "$T/again.csv" > /dev/null 2>&1 || no "rerun from config.cfg failed"
 cmp -s "$T/again.csv" "$T/tiny/layers.csv" || no "config.cfg does not reproduce the run"
 
+# A chip name is a user string: with a comma, quotes and '#' it is one
+# RFC 4180 field of summary.csv (quoted, inner quotes doubled).
+sed 's/^name = .*/name = "a, \\"b\\" #c";/' arch/tiny.cfg > "$T/named.cfg"
+$Q run -c "$T/named.cfg" -w resnet20 --bits 4 --batch 2 --engine analytic \
+    -o "$T/named" > /dev/null 2>&1 || no "run of a chip named a, \"b\" #c failed"
+sed -n 2p "$T/named/summary.csv" | grep -q '^"a, ""b"" #c",resnet20,analytic,4,4,8,2,2,' ||
+    no "summary.csv row of a chip named a, \"b\" #c: $(sed -n 2p "$T/named/summary.csv")"
+
 # Bad input: exit code, message, nothing written.
 expect_fail() {
     msg=$1

@@ -67,8 +67,16 @@ sed -n 5p "$T/run/plots/speedup.dat" | grep -q '^2 8 ' || fail "speedup.dat 2-bi
 [ "$(wc -l <"$T/run/plots/area.dat")" -eq 16 ] || fail "area.dat rows (16..2 bits)"
 [ "$(wc -l <"$T/run/plots/layers_cycles.dat")" -eq 33 ] || fail "layers_cycles.dat rows"
 [ "$(wc -l <"$T/run/plots/layers_dram.dat")" -eq 33 ] || fail "layers_dram.dat rows"
-[ "$(sed -n 1p "$T/run/plots/layers_dram.dat")" = "idx layer 16b 8b 4b 2b" ] ||
+[ "$(sed -n 1p "$T/run/plots/layers_dram.dat")" = "idx 16b 8b 4b 2b" ] ||
     fail "layers_dram.dat header"
+[ "$(sed -n 3p "$T/run/plots/layer_names.gp")" = 'layer_name[1] = "conv1"' ] ||
+    fail "layer_names.gp: $(sed -n 3p "$T/run/plots/layer_names.gp")"
+# Each figure's title: the chip and the values the figure fixes.
+grep -q '<text>tiny: resnet20, analytic engine, batch 4, first/last layers 8 bits</text>' \
+    "$T/run/plots/speedup.svg" || fail "speedup.svg title"
+grep -q '<text>tiny: resnet20, analytic engine, batch 4, 16 GB/s DRAM, first/last layers 8 bits</text>' \
+    "$T/run/plots/layers_dram.svg" || fail "layers_dram.svg title"
+ls -a "$T/run/plots" | grep -q 'tmp' && fail "a temporary folder of gnuplot left in plots/"
 
 # qarray plot alone redraws the same figures.
 rm "$T/run/plots/speedup.png"

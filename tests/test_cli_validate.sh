@@ -3,7 +3,8 @@
 # trained for one epoch on the synthetic set runs bit-exact on tiny.cfg at
 # every dataflow through the SystemC cores; a flipped weight code and a
 # too-narrow accumulator make it fail with one line naming the layer;
-# `run -m` times exactly the model's layers; bad input gives one line
+# `run -m` times exactly the model's layers, and a trained or generated
+# ResNet-20 has the layers of the built-in resnet20; bad input gives one line
 # "qarray: ..." on stderr, a non-zero exit and no output file.
 # Run from the repository root; QARRAY overrides the binary.
 Q=${QARRAY:-build/qarray}
@@ -70,6 +71,31 @@ expect_error "qarray: $T/m.safetensors: c1.conv: accumulator overflow: partial s
 grep -q "W4/A4, first/last 8 bits" "$T/r" || fail "run -m bits: $(cat "$T/r")"
 [ "$(wc -l <"$T/run.csv")" -eq 8 ] || fail "run -m: csv rows"
 grep -q "^c2.conv," "$T/run.csv" || fail "run -m: layer names"
+
+# A trained ResNet-20 (and a generated one) run by `run -m` has the layers of
+# the built-in resnet20 by name; the classifier is the model file's fc, its
+# global pool on the vector unit "fc.pool".
+cat >"$T/r20.cfg" <<'CFG'
+model: { arch = "resnet20"; width = 0.25; };
+data: { synthetic = 200; };
+train: { epochs = 1; batch = 50; seed = 2; lr = 0.1; };
+quant: { w_method = "sawb"; a_method = "pact"; w_bits = 4; a_bits = 4; alpha_init = 3.0; };
+CFG
+"$Q" train -c "$T/r20.cfg" -o "$T/r20.ckpt" --export "$T/r20t.safetensors" >"$T/log" 2>&1 ||
+    fail "training resnet20: $(cat "$T/log")"
+grep -q '^  alpha: conv1.act=[0-9.]* layer1.0.conv1.act=[0-9.]* layer1.0.add.act=' "$T/log" ||
+    fail "resnet20 alpha names: $(cat "$T/log")"
+"$Q" quantize -w resnet20 --method pact-sawb --wbits 4 --abits 4 --batch 2 \
+    -o "$T/r20q.safetensors" >"$T/q" 2>&1 || fail "quantize -w resnet20: $(cat "$T/q")"
+"$Q" run -w resnet20 -c arch/tiny.cfg --engine analytic -o "$T/r20w" >/dev/null 2>&1 ||
+    fail "run -w resnet20"
+cut -d, -f1 "$T/r20w/layers.csv" >"$T/names_w"
+for m in r20t r20q; do
+    "$Q" run -m "$T/$m.safetensors" -c arch/tiny.cfg --engine analytic -o "$T/$m.csv" >"$T/r" 2>&1 ||
+        fail "run -m $m: $(cat "$T/r")"
+    cut -d, -f1 "$T/$m.csv" | sed 's/^fc\.pool$/avgpool/' >"$T/names_m"
+    cmp -s "$T/names_w" "$T/names_m" || fail "run -m $m: layers differ from resnet20's"
+done
 
 # tradeoff: accuracy beside speed, one row per model (real data only)
 if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || [ -n "$QARRAY_FASHION_MNIST" ]; then

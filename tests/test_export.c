@@ -1,5 +1,6 @@
 /* test_export.c: a quantized network trained briefly on the synthetic set
- * exported to integers: the integer network classifies like the
+ * exported to integers: the integer layers keep the net's layer names
+ * (resnet20: workloads' names), the integer network classifies like the
  * fake-quantized one, its requantized codes match the fake-quantized
  * activations, the model file round-trips to identical logits, and broken
  * or unexportable inputs are refused with a named error. */
@@ -50,6 +51,32 @@ static void recipe(Recipe *r, const char *arch, const char *wm, const char *am, 
     r->calib_batches = !strcmp(am, "faq") ? 4 : 0;
 }
 
+/* The integer layers carry the trained net's layer names: for resnet20
+ * those of workloads' resnet20, its convs and adds in order, then the
+ * classifier (global pool + fc) as "fc". */
+static void check_names(const QNet *q, const INet *inet)
+{
+    assert_string_equal(inet->ops[inet->n - 1].name, "fc");
+    if (strcmp(q->arch, "resnet20"))
+        return;
+    Net src;
+    Err e;
+    assert_int_equal(net_build_scaled(&src, "resnet20", q->width, q->classes, &e), QA_OK);
+    int j = 0;
+    for (int i = 0; i < src.n; i++) {
+        const Layer *l = &src.layers[i];
+        if (l->op != OP_CONV && l->op != OP_ADD)
+            continue;
+        assert_true(j < inet->n - 1);
+        assert_string_equal(inet->ops[j].name, l->name);
+        assert_int_equal(inet->ops[j].kind, l->op == OP_CONV ? IOP_CONV : IOP_ADD);
+        assert_int_equal(inet->ops[j].C, l->C);
+        j++;
+    }
+    assert_int_equal(j, inet->n - 1); /* 21 convs, 9 adds, the classifier */
+    net_free(&src);
+}
+
 /* Train one epoch, export, compare with the fake-quantized network. */
 static void check_method(const char *arch, const char *wm, const char *am, int bits)
 {
@@ -66,10 +93,11 @@ static void check_method(const char *arch, const char *wm, const char *am, int b
     INet inet;
     if (export_intnet(&t.net, &inet, &e))
         err_print(&e, stderr), fail();
+    check_names(&t.net, &inet);
     IntCheck c;
     assert_int_equal(train_check_int(&t, &inet, &t.test, &c, &e), QA_OK);
     print_message("%s %s/%s %d bits: fake-quant %.2f%%, integer %.2f%%, agree %d/%d\n", arch,
-                  wm, am, bits, c.fq_acc, c.int_acc, c.agree, c.n);
+                  wm, am, bits, (double)c.fq_acc, (double)c.int_acc, c.agree, c.n);
     assert_true(c.fq_acc > 30.0f);                 /* learned: 3x chance (10%) at least */
     assert_true(c.agree >= c.n - c.n / 100);       /* >= 99% identical decisions */
     assert_true(fabsf(c.int_acc - c.fq_acc) <= 1.0f);

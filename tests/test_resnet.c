@@ -1,5 +1,6 @@
 /* test_resnet.c: the built-in networks: exact totals, layer names, shapes,
- * producers, batch-norm flags, bit defaults, allocation failures.
+ * producers, batch-norm flags, bit defaults, scaled builds, allocation
+ * failures.
  *
  * Derivations (batch 1; MACs = K*P*Q*C*R*S, weights = K*C*R*S, no BN, no
  * bias). Stems: conv1 7x7/2 3->64 on 224 -> 112: 118,013,952 MACs, 9,408
@@ -342,6 +343,63 @@ static void test_names_and_unknown(void **state)
     net_free(&net);
 }
 
+/* Scaled builds: resnet20 at stem width 8 (the trained net at width 0.5)
+ * with 3 classes has stages 8, 16, 32: its stage convs cost a quarter, the
+ * stem half, the fc 32 x 3: 56,448 + (10,838,016 + 2 x 10,035,200) / 4 + 96
+ * = 7,783,648 MACs; same names and order as at 16. Width 0 and classes 0
+ * are the net's own (net_build); out-of-range values name their field. */
+static void test_scaled(void **state)
+{
+    (void)state;
+    Net a, b;
+    Err e;
+    assert_int_equal(net_build(&a, "resnet20", &e), QA_OK);
+    assert_int_equal(net_build_scaled(&b, "resnet20", 16, 10, &e), QA_OK);
+    assert_int_equal(a.n, b.n);
+    assert_memory_equal(a.layers, b.layers, sizeof(Layer) * (size_t)a.n);
+    net_free(&b);
+    assert_int_equal(net_build_scaled(&b, "resnet20", 8, 3, &e), QA_OK);
+    assert_string_equal(b.name, "resnet20");
+    assert_int_equal(b.n, a.n);
+    for (int i = 0; i < a.n; i++) {
+        assert_string_equal(b.layers[i].name, a.layers[i].name);
+        assert_int_equal(b.layers[i].op, a.layers[i].op);
+        assert_int_equal(b.layers[i].P, a.layers[i].P);
+        assert_int_equal(b.layers[i].in[0], a.layers[i].in[0]);
+        assert_int_equal(b.layers[i].in[1], a.layers[i].in[1]);
+        assert_int_equal(b.layers[i].shortcut, a.layers[i].shortcut);
+    }
+    assert_int_equal(find(&b, "conv1")->K, 8);
+    assert_int_equal(find(&b, "layer2.0.downsample")->K, 16);
+    assert_int_equal(find(&b, "layer3.2.conv2")->K, 32);
+    assert_int_equal(find(&b, "fc")->C, 32);
+    assert_int_equal(find(&b, "fc")->K, 3);
+    assert_int_equal(net_macs(&b), 7783648);
+    net_free(&b);
+    net_free(&a);
+    /* resnet50 at stem 32: every channel count halves, 2048 -> 1024 */
+    assert_int_equal(net_build_scaled(&b, "resnet50", 32, 0, &e), QA_OK);
+    assert_int_equal(find(&b, "layer4.2.conv3")->K, 1024);
+    assert_int_equal(find(&b, "fc")->K, 1000);
+    net_free(&b);
+
+    err_clear(&e);
+    assert_int_equal(net_build_scaled(&b, "resnet20", -1, 0, &e), QA_ERR);
+    assert_string_equal(e.field, "width");
+    assert_int_equal(b.n, 0);
+    assert_int_equal(net_build_scaled(&b, "resnet20", NET_WIDTH_MAX + 1, 0, &e), QA_ERR);
+    assert_string_equal(e.field, "width");
+    assert_int_equal(net_build_scaled(&b, "resnet20", 0, -2, &e), QA_ERR);
+    assert_string_equal(e.field, "classes");
+    assert_int_equal(net_build_scaled(&b, "resnet21", 8, 0, &e), QA_ERR);
+    assert_string_equal(e.field, "network");
+    /* too wide to hold: refused by the layer's own limits, naming it */
+    assert_int_equal(net_build_scaled(&b, "resnet50", NET_WIDTH_MAX, 0, &e), QA_ERR);
+    assert_int_equal(b.n, 0);
+    assert_null(b.layers);
+    net_free(&b);
+}
+
 /* The n-th allocation fails, for every n until the build succeeds: a clean
  * error each time and nothing leaked (the ASan run checks the leaks). */
 static void test_build_oom(void **state)
@@ -379,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_basic_block_nets),
         cmocka_unit_test(test_resnet50_policy),
         cmocka_unit_test(test_names_and_unknown),
+        cmocka_unit_test(test_scaled),
         cmocka_unit_test(test_build_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "models/mapper.h"
 #include "sim/engine/chan.h"
 #include "sim/engine/sim.h"
+#include "tests/qtest.h"
 
 #define MAXL 8
 #define MAXC 4
@@ -725,21 +726,6 @@ static void test_bad_inputs(void **state)
     stats_free(&rs);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Under AddressSanitizer, SystemC's coroutine stack switches make ASan
  * print one fixed three-line notice per process; it is the only output
  * allowed besides nothing. Removes those lines in place. */
@@ -821,12 +807,12 @@ static void test_vcd_and_silence(void **state)
 
     assert_int_equal(run_captured(&a, &s.ts, &opt, &rs, &e, log), QA_OK);
 
-    char *out_text = slurp(log);
+    char *out_text = qt_slurp(log);
     assert_non_null(out_text);
     assert_string_equal(strip_asan_notice(out_text), "");
     free(out_text);
 
-    char *text = slurp(vcd);
+    char *text = qt_slurp(vcd);
     assert_non_null(text);
     assert_non_null(strstr(text, "$enddefinitions"));
     /* VCD scopes: chip.core1.load_busy is "core1" inside "chip". */
@@ -846,7 +832,7 @@ static void test_vcd_and_silence(void **state)
      * above would have seen them). */
     SimOptions loud = {.verbose = 1};
     assert_int_equal(run_captured(&a, &s.ts, &loud, &rs, &e, log), QA_OK);
-    out_text = slurp(log);
+    out_text = qt_slurp(log);
     assert_non_null(out_text);
     assert_non_null(strstr(out_text, "Simulation stopped by user"));
     free(out_text);

@@ -21,22 +21,6 @@
 
 static char root[400];
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void load_tiny(Study *s, const char *sub)
 {
     Err e;
@@ -123,11 +107,11 @@ static void test_parallel_and_resume(void **state)
     load_tiny(&s1, "serial");
     load_tiny(&s2, "parallel");
     snprintf(path, sizeof path, "%s/points.csv", s1.out_dir);
-    char *serial = slurp(path);
+    char *serial = qt_slurp(path);
     assert_non_null(serial);
 
     run(&s2, 2, 0, 1, 0, &r);
-    char *par = slurp(r.table);
+    char *par = qt_slurp(r.table);
     assert_string_equal(par, serial);
     free(par);
 
@@ -135,7 +119,7 @@ static void test_parallel_and_resume(void **state)
     run(&s2, 2, 0, 1, 1, &r);
     assert_int_equal(r.run, 0);
     assert_int_equal(r.skipped, 32);
-    par = slurp(r.table);
+    par = qt_slurp(r.table);
     assert_string_equal(par, serial);
     free(par);
 
@@ -147,7 +131,7 @@ static void test_parallel_and_resume(void **state)
     run(&s2, 2, 0, 1, 1, &r);
     assert_int_equal(r.run, 3);
     assert_int_equal(r.skipped, 29);
-    par = slurp(r.table);
+    par = qt_slurp(r.table);
     assert_string_equal(par, serial);
     free(par);
 
@@ -195,7 +179,7 @@ static void test_shards_and_merge(void **state)
     snprintf(ref, sizeof ref, "%s/serial/points.csv", root);
     char *files[] = {t1, t0};
     assert_int_equal(points_merge(&s, files, 2, out, &e), QA_OK);
-    char *a = slurp(out), *b = slurp(ref);
+    char *a = qt_slurp(out), *b = qt_slurp(ref);
     assert_non_null(a);
     assert_non_null(b);
     assert_string_equal(a, b);
@@ -212,7 +196,7 @@ static void test_shards_and_merge(void **state)
     char want[2400];
     snprintf(want, sizeof want, "point 0 is also in %s:2", t0);
     assert_string_equal(e.msg, want);
-    assert_null(slurp(out));
+    assert_null(qt_slurp(out));
 
     /* Missing: shard 1 alone. */
     char *half[] = {t1};
@@ -220,7 +204,7 @@ static void test_shards_and_merge(void **state)
     assert_string_equal(e.file, "tests/studies/tiny.cfg");
     assert_string_equal(e.field, "point");
     assert_string_equal(e.msg, "16 of 32 points missing, the first is point 0");
-    assert_null(slurp(out));
+    assert_null(qt_slurp(out));
 
     /* Rows of another study: the same ids with other axis values. */
     Study other;
@@ -231,7 +215,7 @@ static void test_shards_and_merge(void **state)
     assert_int_equal(e.line, 2);
     assert_string_equal(e.msg, "point 0 has other axis values than in study "
                                "tests/studies/tiny.cfg");
-    assert_null(slurp(out));
+    assert_null(qt_slurp(out));
     study_free(&s);
 }
 
@@ -265,7 +249,7 @@ static void test_other_baseline(void **state)
     for (int i = 0; i < 4; i++) {
         assert_float_equal(table_num(&t, i, c_b), unl16, 0);
         assert_float_equal(table_num(&t, i, c_sp),
-                           unl16 / table_num(&t, i, c_cyc), 1e-5 * unl16);
+                           (unl16 / table_num(&t, i, c_cyc)), (1e-5 * unl16));
     }
     /* At 4 GB/s the 16-bit point is slower than the baseline (< 1x), and
      * speedup_16 stays over the same chip's own 16-bit run. */
@@ -292,7 +276,7 @@ static void test_failing_point(void **state)
     assert_true(strstr(e.msg, "(point ") != NULL);
     char path[1100];
     snprintf(path, sizeof path, "%s/points.csv", s.out_dir);
-    assert_null(slurp(path));
+    assert_null(qt_slurp(path));
     study_free(&s);
 }
 

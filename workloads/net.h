@@ -56,6 +56,13 @@ int net_apply_bits(Net *net, const BitPolicy *p, Err *e);
  * resnet20 (1x28x28). Batch 1, bits 16 until net_apply_bits.
  * net is initialised here; on error it is left empty (net_free is safe). */
 int net_build(Net *net, const char *name, Err *e);
+/* The same network at another scale: width = channels of the stem conv
+ * (0..NET_WIDTH_MAX, 0: the net's own, 64 or 16), every stage's width
+ * scaled with it (resnet20 at width w: w, 2w, 4w); classes = outputs of the
+ * fc (0: the net's own). Layer names and order do not depend on either.
+ * Errors: field "width" or "classes" out of range, or what net_build gives. */
+#define NET_WIDTH_MAX 65536
+int net_build_scaled(Net *net, const char *name, int width, int classes, Err *e);
 /* Comma-separated list of built-in names, for --help. */
 const char *net_builtin_names(void);
 

@@ -8,6 +8,12 @@
  * projection ("downsample", Layer.shortcut = 1) if any, then "add" with
  * in[0] = the last conv of the block and in[1] = the shortcut.
  *
+ * This is the only definition of ResNet-20: `qarray train` lowers this
+ * graph to its trainable ops (quant/train/model.c, at any width through
+ * net_build_scaled), so the layer names and shapes here are those of the
+ * trained nets and their model files too, and the layer order fixes their
+ * checkpoints' parameter order.
+ *
  * Variants of ResNet-50 differ only where the stride of a stage's first
  * bottleneck sits and which convs feed a batch norm:
  *   resnet50       v1.5 (torchvision): stride on the 3x3 (conv2)
@@ -69,8 +75,17 @@ const char *net_builtin_names(void)
 typedef struct {
     Net *net;
     const NetSpec *spec;
+    int width;         /* channels of the stem; stage widths scale with it */
+    int classes;       /* outputs of the fc */
     Err *e;
 } Build;
+
+/* Width of stage st at the build's scale: the spec's widths are whole
+ * multiples of its stem (16, 32, 64 on 16; 64..512 on 64), so this is exact. */
+static int stage_width(const Build *b, int st)
+{
+    return b->spec->widths[st] / b->spec->stem_k * b->width;
+}
 
 /* Channels and height of the tensor layer `in` produces (-1: the image). */
 static void in_shape(const Build *b, int in, int *c, int *h)
@@ -180,17 +195,17 @@ static int build(Build *b)
     const NetSpec *sp = b->spec;
     int x;
     if (sp->stem == STEM_IMAGENET) {
-        x = conv(b, "conv1", LAYER_NO_INPUT, sp->stem_k, 7, 2, 3, 0, 1);
+        x = conv(b, "conv1", LAYER_NO_INPUT, b->width, 7, 2, 3, 0, 1);
         if (x < 0)
             return QA_ERR;
         Layer pool = make(b, "maxpool", OP_MAXPOOL, x, 0, 3, 2, 1);
         x = net_add(b->net, &pool, b->e);
     } else {
-        x = conv(b, "conv1", LAYER_NO_INPUT, sp->stem_k, 3, 1, 1, 0, 1);
+        x = conv(b, "conv1", LAYER_NO_INPUT, b->width, 3, 1, 1, 0, 1);
     }
     for (int st = 0; st < sp->n_stages && x >= 0; st++)
         for (int i = 0; i < sp->blocks[st] && x >= 0; i++)
-            x = block(b, st, i, x, sp->widths[st], i == 0 && st > 0 ? 2 : 1);
+            x = block(b, st, i, x, stage_width(b, st), i == 0 && st > 0 ? 2 : 1);
     if (x < 0)
         return QA_ERR;
     /* Global average pool: the window is the whole feature map. */
@@ -199,17 +214,26 @@ static int build(Build *b)
     Layer avg = make(b, "avgpool", OP_AVGPOOL, x, 0, h, 1, 0);
     if ((x = net_add(b->net, &avg, b->e)) < 0)
         return QA_ERR;
-    Layer fc = make(b, "fc", OP_FC, x, sp->classes, 1, 1, 0);
+    Layer fc = make(b, "fc", OP_FC, x, b->classes, 1, 1, 0);
     return net_add(b->net, &fc, b->e) < 0 ? QA_ERR : QA_OK;
 }
 
-int net_build(Net *net, const char *name, Err *e)
+int net_build_scaled(Net *net, const char *name, int width, int classes, Err *e)
 {
     net_init(net, name);
     for (size_t i = 0; i < QA_COUNT(specs); i++) {
         if (strcmp(specs[i].name, name))
             continue;
-        Build b = {net, &specs[i], e};
+        const NetSpec *sp = &specs[i];
+        /* Bounds keep every channel count (at most 32x the stem) an int;
+         * layer_finish then refuses what is too large to hold. */
+        if (width < 0 || width > NET_WIDTH_MAX)
+            return err_set(e, NULL, 0, "width", "%d channels outside 0..%d", width,
+                           NET_WIDTH_MAX);
+        if (classes < 0 || classes > LAYER_DIM_MAX)
+            return err_set(e, NULL, 0, "classes", "%d outside 0..%d", classes,
+                           LAYER_DIM_MAX);
+        Build b = {net, sp, width ? width : sp->stem_k, classes ? classes : sp->classes, e};
         const BitPolicy base = {16, 16, 0, 0};
         if (build(&b) || net_apply_bits(net, &base, e)) {
             net_free(net);
@@ -219,4 +243,9 @@ int net_build(Net *net, const char *name, Err *e)
     }
     return err_set(e, NULL, 0, "network", "unknown network '%s' (built-in: %s)",
                    name, net_builtin_names());
+}
+
+int net_build(Net *net, const char *name, Err *e)
+{
+    return net_build_scaled(net, name, 0, 0, e);
 }

@@ -66,7 +66,7 @@ int gen_quantized(const GenSpec *g, INet *out, GenCheck *check, Err *e)
     snprintf(qs.w_method, sizeof qs.w_method, "%s", wm);
     snprintf(qs.a_method, sizeof qs.a_method, "%s", am);
     QNet net;
-    int rc = qnet_build_net(&net, &wl, g->batch, &qs, e);
+    int rc = qnet_build_net(&net, &wl, 0, g->batch, &qs, e);
     net_free(&wl);
     if (rc)
         return QA_ERR;
@@ -103,7 +103,7 @@ int gen_quantized(const GenSpec *g, INet *out, GenCheck *check, Err *e)
         }
         int bi = 0, bf = 0;
         for (int k = 0; k < net.classes; k++) {
-            double d = fabs(lg[k] * (double)s_l - fl[(size_t)k * N + n]);
+            double d = fabs(lg[k] * (double)s_l - (double)fl[(size_t)k * N + n]);
             if (d > check->max_logit_diff)
                 check->max_logit_diff = d;
             if (lg[k] > lg[bi])

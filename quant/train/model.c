@@ -53,7 +53,8 @@ static int op_add(QNet *net, QOpKind kind, const char *name, int in0, int in1)
     return net->n_ops++;
 }
 
-static int b_conv(QNet *net, const char *name, int in, int K, int R, int stride, int pad)
+static int b_conv(QNet *net, const char *name, int in, int K, int R, int stride, int pad,
+                  int shortcut)
 {
     int id = op_add(net, QOP_CONV, name, in, -1);
     if (id < 0)
@@ -63,7 +64,7 @@ static int b_conv(QNet *net, const char *name, int in, int K, int R, int stride,
                        .R = R, .S = R, .stride = stride, .pad = pad};
     nn_dims_finish(&op->d);
     op->C = K, op->H = op->d.P, op->W = op->d.Q;
-    op->shortcut = strstr(name, ".sc.") != NULL;
+    op->shortcut = shortcut;
     size_t n = (size_t)K * op->d.C * R * R;
     op->p_w = param_take(net, n);
     size_t col = nn_conv_col_floats(&op->d);
@@ -103,17 +104,17 @@ static int b_add(QNet *net, const char *name, int a, int b)
     return op_add(net, QOP_ADD, name, a, b);
 }
 
-static int b_gap(QNet *net, int in)
+static int b_gap(QNet *net, const char *name, int in)
 {
-    int id = op_add(net, QOP_GAP, "gap", in, -1);
+    int id = op_add(net, QOP_GAP, name, in, -1);
     if (id >= 0)
         net->ops[id].H = net->ops[id].W = 1;
     return id;
 }
 
-static int b_fc(QNet *net, int in, int K)
+static int b_fc(QNet *net, const char *name, int in, int K)
 {
-    int id = op_add(net, QOP_FC, "fc", in, -1);
+    int id = op_add(net, QOP_FC, name, in, -1);
     if (id < 0)
         return QA_ERR;
     QOp *op = &net->ops[id];
@@ -146,7 +147,7 @@ static int b_cba(QNet *net, const char *name, int in, int K, int R, int stride, 
 {
     char n[32];
     snprintf(n, sizeof n, "%s.conv", name);
-    int x = b_conv(net, n, in, K, R, stride, pad);
+    int x = b_conv(net, n, in, K, R, stride, pad, 0);
     snprintf(n, sizeof n, "%s.bn", name);
     if (x >= 0)
         x = b_bn(net, n, x);
@@ -158,71 +159,6 @@ static int b_cba(QNet *net, const char *name, int in, int K, int R, int stride, 
 
 #define TRY(x) do { if ((x) < 0) return QA_ERR; } while (0)
 
-/* ResNet-20 (He et al. 2016, CIFAR form: 3 stages x 3 basic blocks, widths
- * w, 2w, 4w) on 28x28: stages at 28, 14, 7. Downsampling shortcuts are 1x1
- * convolutions (+ BN in the post-activation form). */
-static int build_resnet20(QNet *net, int w, int preact)
-{
-    int x, t, sc, C = w;
-    char n[32];
-    if (preact)
-        TRY(x = b_conv(net, "conv1", QNET_INPUT, w, 3, 1, 1));
-    else
-        TRY(x = b_cba(net, "conv1", QNET_INPUT, w, 3, 1, 1));
-    for (int s = 0; s < 3; s++)
-        for (int b = 0; b < 3; b++) {
-            int ch = w << s, stride = (s > 0 && b == 0) ? 2 : 1;
-            int proj = stride != 1 || C != ch;
-            if (!preact) {
-                snprintf(n, sizeof n, "s%db%d.a", s + 1, b);
-                TRY(t = b_cba(net, n, x, ch, 3, stride, 1));
-                snprintf(n, sizeof n, "s%db%d.b.conv", s + 1, b);
-                TRY(t = b_conv(net, n, t, ch, 3, 1, 1));
-                snprintf(n, sizeof n, "s%db%d.b.bn", s + 1, b);
-                TRY(t = b_bn(net, n, t));
-                sc = x;
-                if (proj) {
-                    snprintf(n, sizeof n, "s%db%d.sc.conv", s + 1, b);
-                    TRY(sc = b_conv(net, n, x, ch, 1, stride, 0));
-                    snprintf(n, sizeof n, "s%db%d.sc.bn", s + 1, b);
-                    TRY(sc = b_bn(net, n, sc));
-                }
-                snprintf(n, sizeof n, "s%db%d.add", s + 1, b);
-                TRY(x = b_add(net, n, t, sc));
-                snprintf(n, sizeof n, "s%db%d.act", s + 1, b);
-                TRY(x = b_act(net, n, x));
-            } else {
-                snprintf(n, sizeof n, "s%db%d.pre.bn", s + 1, b);
-                TRY(t = b_bn(net, n, x));
-                snprintf(n, sizeof n, "s%db%d.pre.act", s + 1, b);
-                TRY(t = b_act(net, n, t));
-                sc = x;
-                if (proj) {
-                    snprintf(n, sizeof n, "s%db%d.sc.conv", s + 1, b);
-                    TRY(sc = b_conv(net, n, t, ch, 1, stride, 0));
-                }
-                snprintf(n, sizeof n, "s%db%d.a.conv", s + 1, b);
-                TRY(t = b_conv(net, n, t, ch, 3, stride, 1));
-                snprintf(n, sizeof n, "s%db%d.a.bn", s + 1, b);
-                TRY(t = b_bn(net, n, t));
-                snprintf(n, sizeof n, "s%db%d.a.act", s + 1, b);
-                TRY(t = b_act(net, n, t));
-                snprintf(n, sizeof n, "s%db%d.b.conv", s + 1, b);
-                TRY(t = b_conv(net, n, t, ch, 3, 1, 1));
-                snprintf(n, sizeof n, "s%db%d.add", s + 1, b);
-                TRY(x = b_add(net, n, t, sc));
-            }
-            C = ch;
-        }
-    if (preact) {
-        TRY(x = b_bn(net, "post.bn", x));
-        TRY(x = b_act(net, "post.act", x));
-    }
-    TRY(x = b_gap(net, x));
-    TRY(b_fc(net, x, net->classes));
-    return QA_OK;
-}
-
 /* Small CNN for quick tests: 3 conv-bn-act (w, 2w, 4w), two 2x2 max pools. */
 static int build_cnn(QNet *net, int w)
 {
@@ -232,8 +168,8 @@ static int build_cnn(QNet *net, int w)
     TRY(x = b_cba(net, "c2", x, 2 * w, 3, 1, 1));
     TRY(x = b_maxpool(net, "pool2", x, 2, 2, 0));
     TRY(x = b_cba(net, "c3", x, 4 * w, 3, 1, 1));
-    TRY(x = b_gap(net, x));
-    TRY(b_fc(net, x, net->classes));
+    TRY(x = b_gap(net, "gap", x));
+    TRY(b_fc(net, "fc", x, net->classes));
     return QA_OK;
 }
 
@@ -360,6 +296,186 @@ static int alloc_all(QNet *net)
     return QA_OK;
 }
 
+/* ---- lowering a workloads layer graph ---- */
+
+/* One lowering of src into net. Per source layer: the op that stands for
+ * its output (out), and in the pre-activation form the BN-ReLU every reader
+ * but an add sees (pre, made on first use; -1 until then). */
+typedef struct {
+    QNet *net;
+    const Net *src;
+    int preact;
+    int *out, *pre;  /* (src->n) op ids */
+    char *done;      /* (src->n) 1 once the layer is lowered */
+    Err *e;
+} Lower;
+
+/* 1 if layer id has readers and all of them are adds: a branch's last conv
+ * or a projection, whose BN output goes to the add without a ReLU. (A stem
+ * that feeds the first block's identity shortcut also feeds its conv.) */
+static int feeds_only_adds(const Net *src, int id)
+{
+    int adds = 0, other = 0;
+    for (int j = id + 1; j < src->n; j++) {
+        const Layer *l = &src->layers[j];
+        if (l->in[0] == id || (l->op == OP_ADD && l->in[1] == id))
+            *(l->op == OP_ADD ? &adds : &other) += 1;
+    }
+    return adds > 0 && other == 0;
+}
+
+static int lower_layer(Lower *lw, int i);
+
+/* *op := the op that layer `reader` reads as its input `slot`. Pre-
+ * activation: adds read conv and add outputs as they are, everything else
+ * through their BN-ReLU; pool outputs are read as they are (a pool's input
+ * already passed one). */
+static int lower_input(Lower *lw, int reader, int slot, int *op)
+{
+    const Net *src = lw->src;
+    int p = src->layers[reader].in[slot];
+    if (p == LAYER_NO_INPUT) {
+        *op = QNET_INPUT;
+        return QA_OK;
+    }
+    LayerOp pk = src->layers[p].op;
+    if (!lw->preact || src->layers[reader].op == OP_ADD || (pk != OP_CONV && pk != OP_ADD)) {
+        *op = lw->out[p];
+        return QA_OK;
+    }
+    if (lw->pre[p] < 0) {
+        char n[64];
+        snprintf(n, sizeof n, "%.40s.bn", src->layers[p].name);
+        int x = b_bn(lw->net, n, lw->out[p]);
+        snprintf(n, sizeof n, "%.40s.act", src->layers[p].name);
+        if (x >= 0)
+            x = b_act(lw->net, n, x);
+        if (x < 0)
+            return err_set(lw->e, NULL, 0, src->layers[p].name, "out of memory");
+        lw->pre[p] = x;
+        /* A block's projection shortcut reads the same BN-ReLU and is made
+         * with it, before the branch: the op order, and so the parameter
+         * layout and seeded initialisation, resnet20-preact has always had. */
+        for (int k = p + 1; k < src->n; k++) {
+            const Layer *l = &src->layers[k];
+            if (!lw->done[k] && l->op == OP_CONV && l->shortcut && l->in[0] == p &&
+                lower_layer(lw, k))
+                return QA_ERR;
+        }
+    }
+    *op = lw->pre[p];
+    return QA_OK;
+}
+
+/* Post-activation: conv -> conv, BN, and ReLU unless it only feeds adds;
+ * add -> add, ReLU. Pre-activation: conv -> conv and add -> add (their
+ * BN-ReLU comes with the first reader, lower_input). Both: pools, fc as
+ * they are. Ops are named after the layer, a BN-ReLU "<layer>.bn",
+ * "<layer>.act". */
+static int lower_layer(Lower *lw, int i)
+{
+    const Layer *l = &lw->src->layers[i];
+    QNet *net = lw->net;
+    char n[64];
+    int in, in1, x = -1;
+    lw->done[i] = 1;
+    if (lower_input(lw, i, 0, &in))
+        return QA_ERR;
+    switch (l->op) {
+    case OP_CONV:
+        if (l->groups > 1 || l->R != l->S)
+            return err_set(lw->e, NULL, 0, l->name, "grouped or non-square convolutions "
+                           "are not trainable here");
+        x = b_conv(net, l->name, in, l->K, l->R, l->stride, l->pad, l->shortcut);
+        if (lw->preact)
+            break;
+        snprintf(n, sizeof n, "%.40s.bn", l->name);
+        if (x >= 0)
+            x = b_bn(net, n, x);
+        snprintf(n, sizeof n, "%.40s.act", l->name);
+        if (x >= 0 && !feeds_only_adds(lw->src, i))
+            x = b_act(net, n, x);
+        break;
+    case OP_ADD:
+        if (lower_input(lw, i, 1, &in1))
+            return QA_ERR;
+        x = b_add(net, l->name, in, in1);
+        snprintf(n, sizeof n, "%.40s.act", l->name);
+        if (x >= 0 && !lw->preact)
+            x = b_act(net, n, x);
+        break;
+    case OP_MAXPOOL:
+        x = b_maxpool(net, l->name, in, l->R, l->stride, l->pad);
+        break;
+    case OP_AVGPOOL:
+        if (l->R != l->H || l->S != l->W)
+            return err_set(lw->e, NULL, 0, l->name, "only global average pooling is supported");
+        x = b_gap(net, l->name, in);
+        break;
+    case OP_FC:
+        x = b_fc(net, l->name, in, l->K);
+        net->classes = l->K;
+        break;
+    default:
+        return err_set(lw->e, NULL, 0, l->name, "%s layers are not trainable here",
+                       layer_op_name(l->op));
+    }
+    if (x < 0)
+        return err_set(lw->e, NULL, 0, l->name, "out of memory");
+    lw->out[i] = x;
+    return QA_OK;
+}
+
+/* Append the ops of src to net (input shape, batch and BN constants set). */
+static int lower_net(QNet *net, const Net *src, int preact, Err *e)
+{
+    size_t n = (size_t)src->n;
+    Lower lw = {net, src, preact, qa_malloc(sizeof(int) * 2 * n), NULL,
+                qa_calloc(n, 1), e};
+    int rc = QA_ERR;
+    if (!lw.out || !lw.done) {
+        err_set(e, NULL, 0, "net", "out of memory");
+        goto done;
+    }
+    lw.pre = lw.out + n;
+    for (size_t i = 0; i < 2 * n; i++)
+        lw.out[i] = -1;
+    for (int i = 0; i < src->n; i++)
+        if (!lw.done[i] && lower_layer(&lw, i))
+            goto done;
+    if (net->ops[net->n_ops - 1].kind != QOP_FC) {
+        err_set(e, NULL, 0, "net", "the network must end with an fc layer");
+        goto done;
+    }
+    rc = QA_OK;
+done:
+    free(lw.out);
+    free(lw.done);
+    return rc;
+}
+
+/* A fresh net for input C x H x W: what every builder starts with. */
+static void begin_net(QNet *net, const char *arch, int C, int H, int W, int batch,
+                      const QuantSpec *quant)
+{
+    memset(net, 0, sizeof *net);
+    snprintf(net->arch, sizeof net->arch, "%.31s", arch);
+    net->in_C = C, net->in_H = H, net->in_W = W;
+    net->max_N = net->N = batch;
+    net->bn_momentum = 0.1f, net->bn_eps = 1e-5f;
+    net->alpha_init = quant ? quant->alpha_init : 0.0f;
+}
+
+/* Quantizers and buffers of a net whose ops are all there. */
+static int finish_net(QNet *net, const QuantSpec *quant, Err *e)
+{
+    if (quant && setup_quant(net, quant, e))
+        return QA_ERR;
+    if (alloc_all(net))
+        return err_set(e, NULL, 0, "arch", "out of memory building %s", net->arch);
+    return QA_OK;
+}
+
 int qnet_build(QNet *net, const QNetSpec *spec, Err *e)
 {
     memset(net, 0, sizeof *net);
@@ -367,122 +483,54 @@ int qnet_build(QNet *net, const QNetSpec *spec, Err *e)
         return err_set(e, NULL, 0, "batch", "must be 1..65536, not %d", spec->batch);
     if (!(spec->width_mult > 0.0f) || spec->width_mult > 16.0f)
         return err_set(e, NULL, 0, "width", "multiplier must be in (0, 16], not %g",
-                       spec->width_mult);
+                       (double)spec->width_mult);
     if (spec->classes < 2 || spec->classes > 1000)
         return err_set(e, NULL, 0, "classes", "must be 2..1000, not %d", spec->classes);
-    snprintf(net->arch, sizeof net->arch, "%s", spec->arch);
-    net->classes = spec->classes;
-    net->in_C = 1, net->in_H = 28, net->in_W = 28;
-    net->max_N = net->N = spec->batch;
-    net->bn_momentum = 0.1f, net->bn_eps = 1e-5f;
-    net->alpha_init = spec->quant ? spec->quant->alpha_init : 0.0f;
     int rc;
     if (!strcmp(spec->arch, "resnet20") || !strcmp(spec->arch, "resnet20-preact")) {
+        /* workloads' resnet20 at the width, lowered in the arch's form */
+        int width = QA_MAX(1, (int)lroundf(16.0f * spec->width_mult));
+        Net src;
+        if (net_build_scaled(&src, "resnet20", width, spec->classes, e))
+            return QA_ERR;
+        const Layer *l0 = &src.layers[0];
+        begin_net(net, spec->arch, l0->C, l0->H, l0->W, spec->batch, spec->quant);
+        net->width = width;
         net->preact = spec->arch[8] == '-';
-        net->width = (int)lroundf(16.0f * spec->width_mult);
-        if (net->width < 1)
-            net->width = 1;
-        rc = build_resnet20(net, net->width, net->preact);
+        rc = lower_net(net, &src, net->preact, e);
+        net_free(&src);
     } else if (!strcmp(spec->arch, "cnn")) {
-        net->width = (int)lroundf(8.0f * spec->width_mult);
-        if (net->width < 1)
-            net->width = 1;
+        begin_net(net, spec->arch, 1, 28, 28, spec->batch, spec->quant);
+        net->classes = spec->classes;
+        net->width = QA_MAX(1, (int)lroundf(8.0f * spec->width_mult));
         rc = build_cnn(net, net->width);
+        if (rc)
+            err_set(e, NULL, 0, "arch", "out of memory building %s", spec->arch);
     } else {
         return err_set(e, NULL, 0, "arch", "unknown network '%s' (resnet20, "
                        "resnet20-preact, cnn)", spec->arch);
     }
-    if (rc) {
-        qnet_free(net);
-        return err_set(e, NULL, 0, "arch", "out of memory building %s", spec->arch);
-    }
-    if (spec->quant && setup_quant(net, spec->quant, e)) {
+    if (rc || finish_net(net, spec->quant, e)) {
         qnet_free(net);
         return QA_ERR;
-    }
-    if (alloc_all(net)) {
-        qnet_free(net);
-        return err_set(e, NULL, 0, "arch", "out of memory building %s", spec->arch);
     }
     return QA_OK;
 }
 
-int qnet_build_net(QNet *net, const Net *src, int batch, const QuantSpec *quant, Err *e)
+int qnet_build_net(QNet *net, const Net *src, int preact, int batch, const QuantSpec *quant,
+                   Err *e)
 {
     memset(net, 0, sizeof *net);
     if (src->n < 1 || batch < 1)
         return err_set(e, NULL, 0, "net", "empty network or batch < 1");
     const Layer *l0 = &src->layers[0];
-    snprintf(net->arch, sizeof net->arch, "%.31s", src->name);
-    net->in_C = l0->C, net->in_H = l0->H, net->in_W = l0->W;
-    net->max_N = net->N = batch;
-    net->bn_momentum = 0.1f, net->bn_eps = 1e-5f;
-    net->alpha_init = quant ? quant->alpha_init : 0.0f;
-    int *out_of = qa_malloc(sizeof(int) * (size_t)src->n);
-    if (!out_of)
-        return err_set(e, NULL, 0, "net", "out of memory");
-    int rc = QA_ERR;
-    char n[64];
-    for (int i = 0; i < src->n; i++) {
-        const Layer *l = &src->layers[i];
-        int in = l->in[0] < 0 ? QNET_INPUT : out_of[l->in[0]], x = -1;
-        if (l->op == OP_CONV) {
-            if (l->groups > 1 || l->R != l->S) {
-                err_set(e, NULL, 0, l->name, "grouped or non-square convolutions are not trainable here");
-                goto done;
-            }
-            int feeds_add = 0;
-            for (int j = i + 1; j < src->n; j++)
-                feeds_add |= src->layers[j].op == OP_ADD &&
-                             (src->layers[j].in[0] == i || src->layers[j].in[1] == i);
-            x = b_conv(net, l->name, in, l->K, l->R, l->stride, l->pad);
-            if (x >= 0)
-                net->ops[x].shortcut = l->shortcut;
-            snprintf(n, sizeof n, "%.40s.bn", l->name);
-            if (x >= 0)
-                x = b_bn(net, n, x);
-            snprintf(n, sizeof n, "%.40s.act", l->name);
-            if (x >= 0 && !feeds_add)
-                x = b_act(net, n, x);
-        } else if (l->op == OP_ADD) {
-            x = b_add(net, l->name, in, out_of[l->in[1]]);
-            snprintf(n, sizeof n, "%.40s.act", l->name);
-            if (x >= 0)
-                x = b_act(net, n, x);
-        } else if (l->op == OP_MAXPOOL) {
-            x = b_maxpool(net, l->name, in, l->R, l->stride, l->pad);
-        } else if (l->op == OP_AVGPOOL) {
-            if (l->R != l->H || l->S != l->W) {
-                err_set(e, NULL, 0, l->name, "only global average pooling is supported");
-                goto done;
-            }
-            x = b_gap(net, in);
-        } else if (l->op == OP_FC) {
-            x = b_fc(net, in, l->K);
-            net->classes = l->K;
-        }
-        if (x < 0) {
-            err_set(e, NULL, 0, l->name, "out of memory");
-            goto done;
-        }
-        out_of[i] = x;
-    }
-    if (net->ops[net->n_ops - 1].kind != QOP_FC) {
-        err_set(e, NULL, 0, "net", "the network must end with an fc layer");
-        goto done;
-    }
-    if (quant && setup_quant(net, quant, e))
-        goto done;
-    if (alloc_all(net)) {
-        err_set(e, NULL, 0, "net", "out of memory allocating %s", src->name);
-        goto done;
-    }
-    rc = QA_OK;
-done:
-    free(out_of);
-    if (rc)
+    begin_net(net, src->name, l0->C, l0->H, l0->W, batch, quant);
+    net->preact = preact;
+    if (lower_net(net, src, preact, e) || finish_net(net, quant, e)) {
         qnet_free(net);
-    return rc;
+        return QA_ERR;
+    }
+    return QA_OK;
 }
 
 void qnet_init_params(QNet *net, Rng *rng)

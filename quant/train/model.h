@@ -1,8 +1,9 @@
 /* model.h: QNet, a trainable network as an ordered list of ops (conv, batch
  * norm, activation, residual add, pools, linear) over channel-major tensors,
  * with fake quantization of weights (conv/fc) and activations (act ops)
- * through the quantizer library. Builders for ResNet-20 (post-activation and
- * full pre-activation, width multiplier) on 1x28x28 input and a small CNN.
+ * through the quantizer library. Networks come from workloads layer graphs
+ * (ResNet-20 is workloads' resnet20, lowered in the post-activation or full
+ * pre-activation form, width multiplier), and a small CNN for quick tests.
  * Parameters live in one block (params/grads/velocity): the float layout
  * first, then one alpha per quantized weight tensor, so a float checkpoint
  * is a prefix of a quantized one. BN running statistics live in `state`. */
@@ -81,7 +82,8 @@ typedef struct {
 } QuantSpec;
 
 typedef struct {
-    const char *arch;    /* "resnet20", "resnet20-preact", "cnn" */
+    const char *arch;    /* "resnet20", "resnet20-preact" (workloads' resnet20
+                          * lowered post-/pre-activation), "cnn" */
     float width_mult;    /* channels = round(16 * width_mult) (cnn: 8 *) */
     int batch;           /* max batch the buffers hold */
     int classes;
@@ -92,11 +94,23 @@ typedef struct {
  * Errors: unknown arch (field "arch"), bad width or batch, a quantizer the
  * library rejects (field "quant.*"), out of memory. */
 int qnet_build(QNet *net, const QNetSpec *spec, Err *e);
-/* A QNet from a workloads layer graph (shapes are not duplicated here):
- * conv -> conv, BN, and a ReLU/quantized act unless it feeds an add; add ->
- * add, act; max pool; global average pool; fc. Input C x H x W of the first
- * layer. Errors name the layer (grouped convs, non-global avg pool). */
-int qnet_build_net(QNet *net, const Net *src, int batch, const QuantSpec *quant, Err *e);
+/* A QNet from a workloads layer graph (shapes are not duplicated here),
+ * every op named after its layer, in the graph's order but for the
+ * pre-activation projections:
+ *   post-activation (preact 0): conv -> conv, BN "<layer>.bn" and a ReLU or
+ *     quantized act "<layer>.act" unless all its readers are adds (a
+ *     branch's last conv, a projection); add -> add, act "<layer>.act";
+ *   full pre-activation (preact 1, He et al. 2016, "Identity Mappings"):
+ *     conv -> conv, add -> add; adds read conv and add outputs as they are,
+ *     every other reader through one BN-ReLU "<layer>.bn", "<layer>.act"
+ *     made before the first such reader, with the projection shortcuts
+ *     reading it right after (before the block's branch);
+ *   both: max pool, global average pool, fc as they are.
+ * Input C x H x W of the first layer; arch = the graph's name. Errors name
+ * the layer (grouped convs, non-global avg pool), or field "net" (empty
+ * graph, batch < 1, no fc at the end). */
+int qnet_build_net(QNet *net, const Net *src, int preact, int batch, const QuantSpec *quant,
+                   Err *e);
 
 /* He-normal conv/fc weights (std sqrt(2/fan_in)), gamma 1, beta 0, bias 0,
  * running mean 0 / var 1, velocity 0. */

@@ -3,6 +3,7 @@
 # 2 bits). Reads dir.'/area.dat'; draws area.png and area.svg.
 set datafile columnheaders
 if (!exists('out')) out = dir  # qarray draws into a temporary folder
+if (!exists('caption')) caption = ''  # the title: chip and fixed values
 f = dir.'/area.dat'
 set key top center
 set xlabel 'bits'
@@ -15,6 +16,7 @@ set y2label 'density: MACs per 16-bit MAC area'
 set ytics nomirror
 set y2tics
 set grid xtics ytics
+set title caption noenhanced
 do for [t in "png svg"] {
     if (t eq "png") { set terminal pngcairo size 960,600 font 'sans,11' } \
     else { set terminal svg size 960,600 font 'sans,11' }

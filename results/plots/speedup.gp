@@ -4,6 +4,7 @@
 # nb = bits values, nbw = bandwidths); draws speedup.png and speedup.svg.
 set datafile columnheaders
 if (!exists('out')) out = dir  # qarray draws into a temporary folder
+if (!exists('caption')) caption = ''  # the title: chip and fixed values
 f = dir.'/speedup.dat'
 set key top left
 set xlabel 'bits of weights and activations (inner layers)'
@@ -11,6 +12,7 @@ set ylabel 'speedup over 16 bits'
 set grid ytics
 set yrange [0:*]
 set offsets 0.2, 0.2, 0, 0
+set title caption noenhanced
 do for [t in "png svg"] {
     if (t eq "png") { set terminal pngcairo size 960,600 font 'sans,11' } \
     else { set terminal svg size 960,600 font 'sans,11' }

@@ -3,6 +3,7 @@
 # draws tops_mm2.png and tops_mm2.svg (variables as in speedup.gp).
 set datafile columnheaders
 if (!exists('out')) out = dir  # qarray draws into a temporary folder
+if (!exists('caption')) caption = ''  # the title: chip and fixed values
 f = dir.'/tops_mm2.dat'
 set key top left
 set xlabel 'bits of weights and activations (inner layers)'
@@ -10,6 +11,7 @@ set ylabel 'TOPS/mm^2'
 set grid ytics
 set yrange [0:*]
 set offsets 0.2, 0.2, 0, 0
+set title caption noenhanced
 do for [t in "png svg"] {
     if (t eq "png") { set terminal pngcairo size 960,600 font 'sans,11' } \
     else { set terminal svg size 960,600 font 'sans,11' }

@@ -7,6 +7,7 @@
 #include "arch/arch.h"
 #include "models/stats.h"
 #include "models/tiling.h"
+#include "sim/report/csv.h"
 #include "workloads/net.h"
 
 /* One row of layers.csv: a layer, its mapping and its simulated time. */
@@ -50,15 +51,15 @@ typedef struct {
 void report_layer_record(const Layer *l, const LayerMap *m,
                          const LayerStats *s, LayerRecord *r);
 
+/* layers.csv and summary.csv, atomically; errors name the file. */
 int report_write_layers(const char *path, const LayerRecord *rows, int n,
                         Err *e);
 int report_write_summary(const char *path, const RunRecord *rows, int n,
                          Err *e);
-/* Append-free CSV writer for callers that hold their own FILE. */
-void report_print_layer_header(FILE *f);
-void report_print_layer_row(FILE *f, const LayerRecord *r);
-void report_print_summary_header(FILE *f);
-void report_print_summary_row(FILE *f, const RunRecord *r);
+/* The column tables (rows are LayerRecord and RunRecord), for callers
+ * that write rows into a FILE of their own with csv_row. */
+extern const CsvTable report_layer_table;
+extern const CsvTable report_run_table;
 /* Markdown list of every column (name, unit, meaning) for the README. */
 void report_print_columns(FILE *f);
 

@@ -1,74 +1,142 @@
 /* table.c: the CSV reader of table.h. The whole file is read into one
- * buffer and split in place, so a table is three allocations. */
+ * buffer and split in place (a quoted field only ever shrinks when its
+ * doubled quotes are undone), so a table is a handful of allocations. */
 #include "sim/report/table.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Split one line in place at commas outside quotes; strips the quotes.
- * Returns the number of fields, storing up to max pointers. */
-static int split(char *line, char **out, int max)
+/* The part of the buffer not read yet, and the line it is on. */
+typedef struct {
+    char *p, *end;
+    int line;
+    const char *path;
+} Cursor;
+
+enum { END_FIELD, END_RECORD, END_INPUT };
+
+/* At a line end: LF, or CR LF (RFC 4180 ends records with CRLF). */
+static int eol_len(const Cursor *c, const char *p)
 {
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        char *start = p;
-        if (*p == '"') {
-            start = ++p;
-            while (*p && *p != '"')
+    if (p < c->end && *p == '\n')
+        return 1;
+    if (p + 1 < c->end && p[0] == '\r' && p[1] == '\n')
+        return 2;
+    return 0;
+}
+
+/* One field at c->p, terminated in place; *out is its text. Returns how it
+ * ended (END_*) or QA_ERR with e naming the line. */
+static int field(Cursor *c, char **out, Err *e)
+{
+    char *p = c->p, *w;
+    *out = p;
+    if (p < c->end && *p == '"') {
+        int open_line = c->line;
+        w = p++;
+        for (;;) {
+            if (p >= c->end)
+                return err_set(e, c->path, open_line, NULL,
+                               "a quoted field is not closed");
+            if (*p == '"') {
+                if (p + 1 < c->end && p[1] == '"') {
+                    *w++ = '"'; /* "" inside quotes is one quote */
+                    p += 2;
+                    continue;
+                }
                 p++;
-            if (*p == '"')
-                *p++ = '\0';
+                break;
+            }
+            c->line += *p == '\n';
+            *w++ = *p++;
         }
-        while (*p && *p != ',')
+        if (p < c->end && *p != ',' && !eol_len(c, p))
+            return err_set(e, c->path, c->line, NULL,
+                           "text after the closing quote of a field");
+    } else {
+        while (p < c->end && *p != ',' && *p != '"' && !eol_len(c, p))
             p++;
+        if (p < c->end && *p == '"')
+            return err_set(e, c->path, c->line, NULL,
+                           "a double quote inside an unquoted field (RFC "
+                           "4180: quote the field, double the quote)");
+        w = p;
+    }
+    int n = eol_len(c, p);
+    *w = '\0'; /* at most p, or the terminator past the buffer's end */
+    if (p >= c->end) {
+        c->p = c->end;
+        return END_INPUT;
+    }
+    if (!n) {
+        c->p = p + 1; /* a comma */
+        return END_FIELD;
+    }
+    c->p = p + n;
+    c->line++;
+    return END_RECORD;
+}
+
+/* One record: its fields into out (up to max), and the count in *nf.
+ * QA_ERR on a malformed field. */
+static int record(Cursor *c, char **out, int max, int *nf, Err *e)
+{
+    int n = 0, end;
+    do {
+        char *f;
+        if ((end = field(c, &f, e)) == QA_ERR)
+            return QA_ERR;
         if (n < max)
-            out[n] = start;
+            out[n] = f;
         n++;
-        if (!*p)
-            break;
-        *p++ = '\0';
-    }
-    return n;
+    } while (end == END_FIELD);
+    *nf = n;
+    return QA_OK;
 }
 
-/* The number of fields split() will find, by the same rule: a quote opens
- * a quoted part only at the start of a field. (Counting by quote parity
- * disagreed with split on lines such as `x",",,`: 3 columns, 2 names, and
- * the third name a NULL that table_col passed to strcmp.) */
-static int count_fields(const char *line)
+/* Skip empty lines; 1 if a record follows. */
+static int more(Cursor *c)
 {
-    int n = 0;
-    const char *p = line;
-    for (;;) {
-        if (*p == '"') {
-            p++;
-            while (*p && *p != '"')
-                p++;
-            if (*p == '"')
-                p++;
+    int n;
+    while ((n = eol_len(c, c->p)) > 0) {
+        c->p += n;
+        c->line++;
+    }
+    return c->p < c->end;
+}
+
+/* The header: the first record, however wide (names grown as needed). */
+static int header(Table *t, Cursor *c, Err *e)
+{
+    int cap = 16, end;
+    t->names = qa_malloc((size_t)cap * sizeof *t->names);
+    if (!t->names)
+        return err_set(e, c->path, 0, NULL, "out of memory");
+    do {
+        char *f;
+        if ((end = field(c, &f, e)) == QA_ERR)
+            return QA_ERR;
+        if (t->ncols == cap) {
+            char **nn = qa_realloc(t->names, (size_t)cap * 2 * sizeof *nn);
+            if (!nn)
+                return err_set(e, c->path, 0, NULL, "out of memory");
+            t->names = nn;
+            cap *= 2;
         }
-        while (*p && *p != ',')
-            p++;
-        n++;
-        if (!*p)
-            break;
-        p++;
-    }
-    return n;
+        t->names[t->ncols++] = f;
+    } while (end == END_FIELD);
+    return QA_OK;
 }
 
-int table_read(Table *t, const char *path, Err *e)
+/* The whole file into a buffer with a terminator past its end. */
+static char *slurp(FILE *f, size_t *len)
 {
-    memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, path, 0, NULL, "cannot open");
-    size_t cap = 1 << 16, len = 0;
+    size_t cap = 1 << 16;
     char *buf = qa_malloc(cap);
+    *len = 0;
     while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
+        *len += fread(buf + *len, 1, cap - *len - 1, f);
+        if (*len < cap - 1)
             break;
         char *nb = qa_realloc(buf, cap * 2);
         if (!nb) {
@@ -79,52 +147,57 @@ int table_read(Table *t, const char *path, Err *e)
         buf = nb;
         cap *= 2;
     }
-    fclose(f);
-    if (!buf)
-        return err_set(e, path, 0, NULL, "out of memory");
-    buf[len] = '\0';
-    t->buf = buf;
+    if (buf)
+        buf[*len] = '\0';
+    return buf;
+}
 
-    int nlines = 0;
-    for (size_t i = 0; i < len; i++)
-        nlines += buf[i] == '\n';
-    char *line = buf, *next;
-    if (!*line) {
+int table_read(Table *t, const char *path, Err *e)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, path, 0, NULL, "cannot open");
+    size_t len;
+    t->buf = slurp(f, &len);
+    fclose(f);
+    if (!t->buf)
+        return err_set(e, path, 0, NULL, "out of memory");
+    if (len == 0) {
         table_free(t);
         return err_set(e, path, 1, NULL, "empty file: expected a CSV header");
     }
-    next = strchr(line, '\n');
-    if (next)
-        *next++ = '\0';
-    t->ncols = count_fields(line);
-    t->names = qa_calloc((size_t)t->ncols, sizeof *t->names);
-    t->cells = qa_calloc((size_t)(nlines + 1) * (size_t)t->ncols, sizeof *t->cells);
+    /* Every record but the last ends in a line end: at most nlines + 1
+     * rows. Counted before splitting, which overwrites some. */
+    int nlines = 0;
+    for (size_t i = 0; i < len; i++)
+        nlines += t->buf[i] == '\n';
+    Cursor c = {t->buf, t->buf + len, 1, path};
+    if (header(t, &c, e) != QA_OK)
+        goto fail;
+    t->cells = qa_calloc((size_t)(nlines + 1) * (size_t)t->ncols,
+                         sizeof *t->cells);
     t->lines = qa_calloc((size_t)nlines + 1, sizeof *t->lines);
-    if (!t->names || !t->cells || !t->lines) {
-        table_free(t);
-        return err_set(e, path, 0, NULL, "out of memory");
+    if (!t->cells || !t->lines) {
+        err_set(e, path, 0, NULL, "out of memory");
+        goto fail;
     }
-    split(line, t->names, t->ncols);
-    int lineno = 1;
-    while (next && *next) {
-        line = next;
-        lineno++;
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        if (!*line)
-            continue;
+    while (more(&c)) {
         char **row = t->cells + (size_t)t->nrows * (size_t)t->ncols;
-        int n = split(line, row, t->ncols);
+        int line = c.line, n;
+        if (record(&c, row, t->ncols, &n, e) != QA_OK)
+            goto fail;
         if (n != t->ncols) {
-            int ncols = t->ncols; /* table_free clears it */
-            table_free(t);
-            return err_set(e, path, lineno, NULL,
-                           "%d fields, the header has %d", n, ncols);
+            err_set(e, path, line, NULL, "%d fields, the header has %d", n,
+                    t->ncols);
+            goto fail;
         }
-        t->lines[t->nrows++] = lineno;
+        t->lines[t->nrows++] = line;
     }
     return QA_OK;
+fail:
+    table_free(t);
+    return QA_ERR;
 }
 
 void table_free(Table *t)

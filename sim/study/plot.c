@@ -1,33 +1,43 @@
-/* plot.c: data files for the gnuplot scripts, and running gnuplot.
+/* plot.c: data files for the gnuplot scripts, the title of each figure,
+ * and running the scripts (through sim/report/gnuplot.c).
  *
  * Every figure fixes the axes of the study's `plot` group (the others at
  * their first value) and varies bits; speedup and TOPS/mm2 also vary the
- * bandwidth. Data files (whitespace-separated, a header row of column
- * titles, NaN where the study has no point) in OUT/plots/:
+ * bandwidth. Its title names the chip and those fixed values (the
+ * `caption` variable), so a PNG alone says what it shows. Data files
+ * (whitespace-separated, a header row of column titles, NaN where the
+ * study has no point) in OUT/plots/:
  *   speedup.dat        bits linear <one column per bandwidth>     (Fig. 6c)
  *   tops_mm2.dat       bits peak <one column per bandwidth>
  *   area.dat           bits mac_um2 density                      (Fig. 6b)
- *   layers_cycles.dat  idx layer, then compute and other cycles per bits
- *   layers_dram.dat    idx layer, then DRAM MB per bits */
+ *   layers_cycles.dat  idx, then compute and other cycles per bits
+ *   layers_dram.dat    idx, then DRAM MB per bits
+ *   layer_names.gp     layer_name[idx + 1]: the layer names as gnuplot
+ *                      strings. Names are user strings (a topology CSV, an
+ *                      ONNX model) and gnuplot's data files cannot carry
+ *                      every character (a quote ends a field whatever
+ *                      escapes it), so the data files hold numbers only. */
 #include "sim/study/plot.h"
 #include "models/area.h"
+#include "sim/report/gnuplot.h"
 #include "sim/report/table.h"
 
-#include <errno.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-extern char **environ;
+#define VARY_BITS (1u << STUDY_BITS)
+#define VARY_BITS_BW (1u << STUDY_BITS | 1u << STUDY_DRAM)
+#define VARY_ALL (~0u) /* the area model: the chip alone */
 
-const char *const plot_names[] = {"speedup", "area", "tops_mm2",
-                                  "layers_cycles", "layers_dram"};
-const int plot_count = (int)QA_COUNT(plot_names);
+/* The scripts in the order they run, and the axes each figure varies. */
+static const struct {
+    const char *name;
+    unsigned vary;
+} figures[] = {
+    {"speedup", VARY_BITS_BW}, {"area", VARY_ALL}, {"tops_mm2", VARY_BITS_BW},
+    {"layers_cycles", VARY_BITS}, {"layers_dram", VARY_BITS},
+};
 
 typedef struct {
     const Study *s;
@@ -35,18 +45,23 @@ typedef struct {
     int c_axes[STUDY_NAXES];
 } Data;
 
+/* The value the plots fix an axis at: the plot group's, or the first. */
+static const StudyValue *fixed_value(const Study *s, int ax)
+{
+    return s->plot_set[ax] ? &s->plot[ax] : &s->axes[ax].v[0];
+}
+
 /* Row on the plot's slice: every axis but those in vary (a bit mask) at
- * the plot value, or the axis's first value. An axis of one value is not
- * checked: a command-line override (--engine) may have replaced it. */
+ * its fixed value. An axis of one value is not checked: a command-line
+ * override (--engine) may have replaced it. */
 static int selected(const Data *d, int row, unsigned vary)
 {
     for (int ax = 0; ax < STUDY_NAXES; ax++) {
         if ((vary & (1u << ax)) ||
             (!d->s->plot_set[ax] && d->s->axes[ax].n < 2))
             continue;
-        const char *want = d->s->plot_set[ax] ? d->s->plot[ax].text
-                                              : d->s->axes[ax].v[0].text;
-        if (strcmp(table_get(&d->t, row, d->c_axes[ax]), want))
+        if (strcmp(table_get(&d->t, row, d->c_axes[ax]),
+                   fixed_value(d->s, ax)->text))
             return 0;
     }
     return 1;
@@ -80,11 +95,68 @@ static void bw_label(const StudyValue *v, char *buf, size_t n)
         snprintf(buf, n, "unlimited");
 }
 
-static int open_dat(const Study *s, const char *name, AtomicFile *af, Err *e)
+/* The title of a figure that varies the axes in vary: the chip's name,
+ * then the fixed value of the network, engine, batch and bandwidth, and
+ * of every other axis the study sets (the chip is then not quite the one
+ * its file describes), e.g. "pact2018: resnet50, systemc engine, batch 16,
+ * 64 GB/s DRAM, first/last layers 8 bits". */
+static void caption(const Study *s, unsigned vary, char *buf, size_t n)
+{
+    size_t len = (size_t)snprintf(buf, n, "%s", s->accel.name);
+    const char *sep = len ? ": " : "";
+    for (int ax = 0; ax < STUDY_NAXES && len < n; ax++) {
+        int always = ax == STUDY_WORKLOAD || ax == STUDY_ENGINE ||
+                     ax == STUDY_BATCH || ax == STUDY_DRAM;
+        if ((vary & (1u << ax)) ||
+            (!always && !s->plot_set[ax] && s->axes[ax].n < 2 &&
+             !s->axes[ax].line))
+            continue;
+        const StudyValue *v = fixed_value(s, ax);
+        const char *t = v->text;
+        char lab[128];
+        switch ((StudyAxis)ax) {
+        case STUDY_WORKLOAD: snprintf(lab, sizeof lab, "%s", t); break;
+        case STUDY_ENGINE: snprintf(lab, sizeof lab, "%s engine", t); break;
+        case STUDY_BATCH: snprintf(lab, sizeof lab, "batch %s", t); break;
+        case STUDY_CORES: snprintf(lab, sizeof lab, "%s cores", t); break;
+        case STUDY_SRAM: snprintf(lab, sizeof lab, "%s B scratchpad", t); break;
+        case STUDY_ARRAY: snprintf(lab, sizeof lab, "%s array", t); break;
+        case STUDY_DATAFLOW: snprintf(lab, sizeof lab, "%s dataflow", t); break;
+        case STUDY_RULE: snprintf(lab, sizeof lab, "%s scaling", t); break;
+        case STUDY_PLACEMENT: snprintf(lab, sizeof lab, "lanes in %s", t); break;
+        case STUDY_DRAM:
+            if (v->d > 0)
+                snprintf(lab, sizeof lab, "%s GB/s DRAM", t);
+            else
+                snprintf(lab, sizeof lab, "unlimited DRAM bandwidth");
+            break;
+        case STUDY_FIRST_LAST:
+            if (v->i0)
+                snprintf(lab, sizeof lab, "first/last layers %s bits", t);
+            else
+                snprintf(lab, sizeof lab, "first/last layers as inner");
+            break;
+        default:
+            snprintf(lab, sizeof lab, "%s %s", study_axis_name((StudyAxis)ax), t);
+        }
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", sep, lab);
+        sep = ", ";
+    }
+}
+
+static int open_file(const Study *s, const char *name, AtomicFile *af,
+                     Err *e)
 {
     char path[1100];
-    snprintf(path, sizeof path, "%s/plots/%s.dat", s->out_dir, name);
+    snprintf(path, sizeof path, "%s/plots/%s", s->out_dir, name);
     return qa_afile_open(af, path, e);
+}
+
+static int open_dat(const Study *s, const char *name, AtomicFile *af, Err *e)
+{
+    char file[128];
+    snprintf(file, sizeof file, "%s.dat", name);
+    return open_file(s, file, af, e);
 }
 
 /* bits x bandwidth: column `col` of the table; the second column is
@@ -98,7 +170,7 @@ static int write_by_bw(const Data *d, const char *name, const char *col,
     int c_gain = table_col(&d->t, "peak_gain");
     int c_peak = table_col(&d->t, "peak_tops");
     int c_mm2 = table_col(&d->t, "chip_mm2");
-    unsigned vary = 1u << STUDY_BITS | 1u << STUDY_DRAM;
+    unsigned vary = VARY_BITS_BW;
     char lab[64];
     if (open_dat(s, name, &af, e) != QA_OK)
         return QA_ERR;
@@ -148,13 +220,12 @@ static int write_layers(const Data *d, Err *e)
     Table *lt = qa_calloc((size_t)nb, sizeof *lt);
     int c_csv = table_col(&d->t, "layers_csv");
     int rc = QA_ERR;
-    AtomicFile cy, dr;
+    AtomicFile cy, dr, nm;
     char lab[64];
     if (!lt)
         return err_set(e, NULL, 0, NULL, "out of memory");
     for (int i = 0; i < nb; i++) {
-        int r = find_row(d, 1u << STUDY_BITS, s->axes[STUDY_BITS].v[i].text,
-                         NULL);
+        int r = find_row(d, VARY_BITS, s->axes[STUDY_BITS].v[i].text, NULL);
         char path[1100];
         if (r < 0) {
             err_set(e, s->file, 0, "plot", "no point for bits %s on the plot "
@@ -177,8 +248,13 @@ static int write_layers(const Data *d, Err *e)
         qa_afile_abort(&cy);
         goto out;
     }
-    fprintf(cy.f, "idx layer");
-    fprintf(dr.f, "idx layer");
+    if (open_file(s, "layer_names.gp", &nm, e) != QA_OK) {
+        qa_afile_abort(&cy);
+        qa_afile_abort(&dr);
+        goto out;
+    }
+    fprintf(cy.f, "idx");
+    fprintf(dr.f, "idx");
     for (int i = 0; i < nb; i++) {
         bits_label(&s->axes[STUDY_BITS].v[i], lab, sizeof lab);
         fprintf(cy.f, " compute_%sb other_%sb", lab, lab);
@@ -186,10 +262,17 @@ static int write_layers(const Data *d, Err *e)
     }
     fputc('\n', cy.f);
     fputc('\n', dr.f);
+    /* gnuplot arrays start at 1 and hold at least one element. */
+    fprintf(nm.f, "# names of the layers of layers_cycles.dat and "
+                  "layers_dram.dat: layer_name[idx + 1]\n"
+                  "array layer_name[%d]\n", QA_MAX(lt[0].nrows, 1));
+    int c_name = table_col(&lt[0], "layer");
     for (int l = 0; l < lt[0].nrows; l++) {
-        const char *name = table_get(&lt[0], l, table_col(&lt[0], "layer"));
-        fprintf(cy.f, "%d %s", l, name);
-        fprintf(dr.f, "%d %s", l, name);
+        fprintf(nm.f, "layer_name[%d] = ", l + 1);
+        gnuplot_string(nm.f, table_get(&lt[0], l, c_name));
+        fputc('\n', nm.f);
+        fprintf(cy.f, "%d", l);
+        fprintf(dr.f, "%d", l);
         for (int i = 0; i < nb; i++) {
             double comp = table_num(&lt[i], l, table_col(&lt[i], "compute_cycles"));
             double all = table_num(&lt[i], l, table_col(&lt[i], "cycles"));
@@ -199,6 +282,11 @@ static int write_layers(const Data *d, Err *e)
         }
         fputc('\n', cy.f);
         fputc('\n', dr.f);
+    }
+    if (qa_afile_commit(&nm, e) != QA_OK) {
+        qa_afile_abort(&cy);
+        qa_afile_abort(&dr);
+        goto out;
     }
     if (qa_afile_commit(&cy, e) != QA_OK) {
         qa_afile_abort(&dr);
@@ -237,12 +325,20 @@ int plot_write_data(const Study *s, const char *table, Err *e)
     return rc;
 }
 
-/* gnuplot -e "dir='OUT/plots'; out='TMP'; nb=4; nbw=3; bits='16 8 4 2'"
- * SCRIPT, output to a log. The script reads dir and draws into out. */
-static int run_gnuplot(const Study *s, const char *script, const char *out,
-                       Err *e)
+/* Each script, with dir (the data folder), nb and nbw (the number of bits
+ * and bandwidth values), bits (their labels, space-separated) and caption
+ * (the figure's title); gnuplot.c has it draw into a folder of its own
+ * and renames each finished figure into OUT/plots: a sweep killed while
+ * plotting leaves no half-drawn PNG or SVG. */
+int plot_study(const Study *s, const char *table, const char *scripts_dir,
+               Err *e)
 {
-    char vars[2600], log[1100], bits[512] = "";
+    if (plot_write_data(s, table, e) != QA_OK)
+        return QA_ERR;
+    char log[1200], plots[1100], bits[512] = "", cap[1024];
+    snprintf(plots, sizeof plots, "%s/plots", s->out_dir);
+    snprintf(log, sizeof log, "%s/gnuplot.log", plots);
+    remove(log);
     size_t len = 0;
     for (int i = 0; i < s->axes[STUDY_BITS].n && len < sizeof bits; i++) {
         char lab[64];
@@ -250,83 +346,21 @@ static int run_gnuplot(const Study *s, const char *script, const char *out,
         len += (size_t)snprintf(bits + len, sizeof bits - len, "%s%s",
                                 i ? " " : "", lab);
     }
-    snprintf(vars, sizeof vars,
-             "dir='%s/plots'; out='%s'; nb=%d; nbw=%d; bits='%s'", s->out_dir,
-             out, s->axes[STUDY_BITS].n, s->axes[STUDY_DRAM].n, bits);
-    snprintf(log, sizeof log, "%s/plots/gnuplot.log", s->out_dir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    /* posix_spawnp takes char *const argv[]: writable copies. */
-    char prog[] = "gnuplot", opt[] = "-e", path[1100];
-    snprintf(path, sizeof path, "%s", script);
-    char *argv[] = {prog, opt, vars, path, NULL};
-    pid_t pid;
-    fflush(stdout);
-    fflush(stderr);
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return err_set(e, script, 0, NULL, "cannot run gnuplot: %s "
-                       "(install gnuplot-nox)", strerror(rc));
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return err_set(e, script, 0, NULL, "gnuplot failed (see %s)", log);
-    return QA_OK;
-}
-
-/* Move (or, with keep 0, remove) NAME.png and NAME.svg from tmp to plots. */
-static int settle(const char *tmp, const char *plots, const char *name,
-                  int keep, Err *e)
-{
-    static const char *const ext[] = {"png", "svg"};
-    int rc = QA_OK;
-    for (size_t k = 0; k < QA_COUNT(ext); k++) {
-        char from[1200], to[1200];
-        snprintf(from, sizeof from, "%s/%s.%s", tmp, name, ext[k]);
-        snprintf(to, sizeof to, "%s/%s.%s", plots, name, ext[k]);
-        if (keep && rc == QA_OK && rename(from, to) != 0)
-            rc = err_set(e, to, 0, NULL, "cannot write: %s", strerror(errno));
-        remove(from);
-    }
-    return rc;
-}
-
-int plot_study(const Study *s, const char *table, const char *scripts_dir,
-               Err *e)
-{
-    if (plot_write_data(s, table, e) != QA_OK)
-        return QA_ERR;
-    char log[1100], plots[1100], tmp[1200];
-    snprintf(log, sizeof log, "%s/plots/gnuplot.log", s->out_dir);
-    remove(log);
-    /* gnuplot writes its figures in place, so it draws into a folder of
-     * its own beside them and each figure is renamed when complete: a
-     * sweep killed while plotting leaves no half-drawn PNG or SVG. */
-    snprintf(plots, sizeof plots, "%s/plots", s->out_dir);
-    snprintf(tmp, sizeof tmp, "%s/.tmp.%ld", plots, (long)getpid());
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-        return err_set(e, tmp, 0, NULL, "cannot create folder: %s",
-                       strerror(errno));
-    int rc = QA_OK;
-    for (int i = 0; i < plot_count && rc == QA_OK; i++) {
+    for (size_t i = 0; i < QA_COUNT(figures); i++) {
         char script[1100];
-        snprintf(script, sizeof script, "%s/%s.gp", scripts_dir, plot_names[i]);
-        if (access(script, R_OK) != 0) {
-            rc = err_set(e, script, 0, NULL, "cannot read the gnuplot script");
-            break;
-        }
-        if (run_gnuplot(s, script, tmp, e) != QA_OK) {
-            Err ignore;
-            settle(tmp, plots, plot_names[i], 0, &ignore);
-            rc = QA_ERR;
-            break;
-        }
-        rc = settle(tmp, plots, plot_names[i], 1, e);
+        snprintf(script, sizeof script, "%s/%s.gp", scripts_dir,
+                 figures[i].name);
+        caption(s, figures[i].vary, cap, sizeof cap);
+        const GnuplotVar vars[] = {
+            {"dir", plots, 0},
+            {"nb", NULL, s->axes[STUDY_BITS].n},
+            {"nbw", NULL, s->axes[STUDY_DRAM].n},
+            {"bits", bits, 0},
+            {"caption", cap, 0},
+        };
+        if (gnuplot_draw(script, vars, (int)QA_COUNT(vars), plots, log, e) !=
+            QA_OK)
+            return QA_ERR;
     }
-    rmdir(tmp);
-    return rc;
+    return QA_OK;
 }

@@ -7,13 +7,11 @@
 
 #include "sim/study/study.h"
 
-/* The scripts, in the order they run; each NAME.gp draws NAME.png/.svg. */
-extern const char *const plot_names[];
-extern const int plot_count;
-
 /* Write the data files of the study's table (points.csv at `table`). */
 int plot_write_data(const Study *s, const char *table, Err *e);
-/* Data files, then every script; errors name the script and the log. */
+/* Data files, then every script (speedup, area, tops_mm2, layers_cycles,
+ * layers_dram: NAME.gp draws NAME.png and NAME.svg, titled with the chip
+ * and the values the figure fixes); errors name the script and the log. */
 int plot_study(const Study *s, const char *table, const char *scripts_dir,
                Err *e);
 

@@ -6,59 +6,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { C_INT, C_I64, C_F64, C_STR } ColType;
-
-typedef struct {
-    const char *name;
-    ColType type;
-    size_t off;
-} Column;
-
-#define R_(f) offsetof(PointRow, rec.f)
+/* Result columns; the key columns (point id, then one per axis, named
+ * after it) come first. The RunRecord columns mean what they mean in
+ * summary.csv, whose table documents them (qarray run --help-columns);
+ * speedup_16 is summary.csv's speedup. */
+#define RES(name, kind, f) CSV_COL(name, kind, offsetof(PointRow, rec.f), "", "")
 #define P_(f) offsetof(PointRow, f)
-/* Result columns; the axis columns (named after the axes) come first.
- * The columns mean what they mean in summary.csv (qarray run
- * --help-columns); baseline_cycles is the study's baseline point. */
-static const Column result_cols[] = {
-    {"w_bits", C_INT, R_(w_bits)},
-    {"a_bits", C_INT, R_(a_bits)},
-    {"first_last_bits", C_INT, R_(first_last_bits)},
-    {"cycles", C_I64, R_(cycles)},
-    {"time_ms", C_F64, R_(time_ms)},
-    {"images_per_s", C_F64, R_(images_per_s)},
-    {"dram_bytes", C_I64, R_(dram_bytes)},
-    {"macs", C_I64, R_(macs)},
-    {"util", C_F64, R_(util)},
-    {"peak_tops", C_F64, R_(peak_tops)},
-    {"achieved_tops", C_F64, R_(achieved_tops)},
-    {"chip_mm2", C_F64, R_(chip_mm2)},
-    {"tops_per_mm2", C_F64, R_(tops_per_mm2)},
-    {"base_cycles", C_I64, R_(base_cycles)},
-    {"speedup_16", C_F64, R_(speedup)},
-    {"peak_gain", C_F64, R_(peak_gain)},
-    {"baseline_cycles", C_I64, P_(baseline_cycles)},
-    {"speedup", C_F64, P_(speedup_vs_baseline)},
-    {"layers_csv", C_STR, P_(layers_csv)},
+static const CsvCol result_cols[] = {
+    RES("w_bits", CSV_INT, w_bits),
+    RES("a_bits", CSV_INT, a_bits),
+    RES("first_last_bits", CSV_INT, first_last_bits),
+    RES("cycles", CSV_I64, cycles),
+    RES("time_ms", CSV_F64, time_ms),
+    RES("images_per_s", CSV_F64, images_per_s),
+    RES("dram_bytes", CSV_I64, dram_bytes),
+    RES("macs", CSV_I64, macs),
+    RES("util", CSV_F64, util),
+    RES("peak_tops", CSV_F64, peak_tops),
+    RES("achieved_tops", CSV_F64, achieved_tops),
+    RES("chip_mm2", CSV_F64, chip_mm2),
+    RES("tops_per_mm2", CSV_F64, tops_per_mm2),
+    RES("base_cycles", CSV_I64, base_cycles),
+    RES("speedup_16", CSV_F64, speedup),
+    RES("peak_gain", CSV_F64, peak_gain),
+    CSV_COL("baseline_cycles", CSV_I64, P_(baseline_cycles), "cycles", "the study's baseline point for this point"),
+    CSV_COL("speedup", CSV_F64, P_(speedup_vs_baseline), "", "baseline_cycles / cycles"),
+    CSV_COL("layers_csv", CSV_STR, P_(layers_csv), "", "the point's layers.csv, relative to the study's folder"),
 };
-#undef R_
+#undef RES
 #undef P_
+
+const CsvTable points_result_table = CSV_TABLE(result_cols);
 
 void points_print_header(FILE *f)
 {
-    fputs("point", f);
-    for (int ax = 0; ax < STUDY_NAXES; ax++)
-        fprintf(f, ",%s", study_axis_name((StudyAxis)ax));
-    for (size_t i = 0; i < QA_COUNT(result_cols); i++)
-        fprintf(f, ",%s", result_cols[i].name);
-    fputc('\n', f);
+    csv_field(f, "point");
+    for (int ax = 0; ax < STUDY_NAXES; ax++) {
+        fputc(',', f);
+        csv_field(f, study_axis_name((StudyAxis)ax));
+    }
+    fputc(',', f);
+    csv_header(f, &points_result_table);
 }
 
+/* The key is compared as text (resume, merge), so it is built by the same
+ * quoting rule as the rows. Axis texts are checked when a study is loaded
+ * and hold no line break, so a row stays one line (merge splits lines). */
 void points_key(const StudyPoint *p, char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%lld", (long long)p->id);
-    for (int ax = 0; ax < STUDY_NAXES && len < n; ax++)
-        len += (size_t)snprintf(buf + len, n - len, ",%s", p->v[ax]->text);
-    if (len < n)
+    for (int ax = 0; ax < STUDY_NAXES && len + 1 < n; ax++) {
+        buf[len++] = ',';
+        len += csv_quote(buf + len, n - len, p->v[ax]->text);
+    }
+    if (len + 1 < n)
         snprintf(buf + len, n - len, ",");
 }
 
@@ -67,18 +68,7 @@ void points_print_row(FILE *f, const StudyPoint *p, const PointRow *r)
     char key[1024];
     points_key(p, key, sizeof key);
     fputs(key, f);
-    for (size_t i = 0; i < QA_COUNT(result_cols); i++) {
-        const void *v = (const char *)r + result_cols[i].off;
-        if (i)
-            fputc(',', f);
-        switch (result_cols[i].type) {
-        case C_INT: fprintf(f, "%d", *(const int *)v); break;
-        case C_I64: fprintf(f, "%lld", (long long)*(const int64_t *)v); break;
-        case C_F64: fprintf(f, "%.6g", *(const double *)v); break;
-        case C_STR: fputs((const char *)v, f); break;
-        }
-    }
-    fputc('\n', f);
+    csv_row(f, &points_result_table, r);
 }
 
 void points_point_path(const Study *s, int64_t id, char *buf, size_t n)

@@ -17,6 +17,10 @@ typedef struct {
     char layers_csv[32];
 } PointRow;
 
+/* The result columns (rows are PointRow); the key columns come first. */
+extern const CsvTable points_result_table;
+
+/* Header and rows are written by csv.h's rule (RFC 4180). */
 void points_print_header(FILE *f);
 /* The header as a string (caller frees); NULL without memory. */
 char *points_header_text(void);

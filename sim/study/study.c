@@ -45,9 +45,12 @@ static int want_int(const Raw *r, long lo, long hi, long *out, char *why,
 static int p_workload(const Raw *r, StudyValue *v, char *why, size_t n)
 {
     if (!r->is_str || !r->s[0] || strlen(r->s) >= sizeof v->text ||
-        strpbrk(r->s, ",\"")) {
+        strpbrk(r->s, ",\"\r\n")) {
+        /* The text is a key cell of points.csv, whose rows merge and
+         * resume read one line at a time. */
         snprintf(why, n, "expected a network name or a SCALE-Sim .csv path "
-                         "(a string without commas, under 64 characters)");
+                         "(a string without commas, quotes or line breaks, "
+                         "under 64 characters)");
         return QA_ERR;
     }
     snprintf(v->text, sizeof v->text, "%s", r->s);
