@@ -143,7 +143,7 @@ static void test_topo_csv_load(void **state)
     assert_true(oom_loop(&c, &ctx) >= 3); /* 53 rows: 16, 32, 64 */
 }
 
-/* tile_map_net and analytic_run on ResNet-50 and the PACT chip. */
+/* map_net and analytic_run on ResNet-50 and the PACT chip. */
 typedef struct {
     Accel a;
     Net net;
@@ -189,7 +189,7 @@ static void test_tile_map_and_analytic(void **state)
     assert_int_equal(net_build(&ctx.net, "resnet50", &e), QA_OK);
     const BitPolicy bits = {4, 4, 8, 0};
     assert_int_equal(net_apply_bits(&ctx.net, &bits, &e), QA_OK);
-    const OomCase map = {"tile_map_net", run_map, map_is_empty, map_release};
+    const OomCase map = {"map_net", run_map, map_is_empty, map_release};
     assert_true(oom_loop(&map, &ctx) >= 3);
 
     assert_int_equal(map_net(&ctx.a, &ctx.net, &ctx.ts, &e), QA_OK);
