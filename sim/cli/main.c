@@ -1,7 +1,7 @@
 /* main.c: the qarray command: a table of subcommands, each with --help.
  * Library code returns errors; this is the only place that exits. */
 #include "arch/qa.h"
-#include "sim/cli/cli.h"
+#include "sim/cli/cmd.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
-/* cli_net.c: `qarray net`: show a network's layers, shapes, MACs, weights
+/* cmd_net.c: `qarray net`: show a network's layers, shapes, MACs, weights
  * and per-layer bits after a bit policy; export it as a SCALE-Sim topology
  * CSV, or read one instead of a built-in network. Nothing is timed here. */
-#include "sim/cli/cli.h"
+#include "sim/cli/cmd.h"
 
 #include <stdio.h>
 #include <string.h>

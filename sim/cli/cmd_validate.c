@@ -1,4 +1,4 @@
-/* cli_validate.c: `qarray validate`: an integer model file run on the
+/* cmd_validate.c: `qarray validate`: an integer model file run on the
  * simulated chip in functional mode, batch by batch, each layer's outputs
  * compared with the integer reference; per-layer table, optional CSV. */
 #include "models/analytic.h"
@@ -7,7 +7,7 @@
 #include "quant/train/idx.h"
 #include "quant/rng.h"
 #include "quant/int/safetensors.h"
-#include "sim/cli/cli.h"
+#include "sim/cli/cmd.h"
 #include "sim/engine/func.h"
 
 #include <getopt.h>

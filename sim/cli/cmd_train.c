@@ -1,5 +1,5 @@
-/* cli_train.c: `qarray train`: quantization-aware training from a recipe. */
-#include "sim/cli/cli.h"
+/* cmd_train.c: `qarray train`: quantization-aware training from a recipe. */
+#include "sim/cli/cmd.h"
 #include "quant/int/generate.h"
 #include "quant/int/check.h"
 #include "quant/train/train.h"

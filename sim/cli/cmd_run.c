@@ -1,5 +1,5 @@
-/* cli_run.c: `qarray run` (one design point) and `qarray area`. */
-#include "sim/cli/cli.h"
+/* cmd_run.c: `qarray run` (one design point) and `qarray area`. */
+#include "sim/cli/cmd.h"
 #include "sim/study/point.h"
 #include "models/area.h"
 #include "models/scale.h"

@@ -1,4 +1,4 @@
-/* cli_tradeoff.c: `qarray tradeoff`: the two halves of the project in one
+/* cmd_tradeoff.c: `qarray tradeoff`: the two halves of the project in one
  * table. Per integer model file of a Fashion-MNIST network: its test
  * accuracy (integer network; `qarray validate --dataset` shows the chip's is
  * the same, image for image) beside the fake-quant accuracy stored at export,
@@ -8,7 +8,7 @@
 #include "quant/int/export.h"
 #include "quant/train/idx.h"
 #include "quant/int/safetensors.h"
-#include "sim/cli/cli.h"
+#include "sim/cli/cmd.h"
 #include "sim/engine/func.h"
 #include "sim/study/point.h"
 

@@ -1,8 +1,8 @@
-/* cli_quant.c: the quantization subcommands: quantize-tensor (a .npy in, a
+/* cmd_quantize_tensor.c: the quantization subcommands: quantize-tensor (a .npy in, a
  * fake-quantized .npy and optional integer codes out), levels (print a
  * level set) and sawb-fit (re-derive the SAWB coefficients). Argument
  * checks happen before any output is opened; outputs are atomic. */
-#include "sim/cli/cli.h"
+#include "sim/cli/cmd.h"
 #include "arch/qa.h"
 #include "quant/npy.h"
 #include "quant/qtensor.h"

@@ -1,8 +1,8 @@
-/* cli.h: the subcommands of the qarray binary. Each takes argc/argv after
+/* cmd.h: the subcommands of the qarray binary. Each takes argc/argv after
  * the subcommand name (argv[0] is the subcommand) and returns the process
  * exit status; only main() exits. Each prints its usage for --help. */
-#ifndef CLI_H
-#define CLI_H
+#ifndef CMD_H
+#define CMD_H
 
 int cli_run(int argc, char **argv);
 int cli_area(int argc, char **argv);

@@ -1,6 +1,6 @@
-/* cli_sweep.c: `qarray sweep`, `qarray merge` and `qarray plot`. */
+/* cmd_sweep.c: `qarray sweep`, `qarray merge` and `qarray plot`. */
 #include "sim/study/claims.h"
-#include "sim/cli/cli.h"
+#include "sim/cli/cmd.h"
 #include "sim/study/plot.h"
 #include "sim/study/points.h"
 #include "sim/study/sweep.h"
