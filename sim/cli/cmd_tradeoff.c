@@ -1,27 +1,15 @@
-/* cmd_tradeoff.c: `qarray tradeoff`: the two halves of the project in one
- * table. Per integer model file of a Fashion-MNIST network: its test
- * accuracy (integer network; `qarray validate --dataset` shows the chip's is
- * the same, image for image) beside the fake-quant accuracy stored at export,
- * and from the simulator the speedup over 16 bits and TOPS/mm2 of that
- * network and of ResNet-50 at the same bits on the same chip. Writes
- * OUT/tradeoff.csv and draws OUT/tradeoff.png with results/plots/tradeoff.gp. */
-#include "quant/int/export.h"
+/* cmd_tradeoff.c: `qarray tradeoff`: accuracy vs speedup and TOPS/mm2, one
+ * row per integer model file (sim/study/tradeoff.h): the table on stdout,
+ * OUT/tradeoff.csv, and OUT/tradeoff.png drawn by
+ * results/plots/tradeoff.gp from OUT/tradeoff.dat. */
 #include "quant/train/idx.h"
-#include "quant/int/safetensors.h"
 #include "sim/cli/cmd.h"
-#include "sim/engine/func.h"
 #include "sim/study/point.h"
+#include "sim/study/tradeoff.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 static void usage(FILE *f)
 {
@@ -42,70 +30,7 @@ static void usage(FILE *f)
 "  -o, --out DIR       output folder\n");
 }
 
-typedef struct {
-    char name[256];
-    int w_bits, a_bits;
-    double acc, fq_acc;       /* %; fq_acc < 0: not in the file */
-    double speedup, tops_mm2; /* the model's network */
-    double r50_speedup, r50_tops_mm2;
-} Row;
-
-static int eval_model(const char *path, const Dataset *te, const PointSpec *base,
-                      Row *r, Err *e)
-{
-    INet net;
-    intref_init(&net);
-    memset(r, 0, sizeof *r);
-    snprintf(r->name, sizeof r->name, "%s", path);
-    r->fq_acc = -1;
-    if (export_load(&net, path, e) != QA_OK)
-        return QA_ERR;
-    int rc = QA_ERR;
-    int *pred = qa_malloc(sizeof *pred * (size_t)te->n);
-    if (!pred) {
-        err_set(e, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    if (net.in_C != 1 || net.in_H != te->H || net.in_W != te->W) {
-        err_set(e, path, 0, "input", "the model reads %dx%dx%d images, the data set "
-                "has 1x%dx%d", net.in_C, net.in_H, net.in_W, te->H, te->W);
-        goto done;
-    }
-    if (intref_predict(&net, te->images, te->n, pred, e) != QA_OK)
-        goto done;
-    int ok = 0;
-    for (int i = 0; i < te->n; i++)
-        ok += pred[i] == te->labels[i];
-    r->acc = 100.0 * ok / te->n;
-    StFile sf;
-    Err se;
-    if (st_read(&sf, path, &se) == QA_OK) {
-        const char *fq = st_meta(&sf, "test_acc_fake_quant");
-        if (fq)
-            r->fq_acc = atof(fq);
-        st_close(&sf);
-    }
-    PointSpec p = *base;
-    RunRecord rec;
-    snprintf(p.model_path, sizeof p.model_path, "%s", path);
-    if (point_run(&p, &rec, NULL, NULL, e) != QA_OK)
-        goto done;
-    r->w_bits = rec.w_bits, r->a_bits = rec.a_bits;
-    r->speedup = rec.speedup, r->tops_mm2 = rec.tops_per_mm2;
-    p = *base;
-    snprintf(p.workload, sizeof p.workload, "resnet50");
-    p.w_bits = rec.w_bits, p.a_bits = rec.a_bits;
-    if (point_run(&p, &rec, NULL, NULL, e) != QA_OK)
-        goto done;
-    r->r50_speedup = rec.speedup, r->r50_tops_mm2 = rec.tops_per_mm2;
-    rc = QA_OK;
-done:
-    free(pred);
-    intref_free(&net);
-    return rc;
-}
-
-static int write_table(const char *path, const Row *rows, int n, double float_acc,
+static int write_table(const char *path, const TradeoffRow *rows, int n, double float_acc,
                        int dat, Err *e)
 {
     AtomicFile af;
@@ -119,7 +44,7 @@ static int write_table(const char *path, const Row *rows, int n, double float_ac
     if (float_acc > 0 && !dat)
         fprintf(af.f, "float,32,32,%.2f,,,,,\n", float_acc);
     for (int i = 0; i < n; i++) {
-        const Row *r = &rows[i];
+        const TradeoffRow *r = &rows[i];
         if (dat)
             fprintf(af.f, "W%dA%d", r->w_bits, r->a_bits);
         else
@@ -133,38 +58,6 @@ static int write_table(const char *path, const Row *rows, int n, double float_ac
                 r->r50_speedup, sep, r->r50_tops_mm2);
     }
     return qa_afile_commit(&af, e);
-}
-
-/* gnuplot -e "dir='OUT'" results/plots/tradeoff.gp, output to a log. */
-static int plot(const char *out, Err *e)
-{
-    const char *script = "results/plots/tradeoff.gp";
-    if (access(script, R_OK) != 0)
-        return err_set(e, script, 0, NULL, "cannot read the gnuplot script");
-    char vars[1100], log[1100], path[64];
-    snprintf(vars, sizeof vars, "dir='%s'", out);
-    snprintf(log, sizeof log, "%s/gnuplot.log", out);
-    snprintf(path, sizeof path, "%s", script);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    char prog[] = "gnuplot", opt[] = "-e";
-    char *argv[] = {prog, opt, vars, path, NULL};
-    pid_t pid;
-    fflush(stdout);
-    fflush(stderr);
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return err_set(e, script, 0, NULL, "cannot run gnuplot: %s (install gnuplot-nox)",
-                       strerror(rc));
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return err_set(e, script, 0, NULL, "gnuplot failed (see %s)", log);
-    return QA_OK;
 }
 
 int cli_tradeoff(int argc, char **argv)
@@ -234,14 +127,14 @@ int cli_tradeoff(int argc, char **argv)
     if (limit > 0 && limit < te.n)
         idx_truncate(&te, (int)limit);
     int n = argc - optind;
-    Row *rows = qa_calloc((size_t)n, sizeof *rows);
+    TradeoffRow *rows = qa_calloc((size_t)n, sizeof *rows);
     if (!rows) {
         idx_free(&te);
         err_set(&e, NULL, 0, NULL, "out of memory");
         goto fail;
     }
     for (int i = 0; i < n; i++)
-        if (eval_model(argv[optind + i], &te, &base, &rows[i], &e) != QA_OK) {
+        if (tradeoff_row(argv[optind + i], &te, &base, &rows[i], &e) != QA_OK) {
             free(rows);
             idx_free(&te);
             goto fail;
@@ -254,7 +147,7 @@ int cli_tradeoff(int argc, char **argv)
         printf("%-8s %8.2f%% %9s %10s %10s %12s %12s\n", "float", float_acc, "-", "-", "-",
                "-", "-");
     for (int i = 0; i < n; i++) {
-        const Row *r = &rows[i];
+        const TradeoffRow *r = &rows[i];
         char b[16], fq[16] = "-";
         snprintf(b, sizeof b, "W%dA%d", r->w_bits, r->a_bits);
         if (r->fq_acc >= 0)
@@ -273,7 +166,7 @@ int cli_tradeoff(int argc, char **argv)
         rc = write_table(path, rows, n, float_acc, 1, &e);
     }
     if (rc == QA_OK)
-        rc = plot(out, &e);
+        rc = tradeoff_plot(out, "results/plots/tradeoff.gp", &e);
     free(rows);
     idx_free(&te);
     if (rc != QA_OK)

@@ -1,14 +1,11 @@
 /* cmd_validate.c: `qarray validate`: an integer model file run on the
- * simulated chip in functional mode, batch by batch, each layer's outputs
- * compared with the integer reference; per-layer table, optional CSV. */
-#include "models/analytic.h"
-#include "models/tiling.h"
+ * simulated chip in functional mode (sim/engine/validate.h), its per-layer
+ * table, the summary, and optionally the per-layer CSV. */
 #include "quant/int/export.h"
-#include "quant/train/idx.h"
-#include "quant/rng.h"
 #include "quant/int/safetensors.h"
+#include "quant/train/idx.h"
 #include "sim/cli/cmd.h"
-#include "sim/engine/func.h"
+#include "sim/engine/validate.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -150,122 +147,13 @@ static int parse(int argc, char **argv, Opts *o)
     return -1;
 }
 
-/* What the whole run adds up per layer. */
-typedef struct {
-    FuncLayer f;
-    int64_t cycles;
-} Total;
-
-static void add_layer(Total *t, const FuncLayer *f, int64_t cycles)
-{
-    FuncLayer *a = &t->f;
-    if (a->mismatches == 0 && f->mismatches > 0) {
-        memcpy(a->first, f->first, sizeof a->first);
-        a->got = f->got, a->want = f->want;
-    }
-    a->mismatches += f->mismatches;
-    a->elems += f->elems;
-    a->max_acc = QA_MAX(a->max_acc, f->max_acc);
-    a->acc_bits_needed = QA_MAX(a->acc_bits_needed, f->acc_bits_needed);
-    a->overflow |= f->overflow;
-    a->macs += f->macs, a->tiles += f->tiles;
-    a->pe_tiles += f->pe_tiles, a->pe_macs += f->pe_macs;
-    a->pe_mismatches += f->pe_mismatches;
-    a->pe_cycles += f->pe_cycles, a->sys_cycles += f->sys_cycles;
-    a->pe_max_acc = QA_MAX(a->pe_max_acc, f->pe_max_acc);
-    a->pe_max_want = QA_MAX(a->pe_max_want, f->pe_max_want);
-    t->cycles += cycles;
-}
-
-/* The chip's run of one batch; totals, chip predictions and reference
- * predictions (n each) updated. first_image numbers the mismatches. */
-typedef struct {
-    const Opts *o;
-    const Accel *a;
-    const INet *ref;
-    Total *tot;
-    int *chip_pred, *ref_pred;
-    int64_t cycles;
-} Job;
-
-static int run_batch(Job *j, const uint8_t *images, int n, int64_t first_image,
-                     Err *e)
-{
-    Net net;
-    TileSchedule ts;
-    FuncChip *f = NULL;
-    RunStats rs;
-    memset(&rs, 0, sizeof rs);
-    memset(&ts, 0, sizeof ts);
-    int rc = QA_ERR;
-    if (func_net(j->ref, n, &net, e) != QA_OK)
-        return QA_ERR;
-    if (tile_map_net(j->a, &net, &ts, e) != QA_OK)
-        goto done;
-    FuncOptions fo = {j->o->pe_macs};
-    if (func_init(&f, j->a, j->ref, &net, &ts, &fo, e) != QA_OK ||
-        func_set_images(f, images, e) != QA_OK)
-        goto done;
-    if (j->o->flip) {
-        char name[64];
-        long long idx;
-        int bit, used = 0;
-        if (sscanf(j->o->flip, "%63[^:]:%lld:%d%n", name, &idx, &bit, &used) != 3 ||
-            j->o->flip[used] != '\0') {
-            err_set(e, NULL, 0, "--flip", "'%s' is not LAYER:INDEX:BIT", j->o->flip);
-            goto done;
-        }
-        int l = net_find(&net, name);
-        if (l < 0) {
-            err_set(e, NULL, 0, "--flip", "no layer '%s' in the model", name);
-            goto done;
-        }
-        if (func_flip_weight(f, l, idx, bit, e) != QA_OK)
-            goto done;
-    }
-    if (j->o->systemc) {
-        SimFunctional h = func_sim_hooks(f);
-        SimOptions so = {NULL, 0, SIM_ARB_ROUND_ROBIN, &h};
-        if (sim_run(j->a, &ts, &so, &rs, e) != QA_OK)
-            goto done;
-    } else {
-        if (func_run(f, e) != QA_OK || func_compare(f, e) != QA_OK ||
-            analytic_run(j->a, &net, &ts, &rs, e) != QA_OK)
-            goto done;
-    }
-    const FuncLayer *fl = func_layers(f);
-    for (int l = 0; l < net.n; l++) {
-        FuncLayer x = fl[l];
-        x.first[0] += x.mismatches ? first_image : 0;
-        add_layer(&j->tot[l], &x, rs.layers[l].cycles);
-    }
-    j->cycles += rs.cycles;
-    const int64_t *lg = func_logits(f);
-    int classes = j->ref->classes;
-    for (int i = 0; i < n; i++) {
-        int best = 0;
-        for (int k = 1; k < classes; k++)
-            if (lg[(size_t)i * classes + k] > lg[(size_t)i * classes + best])
-                best = k;
-        j->chip_pred[first_image + i] = best;
-        j->ref_pred[first_image + i] = func_ref_pred(f)[i];
-    }
-    rc = QA_OK;
-done:
-    stats_free(&rs);
-    func_free(f);
-    tile_free(&ts);
-    net_free(&net);
-    return rc;
-}
-
-static void print_table(const Net *net, const Total *tot, const Accel *a)
+static void print_table(const ValResult *r, const Accel *a)
 {
     printf("%-22s %-7s %6s %10s %10s %9s %12s %9s %12s\n", "layer", "op", "tiles",
            "mismatch", "outputs", "max|acc|", "bits/acc", "pe tiles", "cycles");
-    for (int l = 0; l < net->n; l++) {
-        const Layer *ly = &net->layers[l];
-        const FuncLayer *f = &tot[l].f;
+    for (int l = 0; l < r->shape.n; l++) {
+        const Layer *ly = &r->shape.layers[l];
+        const FuncLayer *f = &r->layers[l].f;
         char bits[24] = "-", pe[24] = "-", mx[24] = "-";
         if (layer_on_array(ly)) {
             snprintf(mx, sizeof mx, "%lld", (long long)f->max_acc);
@@ -277,12 +165,12 @@ static void print_table(const Net *net, const Total *tot, const Accel *a)
         }
         printf("%-22.22s %-7s %6lld %10lld %10lld %9s %12s %9s %12lld\n", ly->name,
                layer_op_name(ly->op), (long long)f->tiles, (long long)f->mismatches,
-               (long long)f->elems, mx, bits, pe, (long long)tot[l].cycles);
+               (long long)f->elems, mx, bits, pe, (long long)r->layers[l].cycles);
     }
 }
 
-static int write_csv(const char *path, const Net *net, const Total *tot, const Accel *a,
-                     Err *e)
+/* The per-layer CSV (-o). */
+static int write_csv(const char *path, const ValResult *r, const Accel *a, Err *e)
 {
     AtomicFile af;
     if (qa_afile_open(&af, path, e) != QA_OK)
@@ -290,49 +178,84 @@ static int write_csv(const char *path, const Net *net, const Total *tot, const A
     fprintf(af.f, "layer,op,tiles,macs,outputs,mismatches,first_image,first_k,first_p,"
                   "first_q,max_abs_acc,acc_bits_needed,acc_bits,overflow,pe_tiles,pe_macs,"
                   "pe_mismatches,pe_cycles,sys_cycles,pe_max_abs_acc,cycles\n");
-    for (int l = 0; l < net->n; l++) {
-        const FuncLayer *f = &tot[l].f;
+    for (int l = 0; l < r->shape.n; l++) {
+        const FuncLayer *f = &r->layers[l].f;
         fprintf(af.f, "%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%d,%d,%d,%lld,"
-                "%lld,%lld,%lld,%lld,%lld,%lld\n", net->layers[l].name,
-                layer_op_name(net->layers[l].op), (long long)f->tiles, (long long)f->macs,
-                (long long)f->elems, (long long)f->mismatches, (long long)f->first[0],
-                (long long)f->first[1], (long long)f->first[2], (long long)f->first[3],
-                (long long)f->max_acc, f->acc_bits_needed, a->acc_bits, f->overflow,
-                (long long)f->pe_tiles, (long long)f->pe_macs, (long long)f->pe_mismatches,
-                (long long)f->pe_cycles, (long long)f->sys_cycles, (long long)f->pe_max_acc,
-                (long long)tot[l].cycles);
+                "%lld,%lld,%lld,%lld,%lld,%lld\n", r->shape.layers[l].name,
+                layer_op_name(r->shape.layers[l].op), (long long)f->tiles,
+                (long long)f->macs, (long long)f->elems, (long long)f->mismatches,
+                (long long)f->first[0], (long long)f->first[1], (long long)f->first[2],
+                (long long)f->first[3], (long long)f->max_acc, f->acc_bits_needed,
+                a->acc_bits, f->overflow, (long long)f->pe_tiles, (long long)f->pe_macs,
+                (long long)f->pe_mismatches, (long long)f->pe_cycles,
+                (long long)f->sys_cycles, (long long)f->pe_max_acc,
+                (long long)r->layers[l].cycles);
     }
     return qa_afile_commit(&af, e);
 }
 
-/* The images to run: Fashion-MNIST test images or seeded random codes. */
+/* The images to run: Fashion-MNIST test images (labels too) or seeded
+ * random codes (*labels NULL). */
 static int load_images(const Opts *o, const INet *ref, uint8_t **images,
                        uint8_t **labels, int *n, Err *e)
 {
-    size_t per = (size_t)ref->in_C * ref->in_H * ref->in_W;
     *images = NULL, *labels = NULL;
-    if (o->dataset) {
-        if (ref->in_C != 1 || ref->in_H != 28 || ref->in_W != 28 || ref->in_bits != 8)
-            return err_set(e, o->model, 0, "input", "the model reads %dx%dx%d %d-bit "
-                           "images, Fashion-MNIST is 1x28x28 8-bit", ref->in_C, ref->in_H,
-                           ref->in_W, ref->in_bits);
-        Dataset tr, te;
-        if (idx_load_fashion(&tr, &te, o->data, e) != QA_OK)
-            return QA_ERR;
-        idx_free(&tr);
-        if (o->limit > 0 && o->limit < te.n)
-            idx_truncate(&te, (int)o->limit);
-        *images = te.images, *labels = te.labels, *n = te.n;
-        return QA_OK;
+    if (!o->dataset) {
+        *n = (int)o->input;
+        return validate_random_images(ref, (uint64_t)o->seed, *n, images, e);
     }
-    *n = (int)o->input;
-    *images = qa_malloc(per * (size_t)*n);
-    if (!*images)
-        return err_set(e, NULL, 0, NULL, "out of memory");
-    Rng r;
-    rng_seed(&r, (uint64_t)o->seed);
-    for (size_t i = 0; i < per * (size_t)*n; i++)
-        (*images)[i] = (uint8_t)(rng_u64(&r) % ((uint64_t)1 << ref->in_bits));
+    if (ref->in_C != 1 || ref->in_H != 28 || ref->in_W != 28 || ref->in_bits != 8)
+        return err_set(e, o->model, 0, "input", "the model reads %dx%dx%d %d-bit "
+                       "images, Fashion-MNIST is 1x28x28 8-bit", ref->in_C, ref->in_H,
+                       ref->in_W, ref->in_bits);
+    Dataset tr, te;
+    if (idx_load_fashion(&tr, &te, o->data, e) != QA_OK)
+        return QA_ERR;
+    idx_free(&tr);
+    if (o->limit > 0)
+        idx_truncate(&te, (int)o->limit);
+    *images = te.images, *labels = te.labels, *n = te.n;
+    return QA_OK;
+}
+
+/* The accuracies against the labels, and those the training run wrote
+ * into the model file. */
+static void print_accuracy(const ValResult *r, const uint8_t *labels, const char *model)
+{
+    int correct = 0, ref_correct = 0;
+    for (int i = 0; i < r->n; i++) {
+        correct += r->chip_pred[i] == labels[i];
+        ref_correct += r->ref_pred[i] == labels[i];
+    }
+    StFile sf;
+    Err ignore;
+    const char *fq = NULL, *ia = NULL;
+    int have = st_read(&sf, model, &ignore) == QA_OK;
+    if (have) {
+        fq = st_meta(&sf, "test_acc_fake_quant");
+        ia = st_meta(&sf, "test_acc_integer");
+    }
+    printf("accuracy: chip %.2f %%, integer reference %.2f %%", 100.0 * correct / r->n,
+           100.0 * ref_correct / r->n);
+    if (fq)
+        printf(", fake-quant %s %% (model file)", fq);
+    if (ia)
+        printf(", integer at export %s %% (model file)", ia);
+    printf("\n");
+    if (have)
+        st_close(&sf);
+}
+
+/* --flip LAYER:INDEX:BIT into vo (the layer name points into buf). */
+static int parse_flip(const char *text, char *buf, size_t size, ValOptions *vo, Err *e)
+{
+    long long idx;
+    int bit, used = 0;
+    char fmt[32];
+    snprintf(fmt, sizeof fmt, "%%%zu[^:]:%%lld:%%d%%n", size - 1);
+    if (sscanf(text, fmt, buf, &idx, &bit, &used) != 3 || text[used] != '\0')
+        return err_set(e, NULL, 0, "--flip", "'%s' is not LAYER:INDEX:BIT", text);
+    vo->flip_layer = buf, vo->flip_index = idx, vo->flip_bit = bit;
     return QA_OK;
 }
 
@@ -344,15 +267,17 @@ int cli_validate(int argc, char **argv)
         return prc;
     Err e;
     err_clear(&e);
+    ValOptions vo = {(int)o.batch, o.systemc, o.pe_macs, NULL, 0, 0};
+    char flip_layer[64];
     Accel a;
     INet ref;
-    Net shape;
+    ValResult r;
     uint8_t *images = NULL, *labels = NULL;
-    int *chip_pred = NULL, *ref_pred = NULL;
-    Total *tot = NULL;
     int rc = 1, n = 0;
     intref_init(&ref);
-    net_init(&shape, "model");
+    memset(&r, 0, sizeof r); /* validate_free takes it as it is */
+    if (o.flip && parse_flip(o.flip, flip_layer, sizeof flip_layer, &vo, &e) != QA_OK)
+        goto fail;
     if (arch_load(&a, o.arch, &e) != QA_OK)
         goto fail;
     if (o.df && arch_dataflow_parse(o.df, &a.dataflow) != QA_OK) {
@@ -362,111 +287,45 @@ int cli_validate(int argc, char **argv)
     if (o.acc_bits)
         a.acc_bits = (int)o.acc_bits;
     if (arch_validate(&a, o.arch, &e) != QA_OK || export_load(&ref, o.model, &e) != QA_OK ||
-        func_net(&ref, 1, &shape, &e) != QA_OK ||
         load_images(&o, &ref, &images, &labels, &n, &e) != QA_OK)
         goto fail;
-    chip_pred = qa_calloc((size_t)n, sizeof *chip_pred);
-    ref_pred = qa_calloc((size_t)n, sizeof *ref_pred);
-    tot = qa_calloc((size_t)shape.n, sizeof *tot);
-    if (!chip_pred || !ref_pred || !tot) {
-        err_set(&e, NULL, 0, NULL, "out of memory");
-        goto fail;
-    }
-    Job j = {&o, &a, &ref, tot, chip_pred, ref_pred, 0};
-    size_t per = (size_t)ref.in_C * ref.in_H * ref.in_W;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0; i < n; i += (int)o.batch) {
-        int b = QA_MIN((int)o.batch, n - i);
-        if (run_batch(&j, images + per * i, b, i, &e) != QA_OK)
-            goto fail;
-        qa_progress("validate", i + b, n);
-    }
+    if (validate_run(&a, &ref, images, n, &vo, &r, &e) != QA_OK)
+        goto fail;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 
     printf("%s on %s (%s, %s dataflow, %d-bit accumulators): %d image%s, batch %ld\n",
-           o.model, a.name, o.systemc ? "SystemC cores" : "C functional model",
+           o.model, a.name, vo.systemc ? "SystemC cores" : "C functional model",
            arch_dataflow_name(a.dataflow), a.acc_bits, n, n == 1 ? "" : "s", o.batch);
-    print_table(&shape, tot, &a);
-    int64_t mism = 0, pe_bad = 0, macs = 0, pe_tiles = 0, elems = 0;
-    int ovf = 0, first_bad = -1;
-    for (int l = 0; l < shape.n; l++) {
-        const FuncLayer *f = &tot[l].f;
-        mism += f->mismatches, macs += f->macs, pe_tiles += f->pe_tiles;
-        elems += f->elems;
-        ovf += f->overflow;
-        pe_bad += f->pe_mismatches + (f->pe_cycles != f->sys_cycles) +
-                  (f->pe_max_acc != f->pe_max_want);
-        if (first_bad < 0 && (f->mismatches || f->overflow))
-            first_bad = l;
-    }
-    int agree = 0, correct = 0, ref_correct = 0;
-    for (int i = 0; i < n; i++) {
-        agree += chip_pred[i] == ref_pred[i];
-        if (labels) {
-            correct += chip_pred[i] == labels[i];
-            ref_correct += ref_pred[i] == labels[i];
-        }
-    }
+    print_table(&r, &a);
     printf("layers %d (%d on the array), outputs compared %lld, mismatches %lld, "
-           "overflowing layers %d\n", shape.n, net_array_layers(&shape),
-           (long long)elems, (long long)mism, ovf);
-    printf("PE-level array: %lld tiles re-run, %s\n", (long long)pe_tiles,
-           pe_bad ? "DISAGREES with the functional model" :
-                    "same outputs, cycles and largest partial sums");
+           "overflowing layers %d\n", r.shape.n, net_array_layers(&r.shape),
+           (long long)r.elems, (long long)r.mismatches, r.overflows);
+    printf("PE-level array: %lld tiles re-run, %s\n", (long long)r.pe_tiles,
+           r.pe_bad ? "DISAGREES with the functional model" :
+                      "same outputs, cycles and largest partial sums");
     printf("cycles %lld for %d image%s; %.3g MACs on the chip; %.2f s wall for the "
-           "whole validation\n", (long long)j.cycles, n, n == 1 ? "" : "s", (double)macs,
-           wall);
-    printf("predicted class: chip == integer reference on %d of %d images\n", agree, n);
-    if (labels) {
-        /* the accuracies the training run wrote into the model file */
-        StFile sf;
-        Err se;
-        const char *fq = NULL, *ia = NULL;
-        int have = st_read(&sf, o.model, &se) == QA_OK;
-        if (have) {
-            fq = st_meta(&sf, "test_acc_fake_quant");
-            ia = st_meta(&sf, "test_acc_integer");
-        }
-        printf("accuracy: chip %.2f %%, integer reference %.2f %%", 100.0 * correct / n,
-               100.0 * ref_correct / n);
-        if (fq)
-            printf(", fake-quant %s %% (model file)", fq);
-        if (ia)
-            printf(", integer at export %s %% (model file)", ia);
-        printf("\n");
-        if (have)
-            st_close(&sf);
-    }
-    if (o.out && write_csv(o.out, &shape, tot, &a, &e) != QA_OK)
+           "whole validation\n", (long long)r.cycles, n, n == 1 ? "" : "s",
+           (double)r.macs, wall);
+    printf("predicted class: chip == integer reference on %d of %d images\n", r.agree, n);
+    if (labels)
+        print_accuracy(&r, labels, o.model);
+    if (o.out && write_csv(o.out, &r, &a, &e) != QA_OK)
         goto fail;
-    if (first_bad >= 0) {
-        const FuncLayer *f = &tot[first_bad].f;
-        if (f->mismatches)
-            err_set(&e, o.model, 0, shape.layers[first_bad].name, "%lld outputs differ from "
-                    "the integer reference, first at image %lld channel %lld row %lld "
-                    "column %lld: chip %lld, reference %lld", (long long)f->mismatches,
-                    (long long)f->first[0], (long long)f->first[1], (long long)f->first[2],
-                    (long long)f->first[3], (long long)f->got, (long long)f->want);
-        else
-            err_set(&e, o.model, 0, shape.layers[first_bad].name, "accumulator overflow: "
-                    "partial sums need %d bits, the chip has %d", f->acc_bits_needed,
-                    a.acc_bits);
-        err_print(&e, stderr);
-    } else if (pe_bad) {
-        err_set(&e, o.model, 0, "pe_ref", "the PE-level array disagrees with the "
-                "functional model");
-        err_print(&e, stderr);
-    } else {
+    if (validate_verdict(&r, &a, o.model, &e) == QA_OK)
         rc = 0;
-    }
+    else
+        err_print(&e, stderr);
     goto done;
 fail:
+    if (!e.file[0] && !strcmp(e.field, "flip"))
+        snprintf(e.field, sizeof e.field, "--flip");
     err_print(&e, stderr);
 done:
-    free(images), free(labels), free(chip_pred), free(ref_pred), free(tot);
-    net_free(&shape);
+    free(images), free(labels);
+    validate_free(&r);
     intref_free(&ref);
     return rc;
 }

@@ -237,6 +237,33 @@ int plot_write_data(const Study *s, const char *table, Err *e)
     return rc;
 }
 
+int plot_gnuplot(const char *script, const char *vars, const char *log, Err *e)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    /* posix_spawnp takes char *const argv[]: writable copies. */
+    char prog[] = "gnuplot", opt[] = "-e", v[2600], path[1100];
+    snprintf(v, sizeof v, "%s", vars);
+    snprintf(path, sizeof path, "%s", script);
+    char *argv[] = {prog, opt, v, path, NULL};
+    pid_t pid;
+    fflush(stdout);
+    fflush(stderr);
+    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return err_set(e, script, 0, NULL, "cannot run gnuplot: %s "
+                       "(install gnuplot-nox)", strerror(rc));
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return err_set(e, script, 0, NULL, "gnuplot failed (see %s)", log);
+    return QA_OK;
+}
+
 /* gnuplot -e "dir='OUT/plots'; out='TMP'; nb=4; nbw=3; bits='16 8 4 2'"
  * SCRIPT, output to a log. The script reads dir and draws into out. */
 static int run_gnuplot(const Study *s, const char *script, const char *out,
@@ -254,28 +281,7 @@ static int run_gnuplot(const Study *s, const char *script, const char *out,
              "dir='%s/plots'; out='%s'; nb=%d; nbw=%d; bits='%s'", s->out_dir,
              out, s->axes[STUDY_BITS].n, s->axes[STUDY_DRAM].n, bits);
     snprintf(log, sizeof log, "%s/plots/gnuplot.log", s->out_dir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    /* posix_spawnp takes char *const argv[]: writable copies. */
-    char prog[] = "gnuplot", opt[] = "-e", path[1100];
-    snprintf(path, sizeof path, "%s", script);
-    char *argv[] = {prog, opt, vars, path, NULL};
-    pid_t pid;
-    fflush(stdout);
-    fflush(stderr);
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return err_set(e, script, 0, NULL, "cannot run gnuplot: %s "
-                       "(install gnuplot-nox)", strerror(rc));
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return err_set(e, script, 0, NULL, "gnuplot failed (see %s)", log);
-    return QA_OK;
+    return plot_gnuplot(script, vars, log, e);
 }
 
 /* Move (or, with keep 0, remove) NAME.png and NAME.svg from tmp to plots. */

@@ -17,4 +17,9 @@ int plot_write_data(const Study *s, const char *table, Err *e);
 int plot_study(const Study *s, const char *table, const char *scripts_dir,
                Err *e);
 
+/* gnuplot -e VARS SCRIPT, its output appended to the file log. Errors
+ * name the script: gnuplot missing, or failed (see the log). stdio is
+ * flushed first, so the child repeats nothing of ours. */
+int plot_gnuplot(const char *script, const char *vars, const char *log, Err *e);
+
 #endif
