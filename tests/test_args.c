@@ -1,7 +1,8 @@
 /* test_args.c: the argument helper on a command of its own: every kind of
  * option in every spelling, defaults, operands, the rules between options,
- * every error with its exact flag and message, the usage generated from
- * the table, architecture overrides and library field names made flags. */
+ * every error with its exact flag and message, a whole command's exit
+ * statuses, the usage generated from the table, architecture overrides and
+ * library field names made flags. */
 #include "tests/qtest.h"
 
 #include <fcntl.h>
@@ -52,26 +53,51 @@ static const ArgRule rules[] = {
     {ARG_REQUIRES, "big", "n", NULL, NULL},
 };
 
-static const ArgCmd demo = {"demo", "A command for the tests.", opts, (int)QA_COUNT(opts),
-                            rules, (int)QA_COUNT(rules), "FILE", 0, NULL};
-static const ArgCmd bare = {"bare", "No operands.", opts, (int)QA_COUNT(opts), NULL, 0,
-                            NULL, 0, NULL};
-static const ArgCmd needy = {"needy", "One operand at least.", opts, (int)QA_COUNT(opts),
-                             NULL, 0, "FILE", 1, NULL};
+/* What args_main handed to the command, and what the command returns. */
+static Opt seen;
+static int seen_operands, run_returns;
 
-/* --help writes the usage on stdout; the test keeps its own output clean. */
-static int quiet(const ArgCmd *c, const char *line);
+static void init(void *obj)
+{
+    ((Opt *)obj)->big = 77; /* kept where no default and no value is given */
+}
 
-/* Parse a command line split at spaces (argv[0] is the command). */
+static int run(const Args *a, void *obj, Err *e)
+{
+    seen = *(const Opt *)obj;
+    seen_operands = a->noperands;
+    if (run_returns != QA_OK)
+        err_set(e, NULL, 0, "count", "bad count");
+    return run_returns;
+}
+
+static const ArgCmd demo = {
+    .name = "demo", .summary = "a test command", .about = "A command for the tests.",
+    .opts = opts, .nopts = (int)QA_COUNT(opts), .rules = rules,
+    .nrules = (int)QA_COUNT(rules), .operands = "FILE", .size = sizeof(Opt), .init = init,
+    .run = run};
+static const ArgCmd bare = {.name = "bare", .about = "No operands.", .opts = opts,
+                            .nopts = (int)QA_COUNT(opts)};
+static const ArgCmd needy = {.name = "needy", .about = "One operand at least.", .opts = opts,
+                             .nopts = (int)QA_COUNT(opts), .operands = "FILE",
+                             .min_operands = 1};
+
+/* argv_ from "NAME LINE" split at spaces (argv[0] is the command); argc. */
 static char buf[4096];
 static char *argv_[600];
-static int parse(const ArgCmd *c, const char *line, Opt *o, Args *a, Err *e)
+static int split(const char *name, const char *line)
 {
-    memset(o, 0, sizeof *o);
-    snprintf(buf, sizeof buf, "%s %s", c->name, line);
+    snprintf(buf, sizeof buf, "%s %s", name, line);
     int argc = 0;
     for (char *t = strtok(buf, " "); t && argc < 600; t = strtok(NULL, " "))
         argv_[argc++] = t;
+    return argc;
+}
+
+static int parse(const ArgCmd *c, const char *line, Opt *o, Args *a, Err *e)
+{
+    memset(o, 0, sizeof *o);
+    int argc = split(c->name, line);
     err_clear(e);
     return args_parse(a, c, o, argc, argv_, e);
 }
@@ -88,20 +114,39 @@ static void refused(const ArgCmd *c, const char *line, const char *field, const 
     assert_string_equal(e.msg, msg);
 }
 
+/* stdout and stderr to /dev/null while a call prints what the test does
+ * not check; unmute puts them back. */
+static int saved_fd[2];
+static void mute(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int null = open("/dev/null", O_WRONLY);
+    saved_fd[0] = dup(1), saved_fd[1] = dup(2);
+    assert_true(null >= 0 && saved_fd[0] >= 0 && saved_fd[1] >= 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    close(null);
+}
+
+static void unmute(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_fd[0], 1);
+    dup2(saved_fd[1], 2);
+    close(saved_fd[0]);
+    close(saved_fd[1]);
+}
+
 static int quiet(const ArgCmd *c, const char *line)
 {
     Opt o;
     Args a;
     Err e;
-    fflush(stdout);
-    int saved = dup(1), null = open("/dev/null", O_WRONLY);
-    assert_true(saved >= 0 && null >= 0);
-    dup2(null, 1);
+    mute();
     int rc = parse(c, line, &o, &a, &e);
-    fflush(stdout);
-    dup2(saved, 1);
-    close(saved);
-    close(null);
+    unmute();
     return rc;
 }
 
@@ -179,66 +224,105 @@ static void test_every_kind(void **s)
      * it is still an error */
     assert_int_equal(parse(&demo, "-n 99 --help", &o, &a, &e), QA_ERR);
     assert_int_equal(quiet(&demo, "--help -n 99"), ARGS_HELP);
-    assert_int_equal(args_exit(ARGS_HELP, &e), 0);
     assert_int_equal(quiet(&demo, "-h"), ARGS_HELP);
-    assert_int_equal(parse(&bare, "", &o, &a, &e), QA_ERR);
-    assert_int_equal(args_exit(QA_ERR, &e), 2);
+}
+
+/* args_main: init, parse, run, and the exit status of each outcome. */
+static int main_of(const char *line)
+{
+    int argc = split("demo", line);
+    memset(&seen, 0, sizeof seen);
+    seen_operands = -1;
+    mute();
+    int rc = args_main(&demo, argc, argv_);
+    unmute();
+    return rc;
+}
+
+static void test_main(void **s)
+{
+    (void)s;
+    run_returns = QA_OK;
+    assert_int_equal(main_of("-s hi -n 5 a b"), 0);
+    assert_string_equal(seen.str, "hi");
+    assert_int_equal(seen.n, 5);
+    assert_int_equal(seen.big, 77);
+    assert_int_equal(seen.bits.w, 8);
+    assert_int_equal(seen_operands, 2);
+    /* --help: exit 0, the command does not run */
+    assert_int_equal(main_of("--help"), 0);
+    assert_int_equal(seen_operands, -1);
+    /* a bad command line: exit 2, the command does not run */
+    assert_int_equal(main_of("-s hi -n 99"), 2);
+    assert_int_equal(seen_operands, -1);
+    /* the command fails: exit 1; a bad value it found itself: exit 2 */
+    run_returns = QA_ERR;
+    assert_int_equal(main_of("-s hi"), 1);
+    assert_int_equal(seen_operands, 0);
+    run_returns = ARGS_USAGE;
+    assert_int_equal(main_of("-s hi"), 2);
+    run_returns = QA_OK;
 }
 
 static void test_every_error(void **s)
 {
     (void)s;
-    refused(&demo, "-s x --frob", "--frob", "unknown option (qarray demo --help)");
-    refused(&demo, "-s x --frob=1", "--frob", "unknown option (qarray demo --help)");
-    refused(&demo, "-s x --st y", "--st", "unknown option (qarray demo --help)");
-    refused(&demo, "-s x -z", "-z", "unknown option (qarray demo --help)");
-    refused(&demo, "-s", "--str", "needs a value");
-    refused(&demo, "--str --flag", "--str", "needs a value");
-    refused(&demo, "--str -n 3", "--str", "needs a value");
-    refused(&demo, "-s x --bits", "--bits", "needs a value");
-    refused(&demo, "-s x --flag=1", "--flag", "takes no value");
-    refused(&demo, "-s x -fx", "--flag", "takes no value");
-    refused(&demo, "--str=", "--str", "needs a value, not an empty one");
-    refused(&demo, "-s a --str b", "--str", "given twice ('a', then 'b')");
-    refused(&demo, "-s a -n 3 -n 3", "--n", "given twice ('3', then '3')");
-    refused(&demo, "-s a --bw 64 --bw 32", "--bw", "given twice ('64', then '32')");
-    refused(&demo, "-s x -n 17", "--n", "'17' is not an integer in 1..16");
-    refused(&demo, "-s x -n 0", "--n", "'0' is not an integer in 1..16");
-    refused(&demo, "-s x -n four", "--n", "'four' is not an integer in 1..16");
-    refused(&demo, "-s x -n 4.5", "--n", "'4.5' is not an integer in 1..16");
-    refused(&demo, "-s x --big -1", "--big", "'-1' is not an integer in 0..1000000000000");
-    refused(&demo, "-s x --big 99999999999999999999", "--big",
-            "'99999999999999999999' is not an integer in 0..1000000000000");
-    refused(&demo, "-s x --x 0", "--x", "'0' is not a number > 0");
-    refused(&demo, "-s x --x nan", "--x", "'nan' is not a number > 0");
-    refused(&demo, "-s x --x inf", "--x", "'inf' is not a number > 0");
-    refused(&demo, "-s x --x 1e999", "--x", "'1e999' is not a number > 0");
-    refused(&demo, "-s x --pct 101", "--pct", "'101' is not a number in 0..100");
-    refused(&demo, "-s x --pct=", "--pct", "'' is not a number in 0..100");
-    refused(&demo, "-s x -b 9", "--bits", "'9' is not W or W/A with bits in 1..8");
-    refused(&demo, "-s x -b 4/0", "--bits", "'4/0' is not W or W/A with bits in 1..8");
-    refused(&demo, "-s x -b four", "--bits", "'four' is not W or W/A with bits in 1..8");
-    refused(&demo, "-s x --colour pink", "--colour", "'pink' is not one of red, green, blue");
-    /* architecture overrides: the key table's own checks, at parse time */
-    refused(&demo, "-s x --bw fast", "--bw",
-            "expected a number of GB/s or \"unlimited\", got 'fast'");
-    refused(&demo, "-s x --sram 12", "--sram",
-            "must be in 1024..1099511627776 bytes, is 12");
-    refused(&demo, "-s x --cores 0", "--cores", "must be in 1..4096, is 0");
-    refused(&demo, "-s x --dataflow xs", "--dataflow",
-            "\"xs\" is not one of ws|os|is");
-    /* rules */
-    refused(&demo, "-s x --x 1 --pct 2", "--x", "cannot be combined with --pct (one number)");
-    refused(&demo, "-s x --pct 2 --x 1", "--x", "cannot be combined with --pct (one number)");
-    refused(&demo, "-s x --colour blue -f", "--flag",
-            "cannot be combined with --colour blue (no blue flags)");
-    refused(&demo, "-s x --big 1", "--big", "only with --n");
-    /* required options and operands */
-    refused(&demo, "", "--str", "required (qarray demo --help)");
-    refused(&demo, "-n 3", "--str", "required (qarray demo --help)");
-    refused(&bare, "-s x stray", "stray", "unexpected argument (qarray bare --help)");
-    refused(&bare, "-s x -- -f", "-f", "unexpected argument (qarray bare --help)");
-    refused(&needy, "-s x", "FILE", "required (qarray needy --help)");
+    static const struct {
+        const ArgCmd *c;
+        const char *line, *field, *msg;
+    } cases[] = {
+        {&demo, "-s x --frob", "--frob", "unknown option (qarray demo --help)"},
+        {&demo, "-s x --frob=1", "--frob", "unknown option (qarray demo --help)"},
+        {&demo, "-s x --st y", "--st", "unknown option (qarray demo --help)"},
+        {&demo, "-s x -z", "-z", "unknown option (qarray demo --help)"},
+        {&demo, "-s", "--str", "needs a value"},
+        {&demo, "--str --flag", "--str", "needs a value"},
+        {&demo, "--str -n 3", "--str", "needs a value"},
+        {&demo, "-s x --bits", "--bits", "needs a value"},
+        {&demo, "-s x --flag=1", "--flag", "takes no value"},
+        {&demo, "-s x -fx", "--flag", "takes no value"},
+        {&demo, "--str=", "--str", "needs a value, not an empty one"},
+        {&demo, "-s a --str b", "--str", "given twice ('a', then 'b')"},
+        {&demo, "-s a -n 3 -n 3", "--n", "given twice ('3', then '3')"},
+        {&demo, "-s a --bw 64 --bw 32", "--bw", "given twice ('64', then '32')"},
+        {&demo, "-s x -n 17", "--n", "'17' is not an integer in 1..16"},
+        {&demo, "-s x -n 0", "--n", "'0' is not an integer in 1..16"},
+        {&demo, "-s x -n four", "--n", "'four' is not an integer in 1..16"},
+        {&demo, "-s x -n 4.5", "--n", "'4.5' is not an integer in 1..16"},
+        {&demo, "-s x --big -1", "--big", "'-1' is not an integer in 0..1000000000000"},
+        {&demo, "-s x --big 99999999999999999999", "--big",
+         "'99999999999999999999' is not an integer in 0..1000000000000"},
+        {&demo, "-s x --x 0", "--x", "'0' is not a number > 0"},
+        {&demo, "-s x --x nan", "--x", "'nan' is not a number > 0"},
+        {&demo, "-s x --x inf", "--x", "'inf' is not a number > 0"},
+        {&demo, "-s x --x 1e999", "--x", "'1e999' is not a number > 0"},
+        {&demo, "-s x --pct 101", "--pct", "'101' is not a number in 0..100"},
+        {&demo, "-s x --pct=", "--pct", "'' is not a number in 0..100"},
+        {&demo, "-s x -b 9", "--bits", "'9' is not W or W/A with bits in 1..8"},
+        {&demo, "-s x -b 4/0", "--bits", "'4/0' is not W or W/A with bits in 1..8"},
+        {&demo, "-s x -b four", "--bits", "'four' is not W or W/A with bits in 1..8"},
+        {&demo, "-s x --colour pink", "--colour", "'pink' is not one of red, green, blue"},
+        /* architecture overrides: the key table's own checks, at parse time */
+        {&demo, "-s x --bw fast", "--bw",
+         "expected a number of GB/s or \"unlimited\", got 'fast'"},
+        {&demo, "-s x --sram 12", "--sram", "must be in 1024..1099511627776 bytes, is 12"},
+        {&demo, "-s x --cores 0", "--cores", "must be in 1..4096, is 0"},
+        {&demo, "-s x --dataflow xs", "--dataflow", "\"xs\" is not one of ws|os|is"},
+        /* rules */
+        {&demo, "-s x --x 1 --pct 2", "--x", "cannot be combined with --pct (one number)"},
+        {&demo, "-s x --pct 2 --x 1", "--x", "cannot be combined with --pct (one number)"},
+        {&demo, "-s x --colour blue -f", "--flag",
+         "cannot be combined with --colour blue (no blue flags)"},
+        {&demo, "-s x --big 1", "--big", "only with --n"},
+        /* required options and operands */
+        {&demo, "", "--str", "required (qarray demo --help)"},
+        {&demo, "-n 3", "--str", "required (qarray demo --help)"},
+        {&bare, "-s x stray", "stray", "unexpected argument (qarray bare --help)"},
+        {&bare, "-s x -- -f", "-f", "unexpected argument (qarray bare --help)"},
+        {&needy, "-s x", "FILE", "required (qarray needy --help)"},
+    };
+    for (size_t i = 0; i < QA_COUNT(cases); i++)
+        refused(cases[i].c, cases[i].line, cases[i].field, cases[i].msg);
     /* a list has room for ARGS_LIST_MAX values */
     char line[1024] = "-s x";
     for (int i = 0; i <= ARGS_LIST_MAX; i++)
@@ -266,8 +350,9 @@ static void test_usage(void **s)
         "\n      --big N             an int64 (0..1000000000000)\n",
         "\n      --x X               a positive number (> 0)\n",
         "\n      --pct P             a percentage (0..100)\n",
-        "\n  -b, --bits W[/A]        weight/activation bits of the inner layers "
-        "(1..8 bits, default 8)\n",
+        /* past column 80: range and default on a line of their own */
+        "\n  -b, --bits W[/A]        weight/activation bits of the inner layers\n"
+        "                          (1..8 bits, default 8)\n",
         "\n      --colour red|green|blue\n"
         "                          a choice (default red)\n",
         "\n  -c, --arch FILE         architecture file (default " ARGS_ARCH_DEFAULT ")\n",
@@ -316,19 +401,23 @@ static void test_load_chip(void **s)
 static void test_flagify(void **s)
 {
     (void)s;
+    Opt o;
+    Args a;
     Err e;
+    assert_int_equal(parse(&demo, "-s x -n 3 -b 4 --colour blue", &o, &a, &e), QA_OK);
     static const char *const cases[][2] = {
         {"count", "--n"}, {"n", "--n"}, {"w_bits", "--bits"}, {"a_bits", "--bits"},
         {"colour", "--colour"}, {"layer", "layer"}, {"", ""},
+        {"pct", "pct"}, /* not given: it cannot be what went wrong */
     };
     for (size_t i = 0; i < QA_COUNT(cases); i++) {
         err_set(&e, NULL, 0, cases[i][0], "m");
-        args_flagify(&demo, &e);
+        args_flagify(&a, &e);
         assert_string_equal(e.field, cases[i][1]);
     }
     /* an error in a file keeps its field: it names a key there */
     err_set(&e, "f.cfg", 3, "count", "m");
-    args_flagify(&demo, &e);
+    args_flagify(&a, &e);
     assert_string_equal(e.field, "count");
 }
 
@@ -336,6 +425,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind),
+        cmocka_unit_test(test_main),
         cmocka_unit_test(test_every_error),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_load_chip),

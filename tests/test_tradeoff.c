@@ -16,8 +16,6 @@
 
 #define N_IMAGES 20
 
-static char dir[256];
-
 /* in 1 x 12 x 12 at 8 bits: c0 conv3x3 K8 (8-bit weights) -> 4-bit codes,
  * c1 and c2 conv3x3 K8 at 4/4 bits, fc: gap + fc 10 classes at 8-bit
  * weights. The most common bits of its array layers (the model's bits on
@@ -33,17 +31,8 @@ static void build(INet *net)
     int c0 = fn_conv(net, &rng, "c0", INTREF_INPUT, 1, 12, 8, 3, 1, 8, 8, 4, &e);
     int c1 = fn_conv(net, &rng, "c1", c0, 8, 12, 8, 3, 1, 4, 4, 4, &e);
     int c2 = fn_conv(net, &rng, "c2", c1, 8, 12, 8, 3, 1, 4, 4, 4, &e);
-    IOp fc;
-    memset(&fc, 0, sizeof fc);
-    fc.kind = IOP_GAPFC;
-    snprintf(fc.name, sizeof fc.name, "fc");
-    fc.in[0] = c2, fc.C = 8, fc.H = 12, fc.W = 12, fc.K = 10, fc.w_bits = 8;
-    fc.w = fn_alloc(80 * sizeof *fc.w);
-    fc.bias = fn_alloc(10 * sizeof *fc.bias);
-    for (int i = 0; i < 80; i++)
-        fc.w[i] = (int16_t)(-128 + (int)(rng_u64(&rng) % 256));
     assert_true(c0 >= 0 && c1 >= 0 && c2 >= 0);
-    assert_true(intref_add(net, &fc, &e) >= 0);
+    assert_true(fn_gapfc(net, &rng, c2, 8, 12, &e) >= 0);
     assert_int_equal(intref_validate(net, &e), QA_OK);
 }
 
@@ -53,7 +42,8 @@ static void test_row(void **s)
     Err e;
     INet net;
     build(&net);
-    char path[300];
+    char dir[256], path[300];
+    assert_int_equal(qt_tmpdir(dir, sizeof dir), 0);
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     const char *meta[] = {"test_acc_fake_quant", "91.25"};
     assert_int_equal(export_save(&net, path, meta, 1, &e), QA_OK);
@@ -118,18 +108,7 @@ static void test_row(void **s)
     free(te.images);
     free(te.labels);
     intref_free(&net);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return qt_tmpdir(dir, sizeof dir);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return qt_rmtree(dir);
+    assert_int_equal(qt_rmtree(dir), 0);
 }
 
 int main(void)
@@ -137,5 +116,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

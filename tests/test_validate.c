@@ -17,30 +17,34 @@
 
 #define IMAGES 3
 
-static void tiny(Accel *a)
+/* tiny.cfg, the network at bits/bits, IMAGES seeded images. */
+typedef struct {
+    Accel a;
+    INet ref;
+    uint8_t *images;
+} Rig;
+
+static void rig_up(Rig *g, int bits)
 {
     Err e;
-    if (arch_load(a, "arch/tiny.cfg", &e) != QA_OK) {
+    if (arch_load(&g->a, "arch/tiny.cfg", &e) != QA_OK ||
+        fn_build(&g->ref, 7 + (uint64_t)bits, bits, bits, &e) != QA_OK ||
+        validate_random_images(&g->ref, 99, IMAGES, &g->images, &e) != QA_OK) {
         err_print(&e, stderr);
         fail();
     }
 }
 
-static void build(INet *ref, int bits, uint8_t **images)
+static void rig_down(Rig *g)
 {
-    Err e;
-    if (fn_build(ref, 7 + (uint64_t)bits, bits, bits, &e) != QA_OK) {
-        err_print(&e, stderr);
-        fail();
-    }
-    assert_int_equal(validate_random_images(ref, 99, IMAGES, images, &e), QA_OK);
+    free(g->images);
+    intref_free(&g->ref);
 }
 
-static void run(const Accel *a, const INet *ref, const uint8_t *images, const ValOptions *o,
-                ValResult *r)
+static void run(const Rig *g, const ValOptions *o, ValResult *r)
 {
     Err e;
-    if (validate_run(a, ref, images, IMAGES, o, r, &e) != QA_OK) {
+    if (validate_run(&g->a, &g->ref, g->images, IMAGES, o, r, &e) != QA_OK) {
         err_print(&e, stderr);
         fail();
     }
@@ -71,20 +75,17 @@ static int64_t analytic_cycles(const Accel *a, const INet *ref, int batch)
 static void test_bitexact(void **s)
 {
     (void)s;
-    Accel a;
-    tiny(&a);
-    INet ref;
-    uint8_t *images;
-    build(&ref, 4, &images);
+    Rig g;
+    rig_up(&g, 4);
     uint8_t want[IMAGES * 3 * 12 * 12];
-    fn_images(&ref, 99, IMAGES, want);
-    assert_memory_equal(images, want, sizeof want);
+    fn_images(&g.ref, 99, IMAGES, want);
+    assert_memory_equal(g.images, want, sizeof want);
 
     ValOptions o = {2, 1, 20000, NULL, 0, 0};
     ValResult sc, c;
-    run(&a, &ref, images, &o, &sc);
+    run(&g, &o, &sc);
     o.systemc = 0;
-    run(&a, &ref, images, &o, &c);
+    run(&g, &o, &c);
     Err e;
     for (const ValResult *r = &sc; r; r = r == &sc ? &c : NULL) {
         assert_int_equal(r->n, IMAGES);
@@ -95,7 +96,7 @@ static void test_bitexact(void **s)
         assert_true(r->pe_tiles > 0);
         assert_int_equal(r->first_bad, -1);
         assert_int_equal(r->agree, IMAGES);
-        assert_int_equal(validate_verdict(r, &a, "m", &e), QA_OK);
+        assert_int_equal(validate_verdict(r, &g.a, "m", &e), QA_OK);
         int64_t elems = 0, macs = 0;
         for (int l = 0; l < r->shape.n; l++) {
             elems += layer_out_elems(&r->shape.layers[l]) * IMAGES;
@@ -111,26 +112,25 @@ static void test_bitexact(void **s)
     assert_memory_equal(sc.chip_pred, c.chip_pred, IMAGES * sizeof(int));
     assert_memory_equal(sc.ref_pred, c.ref_pred, IMAGES * sizeof(int));
     /* the analytic path's cycles are analytic_run's of each batch */
-    assert_int_equal(c.cycles, analytic_cycles(&a, &ref, 2));
+    assert_int_equal(c.cycles, analytic_cycles(&g.a, &g.ref, 2));
 
     /* batch 1 and batch 3: the same totals */
     for (int b = 1; b <= 3; b += 2) {
         ValResult r;
         o.batch = b;
-        run(&a, &ref, images, &o, &r);
+        run(&g, &o, &r);
         for (int l = 0; l < r.shape.n; l++) {
             assert_int_equal(r.layers[l].f.elems, c.layers[l].f.elems);
             assert_int_equal(r.layers[l].f.macs, c.layers[l].f.macs);
             assert_int_equal(r.layers[l].f.max_acc, c.layers[l].f.max_acc);
         }
         assert_memory_equal(r.chip_pred, c.chip_pred, IMAGES * sizeof(int));
-        assert_int_equal(r.cycles, analytic_cycles(&a, &ref, b));
+        assert_int_equal(r.cycles, analytic_cycles(&g.a, &g.ref, b));
         validate_free(&r);
     }
     validate_free(&sc);
     validate_free(&c);
-    free(images);
-    intref_free(&ref);
+    rig_down(&g);
 }
 
 /* One core, unlimited bandwidth: the SystemC model has no contention to
@@ -138,28 +138,24 @@ static void test_bitexact(void **s)
 static void test_one_core_cycles(void **s)
 {
     (void)s;
-    Accel a;
-    tiny(&a);
-    a.cores = 1;
-    a.dram_gbps = 0;
-    INet ref;
-    uint8_t *images;
-    build(&ref, 8, &images);
+    Rig g;
+    rig_up(&g, 8);
+    g.a.cores = 1;
+    g.a.dram_gbps = 0;
     ValOptions o = {IMAGES, 1, 0, NULL, 0, 0};
     ValResult sc, c;
-    run(&a, &ref, images, &o, &sc);
+    run(&g, &o, &sc);
     o.systemc = 0;
-    run(&a, &ref, images, &o, &c);
+    run(&g, &o, &c);
     assert_true(sc.cycles > 0);
     assert_int_equal(sc.cycles, c.cycles);
-    assert_int_equal(sc.cycles, analytic_cycles(&a, &ref, IMAGES));
+    assert_int_equal(sc.cycles, analytic_cycles(&g.a, &g.ref, IMAGES));
     for (int l = 0; l < sc.shape.n; l++)
         assert_int_equal(sc.layers[l].cycles, c.layers[l].cycles);
     assert_int_equal(sc.mismatches, 0);
     validate_free(&sc);
     validate_free(&c);
-    free(images);
-    intref_free(&ref);
+    rig_down(&g);
 }
 
 /* A flipped weight code of b2a (layer 5; weight 7 * 108 + 40 is in output
@@ -168,16 +164,13 @@ static void test_one_core_cycles(void **s)
 static void test_flipped_weight(void **s)
 {
     (void)s;
-    Accel a;
-    tiny(&a);
-    INet ref;
-    uint8_t *images;
-    build(&ref, 4, &images);
+    Rig g;
+    rig_up(&g, 4);
     Err e;
     for (int systemc = 0; systemc <= 1; systemc++) {
         ValOptions o = {2, systemc, 0, "b2a", 7 * 108 + 40, 3};
         ValResult r;
-        run(&a, &ref, images, &o, &r);
+        run(&g, &o, &r);
         assert_int_equal(r.first_bad, 5);
         for (int l = 0; l < 5; l++)
             assert_int_equal(r.layers[l].f.mismatches, 0);
@@ -186,7 +179,7 @@ static void test_flipped_weight(void **s)
         assert_true(f->mismatches <= IMAGES * 9); /* channel 7 of 3x3 outputs */
         assert_int_equal(f->first[1], 7);
         assert_true(f->got != f->want);
-        assert_int_equal(validate_verdict(&r, &a, "m.safetensors", &e), QA_ERR);
+        assert_int_equal(validate_verdict(&r, &g.a, "m.safetensors", &e), QA_ERR);
         assert_string_equal(e.file, "m.safetensors");
         assert_string_equal(e.field, "b2a");
         char want[200];
@@ -201,15 +194,14 @@ static void test_flipped_weight(void **s)
     /* bad fault positions: no such layer, a bit past the code's width */
     ValOptions o = {2, 0, 0, "nope", 0, 0};
     ValResult r;
-    assert_int_equal(validate_run(&a, &ref, images, IMAGES, &o, &r, &e), QA_ERR);
+    assert_int_equal(validate_run(&g.a, &g.ref, g.images, IMAGES, &o, &r, &e), QA_ERR);
     qt_assert_err(&e, "", 0, "flip", "no layer 'nope' in the model");
     validate_free(&r);
     o.flip_layer = "b2a", o.flip_bit = 4;
-    assert_int_equal(validate_run(&a, &ref, images, IMAGES, &o, &r, &e), QA_ERR);
+    assert_int_equal(validate_run(&g.a, &g.ref, g.images, IMAGES, &o, &r, &e), QA_ERR);
     assert_string_equal(e.field, "bit");
     validate_free(&r);
-    free(images);
-    intref_free(&ref);
+    rig_down(&g);
 }
 
 /* 8-bit codes overflow 16-bit accumulators in the stem: the outputs stay
@@ -217,28 +209,24 @@ static void test_flipped_weight(void **s)
 static void test_overflow(void **s)
 {
     (void)s;
-    Accel a;
-    tiny(&a);
-    a.acc_bits = 16;
-    INet ref;
-    uint8_t *images;
-    build(&ref, 8, &images);
+    Rig g;
+    rig_up(&g, 8);
+    g.a.acc_bits = 16;
     ValOptions o = {IMAGES, 0, 0, NULL, 0, 0};
     ValResult r;
-    run(&a, &ref, images, &o, &r);
+    run(&g, &o, &r);
     assert_int_equal(r.mismatches, 0);
     assert_true(r.overflows >= 1);
     assert_int_equal(r.first_bad, 0);
     Err e;
-    assert_int_equal(validate_verdict(&r, &a, "m", &e), QA_ERR);
+    assert_int_equal(validate_verdict(&r, &g.a, "m", &e), QA_ERR);
     char want[120];
     snprintf(want, sizeof want, "accumulator overflow: partial sums need %d bits, the "
              "chip has 16", r.layers[0].f.acc_bits_needed);
     qt_assert_err(&e, "m", 0, "c0", want);
     assert_true(r.layers[0].f.acc_bits_needed > 16);
     validate_free(&r);
-    free(images);
-    intref_free(&ref);
+    rig_down(&g);
 }
 
 int main(void)

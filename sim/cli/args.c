@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/keytab.h"
@@ -260,12 +261,29 @@ int args_parse(Args *a, const ArgCmd *c, void *obj, int argc, char **argv,
     return QA_OK;
 }
 
-int args_exit(int rc, const Err *e)
+int args_main(const ArgCmd *c, int argc, char **argv)
 {
-    if (rc == ARGS_HELP)
+    Args a;
+    Err e;
+    err_clear(&e);
+    void *obj = qa_calloc(1, c->size ? c->size : 1);
+    if (!obj) {
+        err_set(&e, NULL, 0, c->name, "out of memory");
+        err_print(&e, stderr);
+        return 1;
+    }
+    if (c->init)
+        c->init(obj);
+    int rc = args_parse(&a, c, obj, argc, argv, &e);
+    if (rc == QA_ERR)
+        rc = ARGS_USAGE;
+    else if (rc == QA_OK && (rc = c->run(&a, obj, &e)) != QA_OK)
+        args_flagify(&a, &e);
+    free(obj);
+    if (rc == QA_OK || rc == ARGS_HELP)
         return 0;
-    err_print(e, stderr);
-    return 2;
+    err_print(&e, stderr);
+    return rc == ARGS_USAGE ? 2 : 1;
 }
 
 int args_given(const Args *a, const char *name)
@@ -302,12 +320,14 @@ static int in_words(const char *list, const char *word)
     return 0;
 }
 
-void args_flagify(const ArgCmd *c, Err *e)
+void args_flagify(const Args *a, Err *e)
 {
     if (e->file[0] || !e->field[0])
         return;
+    const ArgCmd *c = a->cmd;
     for (int i = 0; i < c->nopts; i++)
-        if (!strcmp(e->field, c->opts[i].name) || in_words(c->opts[i].fields, e->field)) {
+        if (a->given[i] &&
+            (!strcmp(e->field, c->opts[i].name) || in_words(c->opts[i].fields, e->field))) {
             char fl[80];
             flag_name(&c->opts[i], fl, sizeof fl);
             snprintf(e->field, sizeof e->field, "%s", fl);
@@ -365,13 +385,22 @@ static void print_option(FILE *f, const ArgOpt *o)
         col = 0;
     }
     fprintf(f, "%*s", HELP_COL - col, "");
-    /* Help lines after the first are indented to the help column. */
+    /* Help lines after the first are indented to the help column; the
+     * range and default go on a line of their own if they would pass
+     * column 80. */
+    col = HELP_COL;
     for (const char *p = o->help; *p; p++) {
         fputc(*p, f);
-        if (*p == '\n' && p[1])
+        col++;
+        if (*p == '\n' && p[1]) {
             fprintf(f, "%*s", HELP_COL, "");
+            col = HELP_COL;
+        }
     }
-    fprintf(f, "%s\n", tail);
+    if (tail[0] && col + (int)strlen(tail) > 80)
+        fprintf(f, "\n%*s%s\n", HELP_COL, "", tail + 1);
+    else
+        fprintf(f, "%s\n", tail);
 }
 
 void args_usage(const ArgCmd *c, FILE *f)

@@ -1,15 +1,16 @@
 /* args.h: the one argument helper of every qarray command.
  *
- * A command declares its options in a static table: long name, optional
- * short letter, kind, the field of the command's option struct it fills,
- * metavariable, one line of help, range or choices, default, and rules
- * between options (conflicts, requirements). args_parse reads argv against
- * that table ("--opt value", "--opt=value", "-o value", "-ovalue"; "--" ends
- * the options) and args_usage prints the usage from the same table, so what
- * is accepted and what is documented cannot drift. Every error is one Err
- * naming the flag ("--bits: '4/17' is not W or W/A with bits in 1..16");
- * the command prints it and exits 2. Values are checked here, never later:
- * bits by kt_parse_bits, architecture overrides by arch_set. */
+ * A command (ArgCmd) declares its options in a static table: long name,
+ * optional short letter, kind, the field of the command's option struct it
+ * fills, metavariable, one line of help, range or choices, default; and
+ * rules between options (conflicts, requirements). args_parse reads argv
+ * against that table ("--opt value", "--opt=value", "-o value", "-ovalue";
+ * "--" ends the options) and args_usage prints the usage from the same
+ * table, so what is accepted and what is documented cannot drift. Values
+ * are checked here, never later: bits by kt_parse_bits, architecture
+ * overrides by arch_set. Every error is one Err naming the flag ("--bits:
+ * '4/17' is not W or W/A with bits in 1..16"); args_main, which runs a
+ * whole command, prints it and returns exit status 2. Nothing here exits. */
 #ifndef ARGS_H
 #define ARGS_H
 
@@ -78,8 +79,11 @@ typedef struct {
     const char *why;      /* said after the message; NULL: nothing */
 } ArgRule;
 
+typedef struct Args Args;
+
 typedef struct {
     const char *name;     /* the subcommand: "run" */
+    const char *summary;  /* one line for `qarray --help` */
     const char *about;    /* what it does, printed under the usage line */
     const ArgOpt *opts;
     int nopts;
@@ -89,22 +93,37 @@ typedef struct {
                              options ("TABLE"); NULL: none are taken */
     int min_operands;
     void (*more)(FILE *f);/* help printed after the options; NULL: none */
+    size_t size;          /* the command's option struct */
+    void (*init)(void *obj); /* defaults no table can hold (the number of
+                                online cores); NULL: none */
+    /* The command, given the parsed options: QA_OK, QA_ERR (e says why;
+     * exit status 1) or ARGS_USAGE (e is a bad value the table could not
+     * check; exit status 2). */
+    int (*run)(const Args *a, void *obj, Err *e);
 } ArgCmd;
 
 #define ARGS_MAX_OPTS 48
 #define ARGS_MAX_OPERANDS 1024
 
 /* What one parse saw, beside the values written into the option struct. */
-typedef struct {
+struct Args {
     const ArgCmd *cmd;
     int given[ARGS_MAX_OPTS];        /* times on the command line */
     const char *text[ARGS_MAX_OPTS]; /* the value as typed (last one) */
     char *operand[ARGS_MAX_OPERANDS];
     int noperands;
-} Args;
+};
 
 /* args_parse's return when --help (-h) printed the usage on stdout. */
 #define ARGS_HELP 1
+/* A command's return for a bad command line it found itself. */
+#define ARGS_USAGE 2
+
+/* A whole command: its option struct zeroed, c->init, args_parse, then
+ * c->run. Returns the exit status: 0 (also after --help), 1 when the run
+ * failed, 2 for a bad command line; the error is printed on stderr as one
+ * line, its field made a flag by args_flagify. */
+int args_main(const ArgCmd *c, int argc, char **argv);
 
 /* Parse argv[1..argc-1] (argv[0] is the subcommand) into obj, the
  * command's option struct: defaults from the table first, then argv, then
@@ -113,9 +132,6 @@ typedef struct {
  * QA_OK: run the command; ARGS_HELP; QA_ERR: e names the flag. */
 int args_parse(Args *a, const ArgCmd *c, void *obj, int argc, char **argv,
                Err *e);
-/* The exit status of a parse that did not return QA_OK: 0 after --help,
- * else 2 after printing e. */
-int args_exit(int rc, const Err *e);
 /* 1 if the option `name` was on the command line. */
 int args_given(const Args *a, const char *name);
 /* The usage, generated from the table. */
@@ -125,9 +141,11 @@ void args_usage(const ArgCmd *c, FILE *f);
 int args_load_chip(const Args *a, const char *path, Accel *acc, Err *e);
 
 /* Library errors name their parameters ("bits", "w_bits"); on the command
- * line they are flags: an error without a file whose field is an option's
- * name or one of its `fields` is renamed "--name". */
-void args_flagify(const ArgCmd *c, Err *e);
+ * line they are flags: an error without a file whose field is the name or
+ * one of the `fields` of an option given on the command line is renamed
+ * "--name" (an option left at its default cannot be what the user got
+ * wrong). */
+void args_flagify(const Args *a, Err *e);
 
 /* The options every command spells the same way. */
 #define ARGS_OPT_ARCH(T, f)                                                    \
@@ -143,14 +161,16 @@ void args_flagify(const ArgCmd *c, Err *e);
      .meta = "BYTES", .help = "scratchpad per core (e.g. 2MiB)"},              \
     {.name = "dataflow", .kind = ARG_CHIP, .key = "core.dataflow",             \
      .meta = "D", .help = "dataflow of the arrays: ws, os or is"}
-#define ARGS_OPT_WORKLOAD(T, f)                                                \
+#define ARGS_OPT_STUDY(T, f, help_)                                            \
+    {.name = "study", .letter = 's', .kind = ARG_STR, .off = offsetof(T, f),   \
+     .meta = "FILE", .help = (help_), .flags = ARG_REQUIRED}
+#define ARGS_OPT_WORKLOAD(T, f, def_, flags_)                                  \
     {.name = "workload", .letter = 'w', .kind = ARG_STR, .off = offsetof(T, f),\
      .meta = "NAME", .help = "built-in network (qarray net --help lists them)",\
-     .fields = "network"}
-#define ARGS_OPT_MODEL(T, f, flags_)                                           \
+     .def = (def_), .flags = (flags_), .fields = "network"}
+#define ARGS_OPT_MODEL(T, f, help_, flags_)                                    \
     {.name = "model", .letter = 'm', .kind = ARG_STR, .off = offsetof(T, f),   \
-     .meta = "FILE", .help = "integer model file (safetensors)",              \
-     .flags = (flags_)}
+     .meta = "FILE", .help = (help_), .flags = (flags_)}
 #define ARGS_OPT_OUT(T, f, meta_, help_, flags_)                               \
     {.name = "out", .letter = 'o', .kind = ARG_STR, .off = offsetof(T, f),     \
      .meta = (meta_), .help = (help_), .flags = (flags_)}
@@ -164,22 +184,23 @@ void args_flagify(const ArgCmd *c, Err *e);
      .fields = "first_last_bits"}
 #define ARGS_OPT_SHORTCUT_BITS(T, f)                                           \
     {.name = "shortcut-bits", .kind = ARG_INT, .off = offsetof(T, f),          \
-     .meta = "B", .help = "bits of projection shortcuts (default: as --bits)", \
+     .meta = "B", .help = "bits of projection shortcuts; default: as --bits", \
      .lo = 1, .hi = ARCH_MAX_BITS, .fields = "shortcut_bits"}
 /* Needs sim/study/point.h (the engine names). */
-#define ARGS_OPT_ENGINE(T, f, help_)                                           \
+#define ARGS_OPT_ENGINE(T, f, def_, help_)                                     \
     {.name = "engine", .kind = ARG_CHOICE, .off = offsetof(T, f),              \
-     .choices = point_engine_names, .help = (help_), .def = "systemc"}
+     .choices = point_engine_names, .help = (help_), .def = (def_)}
 #define ARGS_OPT_BATCH(T, f, hi_, def_, help_)                                 \
     {.name = "batch", .kind = ARG_INT, .off = offsetof(T, f), .meta = "N",     \
      .help = (help_), .lo = 1, .hi = (hi_), .def = (def_), .fields = "batch"}
 #define ARGS_OPT_SEED(T, f, help_)                                             \
     {.name = "seed", .kind = ARG_I64, .off = offsetof(T, f), .meta = "S",      \
      .help = (help_), .lo = 0, .hi = 4294967295.0, .def = "1"}
+/* Needs quant/train/idx.h (where the data set is looked for). */
 #define ARGS_OPT_DATA(T, f)                                                    \
     {.name = "data", .kind = ARG_STR, .off = offsetof(T, f), .meta = "DIR",    \
-     .help = "Fashion-MNIST folder (default $QARRAY_FASHION_MNIST, else\n"     \
-             "the Debian path)"}
+     .help = "Fashion-MNIST folder (default $" IDX_ENV_DIR ", else\n"          \
+             IDX_DEFAULT_DIR ")"}
 #define ARGS_OPT_LIMIT(T, f)                                                   \
     {.name = "limit", .kind = ARG_INT, .off = offsetof(T, f), .meta = "N",     \
      .help = "the first N test images only", .lo = 1, .hi = 1000000}

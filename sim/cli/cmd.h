@@ -1,22 +1,14 @@
-/* cmd.h: the subcommands of the qarray binary. Each takes argc/argv after
- * the subcommand name (argv[0] is the subcommand) and returns the process
- * exit status; only main() exits. Each prints its usage for --help. */
+/* cmd.h: the subcommands of the qarray binary, one file each
+ * (cmd_NAME.c): its option table, the call into library code, and what it
+ * prints, declared as an ArgCmd that args_main runs (sim/cli/args.h).
+ * main.c lists them. */
 #ifndef CMD_H
 #define CMD_H
 
-int cli_run(int argc, char **argv);
-int cli_area(int argc, char **argv);
-int cli_net(int argc, char **argv);
-int cli_sweep(int argc, char **argv);
-int cli_merge(int argc, char **argv);
-int cli_plot(int argc, char **argv);
-int cli_quantize_tensor(int argc, char **argv);
-int cli_levels(int argc, char **argv);
-int cli_sawb_fit(int argc, char **argv);
-int cli_train(int argc, char **argv);
-int cli_eval(int argc, char **argv);
-int cli_validate(int argc, char **argv);
-int cli_tradeoff(int argc, char **argv);
-int cli_quantize(int argc, char **argv);
+#include "sim/cli/args.h"
+
+extern const ArgCmd cmd_run, cmd_area, cmd_net, cmd_sweep, cmd_merge, cmd_plot,
+    cmd_quantize_tensor, cmd_levels, cmd_sawb_fit, cmd_train, cmd_eval, cmd_validate,
+    cmd_tradeoff, cmd_quantize;
 
 #endif

@@ -4,148 +4,57 @@
 #include "quant/int/export.h"
 #include "quant/int/safetensors.h"
 #include "quant/train/idx.h"
+#include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 #include "sim/engine/validate.h"
+#include "sim/study/point.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-"usage: qarray validate -m MODEL.safetensors [-c ARCH] [--input N | --dataset]\n"
-"                       [options]\n"
-"Runs the integer network of MODEL (qarray train --export, qarray quantize)\n"
-"on the simulated chip in functional mode: every tile of the mapper's\n"
-"schedule is computed on the real integer codes by the cores, accumulators\n"
-"are checked against the chip's acc_bits, and every layer's outputs are\n"
-"compared with the integer reference (quant/int/intref.h). Prints per layer the\n"
-"mismatches, the largest partial sum, the PE-level cross-check and the\n"
-"cycles. Exit status 1 if any output differs or any accumulator overflows.\n\n"
-"  -m, --model FILE      integer model (safetensors)\n"
-"  -c, --arch FILE       architecture file (default arch/pact2018.cfg)\n"
-"      --input N         N seeded random input images (default 1)\n"
-"      --seed S          seed of those images (default 1)\n"
-"      --dataset         the Fashion-MNIST test set instead (1x28x28 models)\n"
-"      --data DIR        its folder (default $QARRAY_FASHION_MNIST, else the\n"
-"                        Debian path)\n"
-"      --limit N         the first N test images only\n"
-"      --batch N         images per simulated run (default 1, max 4096)\n"
-"      --engine E        systemc (default): the SystemC cores compute the\n"
-"                        tiles; c: the same tiles in schedule order, cycles\n"
-"                        from the analytic model\n"
-"      --dataflow D      override the dataflow: ws, os, is\n"
-"      --acc-bits N      override the accumulator width (4..64)\n"
-"      --pe-macs N       re-run tiles of up to N MACs on the PE-level array,\n"
-"                        and the first and last tile of each core on their\n"
-"                        leading part (default 65536; 0: off)\n"
-"      --flip L:I:B      fault injection: flip bit B of weight code I of\n"
-"                        layer L (a name) in the chip's copy\n"
-"  -o, --out FILE.csv    per-layer results\n");
-}
-
-enum { O_INPUT = 256, O_SEED, O_DATASET, O_DATA, O_LIMIT, O_BATCH, O_ENGINE,
-       O_DF, O_ACC, O_PE, O_FLIP };
-
 typedef struct {
     const char *model, *arch, *data, *out, *flip;
-    long input, seed, limit, batch, acc_bits, pe_macs;
-    int dataset, systemc;
-    const char *df;
-} Opts;
+    int input, limit, batch, dataset, engine;
+    int64_t seed, pe_macs;
+} ValidateOpts;
 
-static int flag_err(const char *flag, const char *val, const char *want)
-{
-    Err e;
-    err_set(&e, NULL, 0, flag, "'%s' is not %s", val, want);
-    err_print(&e, stderr);
-    return 2;
-}
+static const ArgOpt opts[] = {
+    ARGS_OPT_MODEL(ValidateOpts, model, "integer model file (qarray train --export,\n"
+                   "qarray quantize)", ARG_REQUIRED),
+    ARGS_OPT_ARCH(ValidateOpts, arch),
+    ARGS_OPT_CHIP,
+    {.name = "acc-bits", .kind = ARG_CHIP, .key = "core.acc_bits", .meta = "N",
+     .help = "accumulator width of a PE"},
+    {.name = "input", .kind = ARG_INT, .off = offsetof(ValidateOpts, input), .meta = "N",
+     .help = "N seeded random input images", .lo = 1, .hi = 1000000, .def = "1"},
+    ARGS_OPT_SEED(ValidateOpts, seed, "seed of those images"),
+    {.name = "dataset", .kind = ARG_FLAG, .off = offsetof(ValidateOpts, dataset),
+     .help = "the Fashion-MNIST test set instead (1x28x28 models)"},
+    ARGS_OPT_DATA(ValidateOpts, data),
+    ARGS_OPT_LIMIT(ValidateOpts, limit),
+    ARGS_OPT_BATCH(ValidateOpts, batch, 4096, "1", "images per simulated run"),
+    ARGS_OPT_ENGINE(ValidateOpts, engine, "systemc",
+                    "systemc: the SystemC cores compute the tiles;\n"
+                    "analytic: the same tiles in schedule order, cycles\n"
+                    "from the analytic model"),
+    {.name = "pe-macs", .kind = ARG_I64, .off = offsetof(ValidateOpts, pe_macs),
+     .meta = "N", .help = "re-run tiles of up to N MACs on the PE-level array,\n"
+     "and the first and last tile of each core on their\nleading part (0: off)",
+     .lo = 0, .hi = 1099511627776.0, .def = "65536"},
+    {.name = "flip", .kind = ARG_STR, .off = offsetof(ValidateOpts, flip),
+     .meta = "L:I:B", .help = "fault injection: flip bit B of weight code I of\n"
+     "layer L (a name) in the chip's copy"},
+    ARGS_OPT_OUT(ValidateOpts, out, "FILE.csv", "per-layer results", 0),
+};
 
-static int parse(int argc, char **argv, Opts *o)
-{
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"arch", required_argument, 0, 'c'},
-        {"input", required_argument, 0, O_INPUT}, {"seed", required_argument, 0, O_SEED},
-        {"dataset", no_argument, 0, O_DATASET}, {"data", required_argument, 0, O_DATA},
-        {"limit", required_argument, 0, O_LIMIT}, {"batch", required_argument, 0, O_BATCH},
-        {"engine", required_argument, 0, O_ENGINE},
-        {"dataflow", required_argument, 0, O_DF},
-        {"acc-bits", required_argument, 0, O_ACC}, {"pe-macs", required_argument, 0, O_PE},
-        {"flip", required_argument, 0, O_FLIP}, {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    memset(o, 0, sizeof *o);
-    o->arch = "arch/pact2018.cfg";
-    o->input = 1, o->seed = 1, o->batch = 1, o->pe_macs = 65536, o->systemc = 1;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":m:c:o:h", opts, NULL)) != -1) {
-        long v = 0;
-        switch (c) {
-        case 'm': o->model = optarg; break;
-        case 'c': o->arch = optarg; break;
-        case 'o': o->out = optarg; break;
-        case O_DATASET: o->dataset = 1; break;
-        case O_DATA: o->data = optarg; break;
-        case O_FLIP: o->flip = optarg; break;
-        case O_DF: o->df = optarg; break;
-        case O_ENGINE:
-            if (strcmp(optarg, "systemc") && strcmp(optarg, "c"))
-                return flag_err("--engine", optarg, "systemc or c");
-            o->systemc = !strcmp(optarg, "systemc");
-            break;
-        case O_INPUT: case O_SEED: case O_LIMIT: case O_BATCH: case O_ACC: case O_PE: {
-            static const struct { int opt; const char *name; long lo, hi; } lim[] = {
-                {O_INPUT, "--input", 1, 1000000}, {O_SEED, "--seed", 0, 2147483647},
-                {O_LIMIT, "--limit", 1, 1000000}, {O_BATCH, "--batch", 1, 4096},
-                {O_ACC, "--acc-bits", 4, 64}, {O_PE, "--pe-macs", 0, 1L << 40}};
-            size_t i = 0;
-            while (lim[i].opt != c)
-                i++;
-            char want[64];
-            snprintf(want, sizeof want, "an integer in %ld..%ld", lim[i].lo, lim[i].hi);
-            if (qa_parse_long(optarg, &v) != QA_OK || v < lim[i].lo || v > lim[i].hi)
-                return flag_err(lim[i].name, optarg, want);
-            if (c == O_INPUT) o->input = v;
-            else if (c == O_SEED) o->seed = v;
-            else if (c == O_LIMIT) o->limit = v;
-            else if (c == O_BATCH) o->batch = v;
-            else if (c == O_ACC) o->acc_bits = v;
-            else o->pe_macs = v;
-            break;
-        }
-        case 'h': usage(stdout); return 0;
-        case ':': {
-            Err e;
-            err_set(&e, NULL, 0, argv[optind - 1], "needs a value");
-            err_print(&e, stderr);
-            return 2;
-        }
-        default: {
-            Err e;
-            err_set(&e, NULL, 0, argv[optind - 1], "unknown option (qarray validate --help)");
-            err_print(&e, stderr);
-            return 2;
-        }
-        }
-    }
-    if (optind < argc) {
-        Err e;
-        err_set(&e, NULL, 0, argv[optind], "unexpected argument");
-        err_print(&e, stderr);
-        return 2;
-    }
-    if (!o->model) {
-        Err e;
-        err_set(&e, NULL, 0, "--model", "required (qarray validate --help)");
-        err_print(&e, stderr);
-        return 2;
-    }
-    return -1;
-}
+#define RANDOM_ONLY "--dataset runs the test set, not random images"
+static const ArgRule rules[] = {
+    {ARG_CONFLICTS, "input", "dataset", NULL, RANDOM_ONLY},
+    {ARG_CONFLICTS, "seed", "dataset", NULL, RANDOM_ONLY},
+    {ARG_REQUIRES, "limit", "dataset", NULL, "it counts test images"},
+    {ARG_REQUIRES, "data", "dataset", NULL, "the test set's folder"},
+};
 
 static void print_table(const ValResult *r, const Accel *a)
 {
@@ -196,12 +105,12 @@ static int write_csv(const char *path, const ValResult *r, const Accel *a, Err *
 
 /* The images to run: Fashion-MNIST test images (labels too) or seeded
  * random codes (*labels NULL). */
-static int load_images(const Opts *o, const INet *ref, uint8_t **images,
+static int load_images(const ValidateOpts *o, const INet *ref, uint8_t **images,
                        uint8_t **labels, int *n, Err *e)
 {
     *images = NULL, *labels = NULL;
     if (!o->dataset) {
-        *n = (int)o->input;
+        *n = o->input;
         return validate_random_images(ref, (uint64_t)o->seed, *n, images, e);
     }
     if (ref->in_C != 1 || ref->in_H != 28 || ref->in_W != 28 || ref->in_bits != 8)
@@ -213,7 +122,7 @@ static int load_images(const Opts *o, const INet *ref, uint8_t **images,
         return QA_ERR;
     idx_free(&tr);
     if (o->limit > 0)
-        idx_truncate(&te, (int)o->limit);
+        idx_truncate(&te, o->limit);
     *images = te.images, *labels = te.labels, *n = te.n;
     return QA_OK;
 }
@@ -259,73 +168,77 @@ static int parse_flip(const char *text, char *buf, size_t size, ValOptions *vo, 
     return QA_OK;
 }
 
-int cli_validate(int argc, char **argv)
+/* The summary after the per-layer table. */
+static void print_summary(const ValResult *r, double wall)
 {
-    Opts o;
-    int prc = parse(argc, argv, &o);
-    if (prc >= 0)
-        return prc;
-    Err e;
-    err_clear(&e);
-    ValOptions vo = {(int)o.batch, o.systemc, o.pe_macs, NULL, 0, 0};
+    printf("layers %d (%d on the array), outputs compared %lld, mismatches %lld, "
+           "overflowing layers %d\n", r->shape.n, net_array_layers(&r->shape),
+           (long long)r->elems, (long long)r->mismatches, r->overflows);
+    printf("PE-level array: %lld tiles re-run, %s\n", (long long)r->pe_tiles,
+           r->pe_bad ? "DISAGREES with the functional model" :
+                       "same outputs, cycles and largest partial sums");
+    printf("cycles %lld for %d image%s; %.3g MACs on the chip; %.2f s wall for the "
+           "whole validation\n", (long long)r->cycles, r->n, r->n == 1 ? "" : "s",
+           (double)r->macs, wall);
+    printf("predicted class: chip == integer reference on %d of %d images\n", r->agree,
+           r->n);
+}
+
+static int run(const Args *a, void *obj, Err *e)
+{
+    const ValidateOpts *o = obj;
+    ValOptions vo = {o->batch, o->engine == ENGINE_SYSTEMC, o->pe_macs, NULL, 0, 0};
     char flip_layer[64];
-    Accel a;
+    if (o->flip && parse_flip(o->flip, flip_layer, sizeof flip_layer, &vo, e) != QA_OK)
+        return ARGS_USAGE;
+    Accel acc;
     INet ref;
     ValResult r;
     uint8_t *images = NULL, *labels = NULL;
-    int rc = 1, n = 0;
+    int n = 0, rc = QA_ERR;
     intref_init(&ref);
     memset(&r, 0, sizeof r); /* validate_free takes it as it is */
-    if (o.flip && parse_flip(o.flip, flip_layer, sizeof flip_layer, &vo, &e) != QA_OK)
-        goto fail;
-    if (arch_load(&a, o.arch, &e) != QA_OK)
-        goto fail;
-    if (o.df && arch_dataflow_parse(o.df, &a.dataflow) != QA_OK) {
-        err_set(&e, NULL, 0, "--dataflow", "'%s' is not ws, os or is", o.df);
-        goto fail;
-    }
-    if (o.acc_bits)
-        a.acc_bits = (int)o.acc_bits;
-    if (arch_validate(&a, o.arch, &e) != QA_OK || export_load(&ref, o.model, &e) != QA_OK ||
-        load_images(&o, &ref, &images, &labels, &n, &e) != QA_OK)
-        goto fail;
     struct timespec t0, t1;
+    if (args_load_chip(a, o->arch, &acc, e) != QA_OK ||
+        export_load(&ref, o->model, e) != QA_OK ||
+        load_images(o, &ref, &images, &labels, &n, e) != QA_OK)
+        goto done;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (validate_run(&a, &ref, images, n, &vo, &r, &e) != QA_OK)
-        goto fail;
+    if (validate_run(&acc, &ref, images, n, &vo, &r, e) != QA_OK)
+        goto done;
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("%s on %s (%s, %s dataflow, %d-bit accumulators): %d image%s, batch %d\n",
+           o->model, acc.name, vo.systemc ? "SystemC cores" : "analytic engine",
+           arch_dataflow_name(acc.dataflow), acc.acc_bits, n, n == 1 ? "" : "s", o->batch);
+    print_table(&r, &acc);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-
-    printf("%s on %s (%s, %s dataflow, %d-bit accumulators): %d image%s, batch %ld\n",
-           o.model, a.name, vo.systemc ? "SystemC cores" : "C functional model",
-           arch_dataflow_name(a.dataflow), a.acc_bits, n, n == 1 ? "" : "s", o.batch);
-    print_table(&r, &a);
-    printf("layers %d (%d on the array), outputs compared %lld, mismatches %lld, "
-           "overflowing layers %d\n", r.shape.n, net_array_layers(&r.shape),
-           (long long)r.elems, (long long)r.mismatches, r.overflows);
-    printf("PE-level array: %lld tiles re-run, %s\n", (long long)r.pe_tiles,
-           r.pe_bad ? "DISAGREES with the functional model" :
-                      "same outputs, cycles and largest partial sums");
-    printf("cycles %lld for %d image%s; %.3g MACs on the chip; %.2f s wall for the "
-           "whole validation\n", (long long)r.cycles, n, n == 1 ? "" : "s",
-           (double)r.macs, wall);
-    printf("predicted class: chip == integer reference on %d of %d images\n", r.agree, n);
+    print_summary(&r, wall);
     if (labels)
-        print_accuracy(&r, labels, o.model);
-    if (o.out && write_csv(o.out, &r, &a, &e) != QA_OK)
-        goto fail;
-    if (validate_verdict(&r, &a, o.model, &e) == QA_OK)
-        rc = 0;
-    else
-        err_print(&e, stderr);
-    goto done;
-fail:
-    if (!e.file[0] && !strcmp(e.field, "flip"))
-        snprintf(e.field, sizeof e.field, "--flip");
-    err_print(&e, stderr);
+        print_accuracy(&r, labels, o->model);
+    /* The CSV is the report of a failed validation too. */
+    if (o->out && write_csv(o->out, &r, &acc, e) != QA_OK)
+        goto done;
+    rc = validate_verdict(&r, &acc, o->model, e);
 done:
     free(images), free(labels);
     validate_free(&r);
     intref_free(&ref);
     return rc;
 }
+
+const ArgCmd cmd_validate = {
+    .name = "validate",
+    .summary = "run an integer model on the chip, bit-exact against the reference",
+    .about =
+        "Runs the integer network of a model file on the simulated chip in functional\n"
+        "mode: every tile of the mapper's schedule is computed on the real integer\n"
+        "codes by the cores, accumulators are checked against the chip's acc_bits,\n"
+        "and every layer's outputs are compared with the integer reference\n"
+        "(quant/int/intref.h). Prints per layer the mismatches, the largest partial\n"
+        "sum, the PE-level cross-check and the cycles. Exit status 1 if any output\n"
+        "differs or any accumulator overflows.",
+    .opts = opts, .nopts = (int)QA_COUNT(opts),
+    .rules = rules, .nrules = (int)QA_COUNT(rules),
+    .size = sizeof(ValidateOpts),
+    .run = run,
+};
