@@ -87,10 +87,10 @@ static int run(const Args *a, void *obj, Err *e)
      * normalized tensor (APoT eq. 9), which is also what the layer uses. */
     double se = 0.0;
     for (size_t i = 0; i < sh.n; i++) {
-        double in = x[i];
+        double xi = (double)x[i];
         if (q.wn)
-            in = (in - q.wn_mu) / ((double)q.wn_sigma + Q_WN_EPS);
-        se += (in - y[i]) * (in - y[i]);
+            xi = (xi - (double)q.wn_mu) / ((double)q.wn_sigma + (double)Q_WN_EPS);
+        se += (xi - (double)y[i]) * (xi - (double)y[i]);
     }
     if (npy_write(o->out, NPY_F32, y, &sh, e))
         goto fail;
