@@ -11,17 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const engine_names[ENGINE_COUNT] = {"analytic", "systemc"};
+const char *const point_engine_names[ENGINE_COUNT + 1] = {"analytic", "systemc", NULL};
 
 const char *point_engine_name(Engine e)
 {
-    return e < ENGINE_COUNT ? engine_names[e] : "?";
+    return e < ENGINE_COUNT ? point_engine_names[e] : "?";
 }
 
 int point_engine_parse(const char *s, Engine *e)
 {
     for (int i = 0; i < ENGINE_COUNT; i++)
-        if (!strcmp(s, engine_names[i])) {
+        if (!strcmp(s, point_engine_names[i])) {
             *e = (Engine)i;
             return QA_OK;
         }

@@ -633,3 +633,23 @@ int study_parse_shard(const char *s, long *i, long *n)
         return QA_ERR;
     return *n >= 1 && *i >= 0 && *i < *n ? QA_OK : QA_ERR;
 }
+
+int study_load_with(Study *s, const char *path, const char *engine, const char *out,
+                    Err *e)
+{
+    if (study_load(s, path, e) != QA_OK)
+        return QA_ERR;
+    if (engine && study_override(s, STUDY_ENGINE, engine, "engine", e) != QA_OK)
+        goto fail;
+    if (out) {
+        if (!out[0] || strlen(out) >= sizeof s->out_dir) {
+            err_set(e, NULL, 0, "out", "'%s' is not a folder name", out);
+            goto fail;
+        }
+        snprintf(s->out_dir, sizeof s->out_dir, "%s", out);
+    }
+    return QA_OK;
+fail:
+    study_free(s);
+    return QA_ERR;
+}

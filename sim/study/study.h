@@ -75,6 +75,12 @@ void study_free(Study *s);
 int study_override(Study *s, StudyAxis ax, const char *text, const char *flag,
                    Err *e);
 
+/* study_load, then (each when not NULL) the engine axis replaced by one
+ * value and the output folder by out, as a command line asks; errors of
+ * those two name the fields "engine" and "out". On error s holds nothing. */
+int study_load_with(Study *s, const char *path, const char *engine, const char *out,
+                    Err *e);
+
 const char *study_axis_name(StudyAxis ax);
 /* One line: what the axis means and what values it takes. */
 const char *study_axis_help(StudyAxis ax);

@@ -12,6 +12,8 @@
  * point_run forks its own child for that engine); the workers claim the
  * todo entries in groups that share a baseline, the next unclaimed group
  * each time, and report each point over a pipe. */
+#include "sim/study/claims.h"
+#include "sim/study/plot.h"
 #include "sim/study/points.h"
 #include "sim/study/sweep.h"
 
@@ -528,3 +530,14 @@ out:
     return rc;
 }
 
+int sweep_finish(const Study *s, const char *table, int plots, FILE *out, Err *e)
+{
+    if (s->compare[0] && claims_print(s, table, out, e) != QA_OK)
+        return QA_ERR;
+    if (!plots)
+        return QA_OK;
+    if (plot_study(s, table, "results/plots", e) != QA_OK)
+        return QA_ERR;
+    fprintf(out, "plots in %s/plots/\n", s->out_dir);
+    return QA_OK;
+}
