@@ -652,6 +652,12 @@ int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
     if (emit(a, v, c, x->spill_bytes, m) != QA_OK)
         return err_set(e, NULL, 0, NULL, "out of memory");
     sum_schedule(m);
+    /* A matmul's second operand takes the weights' place in the tiles but
+     * is an activation: reported with the inputs. */
+    if (l->op == OP_MATMUL) {
+        m->dram_in_bytes += m->dram_w_bytes;
+        m->dram_w_bytes = 0;
+    }
     explain(net, v, c, x->spill_bytes, m);
     return QA_OK;
 }
