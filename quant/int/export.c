@@ -1,5 +1,6 @@
 /* export.c: QNet -> integer network -> safetensors, and back (export.h). */
 #include "quant/int/export.h"
+#include "quant/int/onnx_q.h"
 #include "quant/int/safetensors.h"
 
 #include <math.h>
@@ -452,6 +453,9 @@ static int16_t *take_weights(const StFile *f, const char *name, int ndim, const 
 
 int export_load(INet *net, const char *path, Err *e)
 {
+    size_t plen = strlen(path);
+    if (plen > 5 && !strcmp(path + plen - 5, ".onnx"))
+        return onnxq_load(net, path, e);
     intref_init(net);
     StFile f;
     if (st_read(&f, path, e))
