@@ -14,7 +14,8 @@
 
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
-       clang libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
+       clang libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev \
+       python3-onnx
 
 CC = gcc
 CXX = g++
@@ -222,6 +223,7 @@ FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 # Inputs up to 4 KiB, but checkpoints are 50 KB and the ONNX seeds up to 11 KB.
 FUZZ_MAXLEN_ckpt = 65536
 FUZZ_MAXLEN_onnx = 16384
+FUZZ_MAXLEN_onnxq = 16384
 
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
 # is the number of inputs executed. stdin is /dev/null: an input may name

@@ -13,6 +13,7 @@
 #include <onnx.pb-c.h>
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@ enum { T_FLOAT = 1, T_UINT8 = 2, T_INT8 = 3, T_UINT16 = 4, T_INT16 = 5, T_INT32 
 #define QV_MAX_RANK 8
 /* Largest constant read (weights included): 2^26 values. */
 #define QV_ELEMS_MAX ((int64_t)1 << 26)
+/* Largest ConstantOfShape (a bias's zero points: one per channel). */
+#define QV_FILL_MAX (1 << 20)
 
 typedef enum {
     QV_UNSET,
@@ -99,6 +102,16 @@ int32_t onnxq_quantize(float x, float scale, int32_t zp, int32_t lo, int32_t hi)
         return lo;
     double y = (double)r + zp;
     return y < lo ? lo : y > hi ? hi : (int32_t)y;
+}
+
+/* A double as the float ONNX computes in (beyond float's range: infinite). */
+static float to_f(double x)
+{
+    if (x > (double)FLT_MAX)
+        return INFINITY;
+    if (x < -(double)FLT_MAX)
+        return -INFINITY;
+    return (float)x;
 }
 
 /* ---- values ---- */
@@ -224,7 +237,7 @@ static double raw_at(int dt, const uint8_t *p, int64_t i)
     case T_INT16: { int16_t x; memcpy(&x, p + 2 * i, 2); return x; }
     case T_INT32: { int32_t x; memcpy(&x, p + 4 * i, 4); return x; }
     case T_INT64: { int64_t x; memcpy(&x, p + 8 * i, 8); return (double)x; }
-    case T_FLOAT: { float x; memcpy(&x, p + 4 * i, 4); return x; }
+    case T_FLOAT: { float x; memcpy(&x, p + 4 * i, 4); return (double)x; }
     case T_DOUBLE: { double x; memcpy(&x, p + 8 * i, 8); return x; }
     case T_UINT4: return (p[i / 2] >> (4 * (i % 2))) & 15;
     case T_INT4: { int x = (p[i / 2] >> (4 * (i % 2))) & 15; return x >= 8 ? x - 16 : x; }
@@ -258,41 +271,42 @@ static int from_tensor(QCtx *c, const Onnx__TensorProto *t, QVal *v)
     v->n = n;
     v->dtype = dt;
     v->kind = QV_CONST;
+    /* the data must be there before anything is allocated for it */
+    int es = elem_size(dt);
+    int64_t have = t->has_raw_data ? (es ? (int64_t)t->raw_data.len / es
+                                          : 2 * (int64_t)t->raw_data.len)
+                   : dt == T_FLOAT ? (int64_t)t->n_float_data
+                   : dt == T_DOUBLE ? (int64_t)t->n_double_data
+                   : dt == T_INT64 ? (int64_t)t->n_int64_data
+                   : dt == T_UINT4 || dt == T_INT4 ? 2 * (int64_t)t->n_int32_data
+                   : (int64_t)t->n_int32_data;
+    if (have < n)
+        return qerr(c, "constant '%s': data for %lld of its %lld values",
+                    t->name ? t->name : "?", (long long)have, (long long)n);
     v->v = qa_malloc(sizeof(double) * (size_t)n + 1);
     if (!v->v)
         return qerr(c, "out of memory");
-    int64_t have;
     if (t->has_raw_data) {
-        int es = elem_size(dt);
-        have = es ? (int64_t)t->raw_data.len / es : 2 * (int64_t)t->raw_data.len;
-        if (have < n)
-            return qerr(c, "constant '%s': %zu bytes of data for %lld values",
-                        t->name ? t->name : "?", t->raw_data.len, (long long)n);
         for (int64_t i = 0; i < n; i++)
             v->v[i] = raw_at(dt, t->raw_data.data, i);
         return QA_OK;
     }
     if (dt == T_FLOAT) {
-        have = (int64_t)t->n_float_data;
         for (int64_t i = 0; i < n && i < have; i++)
-            v->v[i] = t->float_data[i];
+            v->v[i] = (double)t->float_data[i];
     } else if (dt == T_DOUBLE) {
-        have = (int64_t)t->n_double_data;
         for (int64_t i = 0; i < n && i < have; i++)
             v->v[i] = t->double_data[i];
     } else if (dt == T_INT64) {
-        have = (int64_t)t->n_int64_data;
         for (int64_t i = 0; i < n && i < have; i++)
             v->v[i] = (double)t->int64_data[i];
     } else if (dt == T_UINT4 || dt == T_INT4) {
         /* int32_data holds the packed bytes, two values each */
-        have = 2 * (int64_t)t->n_int32_data;
         for (int64_t i = 0; i < n && i < have; i++) {
             uint8_t b = (uint8_t)t->int32_data[i / 2];
             v->v[i] = raw_at(dt, &b, i % 2);
         }
     } else {
-        have = (int64_t)t->n_int32_data;
         int lo, hi, bits;
         type_range(dt, &lo, &hi, &bits);
         for (int64_t i = 0; i < n && i < have; i++) {
@@ -302,9 +316,6 @@ static int from_tensor(QCtx *c, const Onnx__TensorProto *t, QVal *v)
             v->v[i] = t->int32_data[i];
         }
     }
-    if (have < n)
-        return qerr(c, "constant '%s': %lld values for %lld elements", t->name ? t->name : "?",
-                    (long long)have, (long long)n);
     return QA_OK;
 }
 
@@ -388,7 +399,7 @@ static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *
     if (attr(c->node, "block_size") && attr_int(c->node, "block_size", 0) != 0)
         return qerr(c, "blocked quantization (block_size) is not supported");
     for (int64_t i = 0; i < S->n; i++) {
-        if (!(S->v[i] > 0) || !isfinite(S->v[i]) || !isfinite((float)S->v[i]))
+        if (!(S->v[i] > 0) || !isfinite(S->v[i]) || !(S->v[i] <= (double)FLT_MAX))
             return qerr(c, "scale %g: scales must be finite and positive", S->v[i]);
         if (Z && (Z->v[i] < q->lo || Z->v[i] > q->hi))
             return qerr(c, "zero point %g outside %s's %d..%d", Z->v[i], type_name(q->dt),
@@ -416,7 +427,7 @@ static int uoff(const QParams *q)
 
 static int same_q(const QVal *a, double s, int zp_u)
 {
-    return (float)a->s == (float)s && a->zp_u == zp_u;
+    return to_f(a->s) == to_f(s) && a->zp_u == zp_u;
 }
 
 /* ---- ops ---- */
@@ -497,8 +508,8 @@ static int out_bits(QCtx *c, const QVal *p, const QParams *q, double s, int zp_u
     if (p->relu && zp_u > lo)
         lo = zp_u;
     if (p->clip) {
-        int a = onnxq_quantize((float)p->clip_lo, (float)s, zp_u, q->lo + off, q->hi + off);
-        int b = onnxq_quantize((float)p->clip_hi, (float)s, zp_u, q->lo + off, q->hi + off);
+        int a = onnxq_quantize(to_f(p->clip_lo), to_f(s), zp_u, q->lo + off, q->hi + off);
+        int b = onnxq_quantize(to_f(p->clip_hi), to_f(s), zp_u, q->lo + off, q->hi + off);
         lo = a > lo ? a : lo, hi = b < hi ? b : hi;
     }
     int b = 0;
@@ -543,6 +554,9 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     if (st[0] < 1 || st[0] > 64 || pd[0] < 0 || pd[0] > 64 || R > 64 || S > 64)
         return qerr(c, "window %lldx%lld stride %lld pad %lld", (long long)R, (long long)S,
                     (long long)st[0], (long long)pd[0]);
+    if (K * x->C * R * S > QV_ELEMS_MAX)
+        return qerr(c, "%lld x %d x %lld x %lld weights with the groups spread out",
+                    (long long)K, x->C, (long long)R, (long long)S);
     if (x->zp_u != 0 && pd[0] > 0)
         return qerr(c, "input zero point %d with padding: the array pads with code 0, "
                     "ONNX with the zero point", x->zp_u);
@@ -591,7 +605,8 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
                    ldexp(zp_u, io.shift[k]) - (double)x->zp_u * (double)wsum * io.mult[k];
         if (!(fabs(b) < ldexp(1, 62)))
             rc = qerr(c, "output channel %lld: bias %g out of range", (long long)k, b);
-        io.bias[k] = (int64_t)b;
+        else
+            io.bias[k] = (int64_t)b;
     }
     if (rc) {
         free(io.w), free(io.mult), free(io.shift), free(io.bias);
@@ -637,6 +652,9 @@ static int finish_add(QCtx *c, const QVal *p, const QParams *q, double s_y, int 
         return qerr(c, "out of memory");
     }
     double mx = fmax(a->s, b->s) / s_y;
+    if (!(mx < ldexp(1, 23)) || !(fmin(a->s, b->s) / s_y > ldexp(1, -40)))
+        return qerr(c, "input / output scales %g, %g / %g outside 2^-40..2^23", a->s, b->s,
+                    s_y);
     int32_t m0, sh;
     intref_multiplier(mx, &m0, &sh);
     io.mult[0] = (int32_t)lround(a->s / s_y * ldexp(1, sh));
@@ -822,8 +840,8 @@ static int n_constant_of_shape(QCtx *c)
             return qerr(c, "dimension %g", s->v[i]);
         o->dims[i] = (int64_t)s->v[i];
         n *= o->dims[i];
-        if (n > QV_ELEMS_MAX)
-            return qerr(c, "too many values");
+        if (n > QV_FILL_MAX)
+            return qerr(c, "more than %d values", QV_FILL_MAX);
     }
     o->rank = (int)s->n, o->n = n, o->kind = QV_CONST, o->dtype = T_FLOAT;
     o->v = qa_calloc((size_t)n + 1, sizeof(double));
@@ -878,7 +896,7 @@ static int n_quantize(QCtx *c)
             inner *= xv.dims[d];
         for (int64_t i = 0; i < xv.n; i++) {
             int64_t ch = q.n > 1 ? (i / inner) % q.n : 0;
-            o->v[i] = onnxq_quantize((float)xv.v[i], (float)qp_s(&q, ch), (int32_t)qp_zp(&q, ch),
+            o->v[i] = onnxq_quantize(to_f(xv.v[i]), to_f(qp_s(&q, ch)), (int32_t)qp_zp(&q, ch),
                                      q.lo, q.hi);
         }
         o->dtype = q.dt;
@@ -1115,7 +1133,7 @@ static int n_act(QCtx *c)
     if (xv.kind != QV_PEND || xv.pk == P_GEMM || xv.pk == P_MAXPOOL)
         return qerr(c, "follows no conv or add: a float op between quantized layers");
     int is_clip = !strcmp(c->node->op_type, "Clip");
-    double lo = -INFINITY, hi = INFINITY;
+    double lo = -(double)INFINITY, hi = (double)INFINITY;
     if (is_clip) {
         int a = in_val(c, 1, 0), b = in_val(c, 2, 0);
         if (a < -1 || b < -1)
