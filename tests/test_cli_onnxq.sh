@@ -5,7 +5,10 @@
 # quantization parameters and ops that cannot run as integers give one error
 # line naming the node; and ONNX Runtime (npm onnxruntime-node, installed
 # into build/ort with --ignore-scripts) computes the same codes as qarray's
-# integer reference, layer by layer, on 1000 Fashion-MNIST test images.
+# integer reference, layer by layer, on 1000 Fashion-MNIST test images: the
+# hand-made models bit-exact, the PyTorch-quantized CNN
+# (tests/onnx/make_torch_qdq.py) within 1 LSB on a few codes in 10^5 (its
+# float bias and ONNX Runtime's float accumulation).
 # Run from the repository root; QARRAY overrides the binary, ORT_DIR the
 # folder of onnxruntime-node.
 Q=${QARRAY:-build/qarray}
@@ -32,7 +35,7 @@ expect_error() {
         fail "qarray $*: stderr '$(cat "$T/err")', want '$want'"
 }
 
-for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21; do
+for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 torch_cnn_op13; do
     "$Q" validate -m $O/$m.onnx --arch arch/tiny.cfg --input 2 >"$T/v" 2>&1 ||
         fail "validate $m: $(tail -3 "$T/v")"
     grep -q "mismatches 0, overflowing layers 0" "$T/v" || fail "validate $m: not bit-exact"
@@ -81,6 +84,17 @@ else
         grep "codes differ" "$T/cmp" | grep -qv "(bit-exact)" &&
             fail "ort_compare $m: $(cat "$T/cmp")"
     done
+    m=torch_cnn_op13
+    "$Q" eval -m $O/$m.onnx --limit 1000 -o "$T/l.csv" --codes "$T/c.bin" >/dev/null &&
+        /usr/bin/python3 $O/taps.py $O/$m.onnx "$T/taps.onnx" &&
+        node $O/ort_compare.js "$ORT_DIR" $O/$m.onnx "$T/l.csv" "$DATA" 1000 "$T/taps.onnx" \
+            "$T/c.bin" >"$T/cmp" 2>&1 || fail "ort_compare $m: $(cat "$T/cmp")"
+    [ "$(grep -c "codes differ" "$T/cmp")" = 4 ] || fail "ort_compare $m: $(cat "$T/cmp")"
+    # every layer: at most 1 LSB, on fewer than 1 code in 10^4
+    awk '/codes differ/ { if ($3 * 10000 > $5) bad = 1;
+                          if ($0 ~ /at most/ && $(NF - 1) > 1) bad = 1 }
+         /predicted class equal/ { split($0, a, "("); if (a[2] + 0 < 95) bad = 1 }
+         END { exit bad }' "$T/cmp" || fail "ort_compare $m: $(cat "$T/cmp")"
 fi
 
 [ "$fails" = 0 ] || exit 1

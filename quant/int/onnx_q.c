@@ -923,6 +923,18 @@ static int n_quantize(QCtx *c)
         o->name = name;
         return QA_OK;
     }
+    case QV_DQ: {
+        /* quantized again with the same parameters (PyTorch's exporter
+         * does so around a Flatten): the same codes */
+        const QVal *a = &c->vals[xv.src];
+        if (!same_q(a, s, zp_u) || a->tbits != q.bits)
+            return qerr(c, "requantizes '%s' (scale %g, zero point %d) with other parameters: "
+                        "a float op between quantized layers", a->name, a->s, a->zp_u - off);
+        const char *name = o->name;
+        *o = *a;
+        o->name = name;
+        return QA_OK;
+    }
     case QV_PEND: {
         const QVal *p = &c->vals[x];
         if (p->pk == P_CONV)
