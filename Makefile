@@ -84,7 +84,7 @@ $(BUILD)/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 
 # The reader includes the generated header: make it first.
 ONNX_OBJ = onnx onnx_val onnx_ops onnx_shape
-$(BUILD)/quant/int/onnx_q.o: $(BUILD)/gen/onnx.pb-c.h
+$(BUILD)/quant/int/onnx_q.o $(BUILD)/quant/int/onnx_out.o: $(BUILD)/gen/onnx.pb-c.h
 $(ONNX_OBJ:%=$(BUILD)/workloads/%.o): $(BUILD)/gen/onnx.pb-c.h
 
 # The functional tile GEMM (sim/engine/func.c) runs billions of MACs per ResNet-50
@@ -197,7 +197,7 @@ $(FUZZ_BUILD)/gen/onnx.pb-c.o: $(FUZZ_BUILD)/gen/onnx.pb-c.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(ONNX_OBJ:%=$(FUZZ_BUILD)/workloads/%.o): $(FUZZ_BUILD)/gen/onnx.pb-c.h
-$(FUZZ_BUILD)/quant/int/onnx_q.o: $(FUZZ_BUILD)/gen/onnx.pb-c.h
+$(FUZZ_BUILD)/quant/int/onnx_q.o $(FUZZ_BUILD)/quant/int/onnx_out.o: $(FUZZ_BUILD)/gen/onnx.pb-c.h
 
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	@rm -f $@

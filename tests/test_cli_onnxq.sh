@@ -8,7 +8,10 @@
 # integer reference, layer by layer, on 1000 Fashion-MNIST test images: the
 # hand-made models bit-exact, the PyTorch-quantized CNN
 # (tests/onnx/make_torch_qdq.py) within 1 LSB on a few codes in 10^5 (its
-# float bias and ONNX Runtime's float accumulation).
+# float bias and ONNX Runtime's float accumulation). qarray export --onnx
+# writes a trained qarray model (tests/onnx/qarray_cnn_w4a4.safetensors)
+# that reads back as the same integer network with the same logits, and
+# that ONNX Runtime classifies as qarray does.
 # Run from the repository root; QARRAY overrides the binary, ORT_DIR the
 # folder of onnxruntime-node.
 Q=${QARRAY:-build/qarray}
@@ -49,6 +52,20 @@ grep -q "^conv13,.*" "$T/run.csv" || fail "run -m: no layer conv13"
     [ "$(grep '^conv13,' "$T/run.csv" | cut -d, -f"$col")" = 4 ] ||
     fail "run -m: conv13 does not have 4-bit weights"
 
+# qarray's model out and back
+S=$O/qarray_cnn_w4a4
+"$Q" export -m $S.safetensors --onnx "$T/cnn.onnx" >"$T/x" 2>&1 || fail "export: $(cat "$T/x")"
+grep -q "opset 21; read back: the same integer network" "$T/x" || fail "export: $(cat "$T/x")"
+"$Q" eval -m $S.safetensors --limit 1000 -o "$T/a.csv" --codes "$T/a.bin" >/dev/null 2>&1 &&
+    "$Q" eval -m "$T/cnn.onnx" --limit 1000 -o "$T/b.csv" --codes "$T/b.bin" >/dev/null 2>&1 &&
+    cmp -s "$T/a.csv" "$T/b.csv" && cmp -s "$T/a.bin" "$T/b.bin" ||
+    fail "export: the ONNX model's logits or codes differ from the model file's"
+expect_error "qarray: --onnx: required (qarray export --help)" export -m $S.safetensors
+"$Q" quantize -w resnet20 --method pact-sawb -b 4/4 -o "$T/r20.safetensors" >/dev/null 2>&1
+expect_error "qarray: $T/r20.onnx: layer1.0.conv2: residual adds (int32 branches) are not exported to ONNX" \
+    export -m "$T/r20.safetensors" --onnx "$T/r20.onnx"
+[ -e "$T/r20.onnx" ] && fail "a failed export wrote its output"
+
 expect_error "qarray: $B/q_zero_scale.onnx: node 'wdq8' (DequantizeLinear): scale 0: scales must be finite and positive" \
     eval -m $B/q_zero_scale.onnx
 expect_error "qarray: $B/q_nan_scale.onnx: node 'wdq8' (DequantizeLinear): scale nan: scales must be finite and positive" \
@@ -84,6 +101,10 @@ else
         grep "codes differ" "$T/cmp" | grep -qv "(bit-exact)" &&
             fail "ort_compare $m: $(cat "$T/cmp")"
     done
+    node $O/ort_compare.js "$ORT_DIR" "$T/cnn.onnx" "$T/a.csv" "$DATA" 1000 >"$T/cmp" 2>&1 ||
+        fail "ort_compare export: $(cat "$T/cmp")"
+    grep -q "predicted class equal on 1000 (100.00%)" "$T/cmp" ||
+        fail "ort_compare export: $(cat "$T/cmp")"
     m=torch_cnn_op13
     "$Q" eval -m $O/$m.onnx --limit 1000 -o "$T/l.csv" --codes "$T/c.bin" >/dev/null &&
         /usr/bin/python3 $O/taps.py $O/$m.onnx "$T/taps.onnx" &&

@@ -65,6 +65,7 @@ typedef struct {
     PendKind pk;
     const Onnx__NodeProto *node;
     int in[3];           /* x (activation value), w, bias (-1 none); add: a, b */
+    int bias2;           /* a second bias added after the layer (-1 none) */
     int relu, clip;
     double clip_lo, clip_hi;
 } QVal;
@@ -147,7 +148,7 @@ static QVal *add_val(QCtx *c, const char *name)
     memset(v, 0, sizeof *v);
     v->name = name;
     v->src = v->op = -1;
-    v->in[0] = v->in[1] = v->in[2] = -1;
+    v->in[0] = v->in[1] = v->in[2] = v->bias2 = -1;
     return v;
 }
 
@@ -467,24 +468,50 @@ static int weight_ints(QCtx *c, const QVal *w, int16_t *out, int *bits)
             *bits = b;
     }
     int64_t per = w->nq > 1 ? w->n / w->nq : w->n;
+    int odd = 1, mx = 0;
     for (int64_t i = 0; i < w->n; i++) {
         int64_t ch = w->nq > 1 ? i / per : 0;
         out[i] = (int16_t)(w->v[i] - (w->zp ? w->zp[ch] : 0));
+        odd &= out[i] % 2 != 0;
+        mx = abs(out[i]) > mx ? abs(out[i]) : mx;
+    }
+    /* Odd values only, within +-(2^b - 1): the 2^b levels of b-bit codes
+     * with a half-step zero point (qarray's SAWB and DoReFa weights, which
+     * onnx_out.c writes in the next wider type) */
+    if (odd) {
+        int b = 1;
+        while ((1 << b) - 1 < mx)
+            b++;
+        *bits = b < *bits ? b : *bits;
     }
     return QA_OK;
 }
 
-/* The float bias of output channel k, or 0. */
-static double bias_real(const QCtx *c, int b, int64_t k)
+/* Bias b of output channel k in `unit`s. A dequantized bias whose scale is
+ * a power of two times the unit (to 2^-22) counts exactly: code x 2^t, as
+ * onnx_out.c writes qarray's integer biases (wider ones in two parts). */
+static double bias_part(const QCtx *c, int b, int64_t k, double unit)
 {
     if (b < 0)
         return 0;
     const QVal *B = &c->vals[b];
-    if (B->kind == QV_QCONST) {
-        int64_t ch = B->nq > 1 ? k : 0;
-        return B->scale[ch] * (B->v[k] - (B->zp ? B->zp[ch] : 0));
-    }
-    return B->v[k];
+    if (B->kind != QV_QCONST)
+        return B->v[k] / unit;
+    int64_t ch = B->nq > 1 ? k : 0;
+    double code = B->v[k] - (B->zp ? B->zp[ch] : 0), r = B->scale[ch] / unit;
+    int t;
+    double f = frexp(r, &t); /* r = f 2^t, f in [0.5, 1) */
+    if (fabs(f - 0.5) < ldexp(0.5, -22) && t > -62 && t < 62)
+        return ldexp(code, t - 1);
+    if (fabs(f - 1.0) < ldexp(1.0, -22) && t > -62 && t < 62)
+        return ldexp(code, t);
+    return code * r;
+}
+
+/* The layer's bias (and its second part) in units, rounded to an integer. */
+static double bias_units(const QCtx *c, const QVal *p, int64_t k, double unit)
+{
+    return nearbyint(bias_part(c, p->in[2], k, unit) + bias_part(c, p->bias2, k, unit));
 }
 
 static int check_bias(QCtx *c, int b, int64_t K)
@@ -560,7 +587,7 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     if (x->zp_u != 0 && pd[0] > 0)
         return qerr(c, "input zero point %d with padding: the array pads with code 0, "
                     "ONNX with the zero point", x->zp_u);
-    if (check_bias(c, p->in[2], K))
+    if (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K))
         return QA_ERR;
     c->node = qn;
     if (out_bits(c, p, q, s_y, zp_u, &ob))
@@ -601,7 +628,7 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
         int64_t wsum = 0;
         for (int64_t j = 0; j < x->C * R * S; j++)
             wsum += io.w[k * x->C * R * S + j];
-        double b = nearbyint(bias_real(c, p->in[2], k) / s_y * ldexp(1, io.shift[k])) +
+        double b = bias_units(c, p, k, s_y * ldexp(1, -io.shift[k])) +
                    ldexp(zp_u, io.shift[k]) - (double)x->zp_u * (double)wsum * io.mult[k];
         if (!(fabs(b) < ldexp(1, 62)))
             rc = qerr(c, "output channel %lld: bias %g out of range", (long long)k, b);
@@ -688,7 +715,7 @@ static int finish_gemm(QCtx *c, const QVal *p, QVal *o)
     for (int64_t k = 1; k < w->nq; k++)
         if (w->scale[k] != w->scale[0])
             return qerr(c, "per-output weight scales: the integer logits share one scale");
-    if (check_bias(c, p->in[2], K))
+    if (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K))
         return QA_ERR;
     IOp io;
     memset(&io, 0, sizeof io);
@@ -713,7 +740,7 @@ static int finish_gemm(QCtx *c, const QVal *p, QVal *o)
         int64_t wsum = 0;
         for (int64_t j = 0; j < Cw; j++)
             wsum += io.w[k * Cw + j];
-        double b = nearbyint(bias_real(c, p->in[2], k) / s_l) - (double)x->zp_u * HW * wsum;
+        double b = bias_units(c, p, k, s_l) - (double)x->zp_u * HW * wsum;
         if (!(fabs(b) < ldexp(1, 62))) {
             free(io.w), free(io.bias);
             return qerr(c, "bias %g out of range", b);
@@ -949,10 +976,9 @@ static int n_quantize(QCtx *c)
         int ob;
         if (!same_q(a, s, zp_u))
             return qerr(c, "requantizes a max pool: give it its input's scale and zero point");
-        if (out_bits(c, p, &q, s, zp_u, &ob))
-            return QA_ERR;
-        if (ob != a->bits)
-            return qerr(c, "%d-bit codes out of a max pool of %d-bit codes", ob, a->bits);
+        if (q.bits < a->bits)
+            return qerr(c, "%d-bit codes out of a max pool of %d-bit codes", q.bits, a->bits);
+        ob = a->bits; /* the pooled codes are the input's */
         const Onnx__NodeProto *qn = c->node;
         c->node = p->node;
         int64_t ks[2] = {0, 0}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
@@ -1114,14 +1140,19 @@ static int n_add(QCtx *c)
     if (a < 0 || b < 0)
         return QA_ERR;
     QVal *va = &c->vals[a];
-    /* MatMul + Add: the classifier's bias */
-    if (va->kind == QV_PEND && va->pk == P_GEMM && va->in[2] < 0 &&
+    /* a bias added after a Conv, Gemm or MatMul (its second part) */
+    if (va->kind == QV_PEND && (va->pk == P_GEMM || va->pk == P_CONV) && !va->relu &&
+        !va->clip && (va->in[2] < 0 || va->bias2 < 0) &&
         (c->vals[b].kind == QV_CONST || c->vals[b].kind == QV_QCONST)) {
         QVal *o = out_val(c);
         if (!o)
             return QA_ERR;
         QVal p = c->vals[a];
-        p.name = o->name, p.in[2] = b;
+        p.name = o->name;
+        if (p.in[2] < 0)
+            p.in[2] = b;
+        else
+            p.bias2 = b;
         *o = p;
         o->v = o->scale = o->zp = NULL;
         return QA_OK;
