@@ -2,6 +2,7 @@
  * protobuf-c's generated messages. Every message, string and array is
  * allocated from one pool freed at the end. */
 #include "quant/int/onnx_out.h"
+#include "quant/int/export.h"
 #include "quant/int/onnx_q.h"
 
 #include <onnx.pb-c.h>
@@ -197,7 +198,10 @@ static Onnx__ValueInfoProto *value_info(Pool *P, const char *name, int nd, const
 
 /* Codes of an op's output: their tensor names and parameters. */
 typedef struct {
-    char dq[64];   /* the dequantized float tensor */
+    char q[64];    /* the codes (QuantizeLinear's output) */
+    char dq[64];   /* the dequantized float tensor (a branch: its float sum) */
+    int branch;    /* a residual branch: int32, never quantized */
+    int bits;      /* the codes' type bits (8 or 16) */
     float s;       /* scale written (zero point 0), act_scale() */
     float real;    /* the network's scale of these codes */
     int dt;        /* uint8 / uint16 */
@@ -209,7 +213,7 @@ static void qdq(Pool *P, const char *x, const char *tag, float s, int bits, Act 
     a->s = s;
     a->dt = bits > 8 ? T_UINT16 : T_UINT8;
     const char *in = x;
-    char clip[64], q[64];
+    char clip[64];
     if (bits != 8 && bits != 16) {
         snprintf(clip, sizeof clip, "%s_clip", tag);
         const char *ci[3] = {x, scalar_f(P, pstr(P, "%s_clip_min", tag), 0.0f),
@@ -218,13 +222,14 @@ static void qdq(Pool *P, const char *x, const char *tag, float s, int bits, Act 
         node(P, "Clip", clip, 3, ci, clip);
         in = clip;
     }
-    snprintf(q, sizeof q, "%s_q", tag);
+    snprintf(a->q, sizeof a->q, "%s_q", tag);
     snprintf(a->dq, sizeof a->dq, "%s_dq", tag);
+    a->bits = bits > 8 ? 16 : 8;
     const char *sn = scalar_f(P, pstr(P, "%s_scale", tag), s);
     const char *zn = scalar_i(P, pstr(P, "%s_zero_point", tag), a->dt, 0);
     const char *qi[3] = {in, sn, zn};
-    node(P, "QuantizeLinear", q, 3, qi, q);
-    const char *di[3] = {q, sn, zn};
+    node(P, "QuantizeLinear", a->q, 3, qi, a->q);
+    const char *di[3] = {a->q, sn, zn};
     node(P, "DequantizeLinear", a->dq, 3, di, a->dq);
 }
 
@@ -350,6 +355,7 @@ static int build(Pool *P, const INet *net, int *opset)
     if (!acts)
         return QA_ERR;
     Act in;
+    memset(&in, 0, sizeof in);
     if (net->in_bits > 8 || net->in_bits < 1)
         return err_set(e, P->path, 0, "input", "%d-bit input codes", net->in_bits);
     qdq(P, "image", "image", net->in_scale, net->in_bits, &in);
@@ -357,15 +363,23 @@ static int build(Pool *P, const INet *net, int *opset)
     for (int i = 0; i < net->n && !P->oom; i++) {
         const IOp *op = &net->ops[i];
         const Act *x = op->in[0] == INTREF_INPUT ? &in : &acts[op->in[0]];
-        if (op->kind == IOP_ADD || (op->kind == IOP_CONV && op->out_bits == 0))
-            return err_set(e, P->path, 0, op->name, "residual adds (int32 branches) are not "
-                           "exported to ONNX");
+        if (x->branch && op->kind != IOP_ADD)
+            return err_set(e, P->path, 0, op->name, "reads an int32 branch: only an add may");
         if (op->out_bits > 16 || op->w_bits > 16)
             return err_set(e, P->path, 0, op->name, "more than 16 bits");
         if (op->kind == IOP_CONV) {
             if (op->out_bits > 8)
                 *opset = 21;
-            float s_y = act_scale(net->in_scale, op->out_scale);
+            /* a branch: int32 in units of its add's output scale / 2^16 */
+            int add = -1;
+            for (int j = i + 1; j < net->n && op->out_bits == 0 && add < 0; j++)
+                if (net->ops[j].kind == IOP_ADD && (net->ops[j].in[0] == i || net->ops[j].in[1] == i))
+                    add = j;
+            if (op->out_bits == 0 && add < 0)
+                return err_set(e, P->path, 0, op->name, "an int32 branch that no add reads");
+            float s_y = op->out_bits ? act_scale(net->in_scale, op->out_scale)
+                                     : ldexpf(act_scale(net->in_scale, net->ops[add].out_scale),
+                                              -EXPORT_ADD_FRAC_BITS);
             float *sw = palloc(P, sizeof(float) * (size_t)op->K);
             float *unit = palloc(P, sizeof(float) * (size_t)op->K);
             if (!sw || !unit)
@@ -398,7 +412,42 @@ static int build(Pool *P, const INet *net, int *opset)
                 node(P, "Add", an, 2, ai, an);
                 y = an;
             }
-            qdq(P, y, op->name, s_y, op->out_bits, &acts[i]);
+            if (op->out_bits) {
+                qdq(P, y, op->name, s_y, op->out_bits, &acts[i]);
+            } else {
+                snprintf(acts[i].dq, sizeof acts[i].dq, "%s", y);
+                acts[i].branch = 1, acts[i].s = s_y;
+            }
+            acts[i].real = op->out_scale;
+        } else if (op->kind == IOP_ADD) {
+            /* code inputs dequantized once more with mult 2^-16 s_add, the
+             * add's exact rescaling (the reader takes mult back from it);
+             * branches come in as they are (mult 1) */
+            float s_add = act_scale(net->in_scale, op->out_scale);
+            if (op->shift[0] != EXPORT_ADD_FRAC_BITS)
+                return err_set(e, P->path, 0, op->name, "shift %d: adds are written with "
+                               "shift %d", op->shift[0], EXPORT_ADD_FRAC_BITS);
+            const char *ai[2];
+            for (int j = 0; j < 2; j++) {
+                const Act *v = op->in[j] == INTREF_INPUT ? &in : &acts[op->in[j]];
+                if (v->branch) {
+                    if (op->mult[j] != 1)
+                        return err_set(e, P->path, 0, op->name, "a branch with mult %d",
+                                       op->mult[j]);
+                    ai[j] = v->dq;
+                    continue;
+                }
+                float sj = ldexpf((float)op->mult[j], -EXPORT_ADD_FRAC_BITS) * s_add;
+                const char *dn = pstr(P, "%s_in%d_dq", op->name, j);
+                const char *di[3] = {v->q, scalar_f(P, pstr(P, "%s_in%d_scale", op->name, j), sj),
+                                     scalar_i(P, pstr(P, "%s_in%d_zero_point", op->name, j),
+                                              v->bits > 8 ? T_UINT16 : T_UINT8, 0)};
+                node(P, "DequantizeLinear", dn, 3, di, dn);
+                ai[j] = dn;
+            }
+            const char *an = pstr(P, "%s", op->name);
+            node(P, "Add", an, 2, ai, an);
+            qdq(P, an, pstr(P, "%s_out", op->name), s_add, op->out_bits, &acts[i]);
             acts[i].real = op->out_scale;
         } else if (op->kind == IOP_MAXPOOL) {
             const char *mn = pstr(P, "%s", op->name);

@@ -9,6 +9,7 @@
  * the real value s (code - zp) is unchanged), because the integer reference
  * keeps activations as codes 0..2^bits-1. */
 #include "quant/int/onnx_q.h"
+#include "quant/int/export.h"
 
 #include <onnx.pb-c.h>
 
@@ -590,7 +591,8 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     if (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K))
         return QA_ERR;
     c->node = qn;
-    if (out_bits(c, p, q, s_y, zp_u, &ob))
+    ob = 0; /* q == NULL: a residual branch, int32 in units of s_y */
+    if (q && out_bits(c, p, q, s_y, zp_u, &ob))
         return QA_ERR;
     c->node = n;
     IOp io;
@@ -650,17 +652,34 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
         return QA_ERR;
     const IOp *op = &c->net->ops[id];
     o->kind = QV_ACT, o->op = id, o->C = op->K, o->H = op->P, o->W = op->Q;
-    o->s = s_y, o->zp_u = zp_u, o->bits = ob, o->tbits = q->bits;
+    o->s = s_y, o->zp_u = zp_u, o->bits = ob, o->tbits = q ? q->bits : 32;
     c->node = qn;
     return QA_OK;
 }
 
 static int finish_add(QCtx *c, const QVal *p, const QParams *q, double s_y, int zp_u, QVal *o)
 {
-    const QVal *a = &c->vals[p->in[0]], *b = &c->vals[p->in[1]];
-    int ob;
+    int ob, branch = 0;
     if (out_bits(c, p, q, s_y, zp_u, &ob))
         return QA_ERR;
+    const Onnx__NodeProto *qn = c->node;
+    /* Residual branches (a conv's float result) are int32 in units of
+     * s_y / 2^EXPORT_ADD_FRAC_BITS, as qarray's own adds (export.c). */
+    double u = s_y / ldexp(1, EXPORT_ADD_FRAC_BITS);
+    QVal in[2];
+    for (int j = 0; j < 2; j++) {
+        const QVal *v = &c->vals[p->in[j]];
+        if (v->kind == QV_PEND) {
+            memset(&in[j], 0, sizeof in[j]);
+            if (finish_conv(c, v, NULL, u, 0, &in[j]))
+                return QA_ERR;
+            c->node = qn;
+            branch = 1;
+        } else {
+            in[j] = *v;
+        }
+    }
+    const QVal *a = &in[0], *b = &in[1];
     if (a->zp_u || b->zp_u || zp_u)
         return qerr(c, "an Add with zero points (%d, %d -> %d): the array's add has no offset",
                     a->zp_u, b->zp_u, zp_u);
@@ -668,22 +687,24 @@ static int finish_add(QCtx *c, const QVal *p, const QParams *q, double s_y, int 
         return qerr(c, "Add of %dx%dx%d and %dx%dx%d", a->C, a->H, a->W, b->C, b->H, b->W);
     IOp io;
     memset(&io, 0, sizeof io);
-    const Onnx__NodeProto *qn = c->node;
     c->node = p->node;
     op_name(c, &io);
     c->node = qn;
+    double mx = fmax(a->s, b->s) / s_y;
+    if (!(mx < ldexp(1, 7)) || !(fmin(a->s, b->s) / s_y > ldexp(1, -40)))
+        return qerr(c, "input / output scales %g, %g / %g outside 2^-40..2^7", a->s, b->s,
+                    s_y);
     io.mult = qa_malloc(sizeof(int32_t) * 2);
     io.shift = qa_malloc(sizeof(int32_t));
     if (!io.mult || !io.shift) {
         free(io.mult), free(io.shift);
         return qerr(c, "out of memory");
     }
-    double mx = fmax(a->s, b->s) / s_y;
-    if (!(mx < ldexp(1, 23)) || !(fmin(a->s, b->s) / s_y > ldexp(1, -40)))
-        return qerr(c, "input / output scales %g, %g / %g outside 2^-40..2^23", a->s, b->s,
-                    s_y);
     int32_t m0, sh;
-    intref_multiplier(mx, &m0, &sh);
+    if (branch)
+        sh = EXPORT_ADD_FRAC_BITS;
+    else
+        intref_multiplier(mx, &m0, &sh);
     io.mult[0] = (int32_t)lround(a->s / s_y * ldexp(1, sh));
     io.mult[1] = (int32_t)lround(b->s / s_y * ldexp(1, sh));
     io.shift[0] = sh;
@@ -942,7 +963,7 @@ static int n_quantize(QCtx *c)
          * sum (quant/int/README.md) */
         *o = c->vals[xv.src];
         o->name = c->node->output[0];
-        o->gap = 1, o->tbits = q.bits;
+        o->kind = QV_ACT, o->gap = 1, o->tbits = q.bits;
         return QA_OK;
     case QV_LOGITS: {
         const char *name = o->name;
@@ -953,13 +974,13 @@ static int n_quantize(QCtx *c)
     case QV_DQ: {
         /* quantized again with the same parameters (PyTorch's exporter
          * does so around a Flatten): the same codes */
-        const QVal *a = &c->vals[xv.src];
-        if (!same_q(a, s, zp_u) || a->tbits != q.bits)
+        if (!same_q(&xv, s, zp_u) || xv.tbits != q.bits)
             return qerr(c, "requantizes '%s' (scale %g, zero point %d) with other parameters: "
-                        "a float op between quantized layers", a->name, a->s, a->zp_u - off);
+                        "a float op between quantized layers", xv.name, xv.s, xv.zp_u - off);
         const char *name = o->name;
-        *o = *a;
+        *o = xv;
         o->name = name;
+        o->kind = QV_ACT;
         return QA_OK;
     }
     case QV_PEND: {
@@ -1061,13 +1082,18 @@ static int n_dequantize(QCtx *c)
         return qerr(c, "dequantizes a tensor that is not quantized");
     if (qparams(c, 4, NULL, 0, &q) || narrow(c, q.bits))
         return QA_ERR;
-    if (!same_q(&xv, q.s[0], (int)qp_zp(&q, 0) + uoff(&q)) || q.bits != xv.tbits)
-        return qerr(c, "scale %g, zero point %g differ from the QuantizeLinear's (%g, %d)",
-                    q.s[0], qp_zp(&q, 0), xv.s, xv.zp_u - uoff(&q));
+    if ((int)qp_zp(&q, 0) + uoff(&q) != xv.zp_u || q.bits != xv.tbits)
+        return qerr(c, "zero point %g of %s differs from the QuantizeLinear's (%d of %d-bit "
+                    "codes)", qp_zp(&q, 0), type_name(q.dt), xv.zp_u - uoff(&q), xv.tbits);
     QVal *o = out_val(c);
     if (!o)
         return QA_ERR;
-    o->kind = QV_DQ, o->src = x, o->gap = xv.gap;
+    /* the codes with this node's scale (a consumer may see them rescaled:
+     * onnx_out.c writes an add's code input so) */
+    const char *name = o->name;
+    *o = xv;
+    o->name = name;
+    o->kind = QV_DQ, o->src = x, o->s = q.s[0];
     return QA_OK;
 }
 
@@ -1102,7 +1128,7 @@ static int n_conv(QCtx *c)
     if (!o)
         return QA_ERR;
     o->kind = QV_PEND, o->pk = P_CONV, o->node = c->node;
-    o->in[0] = c->vals[x].src, o->in[1] = w, o->in[2] = b;
+    o->in[0] = x, o->in[1] = w, o->in[2] = b;
     return QA_OK;
 }
 
@@ -1113,7 +1139,7 @@ static int n_gemm(QCtx *c)
         return QA_ERR;
     const QVal *xv = &c->vals[x];
     int src = xv->kind == QV_GAP ? xv->src
-              : xv->kind == QV_DQ && c->vals[xv->src].gap ? xv->src : -1;
+              : xv->kind == QV_DQ && xv->gap ? x : -1;
     if (src < 0)
         return qerr(c, "input '%s' is not globally pooled: qarray's integer classifier is "
                     "global average pooling and one Gemm", xv->name);
@@ -1157,13 +1183,18 @@ static int n_add(QCtx *c)
         o->v = o->scale = o->zp = NULL;
         return QA_OK;
     }
-    if (need_dq(c, a, "input") || need_dq(c, b, "input"))
-        return QA_ERR;
+    /* a conv's float result may come in unquantized: a residual branch */
+    for (int j = 0; j < 2; j++) {
+        const QVal *v = &c->vals[j ? b : a];
+        if (!(v->kind == QV_PEND && v->pk == P_CONV && !v->relu && !v->clip) &&
+            need_dq(c, j ? b : a, "input"))
+            return QA_ERR;
+    }
     QVal *o = out_val(c);
     if (!o)
         return QA_ERR;
     o->kind = QV_PEND, o->pk = P_ADD, o->node = c->node;
-    o->in[0] = c->vals[a].src, o->in[1] = c->vals[b].src;
+    o->in[0] = a, o->in[1] = b;
     return QA_OK;
 }
 
@@ -1218,7 +1249,7 @@ static int n_pool(QCtx *c)
         QVal *o = out_val(c);
         if (!o)
             return QA_ERR;
-        o->kind = QV_GAP, o->src = c->vals[x].src;
+        o->kind = QV_GAP, o->src = x;
         return QA_OK;
     }
     if (c->node->n_output > 1 && c->node->output[1][0])
@@ -1236,7 +1267,7 @@ static int n_pool(QCtx *c)
     QVal *o = out_val(c);
     if (!o)
         return QA_ERR;
-    o->kind = QV_PEND, o->pk = P_MAXPOOL, o->node = c->node, o->in[0] = c->vals[x].src;
+    o->kind = QV_PEND, o->pk = P_MAXPOOL, o->node = c->node, o->in[0] = x;
     return QA_OK;
 }
 
