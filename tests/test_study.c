@@ -40,7 +40,13 @@ static void test_pact2018(void **state)
     assert_string_equal(s.axes[STUDY_ARRAY].v[0].text, "32x16");
     assert_string_equal(s.axes[STUDY_DATAFLOW].v[0].text, "ws");
     assert_int_equal(s.axes[STUDY_CORES].v[0].line, 0);
-    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 19);
+    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 31);
+    /* The paper's numbers are the study file's data. */
+    assert_float_equal(s.claims.area_ratio, 14.0, 0);
+    assert_float_equal(s.claims.bw_speedup, 4.5, 0);
+    assert_float_equal(s.claims.bw_gbps, 64.0, 0);
+    assert_float_equal(s.claims.super_gbps, 32.0, 0);
+    assert_float_equal(s.claims.fl_gain, 1.24, 0);
     /* Baseline and plot groups. */
     assert_true(s.baseline_set[STUDY_BITS]);
     assert_string_equal(s.baseline[STUDY_BITS].text, "16/16");
@@ -199,6 +205,8 @@ static void test_bad_files(void **state)
         {"tests/bad/study_syntax.cfg", 2, "", "syntax error"},
         {"tests/bad/study_arch.cfg", 1, "arch", "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0"},
         {"tests/bad/study_compare.cfg", 2, "compare", "\"pact2019\" is not one of pact2018|none"},
+        {"tests/bad/study_claims.cfg", 3, "claims.bw_speedup", "must be in 1..1000 x, is 0.5"},
+        {"tests/bad/study_claims_key.cfg", 2, "claims.bw_speeedup", "unknown key (qarray sweep --help lists them)"},
         {"tests/bad/study_sram.cfg", 2, "sram_bytes", "\"2 MeB\" is not a size (e.g. 2097152 or \"2 MiB\")"},
         {"tests/bad/study_group.cfg", 2, "bits", "expected a value or a list of values, got a group"},
         {"tests/bad/study_dataflow.cfg", 2, "dataflow", "\"xs\" is not one of ws|os|is"},
