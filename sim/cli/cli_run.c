@@ -3,6 +3,7 @@
 #include "sim/study/point.h"
 #include "models/area.h"
 #include "models/scale.h"
+#include "sim/report/area_cmp.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -275,7 +276,7 @@ int cli_area(int argc, char **argv)
         case 'h':
             printf("usage: qarray area [-c ARCH]\n"
                    "Area, MAC density, peak TOPS and TOPS/mm2 of the chip at "
-                   "16, 8, 4, 3, 2 bits (iso-area).\n");
+                   "16, 8, 4, 3, 2 bits (iso-area), and the MAC area models side by side.\n");
             return 0;
         default:
             fprintf(stderr, "qarray: area: unknown option '%s'\n", argv[optind - 1]);
@@ -325,5 +326,6 @@ int cli_area(int argc, char **argv)
                (long long)r.macs_per_cycle, r.peak_tops, r.tops_per_mm2,
                r.peak_tops / u.peak_tops);
     }
+    report_area_models(&a, stdout);
     return 0;
 }
