@@ -276,7 +276,7 @@ int cli_area(int argc, char **argv)
         case 'h':
             printf("usage: qarray area [-c ARCH]\n"
                    "Area, MAC density, peak TOPS and TOPS/mm2 of the chip at "
-                   "16, 8, 4, 3, 2 bits (iso-area), and the MAC area models side by side.\n");
+                   "16, 8, 4, 3, 2 bits (iso-area).\n");
             return 0;
         default:
             fprintf(stderr, "qarray: area: unknown option '%s'\n", argv[optind - 1]);
