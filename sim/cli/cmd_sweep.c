@@ -57,7 +57,9 @@ static void list_points(const Study *s)
         study_point(s, id, &p);
         printf("%lld", (long long)id);
         for (int ax = 0; ax < STUDY_NAXES; ax++)
-            printf(" %s=%s", study_axis_name((StudyAxis)ax), p.v[ax]->text);
+            if (study_axis_shown(s, (StudyAxis)ax))
+                printf(" %s=%s", study_axis_name((StudyAxis)ax),
+                       p.v[ax]->text);
         putchar('\n');
     }
 }

@@ -1,8 +1,8 @@
 /* study.c: libconfig study files: the plain keys (name, arch, out, compare,
  * claims) and the axes. A chip axis (cores, sram_bytes, array, dataflow,
- * rule, placement, dram_gbps) is set through the architecture file's key
- * table, so it has the same types and limits as the file and the command
- * line; the other axes (workload, engine, batch, first_last, bits) have a
+ * rule, placement, area_model, dram_gbps) is set through the architecture
+ * file's key table, so it has the same types and limits as the file and
+ * the command line; the other axes (workload, engine, batch, first_last, bits) have a
  * parser each here. An axis key takes one value or a list; the same code
  * reads the `baseline` and `plot` groups (one value per axis) and
  * command-line overrides, so a value means the same thing wherever it is
@@ -30,6 +30,7 @@ typedef struct {
     ParseFn parse;        /* run axes */
     const char *arch_key; /* chip axes: the architecture key it sets */
     const char *help;
+    int optional;         /* a column only when the study names the axis */
 } AxisDef;
 
 static int want_int(const Raw *r, long lo, long hi, long *out, char *why,
@@ -123,6 +124,7 @@ static const AxisDef axis_defs[STUDY_NAXES] = {
     [STUDY_DATAFLOW] = {"dataflow", NULL, "core.dataflow", "ws, os or is (core.dataflow)"},
     [STUDY_RULE] = {"rule", NULL, "precision.rule", "precision rule: linear, area, quadratic, table (precision.rule)"},
     [STUDY_PLACEMENT] = {"placement", NULL, "precision.placement", "extra lanes as cols, rows or both (precision.placement)"},
+    [STUDY_AREA] = {"area_model", NULL, "area.model", "MAC area model: pact, bitfusion or synth (area.model); a points column only when given", 1},
     [STUDY_DRAM] = {"dram_gbps", NULL, "dram.gbps", "DRAM bandwidth in GB/s or \"unlimited\" (dram.gbps)"},
     [STUDY_FIRST_LAST] = {"first_last", p_first_last, NULL, "bits of the first and last layers (at least the inner bits) or \"same\""},
     [STUDY_BITS] = {"bits", p_bits, NULL, "inner-layer bits: W (= A) or \"W/A\""},
@@ -136,6 +138,14 @@ const char *study_axis_name(StudyAxis ax)
 const char *study_axis_help(StudyAxis ax)
 {
     return ax < STUDY_NAXES ? axis_defs[ax].help : "?";
+}
+
+int study_axis_shown(const Study *s, StudyAxis ax)
+{
+    if (ax >= STUDY_NAXES)
+        return 0;
+    return !axis_defs[ax].optional || s->axes[ax].line > 0 ||
+           s->baseline_set[ax] || s->plot_set[ax];
 }
 
 static int find_axis(const char *key)
@@ -174,6 +184,11 @@ static void chip_value(const Accel *a, StudyAxis ax, StudyValue *v)
     case STUDY_PLACEMENT:
         v->i0 = a->placement;
         snprintf(v->text, sizeof v->text, "%s", arch_place_name(a->placement));
+        break;
+    case STUDY_AREA:
+        v->i0 = a->area_model;
+        snprintf(v->text, sizeof v->text, "%s",
+                 arch_area_model_name(a->area_model));
         break;
     case STUDY_DRAM:
         v->d = a->dram_gbps;
@@ -219,6 +234,7 @@ static void apply_chip(Accel *a, StudyAxis ax, const StudyValue *v)
     case STUDY_DATAFLOW: a->dataflow = (Dataflow)v->i0; break;
     case STUDY_RULE: a->scale_rule = (ScaleRule)v->i0; break;
     case STUDY_PLACEMENT: a->placement = (Placement)v->i0; break;
+    case STUDY_AREA: a->area_model = (AreaModel)v->i0; break;
     case STUDY_DRAM: a->dram_gbps = v->d; break;
     default: break;
     }

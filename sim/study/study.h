@@ -22,8 +22,8 @@
 /* Axes in cross-product order: the first varies slowest. */
 typedef enum {
     STUDY_WORKLOAD, STUDY_ENGINE, STUDY_BATCH, STUDY_CORES, STUDY_SRAM,
-    STUDY_ARRAY, STUDY_DATAFLOW, STUDY_RULE, STUDY_PLACEMENT, STUDY_DRAM,
-    STUDY_FIRST_LAST, STUDY_BITS, STUDY_NAXES
+    STUDY_ARRAY, STUDY_DATAFLOW, STUDY_RULE, STUDY_PLACEMENT, STUDY_AREA,
+    STUDY_DRAM, STUDY_FIRST_LAST, STUDY_BITS, STUDY_NAXES
 } StudyAxis;
 
 /* One value of an axis. text is canonical ("4/4", "unlimited", "32x16",
@@ -98,6 +98,11 @@ int study_load_with(Study *s, const char *path, const char *engine, const char *
 void study_help_claims(FILE *f);
 
 const char *study_axis_name(StudyAxis ax);
+/* 1 if the axis has a column in the points table. An optional axis (the
+ * area model, added after points tables existed) has one only when the
+ * study names it (as an axis, in baseline or in plot), so the tables of
+ * studies that do not are what they were. */
+int study_axis_shown(const Study *s, StudyAxis ax);
 /* One line: what the axis means and what values it takes. */
 const char *study_axis_help(StudyAxis ax);
 
