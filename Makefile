@@ -112,12 +112,9 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y $(PKGS)
 
-# The default study, PACT Section 6: on the study's engine (systemc) when
-# this build runs it, else on the analytic model (said so on stderr);
-# `make run ENGINE=analytic` or `ENGINE=systemc` chooses.
-ENGINE ?=
 # The default study (PACT Section 6) on the study's engine (SystemC);
-# ENGINE=analytic make run uses the analytic model instead.
+# `make run ENGINE=analytic` runs it on the analytic model instead.
+ENGINE ?=
 run: check-deps
 	@$(MAKE) --no-print-directory qarray
 	./qarray sweep -s arch/studies/pact2018.cfg $(if $(ENGINE),--engine $(ENGINE))
