@@ -686,7 +686,7 @@ static void test_resnet50_four_cores_bandwidth(void **state)
  * analytic model on the same plan (contention only delays). So when the
  * SystemC engine shows the neighbor slower, the slowdown is at most the
  * neighbor's own contention overhead, SystemC over analytic: the bound
- * stated in sim/README.md. The sample's worst case is printed. */
+ * stated in sim/engine/README.md. The sample's worst case is printed. */
 static int64_t engines(const Accel *a, const char *name, int bits, int batch,
                        int64_t *analytic)
 {
