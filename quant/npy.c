@@ -136,9 +136,9 @@ int npy_read_f32(const char *path, float **data, NpyShape *sh, Err *e)
     *data = NULL;
     char *hdr = NULL;
     float *buf = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = qa_open_input(path, ".npy file", 0, e);
     if (!f)
-        return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return QA_ERR;
     unsigned char pre[12];
     size_t got = fread(pre, 1, 10, f);
     if (got < 10 || memcmp(pre, "\x93NUMPY", 6)) {

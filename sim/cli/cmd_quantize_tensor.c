@@ -44,11 +44,11 @@ static const ArgOpt opts[] = {
      .help = "weight normalization (APoT eq. 9) first (apot family only)"},
     {.name = "in", .letter = 'i', .kind = ARG_STR, .off = offsetof(QtOpts, in),
      .meta = "FILE.npy", .help = "the tensor: float32, little-endian, C order",
-     .flags = ARG_REQUIRED},
+     .flags = ARG_REQUIRED | ARG_IN},
     ARGS_OPT_OUT(QtOpts, out, "FILE.npy", "the fake-quantized values (float32, same shape)",
-                 ARG_REQUIRED),
+                 ARG_REQUIRED | ARG_OUT),
     {.name = "codes", .kind = ARG_STR, .off = offsetof(QtOpts, codes), .meta = "FILE.npy",
-     .help = "the integer codes, in the narrowest integer dtype"},
+     .help = "the integer codes, in the narrowest integer dtype", .flags = ARG_OUT},
 };
 
 static int run(const Args *a, void *obj, Err *e)

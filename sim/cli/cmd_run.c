@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What -o DIR holds. */
+#define RUN_DIR_FILES "config.cfg layers.csv summary.csv"
+
 typedef struct {
     const char *arch, *workload, *topo, *model, *vcd, *out;
     ArgBits bits;
@@ -19,7 +22,7 @@ static const ArgOpt opts[] = {
     ARGS_OPT_CHIP,
     ARGS_OPT_WORKLOAD(RunOpts, workload, "resnet50", 0),
     {.name = "topo", .kind = ARG_STR, .off = offsetof(RunOpts, topo), .meta = "FILE",
-     .help = "SCALE-Sim topology CSV instead of a built-in network"},
+     .help = "SCALE-Sim topology CSV instead of a built-in network", .flags = ARG_IN},
     ARGS_OPT_MODEL(RunOpts, model, "integer model file (qarray train --export, qarray\n"
                    "quantize): its layers and the bits of every layer", 0),
     ARGS_OPT_BITS(RunOpts, bits, ARCH_MAX_BITS, "16", 0),
@@ -35,11 +38,12 @@ static const ArgOpt opts[] = {
      .choices = sim_arbitration_names, .def = "round-robin",
      .help = "SystemC engine: how the DRAM channel picks\nthe next burst"},
     {.name = "vcd", .kind = ARG_STR, .off = offsetof(RunOpts, vcd), .meta = "FILE",
-     .help = "SystemC engine: write a value-change dump"},
+     .help = "SystemC engine: write a value-change dump", .flags = ARG_OUT},
     {.name = "verbose", .kind = ARG_FLAG, .off = offsetof(RunOpts, verbose),
      .help = "SystemC engine: its reports on stderr"},
-    ARGS_OPT_OUT(RunOpts, out, "PATH", "PATH.csv: the per-layer CSV; otherwise a folder\n"
-                 "that gets config.cfg, layers.csv, summary.csv", 0),
+    ARGS_OPT_OUT_DIR(RunOpts, out, "PATH", "PATH.csv: the per-layer CSV; otherwise a folder\n"
+                     "that gets config.cfg, layers.csv, summary.csv", ARG_OUT,
+                     RUN_DIR_FILES),
     {.name = "help-config", .kind = ARG_FLAG, .off = offsetof(RunOpts, help_config),
      .help = "list every architecture file key"},
     {.name = "help-columns", .kind = ARG_FLAG, .off = offsetof(RunOpts, help_columns),
@@ -91,23 +95,29 @@ static void print_summary(const RunRecord *r, double clock_ghz)
            r->speedup, (long long)r->base_cycles);
 }
 
+/* PATH.csv, or a device or FIFO (/dev/stdout, a pipe): the per-layer
+ * CSV. Otherwise the folder of RUN_DIR_FILES, which appears complete or
+ * not at all (a full disk leaves nothing). */
 static int write_outputs(const char *out, const PointSpec *p,
                          const RunRecord *rec, const LayerRecord *rows, int n,
                          Err *e)
 {
-    if (ends_with(out, ".csv"))
+    if (ends_with(out, ".csv") || qa_is_stream(out))
         return report_write_layers(out, rows, n, e);
-    char path[1100];
-    if (qa_mkdirs(out, e) != QA_OK)
+    AtomicDir d;
+    char path[1200];
+    if (qa_adir_open(&d, out, e) != QA_OK)
         return QA_ERR;
-    snprintf(path, sizeof path, "%s/config.cfg", out);
-    if (arch_save(&p->accel, path, e) != QA_OK)
+    if (qa_adir_file(&d, "config.cfg", path, sizeof path, e) != QA_OK ||
+        arch_save(&p->accel, path, e) != QA_OK ||
+        qa_adir_file(&d, "layers.csv", path, sizeof path, e) != QA_OK ||
+        report_write_layers(path, rows, n, e) != QA_OK ||
+        qa_adir_file(&d, "summary.csv", path, sizeof path, e) != QA_OK ||
+        report_write_summary(path, rec, 1, e) != QA_OK) {
+        qa_adir_abort(&d, e);
         return QA_ERR;
-    snprintf(path, sizeof path, "%s/layers.csv", out);
-    if (report_write_layers(path, rows, n, e) != QA_OK)
-        return QA_ERR;
-    snprintf(path, sizeof path, "%s/summary.csv", out);
-    return report_write_summary(path, rec, 1, e);
+    }
+    return qa_adir_commit(&d, e);
 }
 
 /* A name or path into a fixed field of PointSpec, never cut short. */

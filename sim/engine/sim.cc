@@ -17,6 +17,7 @@
 #include "sim/engine/acct.h"
 #include "sim/engine/chip.hh"
 #include "sim/engine/sc_stats.hh"
+#include "sim/engine/vcd.hh"
 
 #include <cerrno>
 #include <cstdio>
@@ -106,16 +107,6 @@ void quiet_reports()
     sc_report_handler::set_actions(SC_FATAL, SC_THROW);
 }
 
-// Removes a temporary file on every way out unless it was renamed.
-struct TmpFile {
-    std::string path;
-    ~TmpFile()
-    {
-        if (!path.empty())
-            remove(path.c_str());
-    }
-};
-
 // The child's whole run; returns the message of what went wrong, or "".
 std::string simulate(RunStats *rs)
 {
@@ -131,15 +122,14 @@ std::string simulate(RunStats *rs)
     if (!rs->core_busy)
         return "out of memory";
     Stats st(a->cores);
-    // sc_create_vcd_trace_file appends ".vcd": write "<path>.tmp.<pid>.vcd"
-    // and rename it when complete, so no half-written trace is left.
-    std::string tmp_base;
-    TmpFile tmp_file;
+    // The trace streams through a VcdSink into the output (all or
+    // nothing, every write checked, no wall-clock date).
+    VcdSink sink;
     if (opt->vcd_path) {
-        tmp_base = std::string(opt->vcd_path) + ".tmp." +
-                   std::to_string(static_cast<long>(getpid()));
-        tmp_file.path = tmp_base + ".vcd";
-        st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
+        std::string msg = sink.open(opt->vcd_path);
+        if (!msg.empty())
+            return msg;
+        st.vcd = sc_core::sc_create_vcd_trace_file(sink.name().c_str());
         st.vcd->set_time_unit(1, sc_core::SC_FS);
     }
     Chip chip("chip", a, job.ts, opt->arbitration, opt->func, st, rs);
@@ -149,10 +139,7 @@ std::string simulate(RunStats *rs)
     if (st.vcd) {
         sc_core::sc_close_vcd_trace_file(st.vcd);
         st.vcd = nullptr;
-        if (rename(tmp_file.path.c_str(), opt->vcd_path) != 0)
-            return std::string(opt->vcd_path) + ": cannot write: " +
-                   strerror(errno);
-        tmp_file.path.clear();
+        return sink.finish();
     }
     return "";
 }
