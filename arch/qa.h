@@ -21,6 +21,36 @@
 #define QA_CEIL_DIV(a, b) (((a) + (b) - 1) / (b))
 #define QA_COUNT(arr) (sizeof(arr) / sizeof((arr)[0]))
 
+/* Counts that cannot wrap. Cycles and bytes are int64_t; the models add
+ * and multiply them through these, which stop at QA_COUNT_MAX (2^62, a
+ * quarter of the int64_t range, so a sum of two stopped counts still
+ * fits). A count that reached QA_COUNT_MAX is too large to be a result:
+ * the engines refuse the run instead of reporting it (analytic_run,
+ * point_run). Arguments are >= 0. */
+#define QA_COUNT_MAX ((int64_t)1 << 62)
+
+static inline int64_t qa_cadd(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) || r > QA_COUNT_MAX ? QA_COUNT_MAX : r;
+}
+
+static inline int64_t qa_cmul(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_mul_overflow(a, b, &r) || r > QA_COUNT_MAX ? QA_COUNT_MAX : r;
+}
+
+/* ceil(x) as a count, x >= 0 (NaN and anything past QA_COUNT_MAX stop
+ * there): the conversion of a double too large for int64_t is undefined. */
+static inline int64_t qa_count_ceil(double x)
+{
+    if (!(x < (double)QA_COUNT_MAX))
+        return QA_COUNT_MAX;
+    int64_t r = (int64_t)x;
+    return (double)r < x ? r + 1 : r;
+}
+
 /* "Cannot happen" branches that must not crash a release run: in test builds
  * (QA_TESTING) they abort, in release builds they evaluate to the condition so
  * the caller can take a safe path. Never use them on user input. */

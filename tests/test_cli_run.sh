@@ -69,6 +69,22 @@ expect_fail "qarray: --fpsc: cannot be combined with --shortcut-bits (--fpsc is 
 expect_fail "qarray: --vcd: cannot be combined with --engine analytic (the analytic engine has no signals to dump)" \
     $Q run -c arch/tiny.cfg -w resnet20 --engine analytic --vcd "$T/x.vcd"
 [ -e "$T/x.vcd" ] && no "--vcd with the analytic engine wrote a file"
+# A long legal run (0.01 GHz, one PE, ResNet-50 at batch 32: 1.3e11
+# cycles, beyond 2^63 femtoseconds): the SystemC engine's time wrapped into
+# negative cycles with exit status 0. Both engines count it (one core,
+# unlimited bandwidth: the same cycles).
+sed -e 's/^clock_ghz = .*/clock_ghz = 0.01;/' -e 's/^cores = .*/cores = 1;/' \
+    -e 's/rows = .*/rows = 1;/' -e 's/cols = .*/cols = 1;/' \
+    -e 's/gbps = .*/gbps = "unlimited";/' arch/tiny.cfg > "$T/slow.cfg"
+for eng in analytic systemc; do
+    $Q run -c "$T/slow.cfg" -w resnet50 --batch 32 --sram 2MiB --engine $eng \
+        > "$T/slow_$eng.txt" 2>&1 || no "slow run on $eng: $(cat "$T/slow_$eng.txt")"
+done
+c1=$(sed -n 's/^  cycles *\([0-9-]*\) .*/\1/p' "$T/slow_analytic.txt")
+c2=$(sed -n 's/^  cycles *\([0-9-]*\) .*/\1/p' "$T/slow_systemc.txt")
+[ -n "$c1" ] && [ "$c1" = "$c2" ] && [ "$c1" -gt 92233720368 ] ||
+    no "slow run: analytic $c1 cycles, systemc $c2 cycles"
+
 $Q run --help | grep -q "usage: qarray run" || no "run --help"
 # --opt=value and short options with the value attached
 $Q run -c arch/tiny.cfg --workload=resnet20 -b4 --batch=2 --engine=analytic \

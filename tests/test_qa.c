@@ -16,6 +16,7 @@
 #include "tests/qtest.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,6 +70,26 @@ static void test_alloc_countdown(void **state)
     qa_alloc_fail_at(0);
     free(a);
     free(c);
+}
+
+/* Counts stop at 2^62 instead of wrapping; ceil of a huge double too. */
+static void test_counts_do_not_wrap(void **state)
+{
+    (void)state;
+    assert_int_equal(qa_cadd(2, 3), 5);
+    assert_int_equal(qa_cadd(QA_COUNT_MAX - 1, 1), QA_COUNT_MAX);
+    assert_int_equal(qa_cadd(QA_COUNT_MAX, QA_COUNT_MAX), QA_COUNT_MAX);
+    assert_int_equal(qa_cadd(INT64_MAX, 1), QA_COUNT_MAX);
+    assert_int_equal(qa_cmul(3, 7), 21);
+    assert_int_equal(qa_cmul((int64_t)1 << 31, (int64_t)1 << 31), (int64_t)1 << 62);
+    assert_int_equal(qa_cmul((int64_t)1 << 40, (int64_t)1 << 40), QA_COUNT_MAX);
+    assert_int_equal(qa_count_ceil(2.0), 2);
+    assert_int_equal(qa_count_ceil(2.25), 3);
+    assert_int_equal(qa_count_ceil(0.0), 0);
+    assert_int_equal(qa_count_ceil(9007199254740993.0), 9007199254740992LL);
+    assert_int_equal(qa_count_ceil(1e30), QA_COUNT_MAX);
+    assert_int_equal(qa_count_ceil(INFINITY), QA_COUNT_MAX);
+    assert_int_equal(qa_count_ceil(NAN), QA_COUNT_MAX);
 }
 
 static int exists(const char *path) { return access(path, F_OK) == 0; }
@@ -445,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_line),
         cmocka_unit_test(test_alloc_countdown),
+        cmocka_unit_test(test_counts_do_not_wrap),
         cmocka_unit_test(test_atomic_commit_and_abort),
         cmocka_unit_test(test_atomic_killed_writer),
         cmocka_unit_test(test_atomic_errors),
