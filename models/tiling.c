@@ -24,6 +24,7 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
     m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
                                 : scale_lanes(a, sbits);
     scale_array(a, sbits, &m->rows, &m->cols);
+    m->cycles_per_mac = on_array ? scale_cycles_per_mac(a, l->w_bits, l->a_bits) : 1;
     /* The widths of the array at this and every higher precision: a
      * mapping that fits the wider-precision chip fits this one too. */
     m->ncol_opts = 0;
@@ -57,13 +58,15 @@ int64_t tile_compute_cycles(const Accel *a, const LayerView *v,
                     *cols_used = m->col_opts[i];
             }
         }
-        return qa_cmul(best, scale_cycles_per_mac(a, l->w_bits));
+        return qa_cmul(best, scale_cycles_per_mac(a, l->w_bits, l->a_bits));
     }
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
-     * base_bits / a_bits wide at lower precision; a pool output costs R*S
-     * operations, an add output one. */
+     * base_bits / a_bits wide at lower precision, and ceil(a_bits /
+     * base_bits) passes above it; a pool output costs R*S operations, an
+     * add output one. */
     int64_t thr = (int64_t)a->vector_lanes * QA_MAX(1, a->base_bits / l->a_bits);
     int64_t ops = qa_cmul(qa_cmul(n * r, l->Q), l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
+    ops = qa_cmul(ops, scale_vector_passes(a, l->a_bits));
     return ops >= QA_COUNT_MAX ? QA_COUNT_MAX : QA_CEIL_DIV(ops, thr);
 }
 
@@ -454,7 +457,9 @@ double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles)
 {
     if (m->macs == 0 || cycles <= 0)
         return 0;
-    return (double)m->macs / ((double)a->cores * m->rows * m->cols * cycles);
+    /* the peak is a MAC per lane every cycles_per_mac cycles */
+    return (double)m->macs * QA_MAX(1, m->cycles_per_mac) /
+           ((double)a->cores * m->rows * m->cols * cycles);
 }
 
 void tile_free_layer(LayerMap *m)

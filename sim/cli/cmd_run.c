@@ -72,7 +72,9 @@ static int ends_with(const char *s, const char *sfx)
     return n >= m && !strcmp(s + n - m, sfx);
 }
 
-static void print_summary(const RunRecord *r, double clock_ghz)
+/* The baseline is the chip at its base_bits (16 on every preset, but not
+ * on every chip): the summary says which. */
+static void print_summary(const RunRecord *r, double clock_ghz, int base_bits)
 {
     printf("%s on %s (%s engine): W%d/A%d, first/last %d bits, batch %d\n",
            r->workload, r->arch, r->engine, r->w_bits, r->a_bits,
@@ -87,12 +89,12 @@ static void print_summary(const RunRecord *r, double clock_ghz)
            (long long)r->cycles, r->time_ms, clock_ghz, r->images_per_s);
     printf("  utilization     %.1f %% of peak MACs\n", 100 * r->util);
     printf("  DRAM traffic    %.2f MB\n", r->dram_bytes / 1e6);
-    printf("  peak            %.2f TOPS (%.2fx the %s-bit peak)\n", r->peak_tops,
-           r->peak_gain, "16");
+    printf("  peak            %.2f TOPS (%.2fx the %d-bit peak)\n", r->peak_tops,
+           r->peak_gain, base_bits);
     printf("  achieved        %.3f TOPS, %.4f TOPS/mm2 on %.2f mm2\n",
            r->achieved_tops, r->tops_per_mm2, r->chip_mm2);
-    printf("  speedup         %.3fx over the same chip at 16 bits (%lld cycles)\n",
-           r->speedup, (long long)r->base_cycles);
+    printf("  speedup         %.3fx over the same chip at %d bits (%lld cycles)\n",
+           r->speedup, base_bits, (long long)r->base_cycles);
 }
 
 /* PATH.csv, or a device or FIFO (/dev/stdout, a pipe): the per-layer
@@ -162,7 +164,7 @@ static int run(const Args *a, void *obj, Err *e)
     if (args_load_chip(a, o->arch, &p.accel, e) != QA_OK ||
         point_run(&p, &rec, o->out ? &rows : NULL, &n, e) != QA_OK)
         return QA_ERR;
-    print_summary(&rec, p.accel.clock_ghz);
+    print_summary(&rec, p.accel.clock_ghz, p.accel.base_bits);
     int rc = o->out ? write_outputs(o->out, &p, &rec, rows, n, e) : QA_OK;
     free(rows);
     if (rc == QA_OK && o->out)
