@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,6 +235,15 @@ fail:
     free(buf);
     fclose(f);
     return QA_ERR;
+}
+
+int npy_check_finite(const char *path, const float *x, size_t n, Err *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return err_set(e, path, 0, "data", "element %zu is %s: a quantizer needs finite "
+                           "values", i, isnan(x[i]) ? "NaN" : x[i] > 0 ? "inf" : "-inf");
+    return QA_OK;
 }
 
 int npy_write(const char *path, NpyType t, const void *data,

@@ -7,6 +7,7 @@
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,9 @@ static const ArgOpt opts[] = {
              "step size (lsq) or clip range (faq). Default: pact/cgpact\n"
              "10, apot family max|x|, lsq 2 mean|x|/sqrt(Q_P), faq\n"
              "calibrated. dorefa and sawb take no alpha.",
-     .lo = 0, .hi = INFINITY, .flags = ARG_ABOVE_LO},
+     /* a float: 1e39 became inf and 1e-46 became 0 ("must be > 0, got
+      * 0"), so the range is the normal floats' */
+     .lo = FLT_MIN, .hi = FLT_MAX},
     {.name = "signed", .kind = ARG_FLAG, .off = offsetof(QtOpts, is_signed),
      .help = "signed levels (weights); dorefa and sawb are always\n"
              "signed, pact and cgpact never"},
@@ -71,7 +74,7 @@ static int run(const Args *a, void *obj, Err *e)
         q.wn = 1;
     }
     NpyShape sh;
-    if (npy_read_f32(o->in, &x, &sh, e))
+    if (npy_read_f32(o->in, &x, &sh, e) || npy_check_finite(o->in, x, sh.n, e))
         goto fail;
     y = qa_malloc(sh.n * sizeof *y);
     if (!y) {
