@@ -21,8 +21,11 @@ CXX = g++
 BUILD ?= build
 SAN ?=
 
+# OpenBLAS: its header only. The library is loaded when training builds a
+# network (quant/train/blas.c): linked, its constructor started a thread
+# pool in every command, which spun forever under an address-space limit.
 PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib 2>/dev/null)
-PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib 2>/dev/null)
+PC_LIBS := $(shell pkg-config --libs systemc libconfig zlib 2>/dev/null) -ldl
 
 # shared/STYLE.md practice 18. Under -Wdouble-promotion a float that meets a
 # double is cast with an explicit (double), so every mixed expression shows
@@ -159,7 +162,7 @@ FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wild
             sim/report/table.c sim/report/csv.c sim/study/study.c sim/engine/func.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
-FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm
+FUZZ_LIBS := $(shell pkg-config --libs libconfig zlib 2>/dev/null) -ldl -lm
 FUZZ_LIB := $(FUZZ_BUILD)/libqarray.a
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
