@@ -125,7 +125,7 @@ expect_fail "alpha nan" "$O" $Q quantize-tensor --method lsq --bits 4 --alpha na
 expect_fail "alpha for sawb" "$O" $Q quantize-tensor --method sawb --bits 4 --alpha 1 -i "$T/x.npy" -o "$O"
 # alpha is a float: values that would become inf or 0 are refused by range
 expect_fail "alpha 1e39" "$O" $Q quantize-tensor --method pact --bits 4 --alpha 1e39 -i "$T/x.npy" -o "$O"
-grep -q "'1e39' is not a number in 1.17549e-38..3.40282e+38" "$T/stderr" || fail "alpha 1e39: message"
+grep -q "'1e39' is not a number in 1e-30..3e+38" "$T/stderr" || fail "alpha 1e39: message"
 expect_fail "alpha 1e-46" "$O" $Q quantize-tensor --method pact --bits 4 --alpha 1e-46 -i "$T/x.npy" -o "$O"
 # NaN in the data: the message names the file
 FNAN='\000\000\300\177'

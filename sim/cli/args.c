@@ -57,19 +57,35 @@ static int is_option(const ArgCmd *c, const char *s)
     return find_short(c, s[1]) != NULL;
 }
 
+/* v as the shortest of %g, %.9g, %.17g that reads back as v: a bound
+ * printed to 6 digits (FLT_MIN as 1.17549e-38) was a value the option
+ * refuses. */
+static void bound_text(double v, char *buf, size_t n)
+{
+    static const char *const fmts[] = {"%g", "%.9g", "%.17g"};
+    for (size_t i = 0; i < QA_COUNT(fmts); i++) {
+        snprintf(buf, n, fmts[i], v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 /* The accepted values of a number option: "in 1..16", "> 0", "> 0 and <= 100". */
 static void range_text(const ArgOpt *o, int in, char *buf, size_t n)
 {
     int above = (o->flags & ARG_ABOVE_LO) != 0;
+    char lo[40], hi[40];
+    bound_text(o->lo, lo, sizeof lo);
+    bound_text(o->hi, hi, sizeof hi);
     if (o->kind != ARG_REAL)
         snprintf(buf, n, "%s%lld..%lld", in ? "in " : "", (long long)o->lo,
                  (long long)o->hi);
     else if (isinf(o->hi))
-        snprintf(buf, n, "%s %g", above ? ">" : ">=", o->lo);
+        snprintf(buf, n, "%s %s", above ? ">" : ">=", lo);
     else if (above)
-        snprintf(buf, n, "> %g and <= %g", o->lo, o->hi);
+        snprintf(buf, n, "> %s and <= %s", lo, hi);
     else
-        snprintf(buf, n, "%s%g..%g", in ? "in " : "", o->lo, o->hi);
+        snprintf(buf, n, "%s%s..%s", in ? "in " : "", lo, hi);
 }
 
 /* "a, b, c" (sep ", ") or "a|b|c". */

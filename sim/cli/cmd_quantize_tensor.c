@@ -7,7 +7,6 @@
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +36,9 @@ static const ArgOpt opts[] = {
              "step size (lsq) or clip range (faq). Default: pact/cgpact\n"
              "10, apot family max|x|, lsq 2 mean|x|/sqrt(Q_P), faq\n"
              "calibrated. dorefa and sawb take no alpha.",
-     /* a float: 1e39 became inf and 1e-46 became 0 ("must be > 0, got
-      * 0"), so the range is the normal floats' */
-     .lo = FLT_MIN, .hi = FLT_MAX},
+     /* a float the quantizers can divide by: 1e39 became inf, 1e-46 became
+      * 0 ("must be > 0, got 0"), 1.2e-38 gave NaN outputs */
+     .lo = Q_ALPHA_MIN, .hi = Q_ALPHA_MAX},
     {.name = "signed", .kind = ARG_FLAG, .off = offsetof(QtOpts, is_signed),
      .help = "signed levels (weights); dorefa and sawb are always\n"
              "signed, pact and cgpact never"},

@@ -4,6 +4,7 @@
 #include "sim/study/point.h"
 #include "sim/study/study.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,29 +73,44 @@ static int ends_with(const char *s, const char *sfx)
     return n >= m && !strcmp(s + n - m, sfx);
 }
 
+/* v with `decimals` decimals, unless that loses more than 5% of it (a
+ * 0.001 GB/s channel printed as "0.0 GB/s", 0.0025 images/s as "0.0"):
+ * then three significant digits. Ordinary values print as they always did. */
+static const char *num(char *buf, size_t n, double v, int decimals)
+{
+    snprintf(buf, n, "%.*f", decimals, v);
+    if (v != 0 && isfinite(v) && fabs(strtod(buf, NULL) - v) > 0.05 * fabs(v))
+        snprintf(buf, n, "%.3g", v);
+    return buf;
+}
+
 /* The baseline is the chip at its base_bits (16 on every preset, but not
  * on every chip): the summary says which. */
 static void print_summary(const RunRecord *r, double clock_ghz, int base_bits)
 {
+    char a[32], b[32], c[32];
     printf("%s on %s (%s engine): W%d/A%d, first/last %d bits, batch %d\n",
            r->workload, r->arch, r->engine, r->w_bits, r->a_bits,
            r->first_last_bits, r->batch);
     if (r->dram_gbps > 0)
-        printf("  chip            %d cores, %.1f GB/s DRAM, %.0f KiB scratchpad per core\n",
-               r->cores, r->dram_gbps, r->sram_bytes / 1024.0);
+        printf("  chip            %d cores, %s GB/s DRAM, %s KiB scratchpad per core\n",
+               r->cores, num(a, sizeof a, r->dram_gbps, 1),
+               num(b, sizeof b, r->sram_bytes / 1024.0, 0));
     else
-        printf("  chip            %d cores, unlimited DRAM bandwidth, %.0f KiB scratchpad per core\n",
-               r->cores, r->sram_bytes / 1024.0);
-    printf("  cycles          %lld (%.4f ms at %.2f GHz, %.1f images/s)\n",
-           (long long)r->cycles, r->time_ms, clock_ghz, r->images_per_s);
-    printf("  utilization     %.1f %% of peak MACs\n", 100 * r->util);
-    printf("  DRAM traffic    %.2f MB\n", r->dram_bytes / 1e6);
-    printf("  peak            %.2f TOPS (%.2fx the %d-bit peak)\n", r->peak_tops,
-           r->peak_gain, base_bits);
-    printf("  achieved        %.3f TOPS, %.4f TOPS/mm2 on %.2f mm2\n",
-           r->achieved_tops, r->tops_per_mm2, r->chip_mm2);
-    printf("  speedup         %.3fx over the same chip at %d bits (%lld cycles)\n",
-           r->speedup, base_bits, (long long)r->base_cycles);
+        printf("  chip            %d cores, unlimited DRAM bandwidth, %s KiB scratchpad per core\n",
+               r->cores, num(b, sizeof b, r->sram_bytes / 1024.0, 0));
+    printf("  cycles          %lld (%s ms at %s GHz, %s images/s)\n",
+           (long long)r->cycles, num(a, sizeof a, r->time_ms, 4),
+           num(b, sizeof b, clock_ghz, 2), num(c, sizeof c, r->images_per_s, 1));
+    printf("  utilization     %s %% of peak MACs\n", num(a, sizeof a, 100 * r->util, 1));
+    printf("  DRAM traffic    %s MB\n", num(a, sizeof a, (double)r->dram_bytes / 1e6, 2));
+    printf("  peak            %s TOPS (%sx the %d-bit peak)\n",
+           num(a, sizeof a, r->peak_tops, 2), num(b, sizeof b, r->peak_gain, 2), base_bits);
+    printf("  achieved        %s TOPS, %s TOPS/mm2 on %s mm2\n",
+           num(a, sizeof a, r->achieved_tops, 3), num(b, sizeof b, r->tops_per_mm2, 4),
+           num(c, sizeof c, r->chip_mm2, 2));
+    printf("  speedup         %sx over the same chip at %d bits (%lld cycles)\n",
+           num(a, sizeof a, r->speedup, 3), base_bits, (long long)r->base_cycles);
 }
 
 /* PATH.csv, or a device or FIFO (/dev/stdout, a pipe): the per-layer
