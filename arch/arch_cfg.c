@@ -41,7 +41,7 @@ static const KtKey keys[] = {
 };
 
 static const KtTable table = {"architecture file", keys, (int)QA_COUNT(keys),
-                              "qarray run --help-config", 0};
+                              "qarray run --help-config", 0, NULL};
 
 int arch_load(Accel *a, const char *path, Err *e)
 {
