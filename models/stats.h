@@ -6,6 +6,21 @@
 
 #include "arch/qa.h"
 
+/* Energy by component, in pJ (models/energy.c). total_pj is the sum of
+ * the five, added in this order. All zero for a chip without an energy
+ * group. */
+typedef struct {
+    double mac_pj;           /* array MACs and vector-unit operations */
+    double array_pj;         /* register hops inside the arrays */
+    double sram_pj;          /* scratchpad reads and writes */
+    double dram_pj;          /* DRAM bytes read and written */
+    double leak_pj;          /* logic and scratchpad leakage over the time */
+    double total_pj;
+} Energy;
+
+/* total_pj of e from its components. */
+void stats_energy_total(Energy *e);
+
 typedef struct {
     int layer;
     int64_t cycles;          /* barrier to barrier */
@@ -18,6 +33,7 @@ typedef struct {
     int64_t dram_rd_bytes, dram_wr_bytes;
     double dram_busy;        /* fraction of the layer the channel was busy */
     double util;             /* MACs / (peak MACs per cycle * cycles) */
+    Energy energy;           /* the layer's, priced by energy_layer */
 } LayerStats;
 
 typedef struct {
@@ -29,11 +45,13 @@ typedef struct {
     int cores;               /* columns of core_busy (SystemC engine) */
     double *core_busy;       /* (n, cores): fraction of each layer's cycles
                               * the core's array computed; NULL (analytic) */
+    Energy energy;           /* each component summed over the layers */
 } RunStats;
 
 int stats_init(RunStats *rs, int nlayers);
 void stats_free(RunStats *rs);
-/* Sum per-layer values into the run totals. */
+/* Sum per-layer values into the run totals (energy: per component, then
+ * the total of the components). */
 void stats_total(RunStats *rs);
 
 #endif

@@ -44,7 +44,7 @@ grep -q '^tiny: 32 points (32 run, 0 already done) in .* s, -j 2 -> ' "$T/out" |
     fail "sweep summary: $(head -n 1 "$T/out")"
 [ "$(wc -l <"$T/run/points.csv")" -eq 33 ] || fail "points.csv rows"
 [ "$(ls "$T/run/layers" | wc -l)" -eq 32 ] || fail "layer CSVs"
-head -n 1 "$T/run/points.csv" | grep -q '^point,workload,engine,batch,.*,bits,.*,speedup,layers_csv$' ||
+head -n 1 "$T/run/points.csv" | grep -q '^point,workload,engine,batch,.*,bits,.*,energy_uj,e_mac_uj,.*,speedup,baseline_energy_uj,energy_gain,layers_csv$' ||
     fail "points.csv header"
 sed -n 2p "$T/run/points.csv" | grep -q '^0,resnet20,analytic,1,2,65536,8x8,ws,linear,cols,unlimited,8,16/16,16,16,16,248350,' ||
     fail "points.csv row 0: $(sed -n 2p "$T/run/points.csv")"

@@ -68,6 +68,40 @@ static int ends_with(const char *s, const char *sfx)
     return n >= m && !strcmp(s + n - m, sfx);
 }
 
+/* uJ below a millijoule, else mJ. */
+static void fmt_energy(char *buf, size_t n, double uj)
+{
+    if (uj < 1000)
+        snprintf(buf, n, "%.2f uJ", uj);
+    else
+        snprintf(buf, n, "%.3f mJ", uj * 1e-3);
+}
+
+static void print_energy(const RunRecord *r)
+{
+    if (!(r->energy_uj > 0)) {
+        printf("  energy          not modelled: the architecture file has no "
+               "energy group (qarray run --help-config)\n");
+        return;
+    }
+    char all[32], one[32];
+    fmt_energy(all, sizeof all, r->energy_uj);
+    fmt_energy(one, sizeof one, r->energy_per_image_uj);
+    double t = r->energy_uj;
+    printf("  energy          %s per inference", all);
+    if (r->batch > 1)
+        printf(" (%s per image)", one);
+    printf(": MAC %.0f%%, array %.0f%%, scratchpad %.0f%%, DRAM %.0f%%, "
+           "leakage %.0f%%\n", 100 * r->e_mac_uj / t, 100 * r->e_array_uj / t,
+           100 * r->e_sram_uj / t, 100 * r->e_dram_uj / t,
+           100 * r->e_leak_uj / t);
+    printf("  power           %.3f W average, %.3f TOPS/W, %.1f images/J, "
+           "EDP %.3g J*s\n", r->power_w, r->tops_per_w, r->images_per_j,
+           r->edp_j_s);
+    printf("  energy ratio    %.3fx less energy than the same chip at 16 bits "
+           "(speedup %.3fx)\n", r->energy_gain, r->speedup);
+}
+
 static void print_summary(const RunRecord *r, double clock_ghz)
 {
     printf("%s on %s (%s engine): W%d/A%d, first/last %d bits, batch %d\n",
@@ -89,6 +123,7 @@ static void print_summary(const RunRecord *r, double clock_ghz)
            r->achieved_tops, r->tops_per_mm2, r->chip_mm2);
     printf("  speedup         %.3fx over the same chip at 16 bits (%lld cycles)\n",
            r->speedup, (long long)r->base_cycles);
+    print_energy(r);
 }
 
 static int write_outputs(const char *out, const PointSpec *p,
