@@ -299,16 +299,22 @@ out:
     return rc;
 }
 
+/* Readers of each value's data; Shape and Size read only the shape, so
+ * they do not stop an activation from fusing into its producer. */
 static void count_uses(OnnxCtx *c)
 {
     const Onnx__GraphProto *g = c->model->graph;
-    for (size_t i = 0; i < g->n_node; i++)
+    for (size_t i = 0; i < g->n_node; i++) {
+        const char *op = g->node[i]->op_type;
+        if (!strcmp(op, "Shape") || !strcmp(op, "Size"))
+            continue;
         for (size_t k = 0; k < g->node[i]->n_input; k++) {
             Val *v = g->node[i]->input[k] && g->node[i]->input[k][0]
                          ? ov_find(c, g->node[i]->input[k]) : NULL;
             if (v)
                 v->uses++;
         }
+    }
     for (size_t i = 0; i < g->n_output; i++) {
         Val *v = g->output[i]->name ? ov_find(c, g->output[i]->name) : NULL;
         if (v)
