@@ -318,7 +318,7 @@ static void test_bad_models(void **state)
     expect_error("tests/onnx/bad/missing_weight.onnx", NULL, "conv1",
                  "input 'w1' is made by no node");
     expect_error("tests/onnx/no_such.onnx", NULL, "", "cannot open");
-    expect_error("tests/onnx", NULL, "", "not a regular file");
+    expect_error("tests/onnx", NULL, "", "it is a folder");
     /* a shape for the dynamic input loads it; one for a name that is not
      * an input is refused */
     OnnxOptions o;

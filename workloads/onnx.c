@@ -9,7 +9,6 @@
  * constant data is read only for small tensors (onnx_val.c). */
 #include "workloads/onnx_graph.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -443,9 +442,9 @@ int onnx_load_buffer(Net *net, const char *name, const uint8_t *buf,
 int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e)
 {
     net_init(net, NULL);
-    FILE *f = fopen(path, "rb");
+    FILE *f = qa_open_input(path, "ONNX model", 0, e);
     if (!f)
-        return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return QA_ERR;
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
