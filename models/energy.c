@@ -109,12 +109,19 @@ static void add_tiles(const Accel *a, const Layer *l, const LayerMap *m,
 {
     if (count <= 0 || n <= 0 || r <= 0)
         return;
+    /* A grouped conv or a batched matmul runs one GEMM per group: the n
+     * channels of the tile are ng GEMMs of at most K / groups columns,
+     * each streaming its own inputs (block-diagonal packing changes the
+     * cycles, not what is read). */
+    int64_t per_group = l->K / QA_MAX(1, l->groups);
+    int64_t ng = l->groups > 1 ? QA_CEIL_DIV(n, per_group) : 1;
+    int64_t ng_cols = l->groups > 1 ? QA_MIN(n, per_group) : n;
     SysTraffic t;
     int cols = tile_cols(a, l, m, n, r);
-    if (sys_gemm_traffic(a->dataflow, m->rows, cols, r * l->Q, c->kg, n, &t) !=
-        QA_OK)
+    if (sys_gemm_traffic(a->dataflow, m->rows, cols, r * l->Q, c->kg, ng_cols,
+                         &t) != QA_OK)
         return;
-    double k = (double)count;
+    double k = (double)count * (double)ng;
     /* A: inputs (im2col rows), B: weights. */
     c->macs += count * n * r * l->Q * c->kg;
     c->rd_in_bits += k * (double)t.a_reads * c->a_bits;
@@ -148,6 +155,16 @@ void energy_count(const Accel *a, const Layer *l, LayerMap *m)
     c->w_bits = l->w_bits;
     c->a_bits = l->a_bits;
     c->o_bits = l->o_bits;
+    if (layer_is_flat(l)) {
+        /* A flat vector op: vec_ops operations per element of the larger
+         * of its first input and its output (as tile_compute_cycles counts
+         * them); it reads its inputs once and writes its output. */
+        int64_t in = layer_in_elems(l), outs = layer_out_elems(l);
+        c->vec_ops = QA_MAX(in, outs) * l->vec_ops;
+        c->rd_in_bits = (double)(in + layer_in1_elems(l)) * l->a_bits;
+        c->wr_out_bits = (double)outs * l->o_bits;
+        return;
+    }
     if (!layer_on_array(l)) {
         /* Vector unit: a pool output reads its R x S window, an add output
          * its two inputs; one operation per element read (pool) or per

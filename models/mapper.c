@@ -43,7 +43,7 @@ typedef struct {
 typedef struct {
     int shape, order, cache;
     int64_t w_reads, in_reads;
-    int64_t dram_w, dram_in, out_all;
+    int64_t dram_w, dram_in_k[2], out_all;
     int64_t buffer[2], held[2];
 } Variant;
 
@@ -99,6 +99,9 @@ static int same_shape(const Layer *x, const Layer *y)
            x->H == y->H && x->W == y->W && x->R == y->R && x->S == y->S &&
            x->P == y->P && x->Q == y->Q && x->stride == y->stride &&
            x->pad == y->pad && x->groups == y->groups &&
+           x->stride_w == y->stride_w && x->dil_h == y->dil_h &&
+           x->dil_w == y->dil_w && !memcmp(x->pads, y->pads, sizeof x->pads) &&
+           x->vec_ops == y->vec_ops && x->in1_elems == y->in1_elems &&
            x->w_bits == y->w_bits && x->a_bits == y->a_bits &&
            x->o_bits == y->o_bits;
 }
@@ -185,9 +188,12 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
     for (int i = 0; i < n; i++)
         for (int order = 0; order < (v.on_array ? 2 : 1); order++)
             for (int cache = 0; cache < (v.on_array ? 2 : 1); cache++) {
-                /* caching a tensor read once changes nothing */
+                /* caching a tensor read once changes nothing (the input of
+                 * a grouped conv or matmul is read once in any order) */
                 const TileChoice *sc = &s[i].c;
                 if (cache && (order == LOOP_W_OUTER ? sc->nb_n : sc->nb_m) == 1)
+                    continue;
+                if (cache && order == LOOP_W_OUTER && v.kind == VIEW_GROUPS)
                     continue;
                 Variant *va = &k->var[k->nvar++];
                 va->shape = i, va->order = order, va->cache = cache;
@@ -201,7 +207,9 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
                     va->held[keep] = c.held_bytes;
                     if (!keep) {
                         va->w_reads = c.w_reads, va->in_reads = c.in_reads;
-                        va->dram_w = c.dram_w, va->dram_in = c.dram_in;
+                        va->dram_w = c.dram_w;
+                        va->dram_in_k[0] = c.dram_in_k[0];
+                        va->dram_in_k[1] = c.dram_in_k[1];
                         va->out_all = c.dram_out;
                     }
                 }
@@ -308,7 +316,7 @@ static int64_t lower_bound(const Accel *a, const LayerView *v, const Shape *sh,
     if (dram_w > 0)
         w_loads = w_outer ? c->nb_n : (va->w_reads > 1 ? tiles : c->nb_n);
     if (dram_in > 0)
-        in_loads = !v->on_array ? tiles
+        in_loads = v->kind != VIEW_DENSE ? tiles
                    : w_outer ? (va->in_reads > 1 ? tiles : c->nb_m) : c->nb_m;
     /* both sets hold the first tile */
     int64_t loads = w_loads == tiles || in_loads == tiles ? tiles
@@ -341,18 +349,17 @@ static int build_frontier(Mapper *mp, Frontier *f, Err *e)
     f->cands = qa_malloc((size_t)QA_MAX(1, k->nvar) * sizeof *f->cands);
     if (!f->cands)
         return err_set(e, NULL, 0, NULL, "out of memory");
-    /* what the context takes away from the all-in-DRAM prices */
-    int in_dram = 0;
-    for (int i = 0; i < v.nin; i++)
-        in_dram += !v.in_resident[i];
     int n = 0;
     for (int i = 0; i < k->nvar; i++) {
         const Variant *va = &k->var[i];
         int64_t key = qa_cadd(qa_cmul(a->cores, va->buffer[f->keep]), va->held[f->keep]);
         if (va->buffer[f->keep] > a->sram_bytes || key > chip)
             continue; /* fits no chip of this size */
+        /* what the context takes away from the all-in-DRAM prices */
         int64_t dram_w = v.w_resident ? 0 : va->dram_w;
-        int64_t dram_in = va->dram_in / v.nin * in_dram;
+        int64_t dram_in = 0;
+        for (int j = 0; j < v.nin; j++)
+            dram_in += v.in_resident[j] ? 0 : va->dram_in_k[j];
         int64_t dram_out = f->keep ? 0 : va->out_all;
         Cand *cd = &f->cands[n++];
         cd->shape = va->shape, cd->order = va->order, cd->cache = va->cache;
@@ -533,9 +540,7 @@ static int plan(Mapper *mp, const Live *live, int w_res,
              * of those. */
             int may = 0;
             for (int b = 0; b < L->n; b++)
-                if (i > 0 && (net->layers[i - 1].in[0] == L->id[b] ||
-                              (net->layers[i - 1].op == OP_ADD &&
-                               net->layers[i - 1].in[1] == L->id[b])))
+                if (i > 0 && net_reads(&net->layers[i - 1], L->id[b]))
                     may |= 1 << b;
             may &= s;
             for (int ev = may;; ev = (ev - 1) & may) {
@@ -546,9 +551,8 @@ static int plan(Mapper *mp, const Live *live, int w_res,
                     int64_t by = layer_out_bytes(&net->layers[L->id[b]]);
                     if (held >> b & 1) {
                         res += by;
-                        for (int k = 0; k < 2; k++)
-                            if (l->in[k] == L->id[b] &&
-                                (k == 0 || l->op == OP_ADD))
+                        for (int k = 0; k < layer_inputs(l); k++)
+                            if (l->in[k] == L->id[b])
                                 flags |= 1 << k;
                     } else if (ev >> b & 1) {
                         spill += by;

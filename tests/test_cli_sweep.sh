@@ -114,7 +114,7 @@ expect_error 1 "qarray: tests/bad/study_empty.cfg:2: bits: empty list: give at l
     sweep -s tests/bad/study_empty.cfg -o "$T/bad"
 expect_error 1 "qarray: tests/bad/study_bw.cfg:2: dram_gbps: expected a number of GB/s or \"unlimited\", got \"fast\"" \
     sweep -s tests/bad/study_bw.cfg -o "$T/bad"
-expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20) or a .csv" \
+expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20), a .csv or an .onnx" \
     sweep -s tests/bad/study_workload.cfg -o "$T/bad"
 expect_error 2 "qarray: --shard: '2/2' is not I/N with 0 <= I < N" \
     sweep -s $S -o "$T/bad" --shard 2/2

@@ -180,6 +180,55 @@ static void test_pool_layer_by_hand(void **state)
     net_free(&net);
 }
 
+/* Depthwise 3x3 conv, 4 channels of 4x4, pad 1, 8 bits: four GEMMs of
+ * M = 16, K = 9, N = 1, not one of N = 4 sharing its inputs. Per group
+ * on the 8 x 16 array (WS): folds over K 8 and 1, one over N; weights
+ * read 9, inputs 16*9 = 144, partial sums of the first fold 16 each way
+ * at 8 + 8 + ceil(log2 9) = 20 bits, outputs 16; hops: inputs 144 x 8
+ * bits, weights down the load chain (1+..+8) + 1 = 37 x 8 bits, partial
+ * sums 16 x 2 folds x 8 rows = 256 x 20 bits. Times four groups.
+ * A flat op (a sigmoid of 2 lane operations per element) on 4 x 16
+ * elements with a second input of 16: 128 operations, 80 elements read,
+ * 64 written. */
+static void test_grouped_and_flat_by_hand(void **state)
+{
+    (void)state;
+    Accel a = tiny();
+    Layer l = conv_layer();
+    l.C = l.K = l.groups = 4;
+    Net net;
+    LayerMap m;
+    one_tile(&a, &l, &net, &m);
+    const ChipAccess *c = &m.access;
+    assert_int_equal(c->kg, 9);
+    assert_int_equal(c->psum_bits, 20);
+    assert_int_equal(c->macs, 4 * 16 * 9);
+    assert_int_equal(c->macs, layer_macs(&net.layers[0]));
+    near(c->rd_w_bits, 4 * 9 * 8, "weights read");
+    near(c->rd_in_bits, 4 * 144 * 8, "inputs read");
+    near(c->rd_psum_bits, 4 * 16 * 20, "partial sums read");
+    near(c->wr_psum_bits, 4 * 16 * 20, "partial sums written");
+    near(c->wr_out_bits, 4 * 16 * 8, "outputs written");
+    near(c->hop_bits, 4 * (144 * 8 + 37 * 8 + 256 * 20), "hops");
+    tile_free_layer(&m);
+    net_free(&net);
+
+    memset(&l, 0, sizeof l);
+    snprintf(l.name, sizeof l.name, "sigmoid");
+    l.op = OP_ELTWISE;
+    l.N = 1, l.C = l.K = 4, l.H = l.W = 4, l.R = l.S = 1, l.stride = 1;
+    l.groups = 1, l.vec_ops = 2, l.in1_elems = 16;
+    l.a_bits = l.o_bits = 8;
+    l.in[0] = l.in[1] = LAYER_NO_INPUT;
+    one_tile(&a, &l, &net, &m);
+    assert_int_equal(m.access.vec_ops, 128);
+    assert_int_equal(m.access.macs, 0);
+    near(m.access.rd_in_bits, 80 * 8, "flat reads");
+    near(m.access.wr_out_bits, 64 * 8, "flat writes");
+    tile_free_layer(&m);
+    net_free(&net);
+}
+
 /* M = 3, K = 5, N = 3 on a 2 x 2 array.
  * WS: folds K 2,2,1 (3) x N 2,1 (2), stream M = 3. Weights once (15),
  * inputs once per column fold (3*5*2 = 30), partial sums of the two
@@ -433,6 +482,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_layer_by_hand),
         cmocka_unit_test(test_pool_layer_by_hand),
+        cmocka_unit_test(test_grouped_and_flat_by_hand),
         cmocka_unit_test(test_gemm_traffic_by_hand),
         cmocka_unit_test(test_components_sum_exactly),
         cmocka_unit_test(test_fewer_dram_bytes_never_more_energy),

@@ -21,6 +21,8 @@ void net_free(Net *net);
 int net_add(Net *net, const Layer *l, Err *e);
 /* Set the batch size of every layer (1..LAYER_BATCH_MAX). */
 void net_set_batch(Net *net, int batch);
+/* 1 if layer l reads the output of layer id (-1: the network input). */
+int net_reads(const Layer *l, int id);
 /* Index of the last layer that reads layer id's output (-1 if none). */
 int net_last_use(const Net *net, int id);
 /* Id of the layer with this name, -1 if none. */
@@ -36,7 +38,8 @@ int net_array_layers(const Net *net); /* conv + fc count */
  * of the SAWB paper sets 16). Pool/add layers carry activations through.
  * o_bits of each layer becomes the a_bits of its consumers.
  *
- * In detail: conv/fc get w_bits/a_bits; a projection shortcut conv
+ * In detail: conv/fc/matmul get w_bits/a_bits (a matmul's second operand,
+ * an activation, gets a_bits as its w_bits); a projection shortcut conv
  * (Layer.shortcut) gets shortcut_bits for both if non-zero; the first and
  * last conv/fc get first_last_bits for both if non-zero (this wins over
  * shortcut_bits). A layer's o_bits is the max a_bits of its consumers, 16

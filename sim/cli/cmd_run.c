@@ -12,7 +12,8 @@
 #define RUN_DIR_FILES "config.cfg layers.csv summary.csv"
 
 typedef struct {
-    const char *arch, *workload, *topo, *model, *vcd, *out;
+    const char *arch, *workload, *topo, *onnx, *model, *vcd, *out;
+    ArgList input_shape;
     ArgBits bits;
     int first_last, shortcut, fpsc, batch, engine, arbitration;
     int verbose, help_config, help_columns;
@@ -24,6 +25,11 @@ static const ArgOpt opts[] = {
     ARGS_OPT_WORKLOAD(RunOpts, workload, "resnet50", 0),
     {.name = "topo", .kind = ARG_STR, .off = offsetof(RunOpts, topo), .meta = "FILE",
      .help = "SCALE-Sim topology CSV instead of a built-in network", .flags = ARG_IN},
+    {.name = "onnx", .kind = ARG_STR, .off = offsetof(RunOpts, onnx), .meta = "FILE",
+     .help = "ONNX model instead of a built-in network", .flags = ARG_IN},
+    {.name = "input-shape", .kind = ARG_LIST, .off = offsetof(RunOpts, input_shape),
+     .meta = "NAME=DIMS", .help = "shape of an ONNX input, as input=1x3x224x224\n"
+     "(needed when the model leaves a dimension open)"},
     ARGS_OPT_MODEL(RunOpts, model, "integer model file (qarray train --export, qarray\n"
                    "quantize): its layers and the bits of every layer", 0),
     ARGS_OPT_BITS(RunOpts, bits, ARCH_MAX_BITS, "16", 0),
@@ -55,6 +61,10 @@ static const ArgOpt opts[] = {
 #define NO_SYSTEMC(opt, why) {ARG_CONFLICTS, opt, "engine", "analytic", why}
 static const ArgRule rules[] = {
     {ARG_CONFLICTS, "topo", "workload", NULL, "give one network"},
+    {ARG_CONFLICTS, "onnx", "workload", NULL, "give one network"},
+    {ARG_CONFLICTS, "onnx", "topo", NULL, "give one network"},
+    {ARG_CONFLICTS, "model", "onnx", NULL, "the model file holds the network"},
+    {ARG_REQUIRES, "input-shape", "onnx", NULL, NULL},
     {ARG_CONFLICTS, "model", "workload", NULL, "the model file holds the network"},
     {ARG_CONFLICTS, "model", "topo", NULL, "the model file holds the network"},
     {ARG_CONFLICTS, "model", "bits", NULL, MODEL_HOLDS},
@@ -199,8 +209,12 @@ static int run(const Args *a, void *obj, Err *e)
     point_defaults(&p);
     if (copy_text(p.workload, sizeof p.workload, o->workload, "--workload", e) != QA_OK ||
         copy_text(p.topo_path, sizeof p.topo_path, o->topo, "--topo", e) != QA_OK ||
+        copy_text(p.onnx_path, sizeof p.onnx_path, o->onnx, "--onnx", e) != QA_OK ||
         copy_text(p.model_path, sizeof p.model_path, o->model, "--model", e) != QA_OK)
         return ARGS_USAGE;
+    for (int i = 0; i < o->input_shape.n; i++)
+        if (onnx_options_add(&p.onnx, o->input_shape.v[i], "--input-shape", e) != QA_OK)
+            return ARGS_USAGE;
     p.w_bits = o->bits.w, p.a_bits = o->bits.a;
     p.first_last_bits = o->first_last;
     p.shortcut_bits = o->fpsc ? 16 : o->shortcut;

@@ -7,8 +7,8 @@
 
 #define L(f) offsetof(LayerRecord, f)
 static const CsvCol layer_cols[] = {
-    CSV_COL("layer", CSV_STR, L(name), "", "layer name (torchvision naming)"),
-    CSV_COL("op", CSV_STR, L(op), "", "conv, fc, maxpool, avgpool or add"),
+    CSV_COL("layer", CSV_STR, L(name), "", "layer name (torchvision naming; an ONNX model's from its nodes)"),
+    CSV_COL("op", CSV_STR, L(op), "", "conv, fc, matmul (two activations), maxpool, avgpool, add, or a vector op: eltwise, softmax, norm, reduce, copy"),
     CSV_COL("N", CSV_INT, L(N), "", "batch"),
     CSV_COL("C", CSV_INT, L(C), "", "input channels"),
     CSV_COL("H", CSV_INT, L(H), "", "input height"),
@@ -38,14 +38,14 @@ static const CsvCol layer_cols[] = {
     CSV_COL("stall_cycles", CSV_I64, L(stall_cycles), "cycles", "busiest core's cycles not computing (waiting for data, fill, drain)"),
     CSV_COL("bound_by", CSV_STR, L(bound), "", "compute or memory: which of compute_cycles and mem_cycles is larger"),
     CSV_COL("dram_w_bytes", CSV_I64, L(dram_w_bytes), "bytes", "weights read from DRAM"),
-    CSV_COL("dram_in_bytes", CSV_I64, L(dram_in_bytes), "bytes", "input activations read from DRAM"),
+    CSV_COL("dram_in_bytes", CSV_I64, L(dram_in_bytes), "bytes", "input activations read from DRAM (a matmul: both operands)"),
     CSV_COL("dram_out_bytes", CSV_I64, L(dram_out_bytes), "bytes", "outputs (and spilled tensors) written to DRAM"),
     CSV_COL("dram_bytes", CSV_I64, L(dram_bytes), "bytes", "all DRAM traffic of the layer"),
     CSV_COL("compulsory_bytes", CSV_I64, L(compulsory_bytes), "bytes", "each off-chip tensor once (inputs on chip and kept outputs excluded)"),
     CSV_COL("sram_peak_bytes", CSV_I64, L(sram_peak_bytes), "bytes", "scratchpad in use on the busiest core"),
     CSV_COL("in_on_chip", CSV_INT, L(in_on_chip), "", "1: input kept on chip by its producer"),
     CSV_COL("out_on_chip", CSV_INT, L(out_on_chip), "", "1: output kept on chip for its consumers"),
-    CSV_COL("w_fetches", CSV_INT, L(w_fetches), "", "times the weights cross from DRAM"),
+    CSV_COL("w_fetches", CSV_INT, L(w_fetches), "", "times the weights (a matmul: its second operand) cross from DRAM"),
     CSV_COL("in_fetches", CSV_INT, L(in_fetches), "", "times the input crosses from DRAM"),
     CSV_COL("util", CSV_F64, L(util), "", "MACs / (peak MACs per cycle x cycles)"),
     CSV_COL("dram_busy", CSV_F64, L(dram_busy), "", "fraction of the layer the DRAM channel is busy"),
@@ -57,7 +57,7 @@ static const CsvCol layer_cols[] = {
     CSV_COL("e_sram_uj", CSV_F64, L(e_sram_uj), "uJ", "scratchpad reads and writes"),
     CSV_COL("e_dram_uj", CSV_F64, L(e_dram_uj), "uJ", "DRAM reads and writes"),
     CSV_COL("e_leak_uj", CSV_F64, L(e_leak_uj), "uJ", "leakage of the whole chip over the layer's time"),
-    CSV_COL("reason", CSV_STR, L(reason), "", "why each tensor is read, kept or written"),
+    CSV_COL("reason", CSV_STR, L(reason), "", "why each tensor is read, kept or written; how a grouped conv or matmul meets the array (one GEMM per group, or several block-diagonally)"),
 };
 #undef L
 

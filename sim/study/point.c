@@ -99,8 +99,9 @@ static int build_net(const PointSpec *p, int w, int a, int fl, int baseline,
 {
     if (p->model_path[0])
         return model_net(p, baseline ? p->accel.base_bits : 0, net, e);
-    int rc = p->topo_path[0] ? topo_csv_load(net, p->topo_path, e)
-                             : net_build(net, p->workload, e);
+    int rc = p->onnx_path[0]   ? onnx_load(net, p->onnx_path, &p->onnx, e)
+             : p->topo_path[0] ? topo_csv_load(net, p->topo_path, e)
+                               : net_build(net, p->workload, e);
     if (rc != QA_OK)
         return QA_ERR;
     net_set_batch(net, p->batch);

@@ -7,13 +7,17 @@
 #include "arch/arch.h"
 #include "sim/report/report.h"
 #include "sim/engine/sim.h"
+#include "workloads/onnx.h"
 
 typedef enum { ENGINE_ANALYTIC, ENGINE_SYSTEMC, ENGINE_COUNT } Engine;
 
 typedef struct {
     Accel accel;
-    char workload[64];         /* built-in name, or "" with topo_path */
+    char workload[64];         /* built-in name, or "" with topo_path or
+                                  onnx_path */
     char topo_path[512];       /* SCALE-Sim CSV; "" for a built-in */
+    char onnx_path[512];       /* ONNX model; "" for a built-in */
+    OnnxOptions onnx;          /* its input shapes (--input-shape) */
     char model_path[512];      /* integer model file (safetensors): its
                                 * layers and per-layer bits; the bit
                                 * options are then ignored */

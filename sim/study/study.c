@@ -50,9 +50,9 @@ static int p_workload(const Raw *r, StudyValue *v, char *why, size_t n)
         strpbrk(r->s, ",\"\r\n")) {
         /* The text is a key cell of points.csv, whose rows merge and
          * resume read one line at a time. */
-        snprintf(why, n, "expected a network name or a SCALE-Sim .csv path "
-                         "(a string without commas, quotes or line breaks, "
-                         "under 64 characters)");
+        snprintf(why, n, "expected a network name, a SCALE-Sim .csv or an "
+                         "ONNX .onnx path (a string without commas, quotes or "
+                         "line breaks, under 64 characters)");
         return QA_ERR;
     }
     snprintf(v->text, sizeof v->text, "%s", r->s);
@@ -115,7 +115,7 @@ static int p_bits(const Raw *r, StudyValue *v, char *why, size_t n)
 }
 
 static const AxisDef axis_defs[STUDY_NAXES] = {
-    [STUDY_WORKLOAD] = {"workload", p_workload, NULL, "built-in network or SCALE-Sim topology .csv"},
+    [STUDY_WORKLOAD] = {"workload", p_workload, NULL, "built-in network, SCALE-Sim topology .csv or ONNX model .onnx"},
     [STUDY_ENGINE] = {"engine", p_engine, NULL, "analytic or systemc"},
     [STUDY_BATCH] = {"batch", p_batch, NULL, "images per inference, 1..65536"},
     [STUDY_CORES] = {"cores", NULL, "cores", "cores (architecture key cores)"},
@@ -468,9 +468,24 @@ static int walk(Study *s, config_t *cfg, Err *e)
         const char *key = config_setting_name(c);
         int line = (int)config_setting_source_line(c);
         int ax = find_axis(key);
-        if (ax >= 0) {
+        if (ax >= 0 || !strcmp(key, "onnx")) {
+            /* onnx = "model.onnx" (or a list): the workload axis, every
+             * value an ONNX model */
+            int onnx = ax < 0;
+            if (onnx)
+                ax = STUDY_WORKLOAD;
+            if (ax == STUDY_WORKLOAD && s->axes[ax].line)
+                return err_set(e, s->file, line, key, "the workload is given "
+                               "twice (workload and onnx are one axis)");
             if (parse_axis(s, (StudyAxis)ax, c, e) != QA_OK)
                 return QA_ERR;
+            for (int k = 0; onnx && k < s->axes[ax].n; k++) {
+                size_t len = strlen(s->axes[ax].v[k].text);
+                if (len < 6 || strcmp(s->axes[ax].v[k].text + len - 5, ".onnx"))
+                    return err_set(e, s->file, s->axes[ax].v[k].line, key,
+                                   "\"%s\": expected an ONNX model path "
+                                   "ending in .onnx", s->axes[ax].v[k].text);
+            }
         } else if (!strcmp(key, "name")) {
             if (get_string(s, c, key, s->name, sizeof s->name, e) != QA_OK)
                 return QA_ERR;

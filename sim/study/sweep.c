@@ -42,6 +42,8 @@ void sweep_point_spec(const StudyPoint *p, PointSpec *ps)
     const char *w = p->v[STUDY_WORKLOAD]->text;
     if (ends_with(w, ".csv"))
         snprintf(ps->topo_path, sizeof ps->topo_path, "%s", w);
+    else if (onnx_is_path(w))
+        snprintf(ps->onnx_path, sizeof ps->onnx_path, "%s", w);
     else
         snprintf(ps->workload, sizeof ps->workload, "%s", w);
     ps->w_bits = (int)p->v[STUDY_BITS]->i0;
@@ -59,16 +61,18 @@ int sweep_check(const Study *s, Err *e)
         const char *w = wl->v[i].text;
         Net net;
         Err ne;
+        int file = ends_with(w, ".csv") || onnx_is_path(w);
         int rc = ends_with(w, ".csv") ? topo_csv_load(&net, w, &ne)
+                 : onnx_is_path(w)    ? onnx_load(&net, w, NULL, &ne)
                                       : net_build(&net, w, &ne);
         net_free(&net);
         if (rc != QA_OK) {
-            if (ends_with(w, ".csv"))
+            if (file)
                 *e = ne;
             else
                 err_set(e, s->file, wl->v[i].line, "workload",
-                        "\"%s\" is not a built-in network (%s) or a .csv",
-                        w, net_builtin_names());
+                        "\"%s\" is not a built-in network (%s), a .csv or "
+                        "an .onnx", w, net_builtin_names());
             return QA_ERR;
         }
     }
