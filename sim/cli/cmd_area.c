@@ -2,6 +2,7 @@
  * a chip at 16, 8, 4, 3 and 2 bits (iso-area), uniform and APoT PEs. */
 #include "models/area.h"
 #include "models/scale.h"
+#include "sim/report/area_cmp.h"
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 
@@ -57,6 +58,7 @@ static int run(const Args *args, void *obj, Err *e)
                (long long)r.macs_per_cycle, r.peak_tops, r.tops_per_mm2,
                r.peak_tops / u.peak_tops);
     }
+    report_area_models(&a, stdout);
     return QA_OK;
 }
 

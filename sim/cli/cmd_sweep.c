@@ -26,6 +26,8 @@ static void study_help(FILE *f)
     for (int ax = 0; ax < STUDY_NAXES; ax++)
         fprintf(f, "  %-11s %s\n", study_axis_name((StudyAxis)ax),
                 study_axis_help((StudyAxis)ax));
+    fprintf(f, "\nclaims = { key = value; ... }: the paper's numbers compare checks\n");
+    study_help_claims(f);
 }
 
 static const ArgOpt opts[] = {
@@ -55,7 +57,9 @@ static void list_points(const Study *s)
         study_point(s, id, &p);
         printf("%lld", (long long)id);
         for (int ax = 0; ax < STUDY_NAXES; ax++)
-            printf(" %s=%s", study_axis_name((StudyAxis)ax), p.v[ax]->text);
+            if (study_axis_shown(s, (StudyAxis)ax))
+                printf(" %s=%s", study_axis_name((StudyAxis)ax),
+                       p.v[ax]->text);
         putchar('\n');
     }
 }

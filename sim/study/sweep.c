@@ -232,8 +232,8 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
     points_point_path(s, id, path, sizeof path);
     if (qa_afile_open(&af, path, e) != QA_OK)
         return QA_ERR;
-    points_print_header(af.f);
-    points_print_row(af.f, &p, &row);
+    points_print_header(af.f, s);
+    points_print_row(af.f, s, &p, &row);
     return qa_afile_commit(&af, e);
 fail:
     free(layers);
@@ -470,7 +470,7 @@ int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e)
     if (arch_save(&s->accel, path, e) != QA_OK)
         return QA_ERR;
 
-    char *header = points_header_text();
+    char *header = points_header_text(s);
     int64_t *todo = qa_calloc((size_t)(s->npoints / o->shard_n + 1), sizeof *todo);
     if (!header || !todo) {
         free(header);
