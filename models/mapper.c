@@ -154,8 +154,10 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
             base.tn = INT64_MAX;
             base.tr = INT64_MAX;
             traffic_shape(&v, &base);
-            for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
-                for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
+            /* SCALE-Sim's count is of one run per layer: one tile a core */
+            int64_t most = a->timing == TIMING_SCALESIM ? 1 : INT64_MAX;
+            for (int64_t dn = 1; dn <= QA_MIN(base.share_ch, most); dn *= 2)
+                for (int64_t dm = 1; dm <= QA_MIN(base.share_rows, most); dm *= 2) {
                     if (n == cap) {
                         Shape *ns = qa_realloc(s, (size_t)cap * 2 * sizeof *s);
                         if (!ns) {

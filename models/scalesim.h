@@ -3,7 +3,7 @@
  *
  * Read from SCALE-Sim v2 (github.com/scalesim-project/scale-sim-v2,
  * commit 22f88b17f1dd3160e18bff5df165035bf8146e83, version 2.0.2) and
- * checked against its reports (tests/golden/scalesim_v2.csv); no SCALE-Sim
+ * checked against its reports (tests/golden/scalesim/cycles.csv); no SCALE-Sim
  * code is used. References are file:line in scalesim/ of that commit:
  *  - output size ceil((H - Fh + s) / s), no padding parameter:
  *    topology_utils.py:209-210;

@@ -3,10 +3,14 @@
  * Compute cycles of a tile come from the systolic closed form at the
  * layer's precision (scale.c gives the effective array; a tile may use
  * fewer columns, see LayerMap.col_opts), or from the vector unit for pool
- * and add. Bytes and the scratchpad working set come from traffic.c. */
+ * and add. Bytes and the scratchpad working set come from traffic.c.
+ * With core.timing = "scalesim" a tile is one SCALE-Sim v2 run on the whole
+ * effective array (scalesim.c: folds padded to R x C, back to back, its
+ * last-cycle count); the mapper then gives each core one tile per layer. */
 #include "models/tiling.h"
 #include "models/analytic.h"
 #include "models/scale.h"
+#include "models/scalesim.h"
 #include "models/systolic.h"
 #include "models/traffic.h"
 
@@ -46,6 +50,10 @@ int64_t tile_compute_cycles(const Accel *a, const LayerView *v,
     if (n <= 0 || r <= 0)
         return 0;
     const Layer *l = v->l;
+    if (v->on_array && a->timing == TIMING_SCALESIM)
+        return scalesim_gemm_cycles(a->dataflow, m->rows, m->cols, r * l->Q,
+                                    v->kg, n) *
+               scale_cycles_per_mac(a, l->w_bits);
     if (v->on_array) {
         int64_t best = -1;
         for (int i = 0; i < m->ncol_opts; i++) {

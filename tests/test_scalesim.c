@@ -2,11 +2,17 @@
  * against SCALE-Sim v2's own reports: every row of
  * tests/golden/scalesim/cycles.csv (441 layers: os, ws, is; 32x32, 8x8,
  * 16x64, 64x8; conv, fc, GEMM, depthwise, ResNet-50; how they were made:
- * tests/golden/scalesim/README.md) through the closed forms. Run from the
- * repository root. */
+ * tests/golden/scalesim/README.md) through the closed forms, and through
+ * qarray itself with core.timing = "scalesim": the row read as a topology,
+ * mapped and timed. Run from the repository root. */
 #include "tests/qtest.h"
 
+#include "models/analytic.h"
+#include "models/mapper.h"
 #include "models/scalesim.h"
+#include "workloads/net.h"
+
+#include <unistd.h>
 
 #define GOLDEN "tests/golden/scalesim/cycles.csv"
 #define NGOLDEN 441
@@ -196,6 +202,68 @@ static void test_golden_closed_form(void **state)
     assert_int_equal(stride2x1, 12); /* c3_s2x1 */
 }
 
+/* Every golden row through qarray's scalesim timing: the row as a one-row
+ * topology (read with SCALE-Sim's rounding), mapped on one core of the
+ * row's array with no DRAM limit or latency and a scratchpad that holds the
+ * layer, timed by the analytic model: the layer's compute cycles and the
+ * run's cycles are SCALE-Sim's. Rows with two strides (c3_s2x1) are left
+ * out: a qarray layer has one stride and the reader refuses them. */
+static void test_golden_qarray_mode(void **state)
+{
+    (void)state;
+    char path[256];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/qa_scalesim_%d.csv",
+             tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    int done = 0;
+    for (int i = 0; i < ngolden; i++) {
+        const Golden *g = &golden[i];
+        if (!g->gm && g->c.sh != g->c.sw)
+            continue;
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        if (g->gm)
+            fprintf(f, "Layer, M, N, K,\n%s, %lld, %lld, %lld,\n", g->name,
+                    (long long)g->gm, (long long)g->gn, (long long)g->gk);
+        else /* a DP channel layer: one channel keeps the name */
+            fprintf(f, "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+                       "Filter Width, Channels, Num Filter, Strides,\n"
+                       "%s, %d, %d, %d, %d, %d, %d, %d,\n", g->name, g->c.H,
+                    g->c.W, g->c.Fh, g->c.Fw, g->dp >= 0 ? 1 : g->c.Ch, g->c.K,
+                    g->c.sh);
+        fclose(f);
+        Net net;
+        Err e;
+        if (topo_csv_read(&net, path, TOPO_CEIL, &e) != QA_OK)
+            fail_msg("%s: %s", g->name, e.msg);
+        assert_int_equal(net.n, 1);
+        Accel a;
+        arch_defaults(&a);
+        a.rows = g->rows, a.cols = g->cols, a.dataflow = g->df;
+        a.timing = TIMING_SCALESIM;
+        a.dram_gbps = 0, a.dram_latency_cycles = 0;
+        a.sram_bytes = (int64_t)1 << 30;
+        assert_int_equal(arch_validate(&a, NULL, &e), QA_OK);
+        TileSchedule ts;
+        RunStats rs;
+        assert_int_equal(map_net(&a, &net, &ts, &e), QA_OK);
+        assert_int_equal(ts.layers[0].tiles, 1);
+        assert_int_equal(analytic_run(&a, &net, &ts, &rs, &e), QA_OK);
+        if (rs.layers[0].compute_cycles != g->total || rs.cycles != g->total)
+            fail_msg("%dx%d %s %s %s: qarray %lld compute, %lld total; "
+                     "SCALE-Sim %lld", g->rows, g->cols,
+                     arch_dataflow_name(g->df), g->topo, g->name,
+                     (long long)rs.layers[0].compute_cycles,
+                     (long long)rs.cycles, (long long)g->total);
+        stats_free(&rs);
+        tile_free(&ts);
+        net_free(&net);
+        done++;
+    }
+    unlink(path);
+    assert_int_equal(done, NGOLDEN - 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_hand_cases),
         cmocka_unit_test(test_bad_and_huge),
         cmocka_unit_test(test_golden_closed_form),
+        cmocka_unit_test(test_golden_qarray_mode),
     };
     return cmocka_run_group_tests(tests, load_golden, NULL);
 }
