@@ -705,8 +705,12 @@ int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
     if (best < 0) {
         const Layer *l = &net->layers[pl[0].fail_layer];
         err_set(e, NULL, 0, l->name,
-                "does not fit: the smallest tile (one output row of one "
-                "filter) needs more than the %lld bytes of scratchpad per core",
+                "does not fit: the smallest tile (%s) needs more than the "
+                "%lld bytes of scratchpad per core",
+                a->timing == TIMING_SCALESIM
+                    ? "with core.timing \"scalesim\", a core's whole share "
+                      "of the layer"
+                    : "one output row of one filter",
                 (long long)a->sram_bytes);
         goto done;
     }

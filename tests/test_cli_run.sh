@@ -92,6 +92,10 @@ expect_fail "qarray: --fpsc: cannot be combined with --shortcut-bits (--fpsc is 
 expect_fail "qarray: --vcd: cannot be combined with --engine analytic (the analytic engine has no signals to dump)" \
     $Q run -c arch/tiny.cfg -w resnet20 --engine analytic --vcd "$T/x.vcd"
 [ -e "$T/x.vcd" ] && no "--vcd with the analytic engine wrote a file"
+# SCALE-Sim's timing maps a core's share of a layer as one tile: it must fit.
+expect_fail "qarray: Conv1: does not fit: the smallest tile (with core.timing \"scalesim\", a core's whole share of the layer) needs more than the 1048576 bytes of scratchpad per core" \
+    $Q run -c tests/golden/scalesim/a32x32_os.cfg --sram 1MiB --engine analytic \
+    --topo tests/golden/scalesim/topologies/Resnet50.csv
 $Q run --help | grep -q "usage: qarray run" || no "run --help"
 # --opt=value and short options with the value attached
 $Q run -c arch/tiny.cfg --workload=resnet20 -b4 --batch=2 --engine=analytic \
