@@ -21,8 +21,11 @@ CXX = g++
 BUILD ?= build
 SAN ?=
 
+# OpenBLAS: its header only. The library is loaded when training builds a
+# network (quant/train/blas.c): linked, its constructor started a thread
+# pool in every command, which spun forever under an address-space limit.
 PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib 2>/dev/null)
-PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib 2>/dev/null)
+PC_LIBS := $(shell pkg-config --libs systemc libconfig zlib 2>/dev/null) -ldl
 
 # shared/STYLE.md practice 18. Under -Wdouble-promotion a float that meets a
 # double is cast with an explicit (double), so every mixed expression shows
@@ -169,12 +172,13 @@ FUZZ_OMP = $(filter -fopenmp,$(CFLAGS))
 FUZZ_CFLAGS = -std=c11 -O1 -g $(WARN_C) -D_POSIX_C_SOURCE=200809L -I. \
               $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
 # sim/report/table.c and csv.c (the reader and the writer of qarray's own
-# CSV tables) and sim/study/study.c (study files) are plain C.
+# CSV tables), sim/study/study.c (study files) and sim/engine/func.c (the
+# functional chip's layer graph of a model file) are plain C.
 FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wildcard $(d)/*.c)) \
-            sim/report/table.c sim/report/csv.c sim/study/study.c
+            sim/report/table.c sim/report/csv.c sim/study/study.c sim/engine/func.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
-FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm
+FUZZ_LIBS := $(shell pkg-config --libs libconfig zlib 2>/dev/null) -ldl -lm
 FUZZ_LIB := $(FUZZ_BUILD)/libqarray.a
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
@@ -208,8 +212,9 @@ fuzz: fuzz-build
 FUZZ_ASAN = detect_leaks=1:quarantine_size_mb=4
 FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 
-# Inputs up to 4 KiB, but checkpoints are 50 KB.
+# Inputs up to 4 KiB, but checkpoints are 50 KB and a trained model 20 KB.
 FUZZ_MAXLEN_ckpt = 65536
+FUZZ_MAXLEN_model = 65536
 
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
 # is the number of inputs executed. stdin is /dev/null: an input may name
