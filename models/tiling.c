@@ -9,6 +9,7 @@
  * last-cycle count); the mapper then gives each core one tile per layer. */
 #include "models/tiling.h"
 #include "models/analytic.h"
+#include "models/energy.h"
 #include "models/scale.h"
 #include "models/scalesim.h"
 #include "models/systolic.h"
@@ -563,5 +564,6 @@ int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
         return err_set(e, NULL, 0, NULL, "out of memory");
     sum_schedule(m);
     explain(net, v, c, x->spill_bytes, m);
+    energy_count(a, l, m);
     return QA_OK;
 }
