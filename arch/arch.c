@@ -11,6 +11,8 @@ const char *const arch_place_names[PLACE_COUNT + 1] = {"cols", "rows", "both", N
 const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion",
                                                      "synth", NULL};
 const char *const arch_pe_names[PE_COUNT + 1] = {"uniform", "apot", NULL};
+const char *const arch_timing_names[TIMING_COUNT + 1] = {"qarray", "scalesim",
+                                                       NULL};
 const char *const arch_energy_mac_names[EMAC_COUNT + 1] = {"formula", "table",
                                                            NULL};
 
@@ -24,6 +26,7 @@ void arch_defaults(Accel *a)
     a->cols = 16;
     a->base_bits = 16;
     a->dataflow = DF_WS;
+    a->timing = TIMING_QARRAY;
     a->sram_bytes = 256 * 1024;
     a->double_buffer = 1;
     a->dram_gbps = 0;
@@ -118,6 +121,11 @@ int arch_area_model_parse(const char *s, AreaModel *m)
         return QA_ERR;
     *m = (AreaModel)v;
     return QA_OK;
+}
+
+const char *arch_timing_name(Timing t)
+{
+    return t < TIMING_COUNT ? arch_timing_names[t] : "?";
 }
 
 double arch_dram_bytes_per_cycle(const Accel *a)

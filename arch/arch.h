@@ -18,6 +18,9 @@ typedef enum { SCALE_LINEAR, SCALE_AREA, SCALE_QUADRATIC, SCALE_TABLE,
 typedef enum { PLACE_COLS, PLACE_ROWS, PLACE_BOTH, PLACE_COUNT } Placement;
 typedef enum { AREA_PACT, AREA_BITFUSION, AREA_SYNTH, AREA_COUNT } AreaModel;
 typedef enum { PE_UNIFORM, PE_APOT, PE_COUNT } PeKind;
+/* Whose count of a layer's array cycles: qarray's (models/systolic.c) or
+ * SCALE-Sim v2's (models/scalesim.c; one tile per core and layer). */
+typedef enum { TIMING_QARRAY, TIMING_SCALESIM, TIMING_COUNT } Timing;
 
 #define ARCH_MAX_BITS 16
 
@@ -56,6 +59,7 @@ typedef struct {
     int rows, cols;          /* PE array per core at base_bits */
     int base_bits;           /* precision of one MAC lane of a PE (16) */
     Dataflow dataflow;
+    Timing timing;           /* array cycles: qarray's or SCALE-Sim v2's */
     int64_t sram_bytes;      /* scratchpad per core */
     int double_buffer;       /* 1: load/compute/store overlap */
     double dram_gbps;        /* shared DRAM bandwidth; 0 = unlimited */
@@ -87,6 +91,7 @@ extern const char *const arch_scale_names[SCALE_COUNT + 1];
 extern const char *const arch_place_names[PLACE_COUNT + 1];
 extern const char *const arch_area_names[AREA_COUNT + 1];
 extern const char *const arch_pe_names[PE_COUNT + 1];
+extern const char *const arch_timing_names[TIMING_COUNT + 1];
 extern const char *const arch_energy_mac_names[EMAC_COUNT + 1];
 
 const char *arch_dataflow_name(Dataflow d);
@@ -99,6 +104,7 @@ const char *arch_pe_name(PeKind k);
 int arch_pe_parse(const char *s, PeKind *k);
 const char *arch_area_model_name(AreaModel m);
 int arch_area_model_parse(const char *s, AreaModel *m);
+const char *arch_timing_name(Timing t);
 
 /* DRAM bytes per cycle at the core clock; 0 means unlimited. */
 double arch_dram_bytes_per_cycle(const Accel *a);

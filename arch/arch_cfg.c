@@ -23,6 +23,7 @@ static const KtKey keys[] = {
     {"core.cols", KT_INT, F(cols), 1, 4096, "PEs", "systolic array columns at base_bits", NULL},
     {"core.base_bits", KT_INT, F(base_bits), 2, ARCH_MAX_BITS, "bits", "precision of one MAC lane; a PE is one lane at this precision", NULL},
     {"core.dataflow", KT_ENUM, F(dataflow), 0, 0, "", "systolic dataflow", arch_dataflow_names},
+    {"core.timing", KT_ENUM, F(timing), 0, 0, "", "whose array cycles: qarray (overlapped folds, models/systolic.c) or scalesim (SCALE-Sim v2's count, models/scalesim.c: folds padded and back to back, one tile per core and layer, topologies read with its output-size rounding)", arch_timing_names},
     {"core.sram_bytes", KT_BYTES, F(sram_bytes), 1024, 1099511627776.0, "bytes", "scratchpad per core, the same bytes at every precision (integer or \"2 MiB\")", NULL},
     {"core.double_buffer", KT_BOOL, F(double_buffer), 0, 1, "", "overlap loads and stores with compute (two buffers per tensor)", NULL},
     {"core.acc_bits", KT_INT, F(acc_bits), 4, 64, "bits", "accumulator width of a PE", NULL},

@@ -157,8 +157,10 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
             base.tn = INT64_MAX;
             base.tr = INT64_MAX;
             traffic_shape(&v, &base);
-            for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
-                for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
+            /* SCALE-Sim's count is of one run per layer: one tile a core */
+            int64_t most = a->timing == TIMING_SCALESIM ? 1 : INT64_MAX;
+            for (int64_t dn = 1; dn <= QA_MIN(base.share_ch, most); dn *= 2)
+                for (int64_t dm = 1; dm <= QA_MIN(base.share_rows, most); dm *= 2) {
                     if (n == cap) {
                         Shape *ns = qa_realloc(s, (size_t)cap * 2 * sizeof *s);
                         if (!ns) {
@@ -707,8 +709,12 @@ int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
     if (best < 0) {
         const Layer *l = &net->layers[pl[0].fail_layer];
         err_set(e, NULL, 0, l->name,
-                "does not fit: the smallest tile (one output row of one "
-                "filter) needs more than the %lld bytes of scratchpad per core",
+                "does not fit: the smallest tile (%s) needs more than the "
+                "%lld bytes of scratchpad per core",
+                a->timing == TIMING_SCALESIM
+                    ? "with core.timing \"scalesim\", a core's whole share "
+                      "of the layer"
+                    : "one output row of one filter",
                 (long long)a->sram_bytes);
         goto done;
     }

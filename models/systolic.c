@@ -170,8 +170,10 @@ static int64_t stat_fold(const FoldPlan *p, int64_t outer)
  *
  *   L(b) = K + b + 2R - 3      (full fold 2R + C + K - 3)
  *
- * one less than SCALE-Sim's 2R + C + K - 2: here the bottom PE's last MAC
- * and the copy into the drain chain share a cycle.
+ * SCALE-Sim v2 counts K + R + C - 2 per fold (scalesim.h), R - 1 less: it
+ * writes a fold's result rows from cycle K - 1 on, bottom row first, while
+ * the lower rows still accumulate; here a column's results leave only
+ * after its bottom PE has its last operands.
  *
  * Double buffered G = max(K, R): accumulators restart on the first element of
  * the next fold while the results drain, so the next stream may start when

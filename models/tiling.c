@@ -3,11 +3,15 @@
  * Compute cycles of a tile come from the systolic closed form at the
  * layer's precision (scale.c gives the effective array; a tile may use
  * fewer columns, see LayerMap.col_opts), or from the vector unit for pool
- * and add. Bytes and the scratchpad working set come from traffic.c. */
+ * and add. Bytes and the scratchpad working set come from traffic.c.
+ * With core.timing = "scalesim" a tile is one SCALE-Sim v2 run on the whole
+ * effective array (scalesim.c: folds padded to R x C, back to back, its
+ * last-cycle count); the mapper then gives each core one tile per layer. */
 #include "models/tiling.h"
 #include "models/analytic.h"
 #include "models/energy.h"
 #include "models/scale.h"
+#include "models/scalesim.h"
 #include "models/systolic.h"
 #include "models/traffic.h"
 
@@ -44,6 +48,12 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
 static int64_t gemm_cycles(const Accel *a, const LayerMap *m, int64_t rows,
                            int64_t k, int64_t n, int *cols_used)
 {
+    /* SCALE-Sim's count (core.timing = "scalesim") on the whole array */
+    if (a->timing == TIMING_SCALESIM) {
+        if (cols_used)
+            *cols_used = m->cols;
+        return scalesim_gemm_cycles(a->dataflow, m->rows, m->cols, rows, k, n);
+    }
     int64_t best = -1;
     for (int i = 0; i < m->ncol_opts; i++) {
         int64_t c = sys_gemm_cycles(a->dataflow, m->rows, m->col_opts[i], rows,

@@ -36,6 +36,29 @@ $Q run -c "$T/tiny/config.cfg" -w resnet20 --bits 4 --batch 2 \
     --engine analytic -o "$T/again.csv" > /dev/null 2>&1 || no "rerun from config.cfg failed"
 cmp -s "$T/again.csv" "$T/tiny/layers.csv" || no "config.cfg does not reproduce the run"
 
+# SCALE-Sim v2's timing (core.timing = "scalesim") end to end on its own
+# ResNet-50 topology, 32x32 output stationary: on both engines the run takes
+# 4,434,168 cycles, and every layer's compute cycles are what SCALE-Sim v2
+# reported for it (tests/golden/scalesim/cycles.csv).
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["topology_file"] == "Resnet50_clean.csv" {
+        print $c["layer_name"] "," $c["total_cycles"] }' \
+    tests/golden/scalesim/cycles.csv > "$T/ss_want.txt"
+[ "$(wc -l < "$T/ss_want.txt")" -eq 54 ] || no "golden ResNet-50 rows: not 54"
+for eng in analytic systemc; do
+    $Q run -c tests/golden/scalesim/a32x32_os.cfg --engine $eng \
+        --topo tests/golden/scalesim/topologies/Resnet50.csv -o "$T/ss_$eng" \
+        > /dev/null 2>&1 || no "scalesim run ($eng) exited non-zero"
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        NR == 2 { print $c["cycles"] }' "$T/ss_$eng/summary.csv" |
+        grep -qx 4434168 || no "scalesim ResNet-50 ($eng): not 4434168 cycles"
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { print $c["layer"] "," $c["compute_cycles"] }' \
+        "$T/ss_$eng/layers.csv" > "$T/ss_got.txt"
+    cmp -s "$T/ss_want.txt" "$T/ss_got.txt" ||
+        no "scalesim ResNet-50 ($eng): layer cycles differ from SCALE-Sim's"
+done
+
 # A chip name is a user string: with a comma, quotes and '#' it is one
 # RFC 4180 field of summary.csv (quoted, inner quotes doubled).
 sed 's/^name = .*/name = "a, \\"b\\" #c";/' arch/tiny.cfg > "$T/named.cfg"
@@ -84,6 +107,11 @@ expect_fail "qarray: --fpsc: cannot be combined with --shortcut-bits (--fpsc is 
 expect_fail "qarray: --vcd: cannot be combined with --engine analytic (the analytic engine has no signals to dump)" \
     $Q run -c arch/tiny.cfg -w resnet20 --engine analytic --vcd "$T/x.vcd"
 [ -e "$T/x.vcd" ] && no "--vcd with the analytic engine wrote a file"
+# SCALE-Sim's timing maps a core's share of a layer as one tile: it must fit.
+expect_fail "qarray: Conv1: does not fit: the smallest tile (with core.timing \"scalesim\", a core's whole share of the layer) needs more than the 1048576 bytes of scratchpad per core" \
+    $Q run -c tests/golden/scalesim/a32x32_os.cfg --sram 1MiB --engine analytic \
+    --topo tests/golden/scalesim/topologies/Resnet50.csv
+
 # A long legal run (0.01 GHz, one PE, ResNet-50 at batch 32: 1.3e11
 # cycles, beyond 2^63 femtoseconds): the SystemC engine's time wrapped into
 # negative cycles with exit status 0. Both engines count it (one core,

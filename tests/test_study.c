@@ -169,6 +169,45 @@ static void test_chip_axes(void **state)
     study_free(&s);
 }
 
+/* The timing axis sets core.timing; like area_model, a points column only
+ * when the study names it. */
+static void test_timing_axis(void **state)
+{
+    (void)state;
+    const char *path = write_tmp("timing.cfg",
+        "arch = \"arch/tiny.cfg\";\n"
+        "timing = [\"qarray\", \"scalesim\"];\n");
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, path, &e), QA_OK);
+    remove(path);
+    assert_int_equal(s.npoints, 2);
+    assert_true(study_axis_shown(&s, STUDY_TIMING));
+    StudyPoint p;
+    study_point(&s, 1, &p);
+    assert_int_equal(p.accel.timing, TIMING_SCALESIM);
+    assert_string_equal(p.v[STUDY_TIMING]->text, "scalesim");
+    char *h = points_header_text(&s);
+    assert_non_null(h);
+    assert_non_null(strstr(h, ",dataflow,timing,rule,"));
+    free(h);
+    study_free(&s);
+
+    path = write_tmp("timing_bad.cfg", "arch = \"arch/tiny.cfg\";\n"
+                               "timing = \"scale-sim\";\n");
+    assert_int_equal(study_load(&s, path, &e), QA_ERR);
+    remove(path);
+    assert_string_equal(e.field, "timing");
+
+    assert_int_equal(study_load(&s, "arch/studies/pact2018.cfg", &e), QA_OK);
+    assert_false(study_axis_shown(&s, STUDY_TIMING));
+    h = points_header_text(&s);
+    assert_non_null(h);
+    assert_null(strstr(h, "timing"));
+    free(h);
+    study_free(&s);
+}
+
 /* The area model axis: it sets the chip's area.model, and the points table
  * has its column only when the study names it (studies that do not keep
  * the table they had). */
@@ -359,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_pact2018),
         cmocka_unit_test(test_chip_axes),
         cmocka_unit_test(test_area_axis),
+        cmocka_unit_test(test_timing_axis),
         cmocka_unit_test(test_shard_parse),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_alloc_failures),

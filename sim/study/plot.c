@@ -140,6 +140,7 @@ static void caption(const Study *s, unsigned vary, char *buf, size_t n)
         case STUDY_DATAFLOW: snprintf(lab, sizeof lab, "%s dataflow", t); break;
         case STUDY_RULE: snprintf(lab, sizeof lab, "%s scaling", t); break;
         case STUDY_PLACEMENT: snprintf(lab, sizeof lab, "lanes in %s", t); break;
+        case STUDY_TIMING: snprintf(lab, sizeof lab, "%s timing", t); break;
         case STUDY_AREA: snprintf(lab, sizeof lab, "%s MAC area", t); break;
         case STUDY_DRAM:
             if (v->d > 0)

@@ -99,8 +99,12 @@ static int build_net(const PointSpec *p, int w, int a, int fl, int baseline,
 {
     if (p->model_path[0])
         return model_net(p, baseline ? p->accel.base_bits : 0, net, e);
+    /* SCALE-Sim's timing takes its topologies as it reads them (rounding
+     * output sizes up, workloads/topo_csv.c) */
+    TopoRounding round = p->accel.timing == TIMING_SCALESIM ? TOPO_CEIL
+                                                            : TOPO_FLOOR;
     int rc = p->onnx_path[0]   ? onnx_load(net, p->onnx_path, &p->onnx, e)
-             : p->topo_path[0] ? topo_csv_load(net, p->topo_path, e)
+             : p->topo_path[0] ? topo_csv_read(net, p->topo_path, round, e)
                                : net_build(net, p->workload, e);
     if (rc != QA_OK)
         return QA_ERR;

@@ -1,8 +1,8 @@
 /* study.c: libconfig study files: the plain keys (name, arch, out, compare,
  * claims) and the axes. A chip axis (cores, sram_bytes, array, dataflow,
- * rule, placement, area_model, dram_gbps) is set through the architecture
- * file's key table, so it has the same types and limits as the file and
- * the command line; the other axes (workload, engine, batch, first_last, bits) have a
+ * timing, rule, placement, area_model, dram_gbps) is set through the
+ * architecture file's key table, so it has the same types and limits as
+ * the file and the command line; the other axes (workload, engine, batch, first_last, bits) have a
  * parser each here. An axis key takes one value or a list; the same code
  * reads the `baseline` and `plot` groups (one value per axis) and
  * command-line overrides, so a value means the same thing wherever it is
@@ -122,6 +122,7 @@ static const AxisDef axis_defs[STUDY_NAXES] = {
     [STUDY_SRAM] = {"sram_bytes", NULL, "core.sram_bytes", "scratchpad per core: bytes or \"2 MiB\" (core.sram_bytes)"},
     [STUDY_ARRAY] = {"array", NULL, "core.rows", "PE array per core at base bits, \"ROWSxCOLS\" (core.rows, core.cols)"},
     [STUDY_DATAFLOW] = {"dataflow", NULL, "core.dataflow", "ws, os or is (core.dataflow)"},
+    [STUDY_TIMING] = {"timing", NULL, "core.timing", "whose array cycles: scalesim (SCALE-Sim v2's count) or qarray (core.timing); a points column only when given", 1},
     [STUDY_RULE] = {"rule", NULL, "precision.rule", "precision rule: linear, area, quadratic, table (precision.rule)"},
     [STUDY_PLACEMENT] = {"placement", NULL, "precision.placement", "extra lanes as cols, rows or both (precision.placement)"},
     [STUDY_AREA] = {"area_model", NULL, "area.model", "MAC area model: pact, bitfusion or synth (area.model); a points column only when given", 1},
@@ -185,6 +186,10 @@ static void chip_value(const Accel *a, StudyAxis ax, StudyValue *v)
         v->i0 = a->placement;
         snprintf(v->text, sizeof v->text, "%s", arch_place_name(a->placement));
         break;
+    case STUDY_TIMING:
+        v->i0 = a->timing;
+        snprintf(v->text, sizeof v->text, "%s", arch_timing_name(a->timing));
+        break;
     case STUDY_AREA:
         v->i0 = a->area_model;
         snprintf(v->text, sizeof v->text, "%s",
@@ -234,6 +239,7 @@ static void apply_chip(Accel *a, StudyAxis ax, const StudyValue *v)
     case STUDY_DATAFLOW: a->dataflow = (Dataflow)v->i0; break;
     case STUDY_RULE: a->scale_rule = (ScaleRule)v->i0; break;
     case STUDY_PLACEMENT: a->placement = (Placement)v->i0; break;
+    case STUDY_TIMING: a->timing = (Timing)v->i0; break;
     case STUDY_AREA: a->area_model = (AreaModel)v->i0; break;
     case STUDY_DRAM: a->dram_gbps = v->d; break;
     default: break;
