@@ -293,8 +293,11 @@ static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
                 return err_set(e, w->file, w->line, field_of(k, w),
                                "\"%s\" is not a size (e.g. 2097152 or "
                                "\"2 MiB\")", v->s);
-            if (!in_range(k, d) || d != floor(d))
+            if (!in_range(k, d))
                 return range_err(k, v, w, e);
+            if (d != floor(d))
+                return err_set(e, w->file, w->line, field_of(k, w),
+                               "\"%s\" is not a whole number of bytes", v->s);
             *(int64_t *)field = (int64_t)d;
             return QA_OK;
         }
@@ -431,8 +434,9 @@ int kt_set_text(const KtKey *k, void *obj, const char *text,
             v.s = text;
         } else {
             double d;
-            /* a number, but not a whole one in 64 bits: say the range */
-            if (qa_parse_double(text, &d) == QA_OK && d == floor(d))
+            /* a whole number too large for 64 bits: say the range; one
+             * inside it (1e3, 0x10, " 5") is not written as an integer */
+            if (qa_parse_double(text, &d) == QA_OK && d == floor(d) && !in_range(k, d))
                 return range_err(k, &v, &w, e);
             return err_set(e, file, line, field_of(k, &w),
                            "expected an integer, got '%s'", text);
