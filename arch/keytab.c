@@ -115,17 +115,20 @@ int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e)
     if (!text)
         return QA_ERR;
     int rc = check_int_literals(text, path, e);
-    free(text);
-    if (rc != QA_OK)
-        return QA_ERR;
-    config_init(cfg);
-    if (!config_read_file(cfg, path)) {
-        err_set(e, path, config_error_line(cfg), NULL, "syntax error: %s",
-                config_error_text(cfg));
-        config_destroy(cfg);
-        return QA_ERR;
+    /* The text checked is the text parsed: the file is read once. Read
+     * again by name, a pipe (-c <(cmd)) or a FIFO gave libconfig an empty
+     * file, every key its default, silently; a file replaced in between
+     * was parsed unchecked. */
+    if (rc == QA_OK) {
+        config_init(cfg);
+        if (!config_read_string(cfg, text)) {
+            rc = err_set(e, path, config_error_line(cfg), NULL, "syntax error: %s",
+                         config_error_text(cfg));
+            config_destroy(cfg);
+        }
     }
-    return QA_OK;
+    free(text);
+    return rc;
 }
 
 /* ---- one value ---- */

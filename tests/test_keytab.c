@@ -263,6 +263,28 @@ static void test_not_text_files(void **state)
     assert_string_equal(e.msg, "test file has a NUL byte: not a text file");
 }
 
+/* A file that can be read only once (a pipe: -c <(cmd), a FIFO) gives its
+ * keys; it was read twice, the second time empty, and every key kept its
+ * default without a word. */
+static void test_pipe_read_once(void **state)
+{
+    (void)state;
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    const char *text = "name = \"piped\";\ng = { n = 7; };\n";
+    assert_int_equal(write(fd[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fd[1]);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fd[0]);
+    Obj o;
+    Err e;
+    memset(&o, 0, sizeof o);
+    assert_int_equal(kt_load_file(&table, &o, path, &e), QA_OK);
+    close(fd[0]);
+    assert_string_equal(o.name, "piped");
+    assert_int_equal(o.n, 7);
+}
+
 static void test_value_parsers(void **state)
 {
     (void)state;
@@ -306,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_text_values),
         cmocka_unit_test(test_write_reads_back),
         cmocka_unit_test(test_not_text_files),
+        cmocka_unit_test(test_pipe_read_once),
         cmocka_unit_test(test_value_parsers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
