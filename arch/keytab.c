@@ -115,17 +115,20 @@ int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e)
     if (!text)
         return QA_ERR;
     int rc = check_int_literals(text, path, e);
-    free(text);
-    if (rc != QA_OK)
-        return QA_ERR;
-    config_init(cfg);
-    if (!config_read_file(cfg, path)) {
-        err_set(e, path, config_error_line(cfg), NULL, "syntax error: %s",
-                config_error_text(cfg));
-        config_destroy(cfg);
-        return QA_ERR;
+    /* The text checked is the text parsed: the file is read once. Read
+     * again by name, a pipe (-c <(cmd)) or a FIFO gave libconfig an empty
+     * file, every key its default, silently; a file replaced in between
+     * was parsed unchecked. */
+    if (rc == QA_OK) {
+        config_init(cfg);
+        if (!config_read_string(cfg, text)) {
+            rc = err_set(e, path, config_error_line(cfg), NULL, "syntax error: %s",
+                         config_error_text(cfg));
+            config_destroy(cfg);
+        }
     }
-    return QA_OK;
+    free(text);
+    return rc;
 }
 
 /* ---- one value ---- */
@@ -319,8 +322,11 @@ static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
                 return err_set(e, w->file, w->line, field_of(k, w),
                                "\"%s\" is not a size (e.g. 2097152 or "
                                "\"2 MiB\")", v->s);
-            if (!in_range(k, d) || d != floor(d))
+            if (!in_range(k, d))
                 return range_err(k, v, w, e);
+            if (d != floor(d))
+                return err_set(e, w->file, w->line, field_of(k, w),
+                               "\"%s\" is not a whole number of bytes", v->s);
             *(int64_t *)field = (int64_t)d;
             return QA_OK;
         }
@@ -457,8 +463,9 @@ int kt_set_text(const KtKey *k, void *obj, const char *text,
             v.s = text;
         } else {
             double d;
-            /* a number, but not a whole one in 64 bits: say the range */
-            if (qa_parse_double(text, &d) == QA_OK && d == floor(d))
+            /* a whole number too large for 64 bits: say the range; one
+             * inside it (1e3, 0x10, " 5") is not written as an integer */
+            if (qa_parse_double(text, &d) == QA_OK && d == floor(d) && !in_range(k, d))
                 return range_err(k, &v, &w, e);
             return err_set(e, file, line, field_of(k, &w),
                            "expected an integer, got '%s'", text);

@@ -57,9 +57,10 @@ typedef struct {
 } KtTable;
 
 /* Read a libconfig file into cfg (the caller config_destroy()s it on
- * success; on failure it is already destroyed). A missing file, a syntax
- * error, or an integer literal libconfig 1.5 would silently wrap (over
- * 2^31 - 1 without an L suffix) is "file:line: message". */
+ * success; on failure it is already destroyed). The file is read once: a
+ * pipe or FIFO works, and the text checked is the text parsed. A missing
+ * file, a syntax error, or an integer literal libconfig 1.5 would silently
+ * wrap (over 2^31 - 1 without an L suffix) is "file:line: message". */
 int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e);
 
 /* Set every key found under `root` (a file's root group) into obj; a

@@ -131,6 +131,9 @@ int qa_afile_open(AtomicFile *af, const char *path, Err *e);
 int qa_is_stream(const char *path);
 int qa_afile_commit(AtomicFile *af, Err *e);
 void qa_afile_abort(AtomicFile *af);
+/* A write into af failed: abort it and say why, from errno ("x.st: write
+ * failed: No space left on device"). Returns QA_ERR. */
+int qa_afile_fail(AtomicFile *af, Err *e);
 
 /* Put a finished file `from` (a temporary this process wrote and closed)
  * under `path` by the rules of AtomicFile (link targets, streams, inputs

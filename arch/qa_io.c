@@ -345,6 +345,13 @@ void qa_afile_abort(AtomicFile *af)
     af->tmp[0] = '\0';
 }
 
+int qa_afile_fail(AtomicFile *af, Err *e)
+{
+    int err = errno ? errno : EIO; /* before abort's calls change it */
+    qa_afile_abort(af);
+    return err_set(e, af->path, 0, NULL, "write failed: %s", strerror(err));
+}
+
 /* Copy the file `from` into the open stream `to`; errno or 0. */
 static int copy_into(const char *from, FILE *to)
 {

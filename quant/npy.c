@@ -275,9 +275,7 @@ int npy_write(const char *path, NpyType t, const void *data,
         fputc(' ', af.f);
     fputc('\n', af.f);
     size_t sz = npy_type_size(t);
-    if (fwrite(data, sz, sh->n, af.f) != sh->n) {
-        qa_afile_abort(&af);
-        return err_set(e, path, 0, NULL, "write failed");
-    }
+    if (fwrite(data, sz, sh->n, af.f) != sh->n)
+        return qa_afile_fail(&af, e);
     return qa_afile_commit(&af, e);
 }

@@ -109,6 +109,9 @@ mknpy "$T/l.npy" '<f4' '(6,)' False "$FM1$F0$F04$F15$F26$F7"
 $Q quantize-tensor --method lloyd --bits 4 --alpha 1e36 -i "$T/l.npy" -o "$T/ly.npy" \
     > "$T/out" 2>&1 || fail "lloyd alpha 1e36: $(cat "$T/out")"
 grep -q '^lloyd 4-bit unsigned: 6 values, alpha 1e+36' "$T/out" || fail "lloyd alpha 1e36: $(cat "$T/out")"
+# the largest alpha the option documents is accepted by the quantizer too
+$Q quantize-tensor --method uniform --bits 4 --alpha 3e38 -i "$T/l.npy" -o "$T/ly.npy" \
+    > "$T/out" 2>&1 || fail "alpha 3e38: $(cat "$T/out")"
 
 # --- bad inputs ---------------------------------------------------------
 O="$T/out.npy"

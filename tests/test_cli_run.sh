@@ -84,6 +84,9 @@ expect_fail "bits: '4/0' is not" $Q run --bits 4/0
 expect_fail "--bw: expected a number of GB/s or \"unlimited\", got 'fast'" $Q run --bw fast
 expect_fail "--sram: must be in 1024..1099511627776 bytes, is 12" $Q run --sram 12
 expect_fail "--bw: must be in 0.001..1000000 GB/s or \"unlimited\", is 1e-9" $Q run --bw 1e-9
+# in range but not written as an integer: no range the value meets
+expect_fail "qarray: --cores: expected an integer, got '1e3'" $Q run --cores 1e3
+expect_fail "qarray: --sram: \"2048.5\" is not a whole number of bytes" $Q run --sram 2048.5
 expect_fail "engine: 'spice' is not" $Q run --engine spice
 expect_fail "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0" $Q run -c tests/bad/arch_range.cfg
 expect_fail "no_such.cfg: cannot open" $Q run -c no_such.cfg

@@ -43,6 +43,7 @@ static void test_string(void **state)
         {"two\nlines\r\t", "\"two\\nlines\\r\\t\""},
         {"bell\x07 del\x7f", "\"bell\\007 del\\177\""},
         {"'single' @macro $1", "\"'single' @macro $1\""},
+        {"`touch x`", "\"\\140touch x\\140\""},
     };
     for (size_t i = 0; i < QA_COUNT(cases); i++) {
         char *buf = NULL;
@@ -98,8 +99,13 @@ static void test_draw_renames(void **state)
     snprintf(outd, sizeof outd, "%s/figs", dir);
     assert_int_equal(mkdir(outd, 0777), 0);
     snprintf(log, sizeof log, "%s/gnuplot.log", outd);
+    /* a backquoted command in a caption (a chip name) is text: it
+     * reaches the script as typed and creates no file */
+    char cap[1200], touched[800];
+    snprintf(touched, sizeof touched, "%s/touched", dir);
+    snprintf(cap, sizeof cap, "a, \"b\" #c; x `touch %s`", touched);
     const GnuplotVar vars[] = {
-        {"caption", "a, \"b\" #c; x", 0},
+        {"caption", cap, 0},
         {"n", NULL, 41},
     };
     Err e;
@@ -109,8 +115,11 @@ static void test_draw_renames(void **state)
     snprintf(path, sizeof path, "%s/a.txt", outd);
     char *text = qt_slurp(path);
     assert_non_null(text);
-    assert_string_equal(text, "a, \"b\" #c; x\n42\n");
+    char want[1300];
+    snprintf(want, sizeof want, "%s\n42\n", cap);
+    assert_string_equal(text, want);
     free(text);
+    assert_int_equal(access(touched, F_OK), -1);
 }
 
 /* A script that fails after drawing half its figures: an error from

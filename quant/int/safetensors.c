@@ -88,10 +88,8 @@ int st_write(const char *path, const StTensor *t, int n, const char *const *meta
     for (int i = 0; ok && i < n; i++)
         ok = t[i].bytes == 0 || fwrite(t[i].data, 1, t[i].bytes, af.f) == t[i].bytes;
     free(hdr);
-    if (!ok) {
-        qa_afile_abort(&af);
-        return err_set(e, path, 0, NULL, "write failed");
-    }
+    if (!ok)
+        return qa_afile_fail(&af, e);
     return qa_afile_commit(&af, e);
 }
 

@@ -278,10 +278,8 @@ int train_save(const Trainer *t, const char *path, Err *e)
     if (fwrite(&h, sizeof h, 1, af.f) != 1 || fwrite(&spare, sizeof spare, 1, af.f) != 1 ||
         fwrite(t->net.params, sizeof(float), np, af.f) != np ||
         fwrite(t->net.velocity, sizeof(float), np, af.f) != np ||
-        fwrite(t->net.state, sizeof(float), t->net.n_state, af.f) != t->net.n_state) {
-        qa_afile_abort(&af);
-        return err_set(e, path, 0, NULL, "write failed");
-    }
+        fwrite(t->net.state, sizeof(float), t->net.n_state, af.f) != t->net.n_state)
+        return qa_afile_fail(&af, e);
     return qa_afile_commit(&af, e);
 }
 

@@ -4,6 +4,8 @@
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 
+#include <string.h>
+
 typedef struct {
     const char *recipe, *out, *data, *export_path;
     ArgList set;
@@ -39,6 +41,13 @@ static int run(const Args *a, void *obj, Err *e)
 {
     (void)a;
     const TrainOpts *o = obj;
+    /* the shape of each --set is the command line's to check: "-1" or
+     * "=4" is a bad option, not a recipe key named "-1" */
+    for (int i = 0; i < o->set.n; i++)
+        if (!strchr(o->set.v[i], '=') || o->set.v[i][0] == '=') {
+            err_set(e, NULL, 0, "--set", "'%s' is not KEY=VALUE", o->set.v[i]);
+            return ARGS_USAGE;
+        }
     Recipe r;
     if (recipe_load(&r, o->recipe, e) != QA_OK)
         return QA_ERR;

@@ -14,7 +14,10 @@
 extern char **environ;
 
 /* Double-quoted gnuplot strings take C-like escapes (\\ \" \n \t \ooo);
- * single-quoted ones would pass a line break raw into the command line. */
+ * single-quoted ones would pass a line break raw into the command line.
+ * A backquote goes as \140: gnuplot runs `text` in double quotes as a
+ * shell command before it reads the string, so a chip named `rm x` ran
+ * rm; the escape becomes a backquote only after that substitution. */
 void gnuplot_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -26,6 +29,7 @@ void gnuplot_string(FILE *f, const char *s)
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
+        case '`': fputs("\\140", f); break;
         default:
             if (c < 0x20 || c == 0x7f)
                 fprintf(f, "\\%03o", c);
