@@ -3,10 +3,15 @@
  * Compute cycles of a tile come from the systolic closed form at the
  * layer's precision (scale.c gives the effective array; a tile may use
  * fewer columns, see LayerMap.col_opts), or from the vector unit for pool
- * and add. Bytes and the scratchpad working set come from traffic.c. */
+ * and add. Bytes and the scratchpad working set come from traffic.c.
+ * With core.timing = "scalesim" a tile is one SCALE-Sim v2 run on the whole
+ * effective array (scalesim.c: folds padded to R x C, back to back, its
+ * last-cycle count); the mapper then gives each core one tile per layer. */
 #include "models/tiling.h"
 #include "models/analytic.h"
+#include "models/energy.h"
 #include "models/scale.h"
+#include "models/scalesim.h"
 #include "models/systolic.h"
 #include "models/traffic.h"
 
@@ -24,6 +29,7 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
     m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
                                 : scale_lanes(a, sbits);
     scale_array(a, sbits, &m->rows, &m->cols);
+    m->cycles_per_mac = on_array ? scale_cycles_per_mac(a, l->w_bits, l->a_bits) : 1;
     /* The widths of the array at this and every higher precision: a
      * mapping that fits the wider-precision chip fits this one too. */
     m->ncol_opts = 0;
@@ -42,6 +48,12 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
 static int64_t gemm_cycles(const Accel *a, const LayerMap *m, int64_t rows,
                            int64_t k, int64_t n, int *cols_used)
 {
+    /* SCALE-Sim's count (core.timing = "scalesim") on the whole array */
+    if (a->timing == TIMING_SCALESIM) {
+        if (cols_used)
+            *cols_used = m->cols;
+        return scalesim_gemm_cycles(a->dataflow, m->rows, m->cols, rows, k, n);
+    }
     int64_t best = -1;
     for (int i = 0; i < m->ncol_opts; i++) {
         int64_t c = sys_gemm_cycles(a->dataflow, m->rows, m->col_opts[i], rows,
@@ -108,8 +120,8 @@ int64_t tile_compute_packed(const Accel *a, const LayerView *v,
         return 0;
     const Layer *l = v->l;
     if (v->kind == VIEW_DENSE)
-        return gemm_cycles(a, m, r * l->Q, v->kg, n, cols_used) *
-               scale_cycles_per_mac(a, l->w_bits);
+        return qa_cmul(gemm_cycles(a, m, r * l->Q, v->kg, n, cols_used),
+                       scale_cycles_per_mac(a, l->w_bits, l->a_bits));
     if (v->kind == VIEW_GROUPS) {
         /* Groups are independent GEMMs: g of them at a time run as one
          * block-diagonal GEMM (g*kg x g*unit_k, zero blocks included), the
@@ -121,12 +133,9 @@ int64_t tile_compute_packed(const Accel *a, const LayerView *v,
             int64_t g = opt[i], rem = n % g;
             int cf = m->cols, cr = m->cols;
             int64_t c = gemm_cycles(a, m, r * l->Q, g * v->kg, g * v->unit_k, &cf);
-            int64_t t;
-            if (__builtin_mul_overflow(n / g, c, &t))
-                t = INT64_MAX;
-            if (rem && __builtin_add_overflow(t, gemm_cycles(a, m, r * l->Q, rem * v->kg,
-                                                             rem * v->unit_k, &cr), &t))
-                t = INT64_MAX;
+            int64_t t = qa_cmul(n / g, c);
+            if (rem)
+                t = qa_cadd(t, gemm_cycles(a, m, r * l->Q, rem * v->kg, rem * v->unit_k, &cr));
             if (best < 0 || t < best) {
                 best = t;
                 if (cols_used)
@@ -135,20 +144,22 @@ int64_t tile_compute_packed(const Accel *a, const LayerView *v,
                     *pack = g;
             }
         }
-        return best * scale_cycles_per_mac(a, l->w_bits);
+        return qa_cmul(best, scale_cycles_per_mac(a, l->w_bits, l->a_bits));
     }
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
-     * base_bits / a_bits wide at lower precision; a pool output costs R*S
-     * operations, an add output one, a flat op vec_ops per element of the
-     * larger of its first input and its output. */
+     * base_bits / a_bits wide at lower precision, and ceil(a_bits /
+     * base_bits) passes above it; a pool output costs R*S operations, an
+     * add output one, a flat op vec_ops per element of the larger of its
+     * first input and its output. */
     int64_t thr = (int64_t)a->vector_lanes * QA_MAX(1, a->base_bits / l->a_bits);
     int64_t ops;
     if (v->kind == VIEW_FLAT)
-        ops = QA_MAX(traffic_flat_elems(v, 0, n, r), traffic_flat_elems(v, -1, n, r)) *
-              l->vec_ops;
+        ops = qa_cmul(QA_MAX(traffic_flat_elems(v, 0, n, r), traffic_flat_elems(v, -1, n, r)),
+                      l->vec_ops);
     else
-        ops = n * r * l->Q * (l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
-    return QA_CEIL_DIV(ops, thr);
+        ops = qa_cmul(qa_cmul(n * r, l->Q), l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
+    ops = qa_cmul(ops, scale_vector_passes(a, l->a_bits));
+    return ops >= QA_COUNT_MAX ? QA_COUNT_MAX : QA_CEIL_DIV(ops, thr);
 }
 
 int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
@@ -197,7 +208,8 @@ int64_t tile_choice_compute(const Accel *a, const LayerView *v,
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
             if (ncnt[i] && rcnt[j])
-                sum += ncnt[i] * rcnt[j] * memo_tile(a, v, m, nsz[i], rsz[j], memo);
+                sum = qa_cadd(sum, qa_cmul(qa_cmul(ncnt[i], rcnt[j]),
+                                           memo_tile(a, v, m, nsz[i], rsz[j], memo)));
     return sum;
 }
 
@@ -431,8 +443,9 @@ static int64_t runs_bytes(const Runs *r)
 {
     int64_t b = 0;
     for (int i = 0; i < r->n; i++)
-        b += r->g[i].count * (r->g[i].load_w_bytes + r->g[i].load_in_bytes +
-                              r->g[i].store_out_bytes);
+        b = qa_cadd(b, qa_cmul(r->g[i].count,
+                               qa_cadd(qa_cadd(r->g[i].load_w_bytes, r->g[i].load_in_bytes),
+                                       r->g[i].store_out_bytes)));
     return b;
 }
 
@@ -469,7 +482,7 @@ int64_t tile_core_cycles(const Accel *a, const LayerView *v,
             return -1;
         }
         analytic_pipe_run(&p, a, r.g, r.n, reps);
-        total += reps * runs_bytes(&r);
+        total = qa_cadd(total, qa_cmul(reps, runs_bytes(&r)));
         o += reps;
     }
     free(r.g);
@@ -486,10 +499,11 @@ static void sum_schedule(LayerMap *m)
         int64_t tiles = 0;
         for (int g = m->first[c]; g < m->first[c + 1]; g++) {
             const TileGroup *t = &m->groups[g];
-            m->dram_w_bytes += t->count * t->load_w_bytes;
-            m->dram_in_bytes += t->count * t->load_in_bytes;
-            m->dram_out_bytes += t->count * t->store_out_bytes;
-            tiles += t->count;
+            m->dram_w_bytes = qa_cadd(m->dram_w_bytes, qa_cmul(t->count, t->load_w_bytes));
+            m->dram_in_bytes = qa_cadd(m->dram_in_bytes, qa_cmul(t->count, t->load_in_bytes));
+            m->dram_out_bytes = qa_cadd(m->dram_out_bytes,
+                                        qa_cmul(t->count, t->store_out_bytes));
+            tiles = qa_cadd(tiles, t->count);
         }
         m->tiles = QA_MAX(m->tiles, tiles);
     }
@@ -530,15 +544,18 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
 
 int64_t tile_layer_dram_bytes(const LayerMap *m)
 {
-    return m->dram_w_bytes + m->dram_in_bytes + m->dram_out_bytes +
-           m->dram_psum_rd_bytes + m->dram_psum_wr_bytes;
+    return qa_cadd(qa_cadd(qa_cadd(m->dram_w_bytes, m->dram_in_bytes),
+                           qa_cadd(m->dram_out_bytes, m->dram_psum_rd_bytes)),
+                   m->dram_psum_wr_bytes);
 }
 
 double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles)
 {
     if (m->macs == 0 || cycles <= 0)
         return 0;
-    return (double)m->macs / ((double)a->cores * m->rows * m->cols * cycles);
+    /* the peak is a MAC per lane every cycles_per_mac cycles */
+    return (double)m->macs * QA_MAX(1, m->cycles_per_mac) /
+           ((double)a->cores * m->rows * m->cols * cycles);
 }
 
 void tile_free_layer(LayerMap *m)
@@ -659,5 +676,6 @@ int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
         m->dram_w_bytes = 0;
     }
     explain(net, v, c, x->spill_bytes, m);
+    energy_count(a, l, m);
     return QA_OK;
 }

@@ -3,7 +3,8 @@
 # tests/onnx (made by tests/onnx/make_models.py): ResNet-18 exported from
 # PyTorch gives the built-in network's totals and, on both engines, its
 # cycles and per-layer CSV (all but the names); MobileNetV2 and a ViT-B/16
-# encoder block run on both engines; a study file takes an ONNX workload;
+# encoder block run on both engines, which agree exactly at one core and
+# unlimited bandwidth; a study file takes an ONNX workload;
 # broken models fail with one line naming the file and the node, a
 # non-zero exit and no output. Run from the repository root.
 set -u
@@ -56,6 +57,14 @@ grep -q 'groups, .* per pass block-diagonal' "$T/mobilenet_v2.csv" ||
     fail "mobilenet_v2: no packed depthwise layer in layers.csv"
 grep -q '^self_attn.MatMul_1,matmul,.*both operands activations' "$T/vit_b16_block_op13.csv" ||
     fail "vit block: the Q K^T matmul does not say its operands are activations"
+
+# Where the SystemC model has no contention to add (one core, unlimited
+# bandwidth) it agrees with the analytic model on the new layer kinds too.
+for m in mobilenet_v2 vit_b16_block_op17 kinds_op13; do
+    a=$("$Q" run --onnx "tests/onnx/$m.onnx" --bits 4 --cores 1 --bw unlimited --engine analytic | grep ' cycles ')
+    s=$("$Q" run --onnx "tests/onnx/$m.onnx" --bits 4 --cores 1 --bw unlimited --engine systemc | grep ' cycles ')
+    [ -n "$a" ] && [ "$a" = "$s" ] || fail "$m, 1 core, unlimited: analytic '$a', systemc '$s'"
+done
 
 # A study whose workload is an ONNX model (the onnx key), one point.
 cat > "$T/study.cfg" <<EOF

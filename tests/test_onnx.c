@@ -249,7 +249,8 @@ static void test_layer_kinds(void **state)
     }
 }
 
-/* Opsets 11 and 21 read the same; a grouped conv keeps its groups. */
+/* Opsets 11 and 21 read the same; a grouped conv keeps its groups; a
+ * Relu fuses into a conv whose output a Shape also reads. */
 static void test_opsets_and_groups(void **state)
 {
     (void)state;
@@ -262,6 +263,13 @@ static void test_opsets_and_groups(void **state)
     for (int i = 0; i < a.n; i++)
         assert_int_equal(layer_macs(&a.layers[i]), layer_macs(&b.layers[i]));
     assert_int_equal(g.layers[0].groups, 8);
+    /* a Shape reading conv1's output does not stop the Relu fusing */
+    Net sr;
+    load(&sr, "tests/onnx/shape_reader_op13.onnx");
+    assert_int_equal(sr.n, 4);
+    assert_int_equal(sr.layers[1].op, OP_CONV);
+    assert_int_equal(sr.layers[1].in[0], 0);
+    net_free(&sr);
     assert_int_equal(layer_macs(&g.layers[0]), 16 * 100 * 9);
     assert_int_equal(layer_macs(&a.layers[0]), 16 * 100 * 72);
     net_free(&a);
@@ -310,7 +318,7 @@ static void test_bad_models(void **state)
     expect_error("tests/onnx/bad/missing_weight.onnx", NULL, "conv1",
                  "input 'w1' is made by no node");
     expect_error("tests/onnx/no_such.onnx", NULL, "", "cannot open");
-    expect_error("tests/onnx", NULL, "", "not a regular file");
+    expect_error("tests/onnx", NULL, "", "it is a folder");
     /* a shape for the dynamic input loads it; one for a name that is not
      * an input is refused */
     OnnxOptions o;

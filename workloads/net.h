@@ -69,13 +69,23 @@ int net_build_scaled(Net *net, const char *name, int width, int classes, Err *e)
 /* Comma-separated list of built-in names, for --help. */
 const char *net_builtin_names(void);
 
-/* SCALE-Sim topology CSV (header "Layer name, IFMAP Height, IFMAP Width,
- * Filter Height, Filter Width, Channels, Num Filter, Strides,"). Layers are
- * chained in file order. Errors name file, line and column.
- * topo_csv_load initialises net (named after the file) and leaves it empty
- * on error. topo_csv_save writes conv/fc layers only, through a temp file
- * (no partial output on error). Details of the format: topo_csv.c. */
+/* SCALE-Sim topology CSV: conv rows (header "Layer name, IFMAP Height,
+ * IFMAP Width, Filter Height, Filter Width, Channels, Num Filter,
+ * Strides,") or GEMM rows (header "Layer, M, N, K,"); a conv row named
+ * with "DP" is one layer per channel. Layers are chained in file order.
+ * Errors name file, line and column. The loaders initialise net (named
+ * after the file) and leave it empty on error. topo_csv_save writes
+ * conv/fc layers as conv rows only, through a temp file (no partial
+ * output on error). Details of the format: topo_csv.c. */
+typedef enum {
+    TOPO_FLOOR,   /* P = floor((H - R) / stride) + 1: SCALE-Sim v1, the
+                     frameworks, qarray's own timing */
+    TOPO_CEIL,    /* P = ceil((H - R) / stride) + 1: SCALE-Sim v2; H, W
+                     grow to the rows it covers */
+} TopoRounding;
+/* topo_csv_read with TOPO_FLOOR. */
 int topo_csv_load(Net *net, const char *path, Err *e);
+int topo_csv_read(Net *net, const char *path, TopoRounding round, Err *e);
 int topo_csv_save(const Net *net, const char *path, Err *e);
 
 #endif

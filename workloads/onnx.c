@@ -9,7 +9,6 @@
  * constant data is read only for small tensors (onnx_val.c). */
 #include "workloads/onnx_graph.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -299,16 +298,22 @@ out:
     return rc;
 }
 
+/* Readers of each value's data; Shape and Size read only the shape, so
+ * they do not stop an activation from fusing into its producer. */
 static void count_uses(OnnxCtx *c)
 {
     const Onnx__GraphProto *g = c->model->graph;
-    for (size_t i = 0; i < g->n_node; i++)
+    for (size_t i = 0; i < g->n_node; i++) {
+        const char *op = g->node[i]->op_type;
+        if (!strcmp(op, "Shape") || !strcmp(op, "Size"))
+            continue;
         for (size_t k = 0; k < g->node[i]->n_input; k++) {
             Val *v = g->node[i]->input[k] && g->node[i]->input[k][0]
                          ? ov_find(c, g->node[i]->input[k]) : NULL;
             if (v)
                 v->uses++;
         }
+    }
     for (size_t i = 0; i < g->n_output; i++) {
         Val *v = g->output[i]->name ? ov_find(c, g->output[i]->name) : NULL;
         if (v)
@@ -437,9 +442,9 @@ int onnx_load_buffer(Net *net, const char *name, const uint8_t *buf,
 int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e)
 {
     net_init(net, NULL);
-    FILE *f = fopen(path, "rb");
+    FILE *f = qa_open_input(path, "ONNX model", 0, e);
     if (!f)
-        return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return QA_ERR;
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);

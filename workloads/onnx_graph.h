@@ -40,7 +40,8 @@ typedef struct {
     int64_t *iv;
     double *fv;
     int64_t n;
-    int uses;                /* node inputs and graph outputs that read it */
+    int uses;                /* node inputs and graph outputs that read its
+                                data (Shape and Size do not) */
 } Val;
 
 typedef struct {

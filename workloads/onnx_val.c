@@ -284,7 +284,8 @@ static int ext_read(OnnxCtx *c, const Onnx__TensorProto *t, int64_t need,
                       "needs %lld", t->name, (long long)len, (long long)need);
     char path[2100];
     snprintf(path, sizeof path, "%s/%s", c->dir, loc);
-    FILE *f = fopen(path, "rb");
+    Err ignored;
+    FILE *f = qa_open_input(path, "external data", 0, &ignored);
     struct stat st;
     if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         if (f)

@@ -18,10 +18,10 @@ static const ArgOpt opts[] = {
     ARGS_OPT_DATA(EvalOpts, data),
     ARGS_OPT_LIMIT(EvalOpts, limit),
     ARGS_OPT_OUT(EvalOpts, out, "FILE.csv", "per image: label, predicted class and the\n"
-                 "logits as real numbers (scale x integer logit)", 0),
+                 "logits as real numbers (scale x integer logit)", ARG_OUT),
     {.name = "codes", .kind = ARG_STR, .off = offsetof(EvalOpts, codes), .meta = "FILE",
      .help = "per image, every layer's output codes but the\n"
-     "classifier's (int32, little-endian, layer by layer)"},
+     "classifier's (int32, little-endian, layer by layer)", .flags = ARG_OUT},
 };
 
 /* The codes of every op but the last, image after image (the layer-by-layer

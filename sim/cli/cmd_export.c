@@ -15,7 +15,7 @@ static const ArgOpt opts[] = {
     ARGS_OPT_MODEL(ExportOpts, model, "integer model file (qarray train --export,\n"
                    "qarray quantize)", ARG_REQUIRED),
     {.name = "onnx", .kind = ARG_STR, .off = offsetof(ExportOpts, onnx), .meta = "FILE",
-     .help = "the QDQ ONNX model to write", .flags = ARG_REQUIRED},
+     .help = "the QDQ ONNX model to write", .flags = ARG_REQUIRED | ARG_OUT},
 };
 
 static int run(const Args *a, void *obj, Err *e)

@@ -26,9 +26,9 @@ static void list_networks(FILE *f)
 static const ArgOpt opts[] = {
     ARGS_OPT_WORKLOAD(NetOpts, workload, "resnet50", 0),
     {.name = "topo", .kind = ARG_STR, .off = offsetof(NetOpts, topo), .meta = "FILE",
-     .help = "read a SCALE-Sim topology CSV instead"},
+     .help = "read a SCALE-Sim topology CSV instead", .flags = ARG_IN},
     {.name = "onnx", .kind = ARG_STR, .off = offsetof(NetOpts, onnx), .meta = "FILE",
-     .help = "read an ONNX model instead"},
+     .help = "read an ONNX model instead", .flags = ARG_IN},
     {.name = "input-shape", .kind = ARG_LIST, .off = offsetof(NetOpts, input_shape),
      .meta = "NAME=DIMS", .help = "shape of an ONNX input, as input=1x3x224x224\n"
      "(needed when the model leaves a dimension open)"},
@@ -38,7 +38,7 @@ static const ArgOpt opts[] = {
                         "bits of the first conv and last fc; default: as --bits"),
     ARGS_OPT_SHORTCUT_BITS(NetOpts, shortcut),
     ARGS_OPT_OUT(NetOpts, out, "FILE.csv", "export the conv/fc layers as a SCALE-Sim\n"
-                 "topology CSV", 0),
+                 "topology CSV", ARG_OUT),
 };
 
 static const ArgRule rules[] = {

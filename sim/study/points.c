@@ -9,7 +9,8 @@
 /* Result columns; the key columns (point id, then one per axis, named
  * after it) come first. The RunRecord columns mean what they mean in
  * summary.csv, whose table documents them (qarray run --help-columns);
- * speedup_16 is summary.csv's speedup. */
+ * speedup_16 and energy_gain_16 are summary.csv's speedup and
+ * energy_gain. */
 #define RES(name, kind, f) CSV_COL(name, kind, offsetof(PointRow, rec.f), "", "")
 #define P_(f) offsetof(PointRow, f)
 static const CsvCol result_cols[] = {
@@ -29,8 +30,23 @@ static const CsvCol result_cols[] = {
     RES("base_cycles", CSV_I64, base_cycles),
     RES("speedup_16", CSV_F64, speedup),
     RES("peak_gain", CSV_F64, peak_gain),
+    RES("energy_uj", CSV_F64, energy_uj),
+    RES("e_mac_uj", CSV_F64, e_mac_uj),
+    RES("e_array_uj", CSV_F64, e_array_uj),
+    RES("e_sram_uj", CSV_F64, e_sram_uj),
+    RES("e_dram_uj", CSV_F64, e_dram_uj),
+    RES("e_leak_uj", CSV_F64, e_leak_uj),
+    RES("energy_per_image_uj", CSV_F64, energy_per_image_uj),
+    RES("power_w", CSV_F64, power_w),
+    RES("tops_per_w", CSV_F64, tops_per_w),
+    RES("images_per_j", CSV_F64, images_per_j),
+    RES("edp_j_s", CSV_F64, edp_j_s),
+    RES("base_energy_uj", CSV_F64, base_energy_uj),
+    RES("energy_gain_16", CSV_F64, energy_gain),
     CSV_COL("baseline_cycles", CSV_I64, P_(baseline_cycles), "cycles", "the study's baseline point for this point"),
     CSV_COL("speedup", CSV_F64, P_(speedup_vs_baseline), "", "baseline_cycles / cycles"),
+    CSV_COL("baseline_energy_uj", CSV_F64, P_(baseline_energy_uj), "uJ", "energy of the study's baseline point"),
+    CSV_COL("energy_gain", CSV_F64, P_(energy_gain_vs_baseline), "", "baseline_energy_uj / energy_uj"),
     CSV_COL("layers_csv", CSV_STR, P_(layers_csv), "", "the point's layers.csv, relative to the study's folder"),
 };
 #undef RES
@@ -38,10 +54,12 @@ static const CsvCol result_cols[] = {
 
 const CsvTable points_result_table = CSV_TABLE(result_cols);
 
-void points_print_header(FILE *f)
+void points_print_header(FILE *f, const Study *s)
 {
     csv_field(f, "point");
     for (int ax = 0; ax < STUDY_NAXES; ax++) {
+        if (!study_axis_shown(s, (StudyAxis)ax))
+            continue;
         fputc(',', f);
         csv_field(f, study_axis_name((StudyAxis)ax));
     }
@@ -52,10 +70,12 @@ void points_print_header(FILE *f)
 /* The key is compared as text (resume, merge), so it is built by the same
  * quoting rule as the rows. Axis texts are checked when a study is loaded
  * and hold no line break, so a row stays one line (merge splits lines). */
-void points_key(const StudyPoint *p, char *buf, size_t n)
+void points_key(const Study *s, const StudyPoint *p, char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%lld", (long long)p->id);
     for (int ax = 0; ax < STUDY_NAXES && len + 1 < n; ax++) {
+        if (!study_axis_shown(s, (StudyAxis)ax))
+            continue;
         buf[len++] = ',';
         len += csv_quote(buf + len, n - len, p->v[ax]->text);
     }
@@ -63,10 +83,11 @@ void points_key(const StudyPoint *p, char *buf, size_t n)
         snprintf(buf + len, n - len, ",");
 }
 
-void points_print_row(FILE *f, const StudyPoint *p, const PointRow *r)
+void points_print_row(FILE *f, const Study *s, const StudyPoint *p,
+                      const PointRow *r)
 {
     char key[1024];
-    points_key(p, key, sizeof key);
+    points_key(s, p, key, sizeof key);
     fputs(key, f);
     csv_row(f, &points_result_table, r);
 }
@@ -112,14 +133,14 @@ static char *slurp(const char *path)
     return buf;
 }
 
-char *points_header_text(void)
+char *points_header_text(const Study *s)
 {
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     if (!f)
         return NULL;
-    points_print_header(f);
+    points_print_header(f, s);
     fclose(f);
     return buf;
 }
@@ -135,7 +156,7 @@ int points_done_row(const Study *s, int64_t id, const char *header,
     if (!text)
         return QA_OK;
     study_point(s, id, &p);
-    points_key(&p, key, sizeof key);
+    points_key(s, &p, key, sizeof key);
     size_t hl = strlen(header);
     if (strncmp(text, header, hl) || strncmp(text + hl, key, strlen(key)) ||
         !strchr(text + hl, '\n')) {
@@ -155,7 +176,7 @@ int points_done_row(const Study *s, int64_t id, const char *header,
 int points_merge(const Study *s, char *const *files, int n,
                 const char *out_path, Err *e)
 {
-    char *header = points_header_text();
+    char *header = points_header_text(s);
     char **rows = qa_calloc((size_t)s->npoints, sizeof *rows);
     int *from = qa_calloc((size_t)s->npoints, sizeof *from);
     int *from_line = qa_calloc((size_t)s->npoints, sizeof *from_line);
@@ -195,7 +216,7 @@ int points_merge(const Study *s, char *const *files, int n,
                 goto out;
             }
             study_point(s, id, &pt);
-            points_key(&pt, key, sizeof key);
+            points_key(s, &pt, key, sizeof key);
             if (strncmp(p, key, strlen(key))) {
                 err_set(e, files[fi], line, "point",
                         "point %lld has other axis values than in study %s",

@@ -116,6 +116,7 @@ static void run_key(const StudyPoint *p, char *buf, size_t n)
 typedef struct {
     char key[512];
     int64_t cycles;
+    double energy_pj;        /* the run's energy (0 without a model) */
     RunRecord rec;           /* full entries: the point's record */
     LayerRecord *layers;     /* full entries: (nl) */
     int nl, full;
@@ -147,6 +148,7 @@ static void cache_put(RunCache *c, const char *key, const RunRecord *rec,
     memset(en, 0, sizeof *en);
     snprintf(en->key, sizeof en->key, "%s", key);
     en->cycles = rec->cycles;
+    en->energy_pj = rec->energy_uj * 1e6;
     if (!layers)
         return;
     en->layers = qa_malloc((size_t)QA_MAX(nl, 1) * sizeof *layers);
@@ -189,6 +191,7 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
     const CacheEntry *hit = cache_find(cache, pkey, 1);
     const CacheEntry *base = cache_find(cache, bkey, 0);
     int64_t bc = base ? base->cycles : 0;
+    double be = base ? base->energy_pj : 0;
     if (!bc && strcmp(pkey, bkey)) {
         PointSpec bs;
         RunRecord brec;
@@ -199,6 +202,7 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
         if (point_run(&bs, &brec, NULL, NULL, e) != QA_OK)
             goto fail;
         bc = brec.cycles;
+        be = brec.energy_uj * 1e6;
         cache_put(cache, bkey, &brec, NULL, 0);
         hit = cache_find(cache, pkey, 1);
     }
@@ -207,23 +211,33 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
         lr = hit->layers;
         nl = hit->nl;
     } else {
-        if (is_base)
+        if (is_base) {
             ps.base_cycles = bc > 0 ? bc : 1;
+            ps.base_energy_pj = be;
+        }
         if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
             goto fail;
         lr = layers;
-        if (!bc)
+        if (!bc) {
             bc = row.rec.cycles; /* the point is its own baseline */
+            be = row.rec.energy_uj * 1e6;
+        }
         if (is_base) {
             row.rec.base_cycles = bc;
             row.rec.speedup = row.rec.cycles > 0
                 ? (double)bc / (double)row.rec.cycles : 0;
+            row.rec.base_energy_uj = be * 1e-6;
+            row.rec.energy_gain = row.rec.energy_uj > 0
+                ? row.rec.base_energy_uj / row.rec.energy_uj : 0;
         }
         cache_put(cache, pkey, &row.rec, layers, nl);
     }
     row.baseline_cycles = bc;
     row.speedup_vs_baseline = row.rec.cycles > 0
         ? (double)row.baseline_cycles / (double)row.rec.cycles : 0;
+    row.baseline_energy_uj = be * 1e-6;
+    row.energy_gain_vs_baseline = row.rec.energy_uj > 0
+        ? row.baseline_energy_uj / row.rec.energy_uj : 0;
     snprintf(row.layers_csv, sizeof row.layers_csv, "layers/p%06lld.csv",
              (long long)id);
     points_layers_path(s, id, path, sizeof path);
@@ -236,8 +250,8 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
     points_point_path(s, id, path, sizeof path);
     if (qa_afile_open(&af, path, e) != QA_OK)
         return QA_ERR;
-    points_print_header(af.f);
-    points_print_row(af.f, &p, &row);
+    points_print_header(af.f, s);
+    points_print_row(af.f, s, &p, &row);
     return qa_afile_commit(&af, e);
 fail:
     free(layers);
@@ -474,7 +488,7 @@ int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e)
     if (arch_save(&s->accel, path, e) != QA_OK)
         return QA_ERR;
 
-    char *header = points_header_text();
+    char *header = points_header_text(s);
     int64_t *todo = qa_calloc((size_t)(s->npoints / o->shard_n + 1), sizeof *todo);
     if (!header || !todo) {
         free(header);

@@ -102,6 +102,15 @@ def hand_models():
     save(m, os.path.join(OUT, "small_op21.onnx"))
     save(conv_net(13, group=8, name="grouped"), os.path.join(OUT, "grouped_op13.onnx"))
 
+    # conv1's output also read by Shape (for a reshape target): the Relu
+    # still fuses into conv1, as a Shape reads no data.
+    m = conv_net(13, name="shape_reader")
+    m.graph.node[1].output[0] = "r0"
+    m.graph.node.insert(2, helper.make_node("Shape", ["c1"], ["s1"], name="shape1"))
+    m.graph.node.insert(3, helper.make_node("Reshape", ["r0", "s1"], ["r1"],
+                                            name="reshape1"))
+    save(m, os.path.join(OUT, "shape_reader_op13.onnx"))
+
     # Conv with asymmetric pads, dilation, strides 2x1, auto_pad and a 1-D
     # conv; MaxPool with ceil_mode; Concat of two activations; a broadcast
     # Mul; attention-like MatMul of two activations; Split; Softmax.
