@@ -15,7 +15,7 @@
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
        clang libclang-rt-14-dev verilator yosys libprotobuf-c-dev \
-       protobuf-c-compiler libonnx-dev
+       protobuf-c-compiler libonnx-dev python3-onnx
 
 CC = gcc
 CXX = g++
@@ -87,6 +87,7 @@ $(BUILD)/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 
 # The reader includes the generated header: make it first.
 ONNX_OBJ = onnx onnx_val onnx_ops onnx_shape
+$(BUILD)/quant/int/onnx_q.o $(BUILD)/quant/int/onnx_out.o: $(BUILD)/gen/onnx.pb-c.h
 $(ONNX_OBJ:%=$(BUILD)/workloads/%.o): $(BUILD)/gen/onnx.pb-c.h
 
 # The functional tile GEMM (sim/engine/func.c) runs billions of MACs per ResNet-50
@@ -216,6 +217,7 @@ $(FUZZ_BUILD)/gen/onnx.pb-c.o: $(FUZZ_BUILD)/gen/onnx.pb-c.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(ONNX_OBJ:%=$(FUZZ_BUILD)/workloads/%.o): $(FUZZ_BUILD)/gen/onnx.pb-c.h
+$(FUZZ_BUILD)/quant/int/onnx_q.o $(FUZZ_BUILD)/quant/int/onnx_out.o: $(FUZZ_BUILD)/gen/onnx.pb-c.h
 
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	@rm -f $@
@@ -243,6 +245,7 @@ FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 FUZZ_MAXLEN_ckpt = 65536
 FUZZ_MAXLEN_model = 65536
 FUZZ_MAXLEN_onnx = 16384
+FUZZ_MAXLEN_onnxq = 16384
 
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
 # is the number of inputs executed. stdin is /dev/null: an input may name

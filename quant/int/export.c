@@ -1,5 +1,6 @@
 /* export.c: QNet -> integer network -> safetensors, and back (export.h). */
 #include "quant/int/export.h"
+#include "quant/int/onnx_q.h"
 #include "quant/int/safetensors.h"
 
 #include <errno.h>
@@ -571,6 +572,9 @@ static int parse_op(const char *buf, IOp *op, const char *path, int ln, Err *e)
 
 int export_load(INet *net, const char *path, Err *e)
 {
+    size_t plen = strlen(path);
+    if (plen > 5 && !strcmp(path + plen - 5, ".onnx"))
+        return onnxq_load(net, path, e);
     intref_init(net);
     StFile f;
     if (st_read(&f, path, e))

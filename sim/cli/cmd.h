@@ -9,6 +9,6 @@
 
 extern const ArgCmd cmd_run, cmd_area, cmd_net, cmd_sweep, cmd_merge, cmd_plot,
     cmd_quantize_tensor, cmd_levels, cmd_sawb_fit, cmd_train, cmd_eval, cmd_validate,
-    cmd_tradeoff, cmd_quantize;
+    cmd_tradeoff, cmd_quantize, cmd_export;
 
 #endif

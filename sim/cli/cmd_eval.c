@@ -1,4 +1,6 @@
-/* cmd_eval.c: `qarray eval`: test accuracy of an integer model file. */
+/* cmd_eval.c: `qarray eval`: test accuracy of an integer model file (a
+ * qarray safetensors model or a quantized ONNX model), and optionally every
+ * image's logits (the side qarray gives to tests/onnx/ort_compare.sh). */
 #include "quant/int/export.h"
 #include "quant/train/idx.h"
 #include "sim/cli/args.h"
@@ -7,15 +9,100 @@
 #include <stdlib.h>
 
 typedef struct {
-    const char *model, *data;
+    const char *model, *data, *out, *codes;
     int limit;
 } EvalOpts;
 
 static const ArgOpt opts[] = {
-    ARGS_OPT_MODEL(EvalOpts, model, "integer model file (safetensors)", ARG_REQUIRED),
+    ARGS_OPT_MODEL(EvalOpts, model, "integer model file (safetensors, or .onnx)", ARG_REQUIRED),
     ARGS_OPT_DATA(EvalOpts, data),
     ARGS_OPT_LIMIT(EvalOpts, limit),
+    ARGS_OPT_OUT(EvalOpts, out, "FILE.csv", "per image: label, predicted class and the\n"
+                 "logits as real numbers (scale x integer logit)", ARG_OUT),
+    {.name = "codes", .kind = ARG_STR, .off = offsetof(EvalOpts, codes), .meta = "FILE",
+     .help = "per image, every layer's output codes but the\n"
+     "classifier's (int32, little-endian, layer by layer)", .flags = ARG_OUT},
 };
+
+/* The codes of every op but the last, image after image (the layer-by-layer
+ * side of tests/onnx/ort_compare.js). */
+static int write_codes(const char *path, const INet *net, const Dataset *te, Err *e)
+{
+    int n = net->n - 1, rc = QA_ERR;
+    int32_t **outs = qa_calloc((size_t)net->n, sizeof *outs);
+    int64_t *lg = qa_malloc(sizeof(int64_t) * (size_t)net->classes);
+    AtomicFile af;
+    int open = 0;
+    if (!outs || !lg) {
+        err_set(e, NULL, 0, "eval", "out of memory");
+        goto done;
+    }
+    for (int j = 0; j < n; j++) {
+        const IOp *op = &net->ops[j];
+        outs[j] = qa_malloc(sizeof(int32_t) * (size_t)op->K * op->P * op->Q);
+        if (!outs[j]) {
+            err_set(e, NULL, 0, "eval", "out of memory");
+            goto done;
+        }
+    }
+    if (qa_afile_open(&af, path, e) != QA_OK)
+        goto done;
+    open = 1;
+    size_t px = (size_t)te->H * te->W;
+    for (int i = 0; i < te->n; i++) {
+        if (intref_forward_ops(net, te->images + px * i, lg, outs, e) != QA_OK)
+            goto done;
+        for (int j = 0; j < n; j++) {
+            const IOp *op = &net->ops[j];
+            fwrite(outs[j], sizeof(int32_t), (size_t)op->K * op->P * op->Q, af.f);
+        }
+    }
+    open = 0;
+    rc = qa_afile_commit(&af, e);
+done:
+    if (open)
+        qa_afile_abort(&af);
+    for (int j = 0; outs && j < net->n; j++)
+        free(outs[j]);
+    free(outs), free(lg);
+    return rc;
+}
+
+/* One line per image: image,label,pred,scale,logit_0..logit_{K-1}. */
+static int write_logits(const char *path, const INet *net, const Dataset *te, Err *e)
+{
+    int K = net->classes;
+    double scale = (double)net->ops[net->n - 1].out_scale;
+    int64_t *lg = qa_malloc(sizeof(int64_t) * (size_t)K);
+    AtomicFile af;
+    if (!lg)
+        return err_set(e, NULL, 0, "eval", "out of memory");
+    if (qa_afile_open(&af, path, e) != QA_OK) {
+        free(lg);
+        return QA_ERR;
+    }
+    fprintf(af.f, "image,label,pred,scale");
+    for (int k = 0; k < K; k++)
+        fprintf(af.f, ",logit_%d", k);
+    fprintf(af.f, "\n");
+    size_t px = (size_t)te->H * te->W;
+    for (int i = 0; i < te->n; i++) {
+        if (intref_forward(net, te->images + px * i, lg, e) != QA_OK) {
+            qa_afile_abort(&af);
+            free(lg);
+            return QA_ERR;
+        }
+        int best = 0;
+        for (int k = 1; k < K; k++)
+            best = lg[k] > lg[best] ? k : best;
+        fprintf(af.f, "%d,%d,%d,%.9g", i, te->labels[i], best, scale);
+        for (int k = 0; k < K; k++)
+            fprintf(af.f, ",%.9g", scale * (double)lg[k]);
+        fprintf(af.f, "\n");
+    }
+    free(lg);
+    return qa_afile_commit(&af, e);
+}
 
 static int run(const Args *a, void *obj, Err *e)
 {
@@ -45,7 +132,9 @@ static int run(const Args *a, void *obj, Err *e)
             ok += pred[i] == te.labels[i];
         printf("%s: integer network, %d layers, test accuracy %.2f%% (%d of %d)\n",
                o->model, net.n, 100.0 * ok / te.n, ok, te.n);
-        rc = QA_OK;
+        rc = o->out ? write_logits(o->out, &net, &te, e) : QA_OK;
+        if (rc == QA_OK && o->codes)
+            rc = write_codes(o->codes, &net, &te, e);
     }
     free(pred);
     idx_free(&te);
@@ -55,9 +144,10 @@ static int run(const Args *a, void *obj, Err *e)
 
 const ArgCmd cmd_eval = {
     .name = "eval",
-    .summary = "test accuracy of an integer model file (safetensors)",
+    .summary = "test accuracy of an integer model file (safetensors or QDQ ONNX)",
     .about = "Runs the integer network of a model file (integer arithmetic only) on the\n"
-             "Fashion-MNIST test set and reports its accuracy.",
+             "Fashion-MNIST test set and reports its accuracy. The model is a qarray\n"
+             "model file or a quantized ONNX model (.onnx, quant/int/README.md).",
     .opts = opts, .nopts = (int)QA_COUNT(opts),
     .size = sizeof(EvalOpts),
     .run = run,
