@@ -59,7 +59,7 @@ BIN := $(BUILD)/qarray
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 
-.PHONY: all run test test-unit bench deps check-deps clean build-tests \
+.PHONY: all run test test-unit bench deps node-deps check-deps clean build-tests \
         deps-check golden fuzz fuzz-build check-fuzz-deps memcheck
 
 all: qarray
@@ -132,6 +132,14 @@ build-tests: $(TESTS) $(BIN) $(RTL_TEST)
 # pkg-config flags are read again.
 check-deps:
 	@dpkg -s $(PKGS) >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
+	@{ command -v node && command -v npm; } >/dev/null 2>&1 || $(MAKE) --no-print-directory node-deps
+
+# Node runs ONNX Runtime in tests/test_cli_onnxq.sh (npm's onnxruntime-node,
+# installed into build/ort by the test). A node that is already there (as
+# from another repository) is kept: Debian's npm would conflict with it.
+node-deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm
 
 deps:
 	apt-get update
