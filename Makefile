@@ -14,15 +14,15 @@
 
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
-       clang libclang-rt-14-dev
+       clang libclang-rt-14-dev libsqlite3-dev sqlite3 parallel slurm-wlm munge
 
 CC = gcc
 CXX = g++
 BUILD ?= build
 SAN ?=
 
-PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib 2>/dev/null)
-PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib 2>/dev/null)
+PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib sqlite3 2>/dev/null)
+PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib sqlite3 2>/dev/null)
 
 # shared/STYLE.md practice 18. Under -Wdouble-promotion a float that meets a
 # double is cast with an explicit (double), so every mixed expression shows
@@ -70,6 +70,17 @@ $(BUILD)/%.o: %.cc
 # several times per step; -O2's very-cheap cost model leaves their inner
 # loops scalar.
 $(BUILD)/sim/engine/func.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
+
+# The git commit of the build, recorded with every study database
+# (sim/study/store.c). The stamp changes only when the commit does, so
+# store.o alone is rebuilt then.
+QA_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(QA_COMMIT)' | cmp -s - $@ || echo '$(QA_COMMIT)' > $@
+$(BUILD)/sim/study/store.o: $(BUILD)/commit.stamp
+$(BUILD)/sim/study/store.o: CFLAGS += -DQA_COMMIT='"$(QA_COMMIT)"'
+FORCE:
 
 $(LIB): $(OBJ)
 	@rm -f $@

@@ -38,10 +38,12 @@ static const ArgOpt opts[] = {
     ARGS_OPT_ENGINE(SweepArgs, engine, NULL, "run every point on this engine (default:\n"
                     "the study's)"),
     {.name = "shard", .kind = ARG_STR, .off = offsetof(SweepArgs, shard), .meta = "I/N",
-     .help = "run only the points with id % N == I; the table goes\n"
-             "to OUT/points.shard-I-of-N.csv (join with qarray merge)"},
+     .help = "run only the points with id % N == I; the database goes\n"
+             "to OUT/points.shard-I-of-N.db, the table to .csv (join the\n"
+             "databases with qarray merge)"},
     {.name = "resume", .kind = ARG_FLAG, .off = offsetof(SweepArgs, resume),
-     .help = "skip points whose result file is already there"},
+     .help = "keep the points whose row in the database validates; run\n"
+             "the rest (missing, damaged, of another study or build)"},
     {.name = "no-plot", .kind = ARG_FLAG, .off = offsetof(SweepArgs, no_plot),
      .help = "do not run gnuplot"},
     {.name = "list", .kind = ARG_FLAG, .off = offsetof(SweepArgs, list),
@@ -87,6 +89,13 @@ static int run(const Args *a, void *obj, Err *e)
         printf("%s: %lld points (%lld run, %lld already done) in %.2f s, -j %d "
                "-> %s\n", s.name, (long long)r.points, (long long)r.run,
                (long long)r.skipped, r.seconds, so.jobs, r.table);
+        if (r.dropped)
+            printf("%s: %lld rows of %s did not validate (damaged, or of "
+                   "another study or build) and were run again\n", s.name,
+                   (long long)r.dropped, r.db);
+        if (r.infeasible)
+            printf("%s: %lld points do not fit the chip, or the runs their "
+                   "speedups are over do not (status and reason in %s)\n", s.name, (long long)r.infeasible, r.table);
         /* A shard's table is part of a study: merge compares and plots. */
         if (so.shard_n == 1)
             rc = sweep_finish(&s, r.table, !o->no_plot, stdout, e);
@@ -98,9 +107,11 @@ static int run(const Args *a, void *obj, Err *e)
 const ArgCmd cmd_sweep = {
     .name = "sweep",
     .summary = "run a study: every design point of its axes, in parallel",
-    .about = "Run every design point of a study (the cross product of its axes), write\n"
-             "OUT/points.csv and OUT/layers/pNNNNNN.csv, print the comparison with the\n"
-             "paper (compare = \"pact2018\") and draw the plots.",
+    .about = "Run every design point of a study (the cross product of its axes) into the\n"
+             "database OUT/points.db (SQLite, one transaction per point), write\n"
+             "OUT/points.csv and OUT/layers/pNNNNNN.csv from it, print the comparison\n"
+             "with the paper (compare = \"pact2018\") and draw the plots. A point that\n"
+             "does not fit the chip is a row with status infeasible; the sweep goes on.",
     .opts = opts, .nopts = (int)QA_COUNT(opts),
     .more = study_help,
     .size = sizeof(SweepArgs),

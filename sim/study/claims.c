@@ -16,6 +16,7 @@
  * All speedups with first/last at 8 bits unless the claim says otherwise,
  * over the study's baseline (the chip at 16 bits). */
 #include "sim/study/claims.h"
+#include "sim/study/points.h"
 #include "models/area.h"
 #include "sim/report/table.h"
 
@@ -62,7 +63,8 @@ static double speedup(const Group *g, const char *bits, const char *fl,
 {
     for (int i = 0; i < g->n; i++) {
         int r = g->rows[i];
-        if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+        if (points_row_ok(g->t, r) &&
+            !strcmp(table_get(g->t, r, g->c_bits), bits) &&
             !strcmp(table_get(g->t, r, g->c_fl), fl) &&
             !strcmp(table_get(g->t, r, g->c_bw), bw)) {
             if (gain)
@@ -205,7 +207,8 @@ static int explain(const Study *s, const Group *g, FILE *f, Err *e)
         int row = -1;
         for (int k = 0; k < g->n && row < 0; k++) {
             int r = g->rows[k];
-            if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+            if (points_row_ok(g->t, r) &&
+                !strcmp(table_get(g->t, r, g->c_bits), bits) &&
                 !strcmp(table_get(g->t, r, g->c_fl), "8") &&
                 !strcmp(table_get(g->t, r, g->c_bw), "64"))
                 row = r;
