@@ -5,7 +5,9 @@
 #   make            build ./qarray
 #   make run        the default study (installs missing Debian packages first)
 #   make test       unit tests, the same under ASan+UBSan, every fuzz harness
-#                   for 3 s, CLI tests
+#                   for 3 s, CLI tests (the cluster tests among them)
+#   make test-cluster  GNU parallel and a local one-node Slurm (started and
+#                   stopped by the test, needs root) each run a sharded study
 #   make bench      benchmarks (speed goals live here, never in unit tests)
 #   make fuzz       every libFuzzer harness of tests/fuzz for FUZZ_SECONDS each
 #   make memcheck   a representative set of tests and runs under valgrind
@@ -49,7 +51,7 @@ BIN := $(BUILD)/qarray
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 
-.PHONY: all run test test-unit bench deps check-deps clean build-tests \
+.PHONY: all run test test-unit test-cluster bench deps check-deps clean build-tests \
         deps-check golden fuzz fuzz-build check-fuzz-deps memcheck
 
 all: qarray
@@ -125,6 +127,12 @@ test: check-deps
 
 test-unit: build-tests
 	@tests/run.sh build
+
+# Also part of `make test` (tests/run.sh runs every tests/test_*.sh): about
+# a minute on two cores.
+test-cluster: check-deps
+	@$(MAKE) --no-print-directory qarray
+	@sh tests/test_cluster_parallel.sh && sh tests/test_cluster_slurm.sh
 
 bench: check-deps
 	@$(MAKE) --no-print-directory $(BENCHES) qarray

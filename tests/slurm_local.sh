@@ -13,7 +13,8 @@
 # proctrack/linuxproc and task/none (no cgroup setup), MailProg=/bin/true
 # (there is no mail program), the node line that `slurmd -C` prints (or
 # slurmd complains that the sockets and cores differ), the munge socket
-# folder world-searchable (munged refuses it otherwise), free ports picked
+# folder world-searchable (munged refuses it otherwise; DIR's parents must
+# be too: the caller's business), free ports picked
 # at random so two runs on one machine do not collide.
 set -u
 cmd=${1:?usage: slurm_local.sh up|down DIR}
