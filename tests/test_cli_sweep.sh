@@ -111,9 +111,19 @@ sqlite3 "$T/run/points.db" "UPDATE points SET cycles = 'abc' WHERE point = 3;
     DELETE FROM points WHERE point = 30" || fail "sqlite3 damage"
 "$Q" sweep -s $S -o "$T/run" -j 2 --resume --no-plot >"$T/out" 2>&1 || fail "resume after damage"
 grep -q '32 points (3 run, 29 already done)' "$T/out" || fail "resume after damage: $(cat "$T/out")"
-grep -q "^tiny: 2 rows of $T/run/points.db did not validate (damaged, or of another study or build) and were run again\$" "$T/out" ||
+grep -q "^tiny: 2 rows of $T/run/points.db did not validate (damaged, or of another study, build or --no-layers setting) and were run again\$" "$T/out" ||
     fail "resume after damage: no line on the rows run again: $(cat "$T/out")"
 cmp -s "$T/first.csv" "$T/run/points.csv" || fail "resume after damage changed points.csv"
+
+# --no-layers: the points only (no layer rows, no layer CSVs), the same
+# table but for the empty layers_csv cells; figures but the layer ones.
+"$Q" sweep -s $S -o "$T/nl" -j 2 --no-layers >"$T/out" 2>&1 || fail "--no-layers: $(cat "$T/out")"
+[ "$(sqlite3 "$T/nl/points.db" "SELECT count(*) FROM layers")" -eq 0 ] || fail "--no-layers: layer rows"
+[ ! -e "$T/nl/layers" ] || fail "--no-layers: layer CSVs"
+sed 's/,layers\/p[0-9]*\.csv$/,/' "$T/first.csv" | cmp -s - "$T/nl/points.csv" ||
+    fail "--no-layers: points.csv differs beyond layers_csv"
+[ -s "$T/nl/plots/speedup.png" ] && [ ! -e "$T/nl/plots/layers_dram.png" ] ||
+    fail "--no-layers: figures"
 
 # Shards, each its own process, then merge == the one-shot run.
 "$Q" sweep -s $S -o "$T/sh" --shard 0/2 -j 1 >/dev/null 2>&1 || fail "shard 0/2"

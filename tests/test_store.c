@@ -7,7 +7,8 @@
  * validation, so it is run again, never copied; a file that is not a
  * qarray database, or of another schema, is refused and left alone;
  * merge joins shards and refuses duplicates, missing points, damaged rows,
- * rows of another study and shards of another build. */
+ * rows of another study and shards of another build; every allocation
+ * that fails gives "out of memory". */
 #include "tests/qtest.h"
 
 #include <sqlite3.h>
@@ -455,6 +456,65 @@ static void test_merge(void **state)
     study_free(&s);
 }
 
+/* Open, put every point, export, close: under "fail the n-th allocation"
+ * for n = 1, 2, ... until it succeeds, each failure an "out of memory"
+ * error (ASan checks for leaks). */
+static int store_cycle(const Study *s, const char *db, Err *e)
+{
+    Store *st;
+    char csv[1100];
+    snprintf(csv, sizeof csv, "%s/points.csv", s->out_dir);
+    if (store_open(&st, db, s, 0, 1, 0, e) != QA_OK)
+        return QA_ERR;
+    for (int64_t id = 0; id < s->npoints; id++) {
+        StudyPoint p;
+        PointRow r;
+        LayerRecord l[2];
+        int nl;
+        study_point(s, id, &p);
+        fake(id, &r, l, &nl);
+        if (store_put(st, &p, &r, l, nl, e) != QA_OK) {
+            store_close(st);
+            return QA_ERR;
+        }
+    }
+    int rc = store_export(st, csv, 1, NULL, e);
+    store_close(st);
+    return rc;
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    Study s;
+    char db[1100];
+    load_tiny(&s, "oom");
+    store_path(&s, 0, 1, db, sizeof db);
+    long n;
+    for (n = 1;; n++) {
+        Err e;
+        err_clear(&e);
+        qa_alloc_fail_at(n);
+        int rc = store_cycle(&s, db, &e);
+        long calls = qa_alloc_count();
+        qa_alloc_fail_at(0);
+        if (rc == QA_OK) {
+            assert_true(calls < n);
+            break;
+        }
+        if (!strstr(e.msg, "memory"))
+            fail_msg("allocation %ld failed: '%s'", n, e.msg);
+    }
+    assert_true(n > 1);
+    char csv[1100];
+    snprintf(csv, sizeof csv, "%s/points.csv", s.out_dir);
+    char *got = qt_slurp(csv), *want = direct_csv(&s, 0, 1);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    study_free(&s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -477,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_refused_files),
         cmocka_unit_test(test_shard_rows),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -36,7 +36,7 @@ static void load_tiny(Study *s, const char *sub)
 static void run(const Study *s, int jobs, long si, long sn, int resume,
                 SweepResult *r)
 {
-    SweepOpts o = {jobs, si, sn, resume, 0};
+    SweepOpts o = {jobs, si, sn, resume, 0, 0};
     Err e;
     if (sweep_run(s, &o, r, &e) != QA_OK) {
         err_print(&e, stderr);
@@ -164,7 +164,7 @@ static void test_parallel_and_resume(void **state)
     assert_non_null(f);
     fputs("point,bits\n4,8/8\n", f);
     fclose(f);
-    SweepOpts o = {1, 0, 1, 1, 0};
+    SweepOpts o = {1, 0, 1, 1, 0, 0};
     assert_int_equal(sweep_run(&s3, &o, &r, &e), QA_ERR);
     assert_string_equal(e.file, path);
     assert_true(strstr(e.msg, "not a qarray study database") == e.msg);
@@ -259,6 +259,42 @@ static void test_shards_and_merge(void **state)
     study_free(&s);
 }
 
+/* Without layers: the points only; a resume with layers runs them all
+ * again (they are rows of another run), and a merge of shards with and
+ * without layers is refused. */
+static void test_no_layers(void **state)
+{
+    (void)state;
+    Study s;
+    SweepResult r;
+    Err e;
+    load_tiny(&s, "nolayers");
+    SweepOpts o = {2, 0, 2, 0, 0, 1};
+    assert_int_equal(sweep_run(&s, &o, &r, &e), QA_OK);
+    char d0[1100], d1[1100], out[1100];
+    snprintf(d0, sizeof d0, "%s", r.db);
+    Table t;
+    assert_int_equal(table_read(&t, r.table, &e), QA_OK);
+    assert_string_equal(table_get(&t, 0, table_col(&t, "layers_csv")), "");
+    table_free(&t);
+    SweepOpts o1 = {2, 1, 2, 0, 0, 0};
+    assert_int_equal(sweep_run(&s, &o1, &r, &e), QA_OK);
+    snprintf(d1, sizeof d1, "%s", r.db);
+    snprintf(out, sizeof out, "%s/merged.db", s.out_dir);
+    char *both[] = {d0, d1};
+    assert_int_equal(store_merge(&s, both, 2, out, &e), QA_ERR);
+    assert_string_equal(e.file, d1);
+    assert_string_equal(e.field, "provenance");
+    assert_non_null(strstr(e.msg, "or with layers than"));
+    /* Shard 0 resumed with layers: every point again. */
+    SweepOpts o2 = {2, 0, 2, 1, 0, 0};
+    assert_int_equal(sweep_run(&s, &o2, &r, &e), QA_OK);
+    assert_int_equal(r.run, 16);
+    assert_int_equal(r.dropped, 16);
+    assert_int_equal(store_merge(&s, both, 2, out, &e), QA_OK);
+    study_free(&s);
+}
+
 /* Bad shard arguments: a clear error, nothing written. */
 static void test_bad_shards(void **state)
 {
@@ -267,11 +303,11 @@ static void test_bad_shards(void **state)
     SweepResult r;
     Err e;
     load_tiny(&s, "badshard");
-    SweepOpts o = {1, 2, 2, 0, 0};
+    SweepOpts o = {1, 2, 2, 0, 0, 0};
     assert_int_equal(sweep_run(&s, &o, &r, &e), QA_ERR);
     assert_string_equal(e.field, "--shard");
     assert_string_equal(e.msg, "2/2 is not I/N with 0 <= I < N");
-    SweepOpts o2 = {1, 0, 33, 0, 0};
+    SweepOpts o2 = {1, 0, 33, 0, 0, 0};
     assert_int_equal(sweep_run(&s, &o2, &r, &e), QA_ERR);
     assert_string_equal(e.msg, "33 shards of a study of 32 points: at most one "
                                "shard per point");
@@ -420,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_parallel_and_resume),
         cmocka_unit_test(test_shards_and_merge),
         cmocka_unit_test(test_other_baseline),
+        cmocka_unit_test(test_no_layers),
         cmocka_unit_test(test_bad_shards),
         cmocka_unit_test(test_infeasible),
     };

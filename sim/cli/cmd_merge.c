@@ -70,7 +70,7 @@ static int run(const Args *a, void *obj, Err *e)
     if (rc == QA_OK)
         rc = store_merge(&s, files, nfiles, db, e);
     if (rc == QA_OK)
-        rc = store_open(&st, db, &s, 0, 1, 1, e);
+        rc = store_open(&st, db, &s, 0, 1, STORE_AS_WRITTEN, e);
     if (rc == QA_OK)
         rc = store_export(st, path, 1, &infeasible, e);
     store_close(st);

@@ -9,7 +9,7 @@
 
 typedef struct {
     const char *study, *out, *shard;
-    int jobs, engine, resume, no_plot, list;
+    int jobs, engine, resume, no_plot, list, no_layers;
 } SweepArgs;
 
 /* The study file's keys, after the options. */
@@ -46,6 +46,11 @@ static const ArgOpt opts[] = {
              "the rest (missing, damaged, of another study or build)"},
     {.name = "no-plot", .kind = ARG_FLAG, .off = offsetof(SweepArgs, no_plot),
      .help = "do not run gnuplot"},
+    {.name = "no-layers", .kind = ARG_FLAG, .off = offsetof(SweepArgs, no_layers),
+     .help = "keep no per-layer rows: the database holds the points\n"
+             "only and no layer CSVs are written (the layer figures\n"
+             "and the claims' DRAM explanation are left out); for\n"
+             "studies of millions of points"},
     {.name = "list", .kind = ARG_FLAG, .off = offsetof(SweepArgs, list),
      .help = "print the points (id and axis values) and exit"},
 };
@@ -72,7 +77,7 @@ static void online_cores(void *obj)
 static int run(const Args *a, void *obj, Err *e)
 {
     const SweepArgs *o = obj;
-    SweepOpts so = {o->jobs, 0, 1, o->resume, 1};
+    SweepOpts so = {o->jobs, 0, 1, o->resume, 1, o->no_layers};
     if (o->shard && study_parse_shard(o->shard, &so.shard_i, &so.shard_n) != QA_OK) {
         err_set(e, NULL, 0, "--shard", "'%s' is not I/N with 0 <= I < N", o->shard);
         return ARGS_USAGE;
@@ -91,7 +96,8 @@ static int run(const Args *a, void *obj, Err *e)
                (long long)r.skipped, r.seconds, so.jobs, r.table);
         if (r.dropped)
             printf("%s: %lld rows of %s did not validate (damaged, or of "
-                   "another study or build) and were run again\n", s.name,
+                   "another study, build or --no-layers setting) and were "
+                   "run again\n", s.name,
                    (long long)r.dropped, r.db);
         if (r.infeasible)
             printf("%s: %lld points do not fit the chip, or the runs their "

@@ -213,8 +213,8 @@ static int explain(const Study *s, const Group *g, FILE *f, Err *e)
                 !strcmp(table_get(g->t, r, g->c_bw), "64"))
                 row = r;
         }
-        if (row < 0)
-            continue;
+        if (row < 0 || !table_get(g->t, row, c_csv)[0])
+            continue; /* no point, or a sweep that kept no layers */
         char path[1100];
         Table lt;
         snprintf(path, sizeof path, "%s/%s", s->out_dir,

@@ -248,8 +248,9 @@ static int write_layers(Data *d, Err *e)
     for (int i = 0; i < nb; i++) {
         int r = find_row(d, VARY_BITS, s->axes[STUDY_BITS].v[i].text, NULL);
         char path[1100];
-        if (r < 0 && infeasible_row(d, s->axes[STUDY_BITS].v[i].text)) {
-            skip[i] = 1;
+        if ((r < 0 && infeasible_row(d, s->axes[STUDY_BITS].v[i].text)) ||
+            (r >= 0 && !table_get(&d->t, r, c_csv)[0])) {
+            skip[i] = 1; /* infeasible, or a sweep that kept no layers */
             continue;
         }
         if (r < 0) {

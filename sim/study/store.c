@@ -37,6 +37,7 @@ struct Store {
     const Study *s;
     char path[1024];
     long si, sn;
+    int layers;           /* 1: layer rows kept */
     uint64_t inputs;      /* hash of the build and the inputs (run_hash) */
     Reader rd;
     sqlite3_stmt *ins_point, *ins_layer, *del_point, *del_layers;
@@ -466,6 +467,7 @@ static int inputs_hash(Store *st, char **chip, Err *e)
     char schema[16];
     snprintf(schema, sizeof schema, "%d", STORE_SCHEMA);
     h = hash_str(h, schema);
+    h = hash_str(h, st->layers ? "layers" : "no layers");
     h = hash_str(h, *chip);
     const StudyAxisValues *wl = &st->s->axes[STUDY_WORKLOAD];
     for (int i = 0; i < wl->n; i++) {
@@ -521,6 +523,7 @@ static int write_provenance(Store *st, const char *chip, const char *xkey,
     PUT("arch", arch);
     PUT("chip", chip);
     PUT("engines", engines);
+    PUT("layers", st->layers ? "all" : "none");
     snprintf(buf, sizeof buf, "%ld/%ld", st->si, st->sn);
     PUT("shard", buf);
     snprintf(buf, sizeof buf, "%lld", (long long)s->npoints);
@@ -594,9 +597,30 @@ static int check_identity(Store *st, const char *schema, const char *file,
     return QA_OK;
 }
 
+/* The "layers" provenance of a database (schema "main" or "sh"): 1 for
+ * "all" or none recorded, 0 for "none". */
+static int written_layers(Store *st, const char *schema, int *layers, Err *e)
+{
+    char sql[200];
+    int64_t n;
+    *layers = 1;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\".sqlite_master WHERE "
+             "name = 'provenance'", schema);
+    if (query_int(st, sql, &n, e) != QA_OK)
+        return QA_ERR;
+    if (n == 0)
+        return QA_OK;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\".provenance WHERE "
+             "key = 'layers' AND value = 'none'", schema);
+    if (query_int(st, sql, &n, e) != QA_OK)
+        return QA_ERR;
+    *layers = n == 0;
+    return QA_OK;
+}
+
 /* Open path with the tables and statements; no provenance written. */
 static int open_db(Store **out, const char *path, const Study *s, long si,
-                   long sn, int resume, char **chip, Err *e)
+                   long sn, unsigned flags, char **chip, Err *e)
 {
     Store *st = qa_calloc(1, sizeof *st);
     *out = NULL;
@@ -606,6 +630,7 @@ static int open_db(Store **out, const char *path, const Study *s, long si,
     st->s = s;
     st->si = si;
     st->sn = sn;
+    st->layers = !(flags & STORE_NO_LAYERS);
     snprintf(st->path, sizeof st->path, "%s", path);
     struct stat sb;
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
@@ -620,7 +645,9 @@ static int open_db(Store **out, const char *path, const Study *s, long si,
     sqlite3_busy_timeout(st->db, 60000);
     if (check_identity(st, "main", path, e) != QA_OK)
         goto fail;
-    if (!resume &&
+    if ((flags & STORE_AS_WRITTEN) && written_layers(st, "main", &st->layers, e) != QA_OK)
+        goto fail;
+    if (!(flags & (STORE_RESUME | STORE_AS_WRITTEN)) &&
         exec(st, "DROP TABLE IF EXISTS layers; DROP TABLE IF EXISTS points; "
                  "DROP TABLE IF EXISTS provenance;", e) != QA_OK)
         goto fail;
@@ -655,11 +682,11 @@ fail:
 }
 
 int store_open(Store **out, const char *path, const Study *s, long shard_i,
-               long shard_n, int resume, Err *e)
+               long shard_n, unsigned flags, Err *e)
 {
     Store *st;
     char *chip;
-    if (open_db(&st, path, s, shard_i, shard_n, resume, &chip, e) != QA_OK)
+    if (open_db(&st, path, s, shard_i, shard_n, flags, &chip, e) != QA_OK)
         return QA_ERR;
     /* Rows of other points (another shard, ids past the study) go. */
     char sql[512];
@@ -726,6 +753,10 @@ int store_put(Store *st, const StudyPoint *p, const PointRow *r,
         snprintf(row.status, sizeof row.status, "%s", POINTS_OK);
     if (!feasible)
         nl = 0;
+    if (!st->layers) {
+        nl = 0;
+        row.layers_csv[0] = '\0';
+    }
     uint64_t h;
     if (checksum(p, &row, layers, nl, &h) != QA_OK)
         return err_set(e, NULL, 0, NULL, "out of memory");
@@ -794,7 +825,7 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
         *infeasible = 0;
     if (any_infeasible(st, "main", &with_status, e) != QA_OK)
         return QA_ERR;
-    if (layer_csvs) {
+    if (layer_csvs && st->layers) {
         snprintf(path, sizeof path, "%s/layers", s->out_dir);
         if (qa_mkdirs(path, e) != QA_OK)
             return QA_ERR;
@@ -820,7 +851,7 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
         points_print_row(af.f, &p, &row, with_status);
         if (strcmp(row.status, POINTS_OK) && infeasible)
             (*infeasible)++;
-        if (layer_csvs && strcmp(row.status, POINTS_INFEASIBLE)) {
+        if (layer_csvs && row.layers_csv[0] && strcmp(row.status, POINTS_INFEASIBLE)) {
             points_layers_path(s, id, path, sizeof path);
             if (report_write_layers(path, st->lbuf, nl, e) != QA_OK) {
                 qa_afile_abort(&af);
@@ -881,8 +912,9 @@ static int merge_one(Store *st, char *const *files, int fi, Err *e)
         if (!same) {
             err_set(e, file, 0, "provenance", "computed by another qarray build "
                     "or for another chip or topology than study %s with this "
-                    "qarray (" QA_VERSION ", %s): run the shard again",
-                    s->file, QA_COMMIT);
+                    "qarray (" QA_VERSION ", %s), or %s layers than %s: run "
+                    "the shard again", s->file, QA_COMMIT,
+                    st->layers ? "without" : "with", files[0]);
             goto out;
         }
     }
@@ -954,6 +986,27 @@ static void remove_db(const char *path)
     remove(p);
 }
 
+/* STORE_NO_LAYERS if the database at path says it keeps none; 0 also when
+ * it cannot be read (merge_one then says why). */
+static unsigned peek_flags(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    unsigned flags = 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT value FROM provenance WHERE key = 'layers'",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) &&
+        !strcmp((const char *)sqlite3_column_text(q, 0), "none"))
+        flags = STORE_NO_LAYERS;
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return flags;
+}
+
 int store_merge(const Study *s, char *const *files, int n,
                 const char *out_path, Err *e)
 {
@@ -966,7 +1019,7 @@ int store_merge(const Study *s, char *const *files, int n,
     if (stat(out_path, &sb) == 0) {
         Store *old;
         char *c2;
-        if (open_db(&old, out_path, s, 0, 1, 1, &c2, e) != QA_OK)
+        if (open_db(&old, out_path, s, 0, 1, STORE_AS_WRITTEN, &c2, e) != QA_OK)
             return QA_ERR;
         free(c2);
         store_close(old);
@@ -977,7 +1030,7 @@ int store_merge(const Study *s, char *const *files, int n,
                            "itself: give the shards' databases");
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
     remove_db(tmp);
-    if (open_db(&st, tmp, s, 0, 1, 0, &chip, e) != QA_OK)
+    if (open_db(&st, tmp, s, 0, 1, n > 0 ? peek_flags(files[0]) : 0, &chip, e) != QA_OK)
         goto out;
     if (exec(st, "CREATE TEMP TABLE src(point INTEGER PRIMARY KEY, f INTEGER)", e) != QA_OK)
         goto out;

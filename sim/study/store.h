@@ -29,13 +29,21 @@ typedef struct Store Store;
 void store_path(const Study *s, long shard_i, long shard_n, char *buf,
                 size_t n);
 
+/* store_open flags. */
+#define STORE_RESUME 1u     /* keep the rows that validate */
+#define STORE_NO_LAYERS 2u  /* keep no layer rows (points only): for
+                               studies of millions of points */
+#define STORE_AS_WRITTEN 4u /* a finished database (to export): with or
+                               without layers as its provenance says */
+
 /* Open the database at path for the points id % shard_n == shard_i of s,
- * creating it if needed. resume: keep the rows that validate (rows of
- * other points are dropped); else start with no rows. A file that is not
- * a qarray study database, or one of another schema, is refused and left
- * as it is. */
+ * creating it if needed. With STORE_RESUME the rows that validate stay
+ * (rows of other points are dropped); else it starts with no rows. Rows
+ * written with and without layers are of different runs (run_hash). A
+ * file that is not a qarray study database, or one of another schema, is
+ * refused and left as it is. */
 int store_open(Store **st, const char *path, const Study *s, long shard_i,
-               long shard_n, int resume, Err *e);
+               long shard_n, unsigned flags, Err *e);
 /* Close; NULL is fine. */
 void store_close(Store *st);
 
@@ -44,7 +52,8 @@ void store_close(Store *st);
 int store_valid(Store *st, int64_t id, int *valid, int64_t *dropped, Err *e);
 
 /* Record point p (one transaction, replacing any older row): its row and,
- * when feasible, its nl layers. */
+ * when feasible and the store keeps layers, its nl layers (else the row's
+ * layers_csv is empty). */
 int store_put(Store *st, const StudyPoint *p, const PointRow *r,
               const LayerRecord *layers, int nl, Err *e);
 
@@ -56,8 +65,8 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
                  int64_t *infeasible, Err *e);
 
 /* Join shard databases into out_path (written whole or not at all): each
- * must be of this study and build, with valid rows; no point twice, none
- * missing. */
+ * must be of this study and build (and all with or all without layers),
+ * with valid rows; no point twice, none missing. */
 int store_merge(const Study *s, char *const *files, int n,
                 const char *out_path, Err *e);
 

@@ -660,7 +660,8 @@ int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e)
     if (arch_save(&s->accel, path, e) != QA_OK)
         return QA_ERR;
     store_path(s, o->shard_i, o->shard_n, r->db, sizeof r->db);
-    if (store_open(&st, r->db, s, o->shard_i, o->shard_n, o->resume, e) != QA_OK)
+    unsigned flags = (o->resume ? STORE_RESUME : 0) | (o->no_layers ? STORE_NO_LAYERS : 0);
+    if (store_open(&st, r->db, s, o->shard_i, o->shard_n, flags, e) != QA_OK)
         return QA_ERR;
 
     int64_t *todo = qa_calloc((size_t)(s->npoints / o->shard_n + 1), sizeof *todo);

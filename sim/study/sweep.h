@@ -17,6 +17,8 @@ typedef struct {
     int resume;            /* skip points whose row in the database
                               validates */
     int progress;          /* progress bar and ETA on stderr if a tty */
+    int no_layers;         /* keep no per-layer rows: the database holds
+                              the points only, no layer CSVs */
 } SweepOpts;
 
 typedef struct {
