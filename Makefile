@@ -16,15 +16,19 @@
 
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
-       clang libclang-rt-14-dev libsqlite3-dev sqlite3 parallel slurm-wlm munge
+       clang libclang-rt-14-dev verilator yosys libsqlite3-dev sqlite3 \
+       parallel slurm-wlm munge
 
 CC = gcc
 CXX = g++
 BUILD ?= build
 SAN ?=
 
+# OpenBLAS: its header only. The library is loaded when training builds a
+# network (quant/train/blas.c): linked, its constructor started a thread
+# pool in every command, which spun forever under an address-space limit.
 PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib sqlite3 2>/dev/null)
-PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib sqlite3 2>/dev/null)
+PC_LIBS := $(shell pkg-config --libs systemc libconfig zlib sqlite3 2>/dev/null) -ldl
 
 # shared/STYLE.md practice 18. Under -Wdouble-promotion a float that meets a
 # double is cast with an explicit (double), so every mixed expression shows
@@ -95,7 +99,26 @@ $(BIN): $(BUILD)/sim/cli/main.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(TEST_LDLIBS) -o $@
 
-build-tests: $(TESTS) $(BIN)
+# The PE array in Verilog (models/rtl) under Verilator, against pe_ref.c and
+# systolic.c (tests/rtl/tb_array.cc, a test binary like the others). One
+# build holds every array shape the bench runs; it is made in the plain
+# build only (the Verilog is not C, ASan adds nothing to it). Lint warnings
+# (-Wall) stop the build; -fno-inline and -O0 keep it near 10 s (40 s
+# without), the run takes about a second.
+RTL_V := $(wildcard models/rtl/*.v) $(wildcard tests/rtl/*.v)
+RTL_TEST := $(if $(SAN),,$(BUILD)/tests/test_rtl_array)
+$(BUILD)/tests/test_rtl_array: tests/rtl/tb_array.cc $(RTL_V) $(LIB)
+	@mkdir -p $(BUILD)/rtl $(dir $@)
+	@echo "verilator tests/rtl/tb_array.cc $(RTL_V)"
+	@verilator --cc --exe --build -j 2 -Wall -fno-inline --top-module tb_top \
+	    -Mdir $(BUILD)/rtl -o test_rtl_array -CFLAGS -I$(CURDIR) \
+	    -MAKEFLAGS OPT_FAST=-O0 -MAKEFLAGS OPT_SLOW=-O0 \
+	    -LDFLAGS "$(CURDIR)/$(LIB) $(LDFLAGS) $(LDLIBS)" \
+	    $(CURDIR)/tests/rtl/tb_array.cc $(RTL_V) > $(BUILD)/rtl/build.log 2>&1 || \
+	    { tail -n 40 $(BUILD)/rtl/build.log; exit 1; }
+	cp $(BUILD)/rtl/test_rtl_array $@
+
+build-tests: $(TESTS) $(BIN) $(RTL_TEST)
 
 # Installs what is missing, then runs the real target in a fresh make so the
 # pkg-config flags are read again.
@@ -106,12 +129,9 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y $(PKGS)
 
-# The default study, PACT Section 6: on the study's engine (systemc) when
-# this build runs it, else on the analytic model (said so on stderr);
-# `make run ENGINE=analytic` or `ENGINE=systemc` chooses.
-ENGINE ?=
 # The default study (PACT Section 6) on the study's engine (SystemC);
-# ENGINE=analytic make run uses the analytic model instead.
+# `make run ENGINE=analytic` runs it on the analytic model instead.
+ENGINE ?=
 run: check-deps
 	@$(MAKE) --no-print-directory qarray
 	./qarray sweep -s arch/studies/pact2018.cfg $(if $(ENGINE),--engine $(ENGINE))
@@ -172,12 +192,13 @@ FUZZ_OMP = $(filter -fopenmp,$(CFLAGS))
 FUZZ_CFLAGS = -std=c11 -O1 -g $(WARN_C) -D_POSIX_C_SOURCE=200809L -I. \
               $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
 # sim/report/table.c and csv.c (the reader and the writer of qarray's own
-# CSV tables) and sim/study/study.c (study files) are plain C.
+# CSV tables), sim/study/study.c (study files) and sim/engine/func.c (the
+# functional chip's layer graph of a model file) are plain C.
 FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wildcard $(d)/*.c)) \
-            sim/report/table.c sim/report/csv.c sim/study/study.c
+            sim/report/table.c sim/report/csv.c sim/study/study.c sim/engine/func.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
-FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm
+FUZZ_LIBS := $(shell pkg-config --libs libconfig zlib 2>/dev/null) -ldl -lm
 FUZZ_LIB := $(FUZZ_BUILD)/libqarray.a
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
@@ -211,8 +232,9 @@ fuzz: fuzz-build
 FUZZ_ASAN = detect_leaks=1:quarantine_size_mb=4
 FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 
-# Inputs up to 4 KiB, but checkpoints are 50 KB.
+# Inputs up to 4 KiB, but checkpoints are 50 KB and a trained model 20 KB.
 FUZZ_MAXLEN_ckpt = 65536
+FUZZ_MAXLEN_model = 65536
 
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
 # is the number of inputs executed. stdin is /dev/null: an input may name

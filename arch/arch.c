@@ -8,7 +8,8 @@ const char *const arch_dataflow_names[DF_COUNT + 1] = {"ws", "os", "is", NULL};
 const char *const arch_scale_names[SCALE_COUNT + 1] = {"linear", "area",
                                                        "quadratic", "table", NULL};
 const char *const arch_place_names[PLACE_COUNT + 1] = {"cols", "rows", "both", NULL};
-const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion", NULL};
+const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion",
+                                                     "synth", NULL};
 const char *const arch_pe_names[PE_COUNT + 1] = {"uniform", "apot", NULL};
 
 void arch_defaults(Accel *a)

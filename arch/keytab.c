@@ -94,51 +94,19 @@ static int check_int_literals(const char *text, const char *path, Err *e)
     return QA_OK;
 }
 
-/* The whole file as a string; folders, devices and huge files refused. */
+/* The whole file as a string; folders, huge files and NUL bytes refused. */
 static char *slurp(const char *path, const char *what, Err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_set(e, path, 0, NULL, "cannot open %s: %s", what, strerror(errno));
+    char *buf;
+    size_t n;
+    if (qa_read_input(path, what, (size_t)KT_MAX_FILE_BYTES, 0, &buf, &n, e) != QA_OK)
+        return NULL;
+    if (memchr(buf, '\0', n)) {
+        err_set(e, path, 0, NULL, "%s has a NUL byte: not a text file", what);
+        free(buf);
         return NULL;
     }
-    size_t cap = 4096, n = 0;
-    char *buf = qa_malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            if (cap >= (size_t)KT_MAX_FILE_BYTES) {
-                err_set(e, path, 0, NULL, "%s larger than %ld MiB", what,
-                        KT_MAX_FILE_BYTES >> 20);
-                goto fail;
-            }
-            char *nb = qa_realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb, cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                err_set(e, path, 0, NULL, "cannot read %s: %s", what,
-                        strerror(errno));
-                goto fail;
-            }
-            buf[n] = '\0';
-            if (memchr(buf, '\0', n)) {
-                err_set(e, path, 0, NULL, "%s has a NUL byte: not a text file",
-                        what);
-                goto fail;
-            }
-            fclose(f);
-            return buf;
-        }
-    }
-    err_set(e, path, 0, NULL, "out of memory");
-fail:
-    free(buf);
-    fclose(f);
-    return NULL;
+    return buf;
 }
 
 int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e)

@@ -261,10 +261,10 @@ static int64_t price(Mapper *mp, const Frontier *f, const LayerView *v,
         if (cyc < 0)
             return -1;
         worst = QA_MAX(worst, cyc);
-        bytes += b;
+        bytes = qa_cadd(bytes, b);
     }
     double bpc = arch_dram_bytes_per_cycle(a);
-    int64_t mem = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
+    int64_t mem = bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0;
     return QA_MAX(worst, mem);
 }
 
@@ -293,8 +293,8 @@ static int64_t train_cycles(const Accel *a, int64_t n, int64_t bytes,
 {
     if (n <= 0)
         return 0;
-    return n * a->dram_latency_cycles +
-           (bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0);
+    return qa_cadd(qa_cmul(n, a->dram_latency_cycles),
+                   bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0);
 }
 
 /* A lower bound of the layer's cycles under variant va of shape sh in
@@ -324,14 +324,14 @@ static int64_t lower_bound(const Accel *a, const LayerView *v, const Shape *sh,
                     : w_loads && in_loads ? w_loads + in_loads - 1
                     : w_loads + in_loads;
     int64_t stores = (f->keep ? 0 : tiles) + (f->spill > 0);
-    int64_t ld = train_cycles(a, loads, (dram_w + dram_in) / cu, bpc);
-    int64_t st = train_cycles(a, stores, (dram_out + f->spill) / cu, bpc);
+    int64_t ld = train_cycles(a, loads, qa_cadd(dram_w, dram_in) / cu, bpc);
+    int64_t st = train_cycles(a, stores, qa_cadd(dram_out, f->spill) / cu, bpc);
     int64_t first = loads > 0 ? a->dram_latency_cycles : 0;
     int64_t last = !f->keep ? a->dram_latency_cycles : 0;
     /* the same expression as analytic_layer's: a bound that equals the
      * cycles of a memory-bound candidate, so an equal one is not priced */
-    int64_t mem = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
-    int64_t lb = QA_MAX(mem, first + sh->compute + last);
+    int64_t mem = bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0;
+    int64_t lb = QA_MAX(mem, qa_cadd(qa_cadd(first, sh->compute), last));
     return QA_MAX(lb, QA_MAX(ld, st));
 }
 
@@ -357,7 +357,7 @@ static int build_frontier(Mapper *mp, Frontier *f, Err *e)
     int n = 0;
     for (int i = 0; i < k->nvar; i++) {
         const Variant *va = &k->var[i];
-        int64_t key = (int64_t)a->cores * va->buffer[f->keep] + va->held[f->keep];
+        int64_t key = qa_cadd(qa_cmul(a->cores, va->buffer[f->keep]), va->held[f->keep]);
         if (va->buffer[f->keep] > a->sram_bytes || key > chip)
             continue; /* fits no chip of this size */
         int64_t dram_w = v.w_resident ? 0 : va->dram_w;
@@ -366,7 +366,7 @@ static int build_frontier(Mapper *mp, Frontier *f, Err *e)
         Cand *cd = &f->cands[n++];
         cd->shape = va->shape, cd->order = va->order, cd->cache = va->cache;
         cd->key = key;
-        cd->bytes = dram_w + dram_in + dram_out + f->spill;
+        cd->bytes = qa_cadd(qa_cadd(dram_w, dram_in), qa_cadd(dram_out, f->spill));
         cd->lb = lower_bound(a, &v, &k->shapes[va->shape], va, f, dram_w,
                              dram_in, dram_out, cd->bytes, bpc);
         cd->cycles = cd->first = -1;
@@ -580,8 +580,8 @@ static int plan(Mapper *mp, const Live *live, int w_res,
                         continue;
                     any = 1;
                     int to = next | (keep ? 1 << self : 0);
-                    int64_t c = cur[s].cycles + f->cands[p].cycles;
-                    int64_t by = cur[s].bytes + f->cands[p].bytes;
+                    int64_t c = qa_cadd(cur[s].cycles, f->cands[p].cycles);
+                    int64_t by = qa_cadd(cur[s].bytes, f->cands[p].bytes);
                     if (better_step(c, by, &nxt[to])) {
                         nxt[to].cycles = c, nxt[to].bytes = by;
                         nxt[to].prev = s, nxt[to].evict = ev, nxt[to].keep = keep;

@@ -5,6 +5,7 @@
 #define STATS_H
 
 #include "arch/qa.h"
+#include "workloads/net.h"
 
 typedef struct {
     int layer;
@@ -33,7 +34,11 @@ typedef struct {
 
 int stats_init(RunStats *rs, int nlayers);
 void stats_free(RunStats *rs);
-/* Sum per-layer values into the run totals. */
+/* Sum per-layer values into the run totals (stopping at QA_COUNT_MAX). */
 void stats_total(RunStats *rs);
+/* QA_ERR, naming the layer (net may be NULL), if a count of rs reached
+ * QA_COUNT_MAX: the run is too long to count and no number of it is
+ * reported. */
+int stats_check(const RunStats *rs, const Net *net, Err *e);
 
 #endif

@@ -24,6 +24,7 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
     m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
                                 : scale_lanes(a, sbits);
     scale_array(a, sbits, &m->rows, &m->cols);
+    m->cycles_per_mac = on_array ? scale_cycles_per_mac(a, l->w_bits, l->a_bits) : 1;
     /* The widths of the array at this and every higher precision: a
      * mapping that fits the wider-precision chip fits this one too. */
     m->ncol_opts = 0;
@@ -57,14 +58,16 @@ int64_t tile_compute_cycles(const Accel *a, const LayerView *v,
                     *cols_used = m->col_opts[i];
             }
         }
-        return best * scale_cycles_per_mac(a, l->w_bits);
+        return qa_cmul(best, scale_cycles_per_mac(a, l->w_bits, l->a_bits));
     }
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
-     * base_bits / a_bits wide at lower precision; a pool output costs R*S
-     * operations, an add output one. */
+     * base_bits / a_bits wide at lower precision, and ceil(a_bits /
+     * base_bits) passes above it; a pool output costs R*S operations, an
+     * add output one. */
     int64_t thr = (int64_t)a->vector_lanes * QA_MAX(1, a->base_bits / l->a_bits);
-    int64_t ops = n * r * l->Q * (l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
-    return QA_CEIL_DIV(ops, thr);
+    int64_t ops = qa_cmul(qa_cmul(n * r, l->Q), l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
+    ops = qa_cmul(ops, scale_vector_passes(a, l->a_bits));
+    return ops >= QA_COUNT_MAX ? QA_COUNT_MAX : QA_CEIL_DIV(ops, thr);
 }
 
 int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
@@ -115,7 +118,8 @@ int64_t tile_choice_compute(const Accel *a, const LayerView *v,
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
             if (ncnt[i] && rcnt[j])
-                sum += ncnt[i] * rcnt[j] * memo_tile(a, v, m, nsz[i], rsz[j], memo);
+                sum = qa_cadd(sum, qa_cmul(qa_cmul(ncnt[i], rcnt[j]),
+                                           memo_tile(a, v, m, nsz[i], rsz[j], memo)));
     return sum;
 }
 
@@ -346,8 +350,9 @@ static int64_t runs_bytes(const Runs *r)
 {
     int64_t b = 0;
     for (int i = 0; i < r->n; i++)
-        b += r->g[i].count * (r->g[i].load_w_bytes + r->g[i].load_in_bytes +
-                              r->g[i].store_out_bytes);
+        b = qa_cadd(b, qa_cmul(r->g[i].count,
+                               qa_cadd(qa_cadd(r->g[i].load_w_bytes, r->g[i].load_in_bytes),
+                                       r->g[i].store_out_bytes)));
     return b;
 }
 
@@ -384,7 +389,7 @@ int64_t tile_core_cycles(const Accel *a, const LayerView *v,
             return -1;
         }
         analytic_pipe_run(&p, a, r.g, r.n, reps);
-        total += reps * runs_bytes(&r);
+        total = qa_cadd(total, qa_cmul(reps, runs_bytes(&r)));
         o += reps;
     }
     free(r.g);
@@ -401,10 +406,11 @@ static void sum_schedule(LayerMap *m)
         int64_t tiles = 0;
         for (int g = m->first[c]; g < m->first[c + 1]; g++) {
             const TileGroup *t = &m->groups[g];
-            m->dram_w_bytes += t->count * t->load_w_bytes;
-            m->dram_in_bytes += t->count * t->load_in_bytes;
-            m->dram_out_bytes += t->count * t->store_out_bytes;
-            tiles += t->count;
+            m->dram_w_bytes = qa_cadd(m->dram_w_bytes, qa_cmul(t->count, t->load_w_bytes));
+            m->dram_in_bytes = qa_cadd(m->dram_in_bytes, qa_cmul(t->count, t->load_in_bytes));
+            m->dram_out_bytes = qa_cadd(m->dram_out_bytes,
+                                        qa_cmul(t->count, t->store_out_bytes));
+            tiles = qa_cadd(tiles, t->count);
         }
         m->tiles = QA_MAX(m->tiles, tiles);
     }
@@ -442,15 +448,18 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
 
 int64_t tile_layer_dram_bytes(const LayerMap *m)
 {
-    return m->dram_w_bytes + m->dram_in_bytes + m->dram_out_bytes +
-           m->dram_psum_rd_bytes + m->dram_psum_wr_bytes;
+    return qa_cadd(qa_cadd(qa_cadd(m->dram_w_bytes, m->dram_in_bytes),
+                           qa_cadd(m->dram_out_bytes, m->dram_psum_rd_bytes)),
+                   m->dram_psum_wr_bytes);
 }
 
 double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles)
 {
     if (m->macs == 0 || cycles <= 0)
         return 0;
-    return (double)m->macs / ((double)a->cores * m->rows * m->cols * cycles);
+    /* the peak is a MAC per lane every cycles_per_mac cycles */
+    return (double)m->macs * QA_MAX(1, m->cycles_per_mac) /
+           ((double)a->cores * m->rows * m->cols * cycles);
 }
 
 void tile_free_layer(LayerMap *m)

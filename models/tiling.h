@@ -33,6 +33,8 @@ typedef struct {
     int bits;                /* MAC precision: max(w_bits, a_bits) */
     int lanes;               /* MAC lanes per PE at that precision */
     int rows, cols;          /* effective array shape at that precision */
+    int cycles_per_mac;      /* of a lane (scale_cycles_per_mac): an APoT
+                              * weight's terms, digits above base_bits */
     /* Column widths a tile may use: the array at this precision and at
      * every higher one (a fold narrower than the array never waits for the
      * unused columns, so using fewer is a choice of the schedule). Each tile
@@ -146,8 +148,8 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
                TileBlock *b);
 
 int64_t tile_layer_dram_bytes(const LayerMap *m);
-/* MACs / (cores * rows * cols * cycles) at the layer's precision; 0 for
- * layers off the array. */
+/* MACs / (cores * rows * cols / cycles_per_mac * cycles): the fraction of
+ * the peak at the layer's precision; 0 for layers off the array. */
 double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles);
 
 #endif

@@ -157,11 +157,11 @@ int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
     /* Chip-level bytes of one pass over each tensor. */
     int64_t w_pass = v->w_all;
     int64_t in_pass = c->in_pass;
-    c->dram_w = c->w_reads * w_pass;
+    c->dram_w = qa_cmul(c->w_reads, w_pass);
     c->dram_in = 0;
     for (int i = 0; i < v->nin; i++)
         if (!v->in_resident[i])
-            c->dram_in += c->in_reads * in_pass;
+            c->dram_in = qa_cadd(c->dram_in, qa_cmul(c->in_reads, in_pass));
     c->dram_out = c->keep_out ? 0 : v->out_all;
 
     /* Working set of the busiest core: streaming buffers (two when the
@@ -171,17 +171,17 @@ int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
      * they stay where they are while later layers use other cores. */
     int64_t wt = c->w_tile, it = c->in_tile, ot = c->out_tile;
     int64_t buf = 0;
-    buf += (c->nb_n > 1 ? nbuf : 1) * wt;
-    buf += (c->nb_m > 1 ? nbuf : 1) * it;
+    buf = qa_cadd(buf, qa_cmul(c->nb_n > 1 ? nbuf : 1, wt));
+    buf = qa_cadd(buf, qa_cmul(c->nb_m > 1 ? nbuf : 1, it));
     if (!c->keep_out)
-        buf += (c->nb_n * c->nb_m > 1 ? nbuf : 1) * ot;
+        buf = qa_cadd(buf, qa_cmul(c->nb_n * c->nb_m > 1 ? nbuf : 1, ot));
     int64_t extra = 0;
     if (c->keep_out)
-        extra += v->out_all;
+        extra = qa_cadd(extra, v->out_all);
     if (c->cache)
-        extra += w_outer ? in_pass * v->nin : w_pass;
+        extra = qa_cadd(extra, w_outer ? qa_cmul(in_pass, v->nin) : w_pass);
     c->buffer_bytes = buf;
     c->held_bytes = extra;
-    c->sram_bytes = buf + QA_CEIL_DIV(resident_bytes + extra, (int64_t)a->cores);
+    c->sram_bytes = qa_cadd(buf, QA_CEIL_DIV(qa_cadd(resident_bytes, extra), (int64_t)a->cores));
     return c->sram_bytes <= a->sram_bytes;
 }

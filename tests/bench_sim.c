@@ -63,7 +63,7 @@ static int synthetic(const Accel *a)
     static TileGroup groups[SYN_LAYERS][4];
     static int first[SYN_LAYERS][5];
     static LayerMap maps[SYN_LAYERS];
-    TileSchedule ts = {SYN_LAYERS, maps};
+    TileSchedule ts = {SYN_LAYERS, maps, 0};
     RunStats rs;
     Err e;
     double best, mean;

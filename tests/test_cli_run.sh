@@ -69,6 +69,37 @@ expect_fail "qarray: --fpsc: cannot be combined with --shortcut-bits (--fpsc is 
 expect_fail "qarray: --vcd: cannot be combined with --engine analytic (the analytic engine has no signals to dump)" \
     $Q run -c arch/tiny.cfg -w resnet20 --engine analytic --vcd "$T/x.vcd"
 [ -e "$T/x.vcd" ] && no "--vcd with the analytic engine wrote a file"
+# A long legal run (0.01 GHz, one PE, ResNet-50 at batch 32: 1.3e11
+# cycles, beyond 2^63 femtoseconds): the SystemC engine's time wrapped into
+# negative cycles with exit status 0. Both engines count it (one core,
+# unlimited bandwidth: the same cycles).
+sed -e 's/^clock_ghz = .*/clock_ghz = 0.01;/' -e 's/^cores = .*/cores = 1;/' \
+    -e 's/rows = .*/rows = 1;/' -e 's/cols = .*/cols = 1;/' \
+    -e 's/gbps = .*/gbps = "unlimited";/' arch/tiny.cfg > "$T/slow.cfg"
+for eng in analytic systemc; do
+    $Q run -c "$T/slow.cfg" -w resnet50 --batch 32 --sram 2MiB --engine $eng \
+        > "$T/slow_$eng.txt" 2>&1 || no "slow run on $eng: $(cat "$T/slow_$eng.txt")"
+done
+c1=$(sed -n 's/^  cycles *\([0-9-]*\) .*/\1/p' "$T/slow_analytic.txt")
+c2=$(sed -n 's/^  cycles *\([0-9-]*\) .*/\1/p' "$T/slow_systemc.txt")
+[ -n "$c1" ] && [ "$c1" = "$c2" ] && [ "$c1" -gt 92233720368 ] ||
+    no "slow run: analytic $c1 cycles, systemc $c2 cycles"
+
+# Bits above base_bits are multi-cycle MACs (ceil(b / base)^2 cycles): on
+# a chip of 4-bit lanes a 16-bit network is far slower than a 4-bit one
+# (it ran exactly as fast), and the summary names the 4-bit baseline.
+sed 's/base_bits = 16;/base_bits = 4;/' arch/tiny.cfg > "$T/b4.cfg"
+$Q run -c "$T/b4.cfg" -w resnet20 --bits 16 --first-last 16 --engine analytic \
+    > "$T/b16.txt" 2>&1 || no "16 bits on 4-bit lanes: $(cat "$T/b16.txt")"
+$Q run -c "$T/b4.cfg" -w resnet20 --bits 4 --first-last 4 --engine analytic \
+    > "$T/b4.txt" 2>&1 || no "4 bits on 4-bit lanes: $(cat "$T/b4.txt")"
+c16=$(sed -n 's/^  cycles *\([0-9]*\) .*/\1/p' "$T/b16.txt")
+c4=$(sed -n 's/^  cycles *\([0-9]*\) .*/\1/p' "$T/b4.txt")
+[ -n "$c16" ] && [ -n "$c4" ] && [ "$c16" -gt $((8 * c4)) ] ||
+    no "16 bits on 4-bit lanes: $c16 cycles, 4 bits: $c4 cycles"
+grep -q "over the same chip at 4 bits" "$T/b16.txt" ||
+    no "the summary does not name the 4-bit baseline: $(cat "$T/b16.txt")"
+
 $Q run --help | grep -q "usage: qarray run" || no "run --help"
 # --opt=value and short options with the value attached
 $Q run -c arch/tiny.cfg --workload=resnet20 -b4 --batch=2 --engine=analytic \

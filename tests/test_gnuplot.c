@@ -113,8 +113,10 @@ static void test_draw_renames(void **state)
     free(text);
 }
 
-/* A script that fails after drawing half its figures: an error naming the
- * script and the log, the half-drawn file removed, no temporary folder. */
+/* A script that fails after drawing half its figures: an error from
+ * gnuplot naming the script and the log, the half-drawn file removed, no
+ * temporary folder. gnuplot missing from PATH is gnuplot's error, not the
+ * script file's (it was reported against the script). */
 static void test_draw_failure(void **state)
 {
     (void)state;
@@ -129,8 +131,9 @@ static void test_draw_failure(void **state)
     snprintf(log, sizeof log, "%s/gnuplot.log", outd);
     Err e;
     assert_int_equal(gnuplot_draw(script, NULL, 0, outd, log, &e), QA_ERR);
-    assert_string_equal(e.file, script);
-    snprintf(want, sizeof want, "gnuplot failed (see %s)", log);
+    assert_string_equal(e.file, "");
+    assert_string_equal(e.field, "gnuplot");
+    snprintf(want, sizeof want, "drawing %s failed (its messages: %s)", script, log);
     assert_string_equal(e.msg, want);
     listing(outd, list, sizeof list);
     assert_string_equal(list, "gnuplot.log ");
@@ -141,6 +144,19 @@ static void test_draw_failure(void **state)
     assert_string_equal(e.msg, "cannot read the gnuplot script");
     listing(outd, list, sizeof list);
     assert_string_equal(list, "gnuplot.log ");
+
+    write_script("ok.gp", "print 'x'\n", script, sizeof script);
+    const char *path = getenv("PATH");
+    char saved[4096];
+    snprintf(saved, sizeof saved, "%s", path ? path : "");
+    setenv("PATH", "/nonexistent", 1);
+    int rc = gnuplot_draw(script, NULL, 0, outd, log, &e);
+    setenv("PATH", saved, 1);
+    assert_int_equal(rc, QA_ERR);
+    assert_string_equal(e.file, "");
+    assert_string_equal(e.field, "gnuplot");
+    assert_string_equal(e.msg, "cannot run it: No such file or directory (install "
+                               "gnuplot-nox)");
 }
 
 int main(void)

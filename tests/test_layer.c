@@ -247,6 +247,12 @@ static void test_limits_macs_and_elements(void **state)
     l = conv("gap", LAYER_DIM_MAX, 8, LAYER_DIM_MAX, 8, 1, 0);
     l.op = OP_AVGPOOL;
     assert_int_equal(layer_finish(&l, &e), QA_OK);
+    /* but its windows are work: 2^17 x 2^17 pooled by 2^16 x 2^16 windows
+     * is 2^64 operations, which the vector unit's cycles would wrap */
+    l = conv("pool", 1, 1 << 17, 1, 1 << 16, 1, 0);
+    l.op = OP_MAXPOOL;
+    expect_bad(l, "pool", "layer too large: 1.845e+19 pooling operations per image, "
+                          "more than 2^40");
 }
 
 static void test_groups_zero_and_idempotent(void **state)

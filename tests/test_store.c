@@ -93,7 +93,7 @@ static char *direct_csv(const Study *s, long si, long sn)
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     assert_non_null(f);
-    points_print_header(f, 1);
+    points_print_header(f, s, 1);
     for (int64_t id = si; id < s->npoints; id += sn) {
         StudyPoint p;
         PointRow r;
@@ -101,7 +101,7 @@ static char *direct_csv(const Study *s, long si, long sn)
         int nl;
         study_point(s, id, &p);
         fake(id, &r, l, &nl);
-        points_print_row(f, &p, &r, 1);
+        points_print_row(f, s, &p, &r, 1);
     }
     fclose(f);
     return buf;
@@ -252,7 +252,7 @@ static void test_damage(void **state)
         sql(db, cases[i].sql);
     /* Rows no study point has: an id past the study; resume drops them. */
     sql(db, "INSERT INTO points SELECT 999, workload, engine, batch, cores, sram_bytes, "
-            "array, dataflow, rule, placement, dram_gbps, first_last, bits, w_bits, "
+            "array, dataflow, rule, placement, area_model, dram_gbps, first_last, bits, w_bits, "
             "a_bits, first_last_bits, cycles, time_ms, images_per_s, dram_bytes, macs, "
             "util, peak_tops, achieved_tops, chip_mm2, tops_per_mm2, base_cycles, "
             "speedup_16, peak_gain, baseline_cycles, speedup, layers_csv, status, "

@@ -363,7 +363,7 @@ static const Bad bad[] = {
      "qarray: tests/bad/topo_huge.csv:2: conv1: layer too large: input of "
      "1152921504606846976 elements per image, more than 2^36\n"},
     {"tests/bad/topo_missing.csv",
-     "qarray: tests/bad/topo_missing.csv: cannot open: No such file or "
+     "qarray: tests/bad/topo_missing.csv: cannot open topology CSV: No such file or "
      "directory\n"},
 };
 

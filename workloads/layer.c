@@ -88,6 +88,15 @@ static int check_size(const Layer *l, Err *e)
         return err_set(e, NULL, 0, l->name,
                        "layer too large: %.4g MACs per image, more than 2^40",
                        (double)out * (double)window);
+    /* A pool's window is no MAC but the same work on the vector unit:
+     * 2^40 operations per image as well (2^18 x 2^18 pooled by 2^17 x 2^17
+     * windows would be 2^70). */
+    int64_t pool = (int64_t)l->R * l->S;
+    if ((l->op == OP_MAXPOOL || l->op == OP_AVGPOOL) && pool > 0 &&
+        out > LAYER_MACS_MAX / pool)
+        return err_set(e, NULL, 0, l->name,
+                       "layer too large: %.4g pooling operations per image, more "
+                       "than 2^40", (double)out * (double)pool);
     return QA_OK;
 }
 

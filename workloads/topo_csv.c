@@ -224,9 +224,9 @@ int topo_csv_load(Net *net, const char *path, Err *e)
     base_name(path, name, sizeof name);
     net_init(net, name);
 
-    FILE *fp = fopen(path, "r");
+    FILE *fp = qa_open_input(path, "topology CSV", 0, e);
     if (!fp)
-        return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return QA_ERR;
     char line[TOPO_LINE_MAX + 1];
     int lineno = 0, rc = QA_ERR;
     for (;;) {

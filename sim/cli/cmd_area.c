@@ -2,8 +2,11 @@
  * a chip at 16, 8, 4, 3 and 2 bits (iso-area), uniform and APoT PEs. */
 #include "models/area.h"
 #include "models/scale.h"
+#include "sim/report/area_cmp.h"
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
+
+#include <math.h>
 
 typedef struct {
     const char *arch;
@@ -13,6 +16,16 @@ static const ArgOpt opts[] = {
     ARGS_OPT_ARCH(AreaOpts, arch),
     ARGS_OPT_CHIP,
 };
+
+/* MACs per cycle: a whole number as one, a fraction (a multi-cycle MAC
+ * on a chip of few PEs) with its digits. */
+static void macs_text(double v, char *buf, size_t n)
+{
+    if (v == floor(v) && v < 1e15)
+        snprintf(buf, n, "%.0f", v);
+    else
+        snprintf(buf, n, "%.4g", v);
+}
 
 static int run(const Args *args, void *obj, Err *e)
 {
@@ -36,9 +49,11 @@ static int run(const Args *args, void *obj, Err *e)
         scale_array(&a, bits[i], &rows, &cols);
         char shape[32];
         snprintf(shape, sizeof shape, "%dx%d", rows, cols);
-        printf("%5d %10.2f %10.2f %6d %11s %12lld %9.3f %9.3f %9.3f %10.3f %10.4f\n",
+        char mpc[32];
+        macs_text(r.macs_per_cycle, mpc, sizeof mpc);
+        printf("%5d %10.2f %10.2f %6d %11s %12s %9.3f %9.3f %9.3f %10.3f %10.4f\n",
                bits[i], area_mac_um2(&a, bits[i]), area_ratio(&a, bits[i]),
-               scale_lanes(&a, bits[i]), shape, (long long)r.macs_per_cycle,
+               scale_lanes(&a, bits[i]), shape, mpc,
                r.pe_mm2, r.sram_mm2, r.chip_mm2, r.peak_tops, r.tops_per_mm2);
     }
     /* The same chip with APoT shift-add PEs, beside uniform. */
@@ -52,11 +67,14 @@ static int run(const Args *args, void *obj, Err *e)
         AreaReport r, u;
         area_report(&ap, bits[i], &r);
         area_report(&a, bits[i], &u);
-        printf("%5d %10.2f %6d %12lld %10.3f %10.4f %11.2fx\n", bits[i],
+        char mpc[32];
+        macs_text(r.macs_per_cycle, mpc, sizeof mpc);
+        printf("%5d %10.2f %6d %12s %10.3f %10.4f %11.2fx\n", bits[i],
                area_apot_ratio(&ap, bits[i]), scale_apot_lanes(&ap, bits[i]),
-               (long long)r.macs_per_cycle, r.peak_tops, r.tops_per_mm2,
+               mpc, r.peak_tops, r.tops_per_mm2,
                r.peak_tops / u.peak_tops);
     }
+    report_area_models(&a, stdout);
     return QA_OK;
 }
 

@@ -15,7 +15,8 @@ typedef struct {
 
 static const ArgOpt opts[] = {
     ARGS_OPT_STUDY(MergeOpts, study, "the study the shards ran"),
-    ARGS_OPT_OUT(MergeOpts, out, "DIR", "output folder (default: the study's out)", 0),
+    ARGS_OPT_OUT_DIR(MergeOpts, out, "DIR", "output folder (default: the study's out)", 0,
+                     "points.db points.csv"),
     ARGS_OPT_ENGINE(MergeOpts, engine, NULL, "as given to the shards' qarray sweep"),
     {.name = "shards", .kind = ARG_INT, .off = offsetof(MergeOpts, shards),
      .meta = "N", .help = "merge OUT/points.shard-I-of-N.db for I = 0..N-1 (instead\n"
@@ -79,7 +80,8 @@ static int run(const Args *a, void *obj, Err *e)
                (long long)s.npoints, nfiles, db, path);
         if (infeasible)
             printf("%s: %lld points do not fit the chip, or the runs their "
-                   "speedups are over do not (status and reason in %s)\n", s.name, (long long)infeasible, path);
+                   "speedups are over do not (status and reason in %s)\n", s.name,
+                   (long long)infeasible, path);
         rc = sweep_finish(&s, path, !o->no_plot, stdout, e);
     }
     if (named)
@@ -99,7 +101,7 @@ const ArgCmd cmd_merge = {
              "DIR/points.csv and the layer CSVs, print the comparison and draw the plots\n"
              "like qarray sweep.",
     .opts = opts, .nopts = (int)QA_COUNT(opts),
-    .operands = "DATABASE", .min_operands = 0,
+    .operands = "DATABASE", .min_operands = 0, .operand_flags = ARG_IN,
     .size = sizeof(MergeOpts),
     .run = run,
 };

@@ -22,14 +22,14 @@ static void list_networks(FILE *f)
 static const ArgOpt opts[] = {
     ARGS_OPT_WORKLOAD(NetOpts, workload, "resnet50", 0),
     {.name = "topo", .kind = ARG_STR, .off = offsetof(NetOpts, topo), .meta = "FILE",
-     .help = "read a SCALE-Sim topology CSV instead"},
+     .help = "read a SCALE-Sim topology CSV instead", .flags = ARG_IN},
     ARGS_OPT_BATCH(NetOpts, batch, LAYER_BATCH_MAX, "1", "images per inference"),
     ARGS_OPT_BITS(NetOpts, bits, ARCH_MAX_BITS, "16", 0),
     ARGS_OPT_FIRST_LAST(NetOpts, first_last, 1, ARCH_MAX_BITS, NULL,
                         "bits of the first conv and last fc; default: as --bits"),
     ARGS_OPT_SHORTCUT_BITS(NetOpts, shortcut),
     ARGS_OPT_OUT(NetOpts, out, "FILE.csv", "export the conv/fc layers as a SCALE-Sim\n"
-                 "topology CSV", 0),
+                 "topology CSV", ARG_OUT),
 };
 
 static const ArgRule rules[] = {

@@ -26,6 +26,8 @@ static void study_help(FILE *f)
     for (int ax = 0; ax < STUDY_NAXES; ax++)
         fprintf(f, "  %-11s %s\n", study_axis_name((StudyAxis)ax),
                 study_axis_help((StudyAxis)ax));
+    fprintf(f, "\nclaims = { key = value; ... }: the paper's numbers compare checks\n");
+    study_help_claims(f);
 }
 
 static const ArgOpt opts[] = {
@@ -34,7 +36,8 @@ static const ArgOpt opts[] = {
     {.name = "jobs", .letter = 'j', .kind = ARG_INT, .off = offsetof(SweepArgs, jobs),
      .meta = "N", .help = "worker processes; default: the online cores", .lo = 1,
      .hi = 1024},
-    ARGS_OPT_OUT(SweepArgs, out, "DIR", "output folder (default: the study's out)", 0),
+    ARGS_OPT_OUT_DIR(SweepArgs, out, "DIR", "output folder (default: the study's out)", 0,
+                     "points.db points.csv"),
     ARGS_OPT_ENGINE(SweepArgs, engine, NULL, "run every point on this engine (default:\n"
                     "the study's)"),
     {.name = "shard", .kind = ARG_STR, .off = offsetof(SweepArgs, shard), .meta = "I/N",
@@ -62,7 +65,9 @@ static void list_points(const Study *s)
         study_point(s, id, &p);
         printf("%lld", (long long)id);
         for (int ax = 0; ax < STUDY_NAXES; ax++)
-            printf(" %s=%s", study_axis_name((StudyAxis)ax), p.v[ax]->text);
+            if (study_axis_shown(s, (StudyAxis)ax))
+                printf(" %s=%s", study_axis_name((StudyAxis)ax),
+                       p.v[ax]->text);
         putchar('\n');
     }
 }

@@ -18,15 +18,17 @@ static void recipe_keys(FILE *f)
 
 static const ArgOpt opts[] = {
     {.name = "recipe", .letter = 'c', .kind = ARG_STR, .off = offsetof(TrainOpts, recipe),
-     .meta = "FILE", .help = "the recipe (libconfig; keys below)", .flags = ARG_REQUIRED},
-    ARGS_OPT_OUT(TrainOpts, out, "FILE", "the checkpoint, rewritten after every epoch", 0),
+     .meta = "FILE", .help = "the recipe (libconfig; keys below)",
+     .flags = ARG_REQUIRED | ARG_IN},
+    ARGS_OPT_OUT(TrainOpts, out, "FILE", "the checkpoint, rewritten after every epoch",
+                 ARG_OUT),
     {.name = "resume", .kind = ARG_FLAG, .off = offsetof(TrainOpts, resume),
      .help = "continue the checkpoint exactly"},
     ARGS_OPT_DATA(TrainOpts, data),
     {.name = "set", .kind = ARG_LIST, .off = offsetof(TrainOpts, set), .meta = "KEY=VALUE",
      .help = "override a recipe key (repeatable)"},
     {.name = "export", .kind = ARG_STR, .off = offsetof(TrainOpts, export_path),
-     .meta = "FILE", .help = "write the integer model (safetensors)"},
+     .meta = "FILE", .help = "write the integer model (safetensors)", .flags = ARG_OUT},
 };
 
 static const ArgRule rules[] = {

@@ -84,19 +84,21 @@ static int run(const char *script, char *stmts, const char *log, Err *e)
     int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     free(path);
+    /* The program is at fault here, or what its log says: not the script
+     * file (a missing gnuplot was reported against the script). */
     if (rc != 0)
-        return err_set(e, script, 0, NULL, "cannot run gnuplot: %s "
-                       "(install gnuplot-nox)", strerror(rc));
+        return err_set(e, NULL, 0, "gnuplot", "cannot run it: %s (install gnuplot-nox)",
+                       strerror(rc));
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
-            return err_set(e, script, 0, NULL, "waiting for gnuplot: %s",
-                           strerror(errno));
+            return err_set(e, NULL, 0, "gnuplot", "waiting for it: %s", strerror(errno));
     if (WIFSIGNALED(st))
-        return err_set(e, script, 0, NULL, "gnuplot killed by signal %d "
-                       "(see %s)", WTERMSIG(st), log);
+        return err_set(e, NULL, 0, "gnuplot", "killed by signal %d while drawing %s "
+                       "(its messages: %s)", WTERMSIG(st), script, log);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return err_set(e, script, 0, NULL, "gnuplot failed (see %s)", log);
+        return err_set(e, NULL, 0, "gnuplot", "drawing %s failed (its messages: %s)",
+                       script, log);
     return QA_OK;
 }
 

@@ -43,10 +43,12 @@ static const CsvCol status_cols[] = {
 const CsvTable points_result_table = CSV_TABLE(result_cols);
 const CsvTable points_status_table = CSV_TABLE(status_cols);
 
-void points_print_header(FILE *f, int with_status)
+void points_print_header(FILE *f, const Study *s, int with_status)
 {
     csv_field(f, "point");
     for (int ax = 0; ax < STUDY_NAXES; ax++) {
+        if (!study_axis_shown(s, (StudyAxis)ax))
+            continue;
         fputc(',', f);
         csv_field(f, study_axis_name((StudyAxis)ax));
     }
@@ -62,10 +64,12 @@ void points_print_header(FILE *f, int with_status)
 /* The key is compared as text (the store checks rows with it), so it is
  * built by the same quoting rule as the rows. Axis texts are checked when
  * a study is loaded and hold no line break, so a row stays one line. */
-void points_key(const StudyPoint *p, char *buf, size_t n)
+void points_key(const Study *s, const StudyPoint *p, char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%lld", (long long)p->id);
     for (int ax = 0; ax < STUDY_NAXES && len + 1 < n; ax++) {
+        if (!study_axis_shown(s, (StudyAxis)ax))
+            continue;
         buf[len++] = ',';
         len += csv_quote(buf + len, n - len, p->v[ax]->text);
     }
@@ -84,11 +88,11 @@ int points_cell_empty(const char *status, int col)
            !strcmp(name, "baseline_cycles") || !strcmp(name, "speedup");
 }
 
-void points_print_row(FILE *f, const StudyPoint *p, const PointRow *r,
-                      int with_status)
+void points_print_row(FILE *f, const Study *s, const StudyPoint *p,
+                      const PointRow *r, int with_status)
 {
     char key[1024];
-    points_key(p, key, sizeof key);
+    points_key(s, p, key, sizeof key);
     fputs(key, f);
     if (!strcmp(r->status, POINTS_INFEASIBLE) || !strcmp(r->status, POINTS_NO_BASELINE)) {
         for (int i = 0; i < points_result_table.n; i++) {

@@ -42,13 +42,14 @@ extern const CsvTable points_result_table;
  * fit keeps the columns it always had). */
 extern const CsvTable points_status_table;
 
-/* Header and rows are written by csv.h's rule (RFC 4180). */
-void points_print_header(FILE *f, int with_status);
+/* Header and rows are written by csv.h's rule (RFC 4180); the axis
+ * columns are those study_axis_shown() gives for s. */
+void points_print_header(FILE *f, const Study *s, int with_status);
 /* "id,axis values," : the start of the point's row. */
-void points_key(const StudyPoint *p, char *buf, size_t n);
+void points_key(const Study *s, const StudyPoint *p, char *buf, size_t n);
 /* An infeasible row has empty result cells. */
-void points_print_row(FILE *f, const StudyPoint *p, const PointRow *r,
-                      int with_status);
+void points_print_row(FILE *f, const Study *s, const StudyPoint *p,
+                      const PointRow *r, int with_status);
 
 /* Path of a point's layer CSV under the study's output folder, and the
  * same relative to that folder (the layers_csv cell). */

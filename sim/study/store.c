@@ -278,7 +278,7 @@ static uint64_t run_hash(const Store *st, const StudyPoint *p)
 
 /* Checksum of a point: its points.csv row (status columns included) and
  * its layer rows, as text, the bytes an export writes. */
-static int checksum(const StudyPoint *p, const PointRow *r,
+static int checksum(const Study *s, const StudyPoint *p, const PointRow *r,
                     const LayerRecord *layers, int nl, uint64_t *h)
 {
     char *buf = NULL;
@@ -286,7 +286,7 @@ static int checksum(const StudyPoint *p, const PointRow *r,
     FILE *f = open_memstream(&buf, &n);
     if (!f)
         return QA_ERR;
-    points_print_row(f, p, r, 1);
+    points_print_row(f, s, p, r, 1);
     for (int i = 0; i < nl; i++)
         csv_row(f, &report_layer_table, &layers[i]);
     if (fclose(f) != 0) {
@@ -408,7 +408,7 @@ static int check_row(Store *st, Reader *rd, int64_t id, PointRow *row,
         goto out;
     }
     uint64_t h;
-    if (checksum(&p, row, st->lbuf, n, &h) != QA_OK) {
+    if (checksum(st->s, &p, row, st->lbuf, n, &h) != QA_OK) {
         sqlite3_reset(q);
         sqlite3_reset(rd->layers);
         return err_set(e, NULL, 0, NULL, "out of memory");
@@ -758,7 +758,7 @@ int store_put(Store *st, const StudyPoint *p, const PointRow *r,
         row.layers_csv[0] = '\0';
     }
     uint64_t h;
-    if (checksum(p, &row, layers, nl, &h) != QA_OK)
+    if (checksum(st->s, p, &row, layers, nl, &h) != QA_OK)
         return err_set(e, NULL, 0, NULL, "out of memory");
     if (exec(st, "BEGIN IMMEDIATE", e) != QA_OK)
         return QA_ERR;
@@ -833,7 +833,7 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
     AtomicFile af;
     if (qa_afile_open(&af, table_path, e) != QA_OK)
         return QA_ERR;
-    points_print_header(af.f, with_status);
+    points_print_header(af.f, s, with_status);
     for (int64_t id = st->si; id < s->npoints; id += st->sn) {
         PointRow row;
         StudyPoint p;
@@ -848,7 +848,7 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
             return QA_ERR;
         }
         study_point(s, id, &p);
-        points_print_row(af.f, &p, &row, with_status);
+        points_print_row(af.f, s, &p, &row, with_status);
         if (strcmp(row.status, POINTS_OK) && infeasible)
             (*infeasible)++;
         if (layer_csvs && row.layers_csv[0] && strcmp(row.status, POINTS_INFEASIBLE)) {
