@@ -1,6 +1,6 @@
 /* bench_store.c: sweeps at scale into the study database (make bench).
- * tests/studies/bench_1e5.cfg (100,000 analytic points of ResNet-20, with
- * their infeasible corner) runs whole with 2 workers and no layer rows;
+ * tests/studies/bench_1e5.cfg (100,000 analytic points of ResNet-20)
+ * runs whole with 2 workers and no layer rows;
  * 10,000 of its points (shard 0/10) the same way, to show that memory
  * does not grow with the points done; shard 0/100 (1,000 points) with
  * layer rows, for the database size and the layer CSVs; and shard 0/100
