@@ -16,6 +16,7 @@
  * cycles stops at QA_COUNT_MAX (qa.h) instead of wrapping; analytic_run
  * refuses a run that reached it. */
 #include "models/analytic.h"
+#include "models/energy.h"
 
 #include <math.h>
 #include <string.h>
@@ -188,6 +189,8 @@ void analytic_layer(const Accel *a, const LayerMap *m, LayerStats *s)
     s->dram_wr_bytes = m->dram_out_bytes + m->dram_psum_wr_bytes;
     s->dram_busy = s->cycles > 0 ? (double)s->mem_cycles / s->cycles : 0;
     s->util = tile_layer_util(a, m, s->cycles);
+    energy_layer(a, m, s->cycles, s->dram_rd_bytes, s->dram_wr_bytes,
+                 &s->energy);
 }
 
 int analytic_run(const Accel *a, const Net *net, const TileSchedule *ts,

@@ -26,16 +26,30 @@ void stats_free(RunStats *rs)
     rs->cores = 0;
 }
 
+void stats_energy_total(Energy *e)
+{
+    e->total_pj = e->mac_pj + e->array_pj + e->sram_pj + e->dram_pj +
+                  e->leak_pj;
+}
+
 void stats_total(RunStats *rs)
 {
     rs->cycles = 0;
     rs->dram_rd_bytes = 0;
     rs->dram_wr_bytes = 0;
+    memset(&rs->energy, 0, sizeof rs->energy);
     for (int i = 0; i < rs->n; i++) {
-        rs->cycles = qa_cadd(rs->cycles, rs->layers[i].cycles);
-        rs->dram_rd_bytes = qa_cadd(rs->dram_rd_bytes, rs->layers[i].dram_rd_bytes);
-        rs->dram_wr_bytes = qa_cadd(rs->dram_wr_bytes, rs->layers[i].dram_wr_bytes);
+        const LayerStats *l = &rs->layers[i];
+        rs->cycles = qa_cadd(rs->cycles, l->cycles);
+        rs->dram_rd_bytes = qa_cadd(rs->dram_rd_bytes, l->dram_rd_bytes);
+        rs->dram_wr_bytes = qa_cadd(rs->dram_wr_bytes, l->dram_wr_bytes);
+        rs->energy.mac_pj += l->energy.mac_pj;
+        rs->energy.array_pj += l->energy.array_pj;
+        rs->energy.sram_pj += l->energy.sram_pj;
+        rs->energy.dram_pj += l->energy.dram_pj;
+        rs->energy.leak_pj += l->energy.leak_pj;
     }
+    stats_energy_total(&rs->energy);
 }
 
 /* The first layer whose count reached QA_COUNT_MAX, or -1. */

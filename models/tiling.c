@@ -6,6 +6,7 @@
  * and add. Bytes and the scratchpad working set come from traffic.c. */
 #include "models/tiling.h"
 #include "models/analytic.h"
+#include "models/energy.h"
 #include "models/scale.h"
 #include "models/systolic.h"
 #include "models/traffic.h"
@@ -555,5 +556,6 @@ int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
         return err_set(e, NULL, 0, NULL, "out of memory");
     sum_schedule(m);
     explain(net, v, c, x->spill_bytes, m);
+    energy_count(a, l, m);
     return QA_OK;
 }

@@ -25,6 +25,22 @@ typedef struct {
     int64_t macs;              /* useful MACs of one tile */
 } TileGroup;
 
+/* What a layer's schedule moves on chip, for the energy model (energy.c
+ * counts it when tile_build writes the schedule): operand, partial-sum and
+ * output bits between the scratchpad and the array (or vector unit), and
+ * register hops inside the arrays, in bits. DRAM fills and stores are the
+ * engine's DRAM bytes, not counted here. */
+typedef struct {
+    int w_bits, a_bits, o_bits;
+    int psum_bits;           /* a partial sum of the reduction (energy.c) */
+    int64_t kg;              /* reduction length C/groups * R * S */
+    int64_t macs;            /* array MACs, summed over the tiles */
+    int64_t vec_ops;         /* vector-unit operations (pool, add) */
+    double rd_w_bits, rd_in_bits, rd_psum_bits;
+    double wr_psum_bits, wr_out_bits;
+    double hop_bits;
+} ChipAccess;
+
 typedef enum { SPLIT_K, SPLIT_M } CoreSplit;   /* output channels | pixels */
 typedef enum { LOOP_W_OUTER, LOOP_IN_OUTER } LoopOrder;
 
@@ -59,6 +75,7 @@ typedef struct {
     int64_t sram_peak_bytes; /* scratchpad bytes in use on the busiest core */
     int64_t macs;
     char reason[160];        /* why each tensor is (re)read or kept */
+    ChipAccess access;       /* on-chip traffic of the schedule */
     /* The per-core schedule: groups first[c] .. first[c+1]-1 belong to
      * core c (first has cores_used + 1 entries). */
     TileGroup *groups;

@@ -18,6 +18,18 @@ for f in layers.csv summary.csv; do
         no "$f differs from tests/golden/tiny_resnet20_w4_$f"
 done
 grep -q "speedup" "$T/out.txt" || no "summary has no speedup line"
+grep -q "^  energy          286.88 uJ per inference (143.44 uJ per image): MAC 57%," "$T/out.txt" ||
+    no "summary has no energy line: $(grep energy "$T/out.txt")"
+grep -q "^  energy ratio    2.438x less energy than the same chip at 16 bits (speedup 2.954x)" "$T/out.txt" ||
+    no "summary has no energy ratio beside the speedup"
+# Without an energy group: no energy, said so; the effective config has
+# no energy group either.
+sed '/^energy = {/,/^};/d' arch/tiny.cfg > "$T/noenergy.cfg"
+$Q run -c "$T/noenergy.cfg" -w resnet20 --bits 4 --batch 2 --engine analytic \
+    -o "$T/noenergy" > "$T/out2.txt" 2>&1 || no "run without an energy group failed"
+grep -q "energy          not modelled: the architecture file has no energy group" "$T/out2.txt" ||
+    no "no 'not modelled' line: $(cat "$T/out2.txt")"
+grep -q "energy" "$T/noenergy/config.cfg" && no "config.cfg of a chip without energy has an energy group"
 [ -f "$T/tiny/config.cfg" ] || no "effective config not written"
 # The effective config loads back and gives the same result.
 $Q run -c "$T/tiny/config.cfg" -w resnet20 --bits 4 --batch 2 \
@@ -52,6 +64,9 @@ expect_fail "--bw: must be in 0.001..1000000 GB/s or \"unlimited\", is 1e-9" $Q 
 expect_fail "engine: 'spice' is not" $Q run --engine spice
 expect_fail "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0" $Q run -c tests/bad/arch_range.cfg
 expect_fail "no_such.cfg: cannot open" $Q run -c no_such.cfg
+expect_fail "tests/bad/energy_unit.cfg:14: energy.dram_pj_per_bit: \"8 mW/mm2\": mW/mm2 is not a unit of pJ/bit" \
+    $Q run -c tests/bad/energy_unit.cfg
+expect_fail "tests/bad/energy_missing.cfg:2: energy.scale: missing" $Q run -c tests/bad/energy_missing.cfg
 expect_fail "unknown network" $Q run -w resnet51
 expect_fail "conv1: does not fit" $Q run -c arch/tiny.cfg --sram 1KiB
 expect_fail "qarray: --frobnicate: unknown option (qarray run --help)" $Q run --frobnicate
@@ -106,6 +121,9 @@ $Q run -c arch/tiny.cfg --workload=resnet20 -b4 --batch=2 --engine=analytic \
     -o "$T/eq.csv" > /dev/null 2>&1 || no "run with --opt=value"
 cmp -s "$T/eq.csv" "$T/tiny/layers.csv" || no "--opt=value gives another run"
 $Q area -c arch/pact2018.cfg | grep -q "14.00" || no "area table lacks the 14x density at 2 bits"
+# TOPS/W at peak, hand-computed on tiny (tests/test_energy.c): 2 / 6.5056
+$Q area -c arch/tiny.cfg | grep -q "^   16 .* 0.307$" || no "area table lacks tiny's 0.307 TOPS/W at 16 bits"
+$Q area -c "$T/noenergy.cfg" | grep -q "^   16 .* -$" || no "area table of a chip without energy"
 
 [ $fail -eq 0 ] && echo "test_cli_run.sh: ok"
 exit $fail

@@ -40,7 +40,28 @@ static const KtKey keys[] = {
     {"h.pick", KT_STR, F(pick), 0, 0, "", "a choice", picks},
     {"h.tab", KT_LIST, F(tab), 1, 64, "lanes", "a list", NULL},
 };
-static const KtTable table = {"test file", keys, (int)QA_COUNT(keys), "the test table", 0};
+static const KtTable table = {"test file", keys, (int)QA_COUNT(keys), "the test table", 0, NULL};
+
+/* Quantities, and a group kt_write leaves out while `on` is 0. */
+typedef struct {
+    int on;
+    double p, leak;
+} QObj;
+
+#define Q(field) offsetof(QObj, field), sizeof(((QObj *)0)->field)
+static const KtKey qkeys[] = {
+    {"e.p", KT_QTY, Q(p), 0, 1e6, "pJ/bit", "an energy per bit", NULL},
+    {"e.leak", KT_QTY, Q(leak), 0, 1e6, "mW/mm2", "a power density", NULL},
+};
+
+static int q_omit(const KtKey *k, const void *obj)
+{
+    (void)k;
+    return !((const QObj *)obj)->on;
+}
+
+static const KtTable qtable = {"test file", qkeys, (int)QA_COUNT(qkeys),
+                               "the test table", 0, q_omit};
 
 static char dir[256];
 
@@ -72,6 +93,83 @@ static Err load_text(const char *text, Obj *o)
     if (kt_load_file(&table, o, path, &e) == QA_OK)
         err_clear(&e);
     return e;
+}
+
+static Err load_q(const char *text, QObj *o)
+{
+    char path[512];
+    Err e;
+    err_clear(&e);
+    memset(o, 0, sizeof *o);
+    write_file("q.cfg", text, path);
+    if (kt_load_file(&qtable, o, path, &e) == QA_OK)
+        err_clear(&e);
+    return e;
+}
+
+/* A quantity is a number in the key's unit or a string with a unit of
+ * the same kind, converted; another kind of unit, a negative value or no
+ * number at all is one message naming file, line and key. */
+static void test_quantities(void **state)
+{
+    (void)state;
+    QObj o;
+    Err e = load_q("e = { p = \"1 pJ/B\"; leak = \"30 uW/mm2\"; };", &o);
+    assert_string_equal(e.msg, "");
+    assert_float_equal(o.p, 0.125, 0);
+    assert_float_equal(o.leak, 30e-3, 1e-15);
+    e = load_q("e = { p = 8; leak = \" 2 W/mm2 \"; };", &o);
+    assert_string_equal(e.msg, "");
+    assert_float_equal(o.p, 8, 0);
+    assert_float_equal(o.leak, 2000, 0);
+    static const struct { const char *text; int line; const char *field, *msg; } bad[] = {
+        {"e = {\n leak = \"30 pJ\"; };", 2, "e.leak", "\"30 pJ\": pJ is not a unit of mW/mm2 (uW/mm2|mW/mm2|W/mm2)"},
+        {"e = { p = \"8 mW/mm2\"; };", 1, "e.p", "\"8 mW/mm2\": mW/mm2 is not a unit of pJ/bit (fJ/bit|pJ/bit|nJ/bit|pJ/B)"},
+        {"e = { p = -1.0; };", 1, "e.p", "must be in 0..1000000 pJ/bit, is -1"},
+        {"e = { p = \"-1 nJ/bit\"; };", 1, "e.p", "must be in 0..1000000 pJ/bit, is \"-1 nJ/bit\""},
+        {"e = { p = \"fast\"; };", 1, "e.p", "expected a number of pJ/bit or a quantity such as \"1 pJ/bit\", got \"fast\""},
+        {"e = { p = true; };", 1, "e.p", "expected a number of pJ/bit or a quantity such as \"1 pJ/bit\", got a boolean"},
+    };
+    for (size_t i = 0; i < QA_COUNT(bad); i++) {
+        e = load_q(bad[i].text, &o);
+        if (!e.msg[0])
+            fail_msg("case %zu loaded: %s", i, bad[i].text);
+        assert_int_equal(e.line, bad[i].line);
+        assert_string_equal(e.field, bad[i].field);
+        assert_string_equal(e.msg, bad[i].msg);
+    }
+    /* From text (a flag): the same conversion and the same checks. */
+    const KtKey *p = kt_find(&qtable, "e.p");
+    assert_int_equal(kt_set_text(p, &o, "2 fJ/bit", NULL, 0, "--p", &e), QA_OK);
+    assert_float_equal(o.p, 2e-3, 1e-18);
+    assert_int_equal(kt_set_text(p, &o, "3.5", NULL, 0, "--p", &e), QA_OK);
+    assert_float_equal(o.p, 3.5, 0);
+    assert_int_equal(kt_set_text(p, &o, "3 W/mm2", NULL, 0, "--p", &e), QA_ERR);
+    assert_string_equal(e.field, "--p");
+    assert_string_equal(e.msg, "\"3 W/mm2\": W/mm2 is not a unit of pJ/bit (fJ/bit|pJ/bit|nJ/bit|pJ/B)");
+    /* Written in the key's unit; a group the object omits is not written. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    kt_write(&qtable, &o, f);
+    fclose(f);
+    assert_string_equal(buf, "");
+    free(buf);
+    o.on = 1;
+    o.leak = 0.03;
+    f = open_memstream(&buf, &len);
+    kt_write(&qtable, &o, f);
+    fclose(f);
+    assert_string_equal(buf, "e = {\n"
+                             "  p = 3.5;  # pJ/bit: an energy per bit\n"
+                             "  leak = 0.03;  # mW/mm2: a power density\n"
+                             "};\n");
+    QObj back;
+    e = load_q(buf, &back);
+    free(buf);
+    assert_string_equal(e.msg, "");
+    assert_float_equal(back.p, o.p, 0);
+    assert_float_equal(back.leak, o.leak, 0);
 }
 
 static void test_every_type_from_a_file(void **state)
@@ -292,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_write_reads_back),
         cmocka_unit_test(test_not_text_files),
         cmocka_unit_test(test_value_parsers),
+        cmocka_unit_test(test_quantities),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

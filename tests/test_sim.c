@@ -609,15 +609,20 @@ static void map_resnet50(Accel *a, int bits, Net *net, TileSchedule *ts)
 
 /* One core, unlimited bandwidth: ResNet-50 at 16/8/4/2 bits under every
  * dataflow takes exactly the analytic cycles, layer by layer, and the DRAM
- * bytes counted in the Dram target are the mapper's. */
+ * bytes counted in the Dram target are the mapper's; the energy (with
+ * pact2018's energy group) is the same to the last bit. */
 static void test_resnet50_one_core_equals_analytic(void **state)
 {
     (void)state;
     static const int bits[] = {16, 8, 4, 2};
+    Accel pact;
+    Err pe;
+    assert_int_equal(arch_load(&pact, "arch/pact2018.cfg", &pe), QA_OK);
     for (int df = 0; df < DF_COUNT; df++)
         for (size_t b = 0; b < QA_COUNT(bits); b++) {
             Accel a;
             arch_defaults(&a);
+            a.energy = pact.energy;
             a.cores = 1;
             a.dram_gbps = 0;
             a.dataflow = (Dataflow)df;
@@ -637,8 +642,12 @@ static void test_resnet50_one_core_equals_analytic(void **state)
                 assert_int_equal(rs.layers[l].stall_cycles,
                                  an.layers[l].stall_cycles);
                 expect_traffic(&a, &ts.layers[l], &rs.layers[l], &bursts);
+                assert_memory_equal(&rs.layers[l].energy,
+                                    &an.layers[l].energy, sizeof(Energy));
             }
             assert_int_equal(rs.cycles, an.cycles);
+            assert_memory_equal(&rs.energy, &an.energy, sizeof(Energy));
+            assert_true(rs.energy.total_pj > 0);
             assert_int_equal(rs.transactions, bursts);
             assert_true(rs.cycles > 0);
             stats_free(&rs);

@@ -41,13 +41,15 @@ static void test_pact2018(void **state)
     assert_string_equal(s.axes[STUDY_ARRAY].v[0].text, "32x16");
     assert_string_equal(s.axes[STUDY_DATAFLOW].v[0].text, "ws");
     assert_int_equal(s.axes[STUDY_CORES].v[0].line, 0);
-    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 31);
+    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 34);
     /* The paper's numbers are the study file's data. */
     assert_float_equal(s.claims.area_ratio, 14.0, 0);
     assert_float_equal(s.claims.bw_speedup, 4.5, 0);
     assert_float_equal(s.claims.bw_gbps, 64.0, 0);
     assert_float_equal(s.claims.super_gbps, 32.0, 0);
     assert_float_equal(s.claims.fl_gain, 1.24, 0);
+    assert_float_equal(s.claims.energy_exponent, 2.0, 0);
+    assert_float_equal(s.claims.energy_tolerance, 0.2, 0);
     /* Baseline and plot groups. */
     assert_true(s.baseline_set[STUDY_BITS]);
     assert_string_equal(s.baseline[STUDY_BITS].text, "16/16");

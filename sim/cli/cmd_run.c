@@ -73,6 +73,40 @@ static int ends_with(const char *s, const char *sfx)
     return n >= m && !strcmp(s + n - m, sfx);
 }
 
+/* uJ below a millijoule, else mJ. */
+static void fmt_energy(char *buf, size_t n, double uj)
+{
+    if (uj < 1000)
+        snprintf(buf, n, "%.2f uJ", uj);
+    else
+        snprintf(buf, n, "%.3f mJ", uj * 1e-3);
+}
+
+static void print_energy(const RunRecord *r, int base_bits)
+{
+    if (!(r->energy_uj > 0)) {
+        printf("  energy          not modelled: the architecture file has no "
+               "energy group (qarray run --help-config)\n");
+        return;
+    }
+    char all[32], one[32];
+    fmt_energy(all, sizeof all, r->energy_uj);
+    fmt_energy(one, sizeof one, r->energy_per_image_uj);
+    double t = r->energy_uj;
+    printf("  energy          %s per inference", all);
+    if (r->batch > 1)
+        printf(" (%s per image)", one);
+    printf(": MAC %.0f%%, array %.0f%%, scratchpad %.0f%%, DRAM %.0f%%, "
+           "leakage %.0f%%\n", 100 * r->e_mac_uj / t, 100 * r->e_array_uj / t,
+           100 * r->e_sram_uj / t, 100 * r->e_dram_uj / t,
+           100 * r->e_leak_uj / t);
+    printf("  power           %.3f W average, %.3f TOPS/W, %.1f images/J, "
+           "EDP %.3g J*s\n", r->power_w, r->tops_per_w, r->images_per_j,
+           r->edp_j_s);
+    printf("  energy ratio    %.3fx less energy than the same chip at %d bits "
+           "(speedup %.3fx)\n", r->energy_gain, base_bits, r->speedup);
+}
+
 /* v with `decimals` decimals, unless that loses more than 5% of it (a
  * 0.001 GB/s channel printed as "0.0 GB/s", 0.0025 images/s as "0.0"):
  * then three significant digits. Ordinary values print as they always did. */
@@ -111,6 +145,7 @@ static void print_summary(const RunRecord *r, double clock_ghz, int base_bits)
            num(c, sizeof c, r->chip_mm2, 2));
     printf("  speedup         %sx over the same chip at %d bits (%lld cycles)\n",
            num(a, sizeof a, r->speedup, 3), base_bits, (long long)r->base_cycles);
+    print_energy(r, base_bits);
 }
 
 /* PATH.csv, or a device or FIFO (/dev/stdout, a pipe): the per-layer

@@ -2,6 +2,8 @@
  * (see acct.h). */
 #include "sim/engine/acct.h"
 
+#include "models/energy.h"
+
 #include "sim/engine/chan.h"
 #include "sim/engine/sim.h"
 
@@ -156,4 +158,5 @@ void sim_layer_account(const Accel *a, const LayerMap *m, int64_t cycles,
     s->dram_wr_bytes = wr_bytes;
     s->dram_busy = cycles > 0 ? (double)s->mem_cycles / cycles : 0;
     s->util = tile_layer_util(a, m, cycles);
+    energy_layer(a, m, cycles, rd_bytes, wr_bytes, &s->energy);
 }

@@ -170,6 +170,7 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     int bb = a->base_bits;
     if (p->base_cycles > 0) {
         brs.cycles = p->base_cycles;
+        brs.energy.total_pj = p->base_energy_pj;
     } else {
         if (build_net(p, bb, bb, bb, 1, &base, e) != QA_OK)
             goto fail;
@@ -211,6 +212,7 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     rec->base_cycles = brs.cycles;
     rec->speedup = rs.cycles > 0 ? (double)brs.cycles / rs.cycles : 0;
     rec->peak_gain = ar.macs_per_cycle / br.macs_per_cycle;
+    report_run_energy(&rs.energy, brs.energy.total_pj, rec);
 
     if (layers) {
         LayerRecord *rows = qa_calloc((size_t)QA_MAX(net.n, 1), sizeof *rows);

@@ -25,6 +25,7 @@ typedef struct {
     int64_t base_cycles;       /* > 0: cycles of the base_bits run, already
                                   known to the caller (a sweep's cache):
                                   it is not run again */
+    double base_energy_pj;     /* with base_cycles: that run's energy */
     const char *vcd_path;      /* SystemC engine: value-change dump */
     SimArbitration arbitration;/* SystemC engine: DRAM channel arbitration */
     int verbose;

@@ -7,7 +7,8 @@
 /* Result columns; the key columns (point id, then one per axis, named
  * after it) come first. The RunRecord columns mean what they mean in
  * summary.csv, whose table documents them (qarray run --help-columns);
- * speedup_16 is summary.csv's speedup. */
+ * speedup_16 and energy_gain_16 are summary.csv's speedup and
+ * energy_gain. */
 #define RES(name, kind, f) CSV_COL(name, kind, offsetof(PointRow, rec.f), "", "")
 #define P_(f) offsetof(PointRow, f)
 static const CsvCol result_cols[] = {
@@ -27,13 +28,28 @@ static const CsvCol result_cols[] = {
     RES("base_cycles", CSV_I64, base_cycles),
     RES("speedup_16", CSV_F64, speedup),
     RES("peak_gain", CSV_F64, peak_gain),
+    RES("energy_uj", CSV_F64, energy_uj),
+    RES("e_mac_uj", CSV_F64, e_mac_uj),
+    RES("e_array_uj", CSV_F64, e_array_uj),
+    RES("e_sram_uj", CSV_F64, e_sram_uj),
+    RES("e_dram_uj", CSV_F64, e_dram_uj),
+    RES("e_leak_uj", CSV_F64, e_leak_uj),
+    RES("energy_per_image_uj", CSV_F64, energy_per_image_uj),
+    RES("power_w", CSV_F64, power_w),
+    RES("tops_per_w", CSV_F64, tops_per_w),
+    RES("images_per_j", CSV_F64, images_per_j),
+    RES("edp_j_s", CSV_F64, edp_j_s),
+    RES("base_energy_uj", CSV_F64, base_energy_uj),
+    RES("energy_gain_16", CSV_F64, energy_gain),
     CSV_COL("baseline_cycles", CSV_I64, P_(baseline_cycles), "cycles", "the study's baseline point for this point"),
     CSV_COL("speedup", CSV_F64, P_(speedup_vs_baseline), "", "baseline_cycles / cycles"),
+    CSV_COL("baseline_energy_uj", CSV_F64, P_(baseline_energy_uj), "uJ", "energy of the study's baseline point"),
+    CSV_COL("energy_gain", CSV_F64, P_(energy_gain_vs_baseline), "", "baseline_energy_uj / energy_uj"),
     CSV_TEXT("layers_csv", PointRow, layers_csv, "", "the point's layers.csv, relative to the study's folder"),
 };
 
 static const CsvCol status_cols[] = {
-    CSV_TEXT("status", PointRow, status, "", "ok; infeasible: some layer of the point fits no mapping of the chip (its result cells are empty); baseline_infeasible: the point fits but a run its speedups are over does not (base_cycles, speedup_16, baseline_cycles and speedup are empty)"),
+    CSV_TEXT("status", PointRow, status, "", "ok; infeasible: some layer of the point fits no mapping of the chip (its result cells are empty); baseline_infeasible: the point fits but a run its speedups are over does not (base_cycles, speedup_16, base_energy_uj, energy_gain_16, baseline_cycles, speedup, baseline_energy_uj and energy_gain are empty)"),
     CSV_TEXT("infeasible_layer", PointRow, infeasible_layer, "", "the layer that does not fit; empty when ok"),
     CSV_TEXT("reason", PointRow, reason, "", "the mapper's message, after the run it came from when not the point's own; empty when ok"),
 };
@@ -84,8 +100,13 @@ int points_cell_empty(const char *status, int col)
     if (strcmp(status, POINTS_NO_BASELINE))
         return 0;
     const char *name = points_result_table.cols[col].name;
-    return !strcmp(name, "base_cycles") || !strcmp(name, "speedup_16") ||
-           !strcmp(name, "baseline_cycles") || !strcmp(name, "speedup");
+    static const char *const over_baseline[] = {
+        "base_cycles", "speedup_16", "base_energy_uj", "energy_gain_16",
+        "baseline_cycles", "speedup", "baseline_energy_uj", "energy_gain"};
+    for (size_t i = 0; i < QA_COUNT(over_baseline); i++)
+        if (!strcmp(name, over_baseline[i]))
+            return 1;
+    return 0;
 }
 
 void points_print_row(FILE *f, const Study *s, const StudyPoint *p,

@@ -28,6 +28,8 @@ typedef struct {
     RunRecord rec;
     int64_t baseline_cycles;
     double speedup_vs_baseline;
+    double baseline_energy_uj;
+    double energy_gain_vs_baseline;
     char layers_csv[32];
     char status[24];                  /* POINTS_OK, _INFEASIBLE or _NO_BASELINE */
     char infeasible_layer[LAYER_NAME_MAX];

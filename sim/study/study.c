@@ -417,11 +417,13 @@ static const KtKey claim_keys[] = {
     {"claims.super_gbps", KT_FLOAT, CF(super_gbps), 0.001, 1e6, "GB/s", "the bandwidth where 16 -> 4 bits beats the 4x peak gain", NULL},
     {"claims.fl_gain", KT_FLOAT, CF(fl_gain), 1, 100, "x", "first/last layers at the inner bits instead of 8 (PACT: 1.24)", NULL},
     {"claims.fl_tolerance", KT_FLOAT, CF(fl_tolerance), 0, 1, "", "relative difference that still holds", NULL},
+    {"claims.energy_exponent", KT_FLOAT, CF(energy_exponent), 0, 10, "", "energy 16 -> b bits scales as (16/b)^this, at bw_gbps (FAQ: 2, quadratic)", NULL},
+    {"claims.energy_tolerance", KT_FLOAT, CF(energy_tolerance), 0, 10, "", "absolute difference of the exponent that still holds", NULL},
 };
 #undef CF
 static const KtTable claim_table = {"study file", claim_keys,
                                     (int)QA_COUNT(claim_keys),
-                                    "qarray sweep --help", 0};
+                                    "qarray sweep --help", 0, NULL};
 
 static void claim_defaults(ClaimData *c)
 {
@@ -429,6 +431,7 @@ static void claim_defaults(ClaimData *c)
     c->linear_share = 0.9, c->drop_share = 0.75;
     c->bw_gbps = 64, c->bw_speedup = 4.5, c->super_gbps = 32;
     c->fl_gain = 1.24, c->fl_tolerance = 0.1;
+    c->energy_exponent = 2, c->energy_tolerance = 0.2;
 }
 
 void study_help_claims(FILE *f)

@@ -52,6 +52,7 @@ typedef struct {
     double bw_gbps, bw_speedup; /* at this bandwidth, 16 -> 4 bits at least */
     double super_gbps;      /* at this bandwidth, above the 4x peak gain */
     double fl_gain, fl_tolerance; /* first/last at the inner bits, not 8 */
+    double energy_exponent, energy_tolerance; /* FAQ: E(16)/E(b) ~ (16/b)^x */
 } ClaimData;
 
 typedef struct {

@@ -118,6 +118,7 @@ static void run_key(const StudyPoint *p, char *buf, size_t n)
 typedef struct {
     char key[512];
     int64_t cycles;
+    double energy_pj;        /* the run's energy (0 without a model) */
     RunRecord rec;           /* full entries: the point's record */
     LayerRecord *layers;     /* full entries: (nl) */
     int nl, full;
@@ -149,6 +150,7 @@ static void cache_put(RunCache *c, const char *key, const RunRecord *rec,
     memset(en, 0, sizeof *en);
     snprintf(en->key, sizeof en->key, "%s", key);
     en->cycles = rec->cycles;
+    en->energy_pj = rec->energy_uj * 1e6;
     if (!layers)
         return;
     en->layers = qa_malloc((size_t)QA_MAX(nl, 1) * sizeof *layers);
@@ -201,6 +203,8 @@ static int point_alone(const PointSpec *ps, int64_t id, PointRow *row,
     nofit(row, POINTS_NO_BASELINE, why, from);
     row->rec.base_cycles = 0;
     row->rec.speedup = 0;
+    row->rec.base_energy_uj = 0;
+    row->rec.energy_gain = 0;
     points_layers_name(id, row->layers_csv, sizeof row->layers_csv);
     return QA_OK;
 }
@@ -233,6 +237,7 @@ static int run_point(const Study *s, RunCache *cache, int64_t id,
     const CacheEntry *hit = cache_find(cache, pkey, 1);
     const CacheEntry *base = cache_find(cache, bkey, 0);
     int64_t bc = base ? base->cycles : 0;
+    double be = base ? base->energy_pj : 0;
     if (!bc && strcmp(pkey, bkey)) {
         PointSpec bs;
         RunRecord brec;
@@ -249,6 +254,7 @@ static int run_point(const Study *s, RunCache *cache, int64_t id,
             return QA_OK;
         }
         bc = brec.cycles;
+        be = brec.energy_uj * 1e6;
         cache_put(cache, bkey, &brec, NULL, 0);
         hit = cache_find(cache, pkey, 1);
     }
@@ -257,8 +263,10 @@ static int run_point(const Study *s, RunCache *cache, int64_t id,
         lr = hit->layers;
         nl = hit->nl;
     } else {
-        if (is_base)
+        if (is_base) {
             ps.base_cycles = bc > 0 ? bc : 1;
+            ps.base_energy_pj = be;
+        }
         if (point_run(&ps, &row->rec, &layers, &nl, e) != QA_OK) {
             if (!map_err_nofit(e))
                 goto fail;
@@ -275,18 +283,26 @@ static int run_point(const Study *s, RunCache *cache, int64_t id,
             return QA_OK;
         }
         lr = layers;
-        if (!bc)
+        if (!bc) {
             bc = row->rec.cycles; /* the point is its own baseline */
+            be = row->rec.energy_uj * 1e6;
+        }
         if (is_base) {
             row->rec.base_cycles = bc;
             row->rec.speedup = row->rec.cycles > 0
                 ? (double)bc / (double)row->rec.cycles : 0;
+            row->rec.base_energy_uj = be * 1e-6;
+            row->rec.energy_gain = row->rec.energy_uj > 0
+                ? row->rec.base_energy_uj / row->rec.energy_uj : 0;
         }
         cache_put(cache, pkey, &row->rec, layers, nl);
     }
     row->baseline_cycles = bc;
     row->speedup_vs_baseline = row->rec.cycles > 0
         ? (double)row->baseline_cycles / (double)row->rec.cycles : 0;
+    row->baseline_energy_uj = be * 1e-6;
+    row->energy_gain_vs_baseline = row->rec.energy_uj > 0
+        ? row->baseline_energy_uj / row->rec.energy_uj : 0;
     points_layers_name(id, row->layers_csv, sizeof row->layers_csv);
     if (!layers && nl > 0) {
         /* A cached run: the caller gets its own copy. */
