@@ -5,7 +5,9 @@
 #   make            build ./qarray
 #   make run        the default study (installs missing Debian packages first)
 #   make test       unit tests, the same under ASan+UBSan, every fuzz harness
-#                   for 3 s, CLI tests
+#                   for 3 s, CLI tests (the cluster tests among them)
+#   make test-cluster  GNU parallel and a local one-node Slurm (started and
+#                   stopped by the test, needs root) each run a sharded study
 #   make bench      benchmarks (speed goals live here, never in unit tests)
 #   make fuzz       every libFuzzer harness of tests/fuzz for FUZZ_SECONDS each
 #   make memcheck   a representative set of tests and runs under valgrind
@@ -15,7 +17,8 @@
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
        clang libclang-rt-14-dev verilator yosys libprotobuf-c-dev \
-       protobuf-c-compiler libonnx-dev python3-onnx
+       protobuf-c-compiler libonnx-dev python3-onnx libsqlite3-dev sqlite3 \
+       parallel slurm-wlm munge
 
 CC = gcc
 CXX = g++
@@ -25,8 +28,8 @@ SAN ?=
 # OpenBLAS: its header only. The library is loaded when training builds a
 # network (quant/train/blas.c): linked, its constructor started a thread
 # pool in every command, which spun forever under an address-space limit.
-PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib libprotobuf-c 2>/dev/null)
-PC_LIBS := $(shell pkg-config --libs systemc libconfig zlib libprotobuf-c 2>/dev/null) -ldl
+PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib libprotobuf-c sqlite3 2>/dev/null)
+PC_LIBS := $(shell pkg-config --libs systemc libconfig zlib libprotobuf-c sqlite3 2>/dev/null) -ldl
 
 # The ONNX reader (workloads/onnx.c) parses models with protobuf-c. Its C
 # code is generated at build time into BUILD/gen from onnx.proto as Debian's
@@ -59,7 +62,7 @@ BIN := $(BUILD)/qarray
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCHES := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
 
-.PHONY: all run test test-unit bench deps node-deps check-deps clean build-tests \
+.PHONY: all run test test-unit test-cluster bench deps node-deps check-deps clean build-tests \
         deps-check golden fuzz fuzz-build check-fuzz-deps memcheck
 
 all: qarray
@@ -95,6 +98,17 @@ $(ONNX_OBJ:%=$(BUILD)/workloads/%.o): $(BUILD)/gen/onnx.pb-c.h
 # several times per step; -O2's very-cheap cost model leaves their inner
 # loops scalar.
 $(BUILD)/sim/engine/func.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
+
+# The git commit of the build, recorded with every study database
+# (sim/study/store.c). The stamp changes only when the commit does, so
+# store.o alone is rebuilt then.
+QA_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(QA_COMMIT)' | cmp -s - $@ || echo '$(QA_COMMIT)' > $@
+$(BUILD)/sim/study/store.o: $(BUILD)/commit.stamp
+$(BUILD)/sim/study/store.o: CFLAGS += -DQA_COMMIT='"$(QA_COMMIT)"'
+FORCE:
 
 $(LIB): $(OBJ)
 	@rm -f $@
@@ -163,6 +177,12 @@ test: check-deps
 
 test-unit: build-tests
 	@tests/run.sh build
+
+# Also part of `make test` (tests/run.sh runs every tests/test_*.sh): about
+# a minute on two cores.
+test-cluster: check-deps
+	@$(MAKE) --no-print-directory qarray
+	@sh tests/test_cluster_parallel.sh && sh tests/test_cluster_slurm.sh
 
 bench: check-deps
 	@$(MAKE) --no-print-directory $(BENCHES) qarray

@@ -114,6 +114,9 @@ double arch_dram_bytes_per_cycle(const Accel *a);
 int arch_load(Accel *a, const char *path, Err *e);
 /* Write the effective configuration in the same format (atomic). */
 int arch_save(const Accel *a, const char *path, Err *e);
+/* The same text (every key) into an open stream: what a study's results
+ * database records as the chip they were computed for. */
+void arch_write(const Accel *a, FILE *f);
 /* Entries set in an energy table list (entries 1..n are non-zero). */
 int arch_energy_table_len(const double *list);
 

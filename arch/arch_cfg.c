@@ -148,9 +148,14 @@ int arch_save(const Accel *a, const char *path, Err *e)
     AtomicFile af;
     if (qa_afile_open(&af, path, e) != QA_OK)
         return QA_ERR;
-    fprintf(af.f, "# Effective qarray architecture (every key, defaults included).\n");
-    kt_write(&table, a, af.f);
+    arch_write(a, af.f);
     return qa_afile_commit(&af, e);
+}
+
+void arch_write(const Accel *a, FILE *f)
+{
+    fprintf(f, "# Effective qarray architecture (every key, defaults included).\n");
+    kt_write(&table, a, f);
 }
 
 void arch_help_config(FILE *f)

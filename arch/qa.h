@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The program's version, recorded with every study database (the build's
+ * git commit goes beside it where the Makefile finds one). */
+#define QA_VERSION "0.1"
+
 #define QA_OK 0
 #define QA_ERR (-1)
 

@@ -31,6 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The start of the one message map_net fails with when nothing fits. */
+#define MAP_NOFIT "does not fit"
+
+int map_err_nofit(const Err *e)
+{
+    return e && !e->file[0] && e->field[0] &&
+           !strncmp(e->msg, MAP_NOFIT, strlen(MAP_NOFIT));
+}
+
 /* A tile shape: the choices that fix compute cycles and per-pass bytes. */
 typedef struct {
     TileChoice c;
@@ -709,7 +718,7 @@ int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
     if (best < 0) {
         const Layer *l = &net->layers[pl[0].fail_layer];
         err_set(e, NULL, 0, l->name,
-                "does not fit: the smallest tile (%s) needs more than the "
+                MAP_NOFIT ": the smallest tile (%s) needs more than the "
                 "%lld bytes of scratchpad per core",
                 a->timing == TIMING_SCALESIM
                     ? "with core.timing \"scalesim\", a core's whole share "

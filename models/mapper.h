@@ -22,4 +22,8 @@
  * ts->cycles is the total the analytic engine reports for ts. */
 int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e);
 
+/* 1 if e is map_net's "does not fit" failure (e->field is the layer): a
+ * result of the design point, which a study records and goes on. */
+int map_err_nofit(const Err *e);
+
 #endif

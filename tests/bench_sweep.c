@@ -30,7 +30,7 @@ static int bench(const char *study, const char *engine, int jobs, int goal)
         return 1;
     }
     snprintf(s.out_dir, sizeof s.out_dir, "%.500s", dir);
-    SweepOpts o = {jobs, 0, 1, 0, 0};
+    SweepOpts o = {jobs, 0, 1, 0, 0, 0};
     SweepResult r;
     int rc = sweep_run(&s, &o, &r, &e);
     printf("%-30s %-8s %5lld points, -j %d: ", study, engine,

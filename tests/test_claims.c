@@ -33,7 +33,7 @@ static void test_pact2018(void **state)
     assert_int_equal(study_load(&s, "arch/studies/pact2018.cfg", &e), QA_OK);
     assert_int_equal(study_override(&s, STUDY_ENGINE, "analytic", "engine", &e), QA_OK);
     snprintf(s.out_dir, sizeof s.out_dir, "%s", root);
-    SweepOpts o = {2, 0, 1, 0, 0};
+    SweepOpts o = {2, 0, 1, 0, 0, 0};
     assert_int_equal(sweep_run(&s, &o, &r, &e), QA_OK);
 
     char *text = NULL;

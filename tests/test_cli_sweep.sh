@@ -1,10 +1,11 @@
 #!/bin/sh
 # End-to-end tests of `qarray sweep`, `qarray merge` and `qarray plot` on
 # the tiny study (analytic engine): the table and the plots (PNG sizes read
-# from the PNG header, the rows of the data files gnuplot reads), resume,
-# shards merged, and bad input: one line "qarray: ..." on stderr, non-zero
-# exit, no partial output. Run from the repository root; QARRAY overrides
-# the binary.
+# from the PNG header, the rows of the data files gnuplot reads), the
+# study database read with the sqlite3 shell, resume, shards merged,
+# points that do not fit, and bad input: one line "qarray: ..." on stderr,
+# non-zero exit, no partial output. Run from the repository root; QARRAY
+# overrides the binary.
 Q=${QARRAY:-build/qarray}
 T=$(mktemp -d "${TMPDIR:-/tmp}/qa_cli_sweep.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -93,19 +94,65 @@ rm "$T/run/plots/speedup.png"
 "$Q" plot -s $S -o "$T/run" >/dev/null 2>"$T/err" || fail "plot: $(cat "$T/err")"
 [ "$(png_size "$T/run/plots/speedup.png")" = 960x600 ] || fail "plot redraw"
 
+# The database holds the same rows: the sqlite3 shell's CSV of the key,
+# integer and text columns of the points table is those of points.csv.
+sqlite3 -header -csv "$T/run/points.db" "SELECT point, workload, engine, batch,
+    cores, sram_bytes, array, dataflow, rule, placement, dram_gbps, first_last,
+    bits, w_bits, a_bits, first_last_bits, cycles, dram_bytes, macs, base_cycles,
+    baseline_cycles, layers_csv FROM points ORDER BY point" | tr -d '\r' >"$T/db.csv"
+# The same columns of points.csv, found by name in its header.
+awk -F, -v OFS=, 'NR == 1 {
+        n = split("point workload engine batch cores sram_bytes array dataflow rule placement dram_gbps first_last bits w_bits a_bits first_last_bits cycles dram_bytes macs base_cycles baseline_cycles layers_csv", want, " ")
+        for (i = 1; i <= NF; i++) col[$i] = i
+    }
+    { line = $(col[want[1]]); for (k = 2; k <= n; k++) line = line OFS $(col[want[k]]); print line }' \
+    "$T/run/points.csv" >"$T/csv.x"
+cmp -s "$T/csv.x" "$T/db.csv" || fail "points table != points.csv (integers and text)"
+[ "$(wc -l <"$T/db.csv")" -eq 33 ] || fail "points table rows"
+[ "$(sqlite3 "$T/run/points.db" "SELECT count(*) FROM layers")" -eq $((32 * 32)) ] ||
+    fail "layers table rows"
+[ "$(sqlite3 "$T/run/points.db" "SELECT value FROM provenance WHERE key = 'study_file'")" = "$S" ] ||
+    fail "provenance study_file"
+[ "$(sqlite3 "$T/run/points.db" "PRAGMA journal_mode")" = wal ] || fail "journal_mode"
+
 # Resume: nothing to run, the same table.
 cp "$T/run/points.csv" "$T/first.csv"
 "$Q" sweep -s $S -o "$T/run" -j 2 --resume --no-plot >"$T/out" 2>&1 || fail "resume"
 grep -q '32 points (0 run, 32 already done)' "$T/out" || fail "resume ran points"
 cmp -s "$T/first.csv" "$T/run/points.csv" || fail "resume changed points.csv"
 
+# Resume after damage: a damaged row is run again, never copied.
+sqlite3 "$T/run/points.db" "UPDATE points SET cycles = 'abc' WHERE point = 3;
+    UPDATE layers SET reason = printf('%.*c', 1000000, 'x') WHERE point = 9 AND idx = 2;
+    DELETE FROM points WHERE point = 30" || fail "sqlite3 damage"
+"$Q" sweep -s $S -o "$T/run" -j 2 --resume --no-plot >"$T/out" 2>&1 || fail "resume after damage"
+grep -q '32 points (3 run, 29 already done)' "$T/out" || fail "resume after damage: $(cat "$T/out")"
+grep -q "^tiny: 2 rows of $T/run/points.db did not validate (damaged, or of another study, build or --no-layers setting) and were run again\$" "$T/out" ||
+    fail "resume after damage: no line on the rows run again: $(cat "$T/out")"
+cmp -s "$T/first.csv" "$T/run/points.csv" || fail "resume after damage changed points.csv"
+
+# --no-layers: the points only (no layer rows, no layer CSVs), the same
+# table but for the empty layers_csv cells; figures but the layer ones.
+"$Q" sweep -s $S -o "$T/nl" -j 2 --no-layers >"$T/out" 2>&1 || fail "--no-layers: $(cat "$T/out")"
+[ "$(sqlite3 "$T/nl/points.db" "SELECT count(*) FROM layers")" -eq 0 ] || fail "--no-layers: layer rows"
+[ ! -e "$T/nl/layers" ] || fail "--no-layers: layer CSVs"
+sed 's/,layers\/p[0-9]*\.csv$/,/' "$T/first.csv" | cmp -s - "$T/nl/points.csv" ||
+    fail "--no-layers: points.csv differs beyond layers_csv"
+[ -s "$T/nl/plots/speedup.png" ] && [ ! -e "$T/nl/plots/layers_dram.png" ] ||
+    fail "--no-layers: figures"
+
 # Shards, each its own process, then merge == the one-shot run.
 "$Q" sweep -s $S -o "$T/sh" --shard 0/2 -j 1 >/dev/null 2>&1 || fail "shard 0/2"
 "$Q" sweep -s $S -o "$T/sh" --shard 1/2 -j 1 >/dev/null 2>&1 || fail "shard 1/2"
 [ ! -e "$T/sh/points.csv" ] || fail "a shard wrote points.csv"
-"$Q" merge -s $S -o "$T/sh" --no-plot "$T/sh/points.shard-1-of-2.csv" \
-    "$T/sh/points.shard-0-of-2.csv" >"$T/out" 2>"$T/err" || fail "merge: $(cat "$T/err")"
+[ ! -e "$T/sh/layers" ] || fail "a shard wrote layer CSVs"
+[ -s "$T/sh/points.shard-0-of-2.csv" ] || fail "shard 0/2 table"
+"$Q" merge -s $S -o "$T/sh" --no-plot "$T/sh/points.shard-1-of-2.db" \
+    "$T/sh/points.shard-0-of-2.db" >"$T/out" 2>"$T/err" || fail "merge: $(cat "$T/err")"
+[ "$(cat "$T/out")" = "tiny: 32 points from 2 databases -> $T/sh/points.db, $T/sh/points.csv" ] ||
+    fail "merge output: $(cat "$T/out")"
 cmp -s "$T/first.csv" "$T/sh/points.csv" || fail "merged shards != one run"
+diff -r "$T/run/layers" "$T/sh/layers" >/dev/null || fail "merged layer CSVs != one run"
 
 # Bad input: exact message, no output.
 expect_error 1 "qarray: tests/bad/study_unknown.cfg:3: bitz: unknown key (qarray sweep --help lists them)" \
@@ -118,27 +165,50 @@ expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" i
     sweep -s tests/bad/study_workload.cfg -o "$T/bad"
 expect_error 2 "qarray: --shard: '2/2' is not I/N with 0 <= I < N" \
     sweep -s $S -o "$T/bad" --shard 2/2
+expect_error 2 "qarray: --shard: '0/0' is not I/N with 0 <= I < N" \
+    sweep -s $S -o "$T/bad" --shard 0/0
+expect_error 2 "qarray: --shard: '1/x' is not I/N with 0 <= I < N" \
+    sweep -s $S -o "$T/bad" --shard 1/x
+expect_error 1 "qarray: --shard: 64 shards of a study of 32 points: at most one shard per point" \
+    sweep -s $S -o "$T/bad" --shard 3/64
 expect_error 2 "qarray: --engine: 'fast' is not one of analytic, systemc" \
     sweep -s $S -o "$T/bad" --engine fast
 [ ! -e "$T/bad" ] || fail "bad input created $T/bad"
 
-# A point that cannot be mapped: no table, the message names the point.
+# Points that do not fit are results: the sweep goes on, says how many,
+# and the table has the status columns (here every point: none, or none's
+# 16-bit baseline, fits).
 sed 's/^arch = .*/&\nsram_bytes = 2048;/' $S >"$T/small.cfg"
-"$Q" sweep -s "$T/small.cfg" -o "$T/small" -j 2 >/dev/null 2>"$T/err" &&
-    fail "unmappable point: exit 0"
-grep -q '^qarray: .*does not fit.*(point [0-9]*: batch=[14] dram_gbps=[a-z0-9]* first_last=[a-z0-9]* bits=[0-9]*/[0-9]*)$' "$T/err" ||
-    fail "unmappable point: '$(cat "$T/err")'"
-[ ! -e "$T/small/points.csv" ] || fail "unmappable point: points.csv written"
-ls "$T/small/points" | grep -q tmp && fail "temp files left"
+"$Q" sweep -s "$T/small.cfg" -o "$T/small" -j 2 >"$T/out" 2>"$T/err" ||
+    fail "unmappable points: exit $?: $(cat "$T/err")"
+grep -q "^tiny: 32 points do not fit the chip, or the runs their speedups are over do not (status and reason in $T/small/points.csv)\$" "$T/out" ||
+    fail "unmappable points: $(cat "$T/out")"
+head -n 1 "$T/small/points.csv" | grep -q ',layers_csv,status,infeasible_layer,reason$' ||
+    fail "unmappable points: header"
+# Row 0: its key, every result cell empty, then the status columns.
+sed -n 2p "$T/small/points.csv" | grep -q '^0,resnet20,analytic,1,2,2048,8x8,ws,linear,cols,unlimited,8,16/16,,*infeasible,layer1.0.conv1,does not fit: the smallest tile (one output row of one filter) needs more than the 2048 bytes of scratchpad per core$' ||
+    fail "unmappable points: row 0: $(sed -n 2p "$T/small/points.csv")"
+[ "$(awk -F, 'NR <= 2 { print NF }' "$T/small/points.csv" | uniq | wc -l)" -eq 1 ] ||
+    fail "unmappable points: row 0 and the header have different numbers of cells"
+# The 16-bit points do not fit; some narrower ones do, without a baseline.
+[ "$(sqlite3 "$T/small/points.db" "SELECT count(*) FROM points WHERE status = 'infeasible' AND cycles IS NULL")" -eq 24 ] ||
+    fail "unmappable points: infeasible rows"
+[ "$(sqlite3 "$T/small/points.db" "SELECT count(*) FROM points WHERE status = 'baseline_infeasible' AND cycles > 0 AND speedup IS NULL")" -eq 8 ] ||
+    fail "unmappable points: rows without a baseline"
+ls "$T/small" | grep -q tmp && fail "temp files left"
 
-# Merge refuses a shard given twice, and a missing shard; no table.
-"$Q" merge -s $S -o "$T/m" "$T/sh/points.shard-0-of-2.csv" \
-    "$T/sh/points.shard-0-of-2.csv" >/dev/null 2>"$T/err" && fail "merge dup: exit 0"
-[ "$(cat "$T/err")" = "qarray: $T/sh/points.shard-0-of-2.csv:2: point: point 0 is also in $T/sh/points.shard-0-of-2.csv:2" ] ||
+# Merge refuses a shard given twice, a missing shard, and a file that is
+# not a study database; no table.
+"$Q" merge -s $S -o "$T/m" "$T/sh/points.shard-0-of-2.db" \
+    "$T/sh/points.shard-0-of-2.db" >/dev/null 2>"$T/err" && fail "merge dup: exit 0"
+[ "$(cat "$T/err")" = "qarray: $T/sh/points.shard-0-of-2.db: point: point 0 is also in $T/sh/points.shard-0-of-2.db" ] ||
     fail "merge dup: '$(cat "$T/err")'"
 expect_error 1 "qarray: tests/studies/tiny.cfg: point: 16 of 32 points missing, the first is point 0" \
-    merge -s $S -o "$T/m" "$T/sh/points.shard-1-of-2.csv"
+    merge -s $S -o "$T/m" "$T/sh/points.shard-1-of-2.db"
+expect_error 1 "qarray: $T/sh/points.shard-0-of-2.csv: not a qarray study database (file is not a database): use a new output folder or remove it" \
+    merge -s $S -o "$T/m" "$T/sh/points.shard-0-of-2.csv"
 [ ! -e "$T/m/points.csv" ] || fail "merge wrote a table after an error"
+[ ! -e "$T/m/points.db" ] || fail "merge wrote a database after an error"
 
 [ "$fails" -eq 0 ] && echo "test_cli_sweep: ok"
 [ "$fails" -eq 0 ]

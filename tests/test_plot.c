@@ -117,7 +117,7 @@ static void test_user_strings(void **state)
     write_inputs(study, sizeof study);
     assert_int_equal(study_load(&s, study, &e), QA_OK);
     assert_string_equal(s.accel.name, "a, \"b\" #c");
-    SweepOpts o = {1, 0, 1, 0, 0};
+    SweepOpts o = {1, 0, 1, 0, 0, 0};
     SweepResult r;
     if (sweep_run(&s, &o, &r, &e) != QA_OK) {
         err_print(&e, stderr);

@@ -9,7 +9,7 @@
 
 typedef struct {
     const char *study, *out, *shard;
-    int jobs, engine, resume, no_plot, list;
+    int jobs, engine, resume, no_plot, list, no_layers;
 } SweepArgs;
 
 /* The study file's keys, after the options. */
@@ -37,16 +37,23 @@ static const ArgOpt opts[] = {
      .meta = "N", .help = "worker processes; default: the online cores", .lo = 1,
      .hi = 1024},
     ARGS_OPT_OUT_DIR(SweepArgs, out, "DIR", "output folder (default: the study's out)", 0,
-                     "points.csv"),
+                     "points.db points.csv"),
     ARGS_OPT_ENGINE(SweepArgs, engine, NULL, "run every point on this engine (default:\n"
                     "the study's)"),
     {.name = "shard", .kind = ARG_STR, .off = offsetof(SweepArgs, shard), .meta = "I/N",
-     .help = "run only the points with id % N == I; the table goes\n"
-             "to OUT/points.shard-I-of-N.csv (join with qarray merge)"},
+     .help = "run only the points with id % N == I; the database goes\n"
+             "to OUT/points.shard-I-of-N.db, the table to .csv (join the\n"
+             "databases with qarray merge)"},
     {.name = "resume", .kind = ARG_FLAG, .off = offsetof(SweepArgs, resume),
-     .help = "skip points whose result file is already there"},
+     .help = "keep the points whose row in the database validates; run\n"
+             "the rest (missing, damaged, of another study or build)"},
     {.name = "no-plot", .kind = ARG_FLAG, .off = offsetof(SweepArgs, no_plot),
      .help = "do not run gnuplot"},
+    {.name = "no-layers", .kind = ARG_FLAG, .off = offsetof(SweepArgs, no_layers),
+     .help = "keep no per-layer rows: the database holds the points\n"
+             "only and no layer CSVs are written (the layer figures\n"
+             "and the claims' DRAM explanation are left out); for\n"
+             "studies of millions of points"},
     {.name = "list", .kind = ARG_FLAG, .off = offsetof(SweepArgs, list),
      .help = "print the points (id and axis values) and exit"},
 };
@@ -75,7 +82,7 @@ static void online_cores(void *obj)
 static int run(const Args *a, void *obj, Err *e)
 {
     const SweepArgs *o = obj;
-    SweepOpts so = {o->jobs, 0, 1, o->resume, 1};
+    SweepOpts so = {o->jobs, 0, 1, o->resume, 1, o->no_layers};
     if (o->shard && study_parse_shard(o->shard, &so.shard_i, &so.shard_n) != QA_OK) {
         err_set(e, NULL, 0, "--shard", "'%s' is not I/N with 0 <= I < N", o->shard);
         return ARGS_USAGE;
@@ -92,6 +99,14 @@ static int run(const Args *a, void *obj, Err *e)
         printf("%s: %lld points (%lld run, %lld already done) in %.2f s, -j %d "
                "-> %s\n", s.name, (long long)r.points, (long long)r.run,
                (long long)r.skipped, r.seconds, so.jobs, r.table);
+        if (r.dropped)
+            printf("%s: %lld rows of %s did not validate (damaged, or of "
+                   "another study, build or --no-layers setting) and were "
+                   "run again\n", s.name,
+                   (long long)r.dropped, r.db);
+        if (r.infeasible)
+            printf("%s: %lld points do not fit the chip, or the runs their "
+                   "speedups are over do not (status and reason in %s)\n", s.name, (long long)r.infeasible, r.table);
         /* A shard's table is part of a study: merge compares and plots. */
         if (so.shard_n == 1)
             rc = sweep_finish(&s, r.table, !o->no_plot, stdout, e);
@@ -103,9 +118,11 @@ static int run(const Args *a, void *obj, Err *e)
 const ArgCmd cmd_sweep = {
     .name = "sweep",
     .summary = "run a study: every design point of its axes, in parallel",
-    .about = "Run every design point of a study (the cross product of its axes), write\n"
-             "OUT/points.csv and OUT/layers/pNNNNNN.csv, print the comparison with the\n"
-             "paper (compare = \"pact2018\") and draw the plots.",
+    .about = "Run every design point of a study (the cross product of its axes) into the\n"
+             "database OUT/points.db (SQLite, one transaction per point), write\n"
+             "OUT/points.csv and OUT/layers/pNNNNNN.csv from it, print the comparison\n"
+             "with the paper (compare = \"pact2018\") and draw the plots. A point that\n"
+             "does not fit the chip is a row with status infeasible; the sweep goes on.",
     .opts = opts, .nopts = (int)QA_COUNT(opts),
     .more = study_help,
     .size = sizeof(SweepArgs),

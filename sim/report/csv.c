@@ -99,6 +99,12 @@ void csv_names(FILE *f, const CsvTable *t)
         put(f, i, t->n, t->cols[i].name);
 }
 
+void csv_cell(FILE *f, const CsvCol *c, const void *row)
+{
+    char buf[128];
+    csv_field(f, cell(c, row, buf, sizeof buf));
+}
+
 void csv_cells(FILE *f, const CsvTable *t, const void *row)
 {
     char buf[128];

@@ -27,15 +27,21 @@ typedef struct {
     const char *fmt;  /* printf format of a number (I64 cells are long
                          long); NULL: "%d", "%lld", "%.6g" */
     CsvGet get;       /* CSV_GET only */
+    size_t size;      /* CSV_STR: bytes of the char array, so a reader
+                         (the study store) can fill it back; 0: unknown */
 } CsvCol;
 
 /* Table entries; every field is given so -Wextra sees no missing one. */
 #define CSV_COL(name, kind, off, unit, help) \
-    {(name), (kind), (off), (unit), (help), NULL, NULL}
+    {(name), (kind), (off), (unit), (help), NULL, NULL, 0}
 #define CSV_NUM(name, kind, off, fmt, unit, help) \
-    {(name), (kind), (off), (unit), (help), (fmt), NULL}
+    {(name), (kind), (off), (unit), (help), (fmt), NULL, 0}
 #define CSV_GETTER(name, get, unit, help) \
-    {(name), CSV_GET, 0, (unit), (help), NULL, (get)}
+    {(name), CSV_GET, 0, (unit), (help), NULL, (get), 0}
+/* A char array `field` of struct `type`, with its size. */
+#define CSV_TEXT(name, type, field, unit, help) \
+    {(name), CSV_STR, offsetof(type, field), (unit), (help), NULL, NULL, \
+     sizeof(((type *)0)->field)}
 
 typedef struct {
     const CsvCol *cols;
@@ -52,6 +58,8 @@ size_t csv_quote(char *buf, size_t n, const char *s);
 
 /* Column names, comma-separated, without the line end. */
 void csv_names(FILE *f, const CsvTable *t);
+/* One cell of row, quoted as needed, without a separator. */
+void csv_cell(FILE *f, const CsvCol *c, const void *row);
 /* The cells of row (the struct the offsets point into), without the line
  * end. */
 void csv_cells(FILE *f, const CsvTable *t, const void *row);

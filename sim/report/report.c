@@ -7,8 +7,8 @@
 
 #define L(f) offsetof(LayerRecord, f)
 static const CsvCol layer_cols[] = {
-    CSV_COL("layer", CSV_STR, L(name), "", "layer name (torchvision naming; an ONNX model's from its nodes)"),
-    CSV_COL("op", CSV_STR, L(op), "", "conv, fc, matmul (two activations), maxpool, avgpool, add, or a vector op: eltwise, softmax, norm, reduce, copy"),
+    CSV_TEXT("layer", LayerRecord, name, "", "layer name (torchvision naming; an ONNX model's from its nodes)"),
+    CSV_TEXT("op", LayerRecord, op, "", "conv, fc, matmul (two activations), maxpool, avgpool, add, or a vector op: eltwise, softmax, norm, reduce, copy"),
     CSV_COL("N", CSV_INT, L(N), "", "batch"),
     CSV_COL("C", CSV_INT, L(C), "", "input channels"),
     CSV_COL("H", CSV_INT, L(H), "", "input height"),
@@ -26,8 +26,8 @@ static const CsvCol layer_cols[] = {
     CSV_COL("lanes", CSV_INT, L(lanes), "", "MAC lanes per PE at this precision"),
     CSV_COL("array_rows", CSV_INT, L(rows), "PEs", "effective array rows"),
     CSV_COL("array_cols", CSV_INT, L(cols), "PEs", "effective array columns"),
-    CSV_COL("split", CSV_STR, L(split), "", "work split over cores: K (output channels) or M (output rows)"),
-    CSV_COL("loop_order", CSV_STR, L(order), "", "w_outer (weights streamed once) or in_outer (inputs streamed once)"),
+    CSV_TEXT("split", LayerRecord, split, "", "work split over cores: K (output channels) or M (output rows)"),
+    CSV_TEXT("loop_order", LayerRecord, order, "", "w_outer (weights streamed once) or in_outer (inputs streamed once)"),
     CSV_COL("tile_m", CSV_I64, L(tile_m), "pixels", "output pixels per tile"),
     CSV_COL("tile_n", CSV_I64, L(tile_n), "channels", "output channels per tile"),
     CSV_COL("tiles", CSV_I64, L(tiles), "", "tiles on the busiest core"),
@@ -36,7 +36,7 @@ static const CsvCol layer_cols[] = {
     CSV_COL("mem_cycles", CSV_I64, L(mem_cycles), "cycles", "layer DRAM bytes / bytes per cycle (0 when unlimited)"),
     CSV_COL("cycles", CSV_I64, L(cycles), "cycles", "layer time, barrier to barrier"),
     CSV_COL("stall_cycles", CSV_I64, L(stall_cycles), "cycles", "busiest core's cycles not computing (waiting for data, fill, drain)"),
-    CSV_COL("bound_by", CSV_STR, L(bound), "", "compute or memory: which of compute_cycles and mem_cycles is larger"),
+    CSV_TEXT("bound_by", LayerRecord, bound, "", "compute or memory: which of compute_cycles and mem_cycles is larger"),
     CSV_COL("dram_w_bytes", CSV_I64, L(dram_w_bytes), "bytes", "weights read from DRAM"),
     CSV_COL("dram_in_bytes", CSV_I64, L(dram_in_bytes), "bytes", "input activations read from DRAM (a matmul: both operands)"),
     CSV_COL("dram_out_bytes", CSV_I64, L(dram_out_bytes), "bytes", "outputs (and spilled tensors) written to DRAM"),
@@ -57,7 +57,7 @@ static const CsvCol layer_cols[] = {
     CSV_COL("e_sram_uj", CSV_F64, L(e_sram_uj), "uJ", "scratchpad reads and writes"),
     CSV_COL("e_dram_uj", CSV_F64, L(e_dram_uj), "uJ", "DRAM reads and writes"),
     CSV_COL("e_leak_uj", CSV_F64, L(e_leak_uj), "uJ", "leakage of the whole chip over the layer's time"),
-    CSV_COL("reason", CSV_STR, L(reason), "", "why each tensor is read, kept or written; how a grouped conv or matmul meets the array (one GEMM per group, or several block-diagonally)"),
+    CSV_TEXT("reason", LayerRecord, reason, "", "why each tensor is read, kept or written; how a grouped conv or matmul meets the array (one GEMM per group, or several block-diagonally)"),
 };
 #undef L
 

@@ -33,6 +33,7 @@
  *          same test; the table after it says which components carry the
  *          energy at the lowest precision and how each one scales. */
 #include "sim/study/claims.h"
+#include "sim/study/points.h"
 #include "models/area.h"
 #include "models/area_synth.h"
 #include "sim/report/table.h"
@@ -112,7 +113,8 @@ static double speedup(const Group *g, const char *bits, const char *fl,
 {
     for (int i = 0; i < g->n; i++) {
         int r = g->rows[i];
-        if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+        if (points_row_ok(g->t, r) &&
+            !strcmp(table_get(g->t, r, g->c_bits), bits) &&
             !strcmp(table_get(g->t, r, g->c_fl), fl) &&
             !strcmp(table_get(g->t, r, g->c_bw), bw)) {
             if (gain)
@@ -123,13 +125,15 @@ static double speedup(const Group *g, const char *bits, const char *fl,
     return 0;
 }
 
-/* The group's row with these bits, first/last and bandwidth; -1 if none. */
+/* The group's row with these bits, first/last and bandwidth; -1 if none
+ * (or only a row of a point that does not fit). */
 static int find(const Group *g, const char *bits, const char *fl,
                 const char *bw)
 {
     for (int i = 0; i < g->n; i++) {
         int r = g->rows[i];
-        if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+        if (points_row_ok(g->t, r) &&
+            !strcmp(table_get(g->t, r, g->c_bits), bits) &&
             !strcmp(table_get(g->t, r, g->c_fl), fl) &&
             !strcmp(table_get(g->t, r, g->c_bw), bw))
             return r;
@@ -335,13 +339,14 @@ static int explain(const Study *s, const Group *g, FILE *f, Err *e)
         int row = -1;
         for (int k = 0; k < g->n && row < 0; k++) {
             int r = g->rows[k];
-            if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+            if (points_row_ok(g->t, r) &&
+                !strcmp(table_get(g->t, r, g->c_bits), bits) &&
                 !strcmp(table_get(g->t, r, g->c_fl), "8") &&
                 !strcmp(table_get(g->t, r, g->c_bw), bw))
                 row = r;
         }
-        if (row < 0)
-            continue;
+        if (row < 0 || !table_get(g->t, row, c_csv)[0])
+            continue; /* no point, or a sweep that kept no layers */
         char path[1100];
         Table lt;
         snprintf(path, sizeof path, "%s/%s", s->out_dir,

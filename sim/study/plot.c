@@ -26,6 +26,7 @@
  *                      every character (a quote ends a field whatever
  *                      escapes it), so the data files hold numbers only. */
 #include "sim/study/plot.h"
+#include "sim/study/points.h"
 #include "models/area.h"
 #include "sim/report/gnuplot.h"
 #include "sim/report/table.h"
@@ -59,6 +60,7 @@ typedef struct {
     const Study *s;
     Table t;
     int c_axes[STUDY_NAXES];
+    int no_layers;   /* every point of the layer figures is infeasible */
 } Data;
 
 /* The value the plots fix an axis at: the plot group's, or the first. */
@@ -83,11 +85,12 @@ static int selected(const Data *d, int row, unsigned vary)
     return 1;
 }
 
+/* Infeasible points (points.h) are no row here: the figures show NaN. */
 static int find_row(const Data *d, unsigned vary, const char *bits,
                     const char *bw)
 {
     for (int r = 0; r < d->t.nrows; r++)
-        if (selected(d, r, vary) &&
+        if (selected(d, r, vary) && points_row_ok(&d->t, r) &&
             !strcmp(table_get(&d->t, r, d->c_axes[STUDY_BITS]), bits) &&
             (!bw || !strcmp(table_get(&d->t, r, d->c_axes[STUDY_DRAM]), bw)))
             return r;
@@ -180,7 +183,7 @@ static int open_dat(const Study *s, const char *name, AtomicFile *af, Err *e)
 /* bits x bandwidth: column `col` of the table; the second column is
  * `first` (peak_gain, or peak TOPS/mm2 when first == NULL). */
 static int write_by_bw(const Data *d, const char *name, const char *col,
-                       const char *first_title, Err *e)
+                       const char *first_title, int *nvalues, Err *e)
 {
     const Study *s = d->s;
     AtomicFile af;
@@ -212,6 +215,7 @@ static int write_by_bw(const Data *d, const char *name, const char *col,
         for (int b = 0; b < s->axes[STUDY_DRAM].n; b++) {
             int r = find_row(d, vary, bv->text, s->axes[STUDY_DRAM].v[b].text);
             fprintf(af.f, " %.6g", r >= 0 ? table_num(&d->t, r, c) : (double)NAN);
+            *nvalues += r >= 0;
         }
         fputc('\n', af.f);
     }
@@ -230,8 +234,20 @@ static int write_area(const Study *s, Err *e)
     return qa_afile_commit(&af, e);
 }
 
-/* Per-layer files: the layer CSV of each bits value on the plot slice. */
-static int write_layers(const Data *d, Err *e)
+/* 1 if the slice has a row for bits that is infeasible. */
+static int infeasible_row(const Data *d, const char *bits)
+{
+    for (int r = 0; r < d->t.nrows; r++)
+        if (selected(d, r, VARY_BITS) && !points_row_ok(&d->t, r) &&
+            !strcmp(table_get(&d->t, r, d->c_axes[STUDY_BITS]), bits))
+            return 1;
+    return 0;
+}
+
+/* Per-layer files: the layer CSV of each bits value on the plot slice; an
+ * infeasible point's columns are NaN, and with no feasible point at all
+ * there are no layer figures (d->no_layers). */
+static int write_layers(Data *d, Err *e)
 {
     const Study *s = d->s;
     int nb = s->axes[STUDY_BITS].n;
@@ -240,11 +256,21 @@ static int write_layers(const Data *d, Err *e)
     int rc = QA_ERR;
     AtomicFile cy, dr, nm;
     char lab[64];
-    if (!lt)
+    int *skip = qa_calloc((size_t)nb, sizeof *skip);
+    int ref = -1;
+    if (!lt || !skip) {
+        free(lt);
+        free(skip);
         return err_set(e, NULL, 0, NULL, "out of memory");
+    }
     for (int i = 0; i < nb; i++) {
         int r = find_row(d, VARY_BITS, s->axes[STUDY_BITS].v[i].text, NULL);
         char path[1100];
+        if ((r < 0 && infeasible_row(d, s->axes[STUDY_BITS].v[i].text)) ||
+            (r >= 0 && !table_get(&d->t, r, c_csv)[0])) {
+            skip[i] = 1; /* infeasible, or a sweep that kept no layers */
+            continue;
+        }
         if (r < 0) {
             err_set(e, s->file, 0, "plot", "no point for bits %s on the plot "
                     "slice", s->axes[STUDY_BITS].v[i].text);
@@ -254,11 +280,18 @@ static int write_layers(const Data *d, Err *e)
                  table_get(&d->t, r, c_csv));
         if (table_read(&lt[i], path, e) != QA_OK)
             goto out;
-        if (lt[i].nrows != lt[0].nrows) {
+        if (ref < 0)
+            ref = i;
+        if (lt[i].nrows != lt[ref].nrows) {
             err_set(e, path, 0, NULL, "%d layers, the %s-bit run has %d",
-                    lt[i].nrows, s->axes[STUDY_BITS].v[0].text, lt[0].nrows);
+                    lt[i].nrows, s->axes[STUDY_BITS].v[ref].text, lt[ref].nrows);
             goto out;
         }
+    }
+    if (ref < 0) {
+        d->no_layers = 1;
+        rc = QA_OK;
+        goto out;
     }
     if (open_dat(s, "layers_cycles", &cy, e) != QA_OK)
         goto out;
@@ -283,15 +316,20 @@ static int write_layers(const Data *d, Err *e)
     /* gnuplot arrays start at 1 and hold at least one element. */
     fprintf(nm.f, "# names of the layers of layers_cycles.dat and "
                   "layers_dram.dat: layer_name[idx + 1]\n"
-                  "array layer_name[%d]\n", QA_MAX(lt[0].nrows, 1));
-    int c_name = table_col(&lt[0], "layer");
-    for (int l = 0; l < lt[0].nrows; l++) {
+                  "array layer_name[%d]\n", QA_MAX(lt[ref].nrows, 1));
+    int c_name = table_col(&lt[ref], "layer");
+    for (int l = 0; l < lt[ref].nrows; l++) {
         fprintf(nm.f, "layer_name[%d] = ", l + 1);
-        gnuplot_string(nm.f, table_get(&lt[0], l, c_name));
+        gnuplot_string(nm.f, table_get(&lt[ref], l, c_name));
         fputc('\n', nm.f);
         fprintf(cy.f, "%d", l);
         fprintf(dr.f, "%d", l);
         for (int i = 0; i < nb; i++) {
+            if (skip[i]) {
+                fprintf(cy.f, " NaN NaN");
+                fprintf(dr.f, " NaN");
+                continue;
+            }
             double comp = table_num(&lt[i], l, table_col(&lt[i], "compute_cycles"));
             double all = table_num(&lt[i], l, table_col(&lt[i], "cycles"));
             double bytes = table_num(&lt[i], l, table_col(&lt[i], "dram_bytes"));
@@ -315,6 +353,7 @@ out:
     for (int i = 0; i < nb; i++)
         table_free(&lt[i]);
     free(lt);
+    free(skip);
     return rc;
 }
 
@@ -341,7 +380,7 @@ static int has_energy(const Data *d)
     return 0;
 }
 
-static int write_energy(const Data *d, Err *e)
+static int write_energy(const Data *d, int *nvalues, Err *e)
 {
     const Study *s = d->s;
     AtomicFile af, bf;
@@ -371,6 +410,7 @@ static int write_energy(const Data *d, Err *e)
             for (size_t k = 0; k < QA_COUNT(ecols); k++)
                 fprintf(af.f, " %.6g", r >= 0 ? per_image(d, r, c[k]) : (double)NAN);
             fputc('\n', af.f);
+            *nvalues += r >= 0;
         }
     }
     fprintf(bf.f, "bits quadratic MAC MAC_quadratic");
@@ -404,10 +444,12 @@ static int write_energy(const Data *d, Err *e)
     return qa_afile_commit(&bf, e);
 }
 
-int plot_write_data(const Study *s, const char *table, Err *e)
+static int write_data(const Study *s, const char *table, unsigned *empty,
+                      Err *e)
 {
     Data d;
     char path[1100];
+    memset(&d, 0, sizeof d);
     d.s = s;
     snprintf(path, sizeof path, "%s/plots", s->out_dir);
     if (qa_mkdirs(path, e) != QA_OK)
@@ -423,14 +465,30 @@ int plot_write_data(const Study *s, const char *table, Err *e)
             return err_set(e, table, 1, study_axis_name((StudyAxis)ax),
                            "column missing: not a points table");
         }
-    int rc = QA_ERR;
-    if (write_by_bw(&d, "speedup", "speedup", "linear", e) == QA_OK &&
-        write_by_bw(&d, "tops_mm2", "tops_per_mm2", "peak", e) == QA_OK &&
+    int rc = QA_ERR, nsp = 0, ntops = 0, nen = 0;
+    int energy = has_energy(&d);
+    if (write_by_bw(&d, "speedup", "speedup", "linear", &nsp, e) == QA_OK &&
+        write_by_bw(&d, "tops_mm2", "tops_per_mm2", "peak", &ntops, e) == QA_OK &&
         write_area(s, e) == QA_OK && write_layers(&d, e) == QA_OK &&
-        (!has_energy(&d) || write_energy(&d, e) == QA_OK))
+        (!energy || write_energy(&d, &nen, e) == QA_OK))
         rc = QA_OK;
     table_free(&d.t);
+    /* gnuplot refuses a figure with no point at all; the energy figures
+     * need a chip with an energy group. */
+    *empty = 0;
+    for (size_t i = 0; i < QA_COUNT(figures); i++)
+        if ((!nen && is_energy_figure(figures[i].name)) ||
+            (!nsp && !strcmp(figures[i].name, "speedup")) ||
+            (!ntops && !strcmp(figures[i].name, "tops_mm2")) ||
+            (d.no_layers && figures[i].vary == VARY_BITS))
+            *empty |= 1u << i;
     return rc;
+}
+
+int plot_write_data(const Study *s, const char *table, Err *e)
+{
+    unsigned empty;
+    return write_data(s, table, &empty, e);
 }
 
 /* Each script, with dir (the data folder), nb and nbw (the number of bits
@@ -441,14 +499,9 @@ int plot_write_data(const Study *s, const char *table, Err *e)
 int plot_study(const Study *s, const char *table, const char *scripts_dir,
                Err *e)
 {
-    if (plot_write_data(s, table, e) != QA_OK)
+    unsigned empty;
+    if (write_data(s, table, &empty, e) != QA_OK)
         return QA_ERR;
-    Data d;
-    d.s = s;
-    if (table_read(&d.t, table, e) != QA_OK)
-        return QA_ERR;
-    int energy = has_energy(&d);
-    table_free(&d.t);
     char bws[512] = "";
     size_t bl = 0;
     for (int i = 0; i < s->axes[STUDY_DRAM].n && bl < sizeof bws; i++) {
@@ -469,8 +522,8 @@ int plot_study(const Study *s, const char *table, const char *scripts_dir,
     }
     for (size_t i = 0; i < QA_COUNT(figures); i++) {
         char script[1100];
-        if (is_energy_figure(figures[i].name) && !energy)
-            continue;
+        if (empty & (1u << i))
+            continue; /* no point to draw, or no energy */
         snprintf(script, sizeof script, "%s/%s.gp", scripts_dir,
                  figures[i].name);
         caption(s, figures[i].vary, cap, sizeof cap);
