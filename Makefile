@@ -14,7 +14,7 @@
 
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
-       clang libclang-rt-14-dev
+       libdnnl-dev clang libclang-rt-14-dev
 
 CC = gcc
 CXX = g++
@@ -29,7 +29,8 @@ CFLAGS = -std=c11 -O2 -g -fopenmp $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFL
          -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
 LDFLAGS = -fopenmp -Wl,--as-needed $(SAN)
-LDLIBS = $(PC_LIBS) -lm -lpthread
+# oneDNN (libdnnl-dev) ships no pkg-config file.
+LDLIBS = $(PC_LIBS) -ldnnl -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 
 LIB_DIRS = arch workloads models quant quant/train quant/int sim/engine \
@@ -151,7 +152,7 @@ FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wild
             sim/report/table.c sim/report/csv.c sim/study/study.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
 # No SystemC: the harnesses reach only the C library.
-FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -lm
+FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -ldnnl -lm
 FUZZ_LIB := $(FUZZ_BUILD)/libqarray.a
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)

@@ -50,7 +50,7 @@ static void rig_up(Rig *r, const Accel *a, int bits, int64_t pe_macs)
         err_print(&e, stderr);
         fail();
     }
-    FuncOptions o = {pe_macs};
+    FuncOptions o = {.pe_max_macs = pe_macs};
     assert_int_equal(func_init(&r->f, &r->a, &r->ref, &r->net, &r->ts, &o, &e), QA_OK);
     uint8_t img[IMAGES * 3 * 12 * 12];
     fn_images(&r->ref, 99, IMAGES, img);
@@ -267,7 +267,7 @@ static void test_overflow_hand(void **s)
         FuncChip *f;
         assert_int_equal(func_net(&ref, 1, &net, &e), QA_OK);
         assert_int_equal(tile_map_net(&a, &net, &ts, &e), QA_OK);
-        FuncOptions o = {1000};
+        FuncOptions o = {.pe_max_macs = 1000};
         assert_int_equal(func_init(&f, &a, &ref, &net, &ts, &o, &e), QA_OK);
         uint8_t img[16];
         memset(img, 255, sizeof img);

@@ -46,16 +46,19 @@ static void usage(FILE *f)
 "                        leading part (default 65536; 0: off)\n"
 "      --flip L:I:B      fault injection: flip bit B of weight code I of\n"
 "                        layer L (a name) in the chip's copy\n"
+"      --exact-acc       every tile's partial sums in the accumulation order,\n"
+"                        so max|acc| is exact on every layer (slower); by\n"
+"                        default a bound stands in where it fits acc_bits\n"
 "  -o, --out FILE.csv    per-layer results\n");
 }
 
 enum { O_INPUT = 256, O_SEED, O_DATASET, O_DATA, O_LIMIT, O_BATCH, O_ENGINE,
-       O_DF, O_ACC, O_PE, O_FLIP };
+       O_DF, O_ACC, O_PE, O_FLIP, O_EXACT };
 
 typedef struct {
     const char *model, *arch, *data, *out, *flip;
     long input, seed, limit, batch, acc_bits, pe_macs;
-    int dataset, systemc;
+    int dataset, systemc, exact_acc;
     const char *df;
 } Opts;
 
@@ -78,6 +81,7 @@ static int parse(int argc, char **argv, Opts *o)
         {"dataflow", required_argument, 0, O_DF},
         {"acc-bits", required_argument, 0, O_ACC}, {"pe-macs", required_argument, 0, O_PE},
         {"flip", required_argument, 0, O_FLIP}, {"out", required_argument, 0, 'o'},
+        {"exact-acc", no_argument, 0, O_EXACT},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->arch = "arch/pact2018.cfg";
@@ -94,6 +98,7 @@ static int parse(int argc, char **argv, Opts *o)
         case O_DATASET: o->dataset = 1; break;
         case O_DATA: o->data = optarg; break;
         case O_FLIP: o->flip = optarg; break;
+        case O_EXACT: o->exact_acc = 1; break;
         case O_DF: o->df = optarg; break;
         case O_ENGINE:
             if (strcmp(optarg, "systemc") && strcmp(optarg, "c"))
@@ -166,6 +171,8 @@ static void add_layer(Total *t, const FuncLayer *f, int64_t cycles)
     a->mismatches += f->mismatches;
     a->elems += f->elems;
     a->max_acc = QA_MAX(a->max_acc, f->max_acc);
+    a->max_sum = QA_MAX(a->max_sum, f->max_sum);
+    a->exact_tiles += f->exact_tiles, a->fast_tiles += f->fast_tiles;
     a->acc_bits_needed = QA_MAX(a->acc_bits_needed, f->acc_bits_needed);
     a->overflow |= f->overflow;
     a->macs += f->macs, a->tiles += f->tiles;
@@ -202,7 +209,7 @@ static int run_batch(Job *j, const uint8_t *images, int n, int64_t first_image,
         return QA_ERR;
     if (tile_map_net(j->a, &net, &ts, e) != QA_OK)
         goto done;
-    FuncOptions fo = {j->o->pe_macs};
+    FuncOptions fo = {j->o->pe_macs, j->o->exact_acc};
     if (func_init(&f, j->a, j->ref, &net, &ts, &fo, e) != QA_OK ||
         func_set_images(f, images, e) != QA_OK)
         goto done;
@@ -268,9 +275,19 @@ static void print_table(const Net *net, const Total *tot, const Accel *a)
         const FuncLayer *f = &tot[l].f;
         char bits[24] = "-", pe[24] = "-", mx[24] = "-";
         if (layer_on_array(ly)) {
-            snprintf(mx, sizeof mx, "%lld", (long long)f->max_acc);
-            snprintf(bits, sizeof bits, "%d/%d%s", f->acc_bits_needed, a->acc_bits,
-                     f->overflow ? " OVF" : "");
+            /* not every tile's partial sums ran in order: max|acc| is a
+             * bound ("<="), the bits lie between those of the largest
+             * final sum and the bound's */
+            int exact = f->exact_tiles == f->tiles;
+            int lo = 1;
+            while (lo < 64 && (f->max_sum >> (lo - 1)) != 0)
+                lo++;
+            snprintf(mx, sizeof mx, "%s%lld", exact ? "" : "<=", (long long)f->max_acc);
+            if (exact || lo >= f->acc_bits_needed)
+                snprintf(bits, sizeof bits, "%d/%d%s", f->acc_bits_needed, a->acc_bits,
+                         f->overflow ? " OVF" : "");
+            else
+                snprintf(bits, sizeof bits, "%d..%d/%d", lo, f->acc_bits_needed, a->acc_bits);
             snprintf(pe, sizeof pe, "%lld%s", (long long)f->pe_tiles,
                      f->pe_mismatches || f->pe_cycles != f->sys_cycles ||
                      f->pe_max_acc != f->pe_max_want ? " BAD" : "");
@@ -289,18 +306,20 @@ static int write_csv(const char *path, const Net *net, const Total *tot, const A
         return QA_ERR;
     fprintf(af.f, "layer,op,tiles,macs,outputs,mismatches,first_image,first_k,first_p,"
                   "first_q,max_abs_acc,acc_bits_needed,acc_bits,overflow,pe_tiles,pe_macs,"
-                  "pe_mismatches,pe_cycles,sys_cycles,pe_max_abs_acc,cycles\n");
+                  "pe_mismatches,pe_cycles,sys_cycles,pe_max_abs_acc,cycles,acc_exact,"
+                  "max_abs_sum,fast_tiles\n");
     for (int l = 0; l < net->n; l++) {
         const FuncLayer *f = &tot[l].f;
         fprintf(af.f, "%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%d,%d,%d,%lld,"
-                "%lld,%lld,%lld,%lld,%lld,%lld\n", net->layers[l].name,
+                "%lld,%lld,%lld,%lld,%lld,%lld,%d,%lld,%lld\n", net->layers[l].name,
                 layer_op_name(net->layers[l].op), (long long)f->tiles, (long long)f->macs,
                 (long long)f->elems, (long long)f->mismatches, (long long)f->first[0],
                 (long long)f->first[1], (long long)f->first[2], (long long)f->first[3],
                 (long long)f->max_acc, f->acc_bits_needed, a->acc_bits, f->overflow,
                 (long long)f->pe_tiles, (long long)f->pe_macs, (long long)f->pe_mismatches,
                 (long long)f->pe_cycles, (long long)f->sys_cycles, (long long)f->pe_max_acc,
-                (long long)tot[l].cycles);
+                (long long)tot[l].cycles, f->exact_tiles == f->tiles, (long long)f->max_sum,
+                (long long)f->fast_tiles);
     }
     return qa_afile_commit(&af, e);
 }
