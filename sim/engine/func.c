@@ -849,10 +849,12 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m, const TileBlock
                 if (!fw->abs) {
                     exact = 1;
                 } else {
-                    if (fgemm_bound(fw, A8, lda, M, tb->k0, tb->k1, s->t32, &tile_max, e) !=
-                        QA_OK)
+                    int64_t ub;
+                    if (fgemm_bound(fw, A8, lda, M, tb->k0, tb->k1, s->t32, &ub, e) != QA_OK)
                         return QA_ERR;
                     o->tm.bound_macs += M * N * K;
+                    /* |W| rounded up can make it the looser of the two */
+                    tile_max = QA_MIN(tile_max, ub);
                     exact = bits_needed(tile_max) > f->a->acc_bits;
                 }
             }
