@@ -59,11 +59,13 @@ $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
-# The functional tile GEMM (sim/engine/func.c) runs billions of MACs per ResNet-50
-# image, and the training layers (quant/train/layers.c) stream every activation
-# several times per step; -O2's very-cheap cost model leaves their inner
-# loops scalar.
-$(BUILD)/sim/engine/func.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
+# The functional tiles and the integer reference (sim/engine/func.c, fgemm.c,
+# quant/int/irun.c, iconv.c) requantize, compare and lay out every activation
+# and weight of a ResNet-50 image, and the training layers
+# (quant/train/layers.c) stream every activation several times per step;
+# -O2's very-cheap cost model leaves their inner loops scalar.
+$(BUILD)/sim/engine/func.o $(BUILD)/sim/engine/fgemm.o $(BUILD)/quant/int/irun.o \
+$(BUILD)/quant/int/iconv.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
 
 $(LIB): $(OBJ)
 	@rm -f $@

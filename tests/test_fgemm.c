@@ -82,7 +82,14 @@ static int tiles_exact(int *fast)
                 W32[i] = W[i];
             Err e;
             FgWeights fw;
-            assert_int_equal(fgemm_weights(&fw, W, K, N, c->amax, &e), QA_OK);
+            /* fgemm takes the codes channel by channel, (N, K) */
+            int16_t *Wn = malloc(sizeof *Wn * (size_t)(K * N));
+            assert_non_null(Wn);
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t n = 0; n < N; n++)
+                    Wn[n * K + k] = W[k * N + n];
+            assert_int_equal(fgemm_weights(&fw, Wn, NULL, K, N, c->amax, &e), QA_OK);
+            assert_int_equal(fgemm_bound_prepare(&fw, &e), QA_OK);
             /* the mode follows the level and the codes drawn */
             int lo = 0, hi = 0;
             for (int64_t i = 0; i < K * N; i++)
@@ -137,6 +144,7 @@ static int tiles_exact(int *fast)
                     bad++;
                 }
             fgemm_weights_free(&fw);
+            free(Wn);
             free(A), free(W), free(A32), free(W32), free(O), free(C), free(T);
         }
     return bad;
@@ -189,7 +197,7 @@ static int capped(void)
     int16_t W[4] = {-128, 127, -128, 127};
     FgWeights fw;
     Err e;
-    if (fgemm_weights(&fw, W, 4, 1, 255, &e) != QA_OK)
+    if (fgemm_weights(&fw, W, NULL, 4, 1, 255, &e) != QA_OK)
         return 1;
     if (u8s8_level() != U8S8_NONE && fw.mode != FG_SPLIT) {
         printf("capped: full-range weights not split (mode %d)\n", (int)fw.mode);

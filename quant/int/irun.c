@@ -17,6 +17,12 @@
  * still in the caches (L2 is 0.5-2 MiB per core on current x86). */
 #define IRUN_ACC_BYTES ((size_t)512 * 1024)
 
+/* Elements per call of the element loops. */
+#define RQ_SPAN 1024
+
+/* 2^62: see wide_row */
+#define WIDE_OFS ((int64_t)1 << 62)
+
 typedef struct {
     int n0, n;        /* its images n0 .. n0+n-1 */
     IConv **conv;     /* (ops) conv ops only: sb[i] images at a time */
@@ -34,7 +40,13 @@ struct IRun {
     void **y;         /* (ops) (batch, P, Q, K) u8 or int32 */
     int *wide;        /* (ops) */
     int *bits;        /* (ops) code bits of u8 outputs, 0 for int32 */
-    int64_t **rqc;    /* (ops) conv: bias + 2^(shift-1) per channel (K) */
+    int64_t **rqc;    /* (ops) conv: bias + 2^(shift-1) per channel, repeated
+                       * for rq_rows[i] pixels (one call of the element
+                       * loops takes several pixels of a narrow layer), and
+                       * mult and shift the same way */
+    int32_t **rqm, **rqs;
+    int64_t **rqo, **rqd; /* (ops) rqc + 2^62 and 2^(62-shift): wide_row's */
+    int *rq_rows;
     int *rqfast;      /* (ops) every |rqc| < 2^61: wide_row applies */
     uint8_t *img;     /* (batch, H, W, C) */
     int64_t *logits;  /* (batch, classes) */
@@ -75,9 +87,9 @@ void irun_free(IRun *r)
     for (int i = 0; r->y && i < r->net->n; i++)
         free(r->y[i]);
     for (int i = 0; r->rqc && i < r->net->n; i++)
-        free(r->rqc[i]);
-    free(r->lane), free(r->y), free(r->wide), free(r->bits), free(r->rqc);
-    free(r->rqfast), free(r->img), free(r->logits);
+        free(r->rqc[i]), free(r->rqm[i]), free(r->rqs[i]), free(r->rqo[i]), free(r->rqd[i]);
+    free(r->lane), free(r->y), free(r->wide), free(r->bits), free(r->rqc), free(r->rqm);
+    free(r->rqs), free(r->rqo), free(r->rqd), free(r->rq_rows), free(r->rqfast), free(r->img), free(r->logits);
     free(r);
 }
 
@@ -136,10 +148,17 @@ int irun_init(IRun **rp, const INet *net, int batch, Err *e)
     r->wide = qa_calloc((size_t)n, sizeof *r->wide);
     r->bits = qa_calloc((size_t)n, sizeof *r->bits);
     r->rqc = qa_calloc((size_t)n, sizeof *r->rqc);
+    r->rqm = qa_calloc((size_t)n, sizeof *r->rqm);
+    r->rqs = qa_calloc((size_t)n, sizeof *r->rqs);
+    r->rqo = qa_calloc((size_t)n, sizeof *r->rqo);
+    r->rqd = qa_calloc((size_t)n, sizeof *r->rqd);
+    r->rq_rows = qa_calloc((size_t)n, sizeof *r->rq_rows);
     r->rqfast = qa_calloc((size_t)n, sizeof *r->rqfast);
     r->img = qa_malloc((size_t)batch * net->in_C * net->in_H * net->in_W);
     r->logits = qa_calloc((size_t)batch * net->classes, sizeof *r->logits);
-    if (!r->lane || !r->y || !r->wide || !r->bits || !r->rqc || !r->rqfast || !r->img ||
+    if (!r->lane || !r->y || !r->wide || !r->bits || !r->rqc || !r->rqm || !r->rqs ||
+        !r->rqo || !r->rqd ||
+        !r->rq_rows || !r->rqfast || !r->img ||
         !r->logits)
         goto oom;
     for (int i = 0; i < n; i++) {
@@ -165,12 +184,22 @@ int irun_init(IRun **rp, const INet *net, int batch, Err *e)
             goto oom;
         if (op->kind != IOP_CONV)
             continue;
-        if (!(r->rqc[i] = qa_malloc(sizeof **r->rqc * (size_t)op->K)))
+        int rows = QA_MAX(1, RQ_SPAN / op->K);
+        size_t nr = (size_t)rows * op->K;
+        r->rq_rows[i] = rows;
+        r->rqc[i] = qa_malloc(sizeof **r->rqc * nr);
+        r->rqm[i] = qa_malloc(sizeof **r->rqm * nr);
+        r->rqs[i] = qa_malloc(sizeof **r->rqs * nr);
+        r->rqo[i] = qa_malloc(sizeof **r->rqo * nr);
+        r->rqd[i] = qa_malloc(sizeof **r->rqd * nr);
+        if (!r->rqc[i] || !r->rqm[i] || !r->rqs[i] || !r->rqo[i] || !r->rqd[i])
             goto oom;
         r->rqfast[i] = 1;
-        for (int k = 0; k < op->K; k++) {
+        for (size_t j = 0; j < nr; j++) {
+            int k = (int)(j % (size_t)op->K);
             int64_t c = op->bias[k] + (op->shift[k] ? (int64_t)1 << (op->shift[k] - 1) : 0);
-            r->rqc[i][k] = c;
+            r->rqc[i][j] = c, r->rqm[i][j] = op->mult[k], r->rqs[i][j] = op->shift[k];
+            r->rqo[i][j] = c + WIDE_OFS, r->rqd[i][j] = WIDE_OFS >> op->shift[k];
             if (c >= ((int64_t)1 << 61) || c <= -((int64_t)1 << 61))
                 r->rqfast[i] = 0;
         }
@@ -210,11 +239,11 @@ const char *irun_conv_impl(const IRun *r, int i)
 /* ---- element loops ------------------------------------------------------ */
 
 /* One row at a time. x86-64's baseline (SSE2) has no multiply of 64-bit
- * lanes, so GCC leaves these scalar; an AVX2 clone, picked at load time
- * where the processor has it, runs them 4 lanes wide. For codes the floor
- * of a negative number never matters (it clamps to 0), so the shift is
- * logical. */
-#define QA_CLONES __attribute__((target_clones("avx2", "default")))
+ * lanes, so GCC leaves these scalar; AVX-512 and AVX2 clones, picked at
+ * load time where the processor has them, run them 8 and 4 lanes wide.
+ * For codes the floor of a negative number never matters (it clamps to
+ * 0), so the shift is logical. */
+#define QA_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 /* u8 codes: y = min(max(v m + c, 0) >> sh, hi), c = bias + 2^(sh-1). */
 QA_CLONES static void codes_row(const int32_t *restrict v, int n, const int32_t *restrict m,
@@ -231,17 +260,19 @@ QA_CLONES static void codes_row(const int32_t *restrict v, int n, const int32_t 
 
 /* int32 outputs: floor(t / 2^sh) saturated, for |t| < 2^62: t + 2^62
  * is then >= 0 and a multiple of 2^sh apart from t, so a logical shift
- * floors it (AVX2 has no 64-bit arithmetic shift). */
-#define WIDE_OFS ((int64_t)1 << 62)
+ * floors it (AVX2 has no 64-bit arithmetic shift): c holds bias +
+ * 2^(sh-1) + 2^62, d 2^(62-sh). */
 QA_CLONES static void wide_row(const int32_t *restrict v, int n, const int32_t *restrict m,
                                const int64_t *restrict c, const int32_t *restrict sh,
-                               int32_t *restrict y)
+                               const int64_t *restrict d, int32_t *restrict y)
 {
+    const int64_t lo = INT32_MIN, hi = INT32_MAX;
     for (int j = 0; j < n; j++) {
-        int64_t t = (int64_t)v[j] * m[j] + c[j] + WIDE_OFS;
-        int64_t u = (int64_t)((uint64_t)t >> sh[j]) - (WIDE_OFS >> sh[j]);
-        u = u < INT32_MIN ? INT32_MIN : u;
-        y[j] = (int32_t)(u > INT32_MAX ? INT32_MAX : u);
+        int64_t t = (int64_t)v[j] * m[j] + c[j];
+        int64_t u = (int64_t)((uint64_t)t >> sh[j]) - d[j];
+        u = u < lo ? lo : u;
+        u = u > hi ? hi : u;
+        y[j] = (int32_t)u;
     }
 }
 
@@ -258,34 +289,36 @@ QA_CLONES static void add_row(const int32_t *restrict a, const int32_t *restrict
     }
 }
 
-/* y (npix, K) = clamp(requant(acc)) per output channel of op i. T: the
- * sums' type. */
+/* y (npix, K) = clamp(requant(acc)) per output channel of op i, rq_rows
+ * pixels per call. T: the sums' type. */
 #define REQUANT(T, NAME)                                                               \
     static void NAME(const IRun *r, int i, const T *acc, int64_t npix, void *y)        \
     {                                                                                  \
         const IOp *op = &r->net->ops[i];                                               \
         const int K = op->K, bits = r->bits[i], fast = r->rqfast[i];                   \
-        const int64_t *c = r->rqc[i];                                                  \
+        const int64_t g = r->rq_rows[i], groups = QA_CEIL_DIV(npix, g);                \
         _Pragma("omp parallel for schedule(static) if (r->nlanes == 1 && npix * K >= 65536)") \
-        for (int64_t pix = 0; pix < npix; pix++) {                                     \
+        for (int64_t gi = 0; gi < groups; gi++) {                                      \
+            const int64_t pix = gi * g, len = QA_MIN(g, npix - pix) * K;               \
             const T *a = acc + pix * K;                                                \
             if (sizeof *a == sizeof(int32_t) && bits > 0) {                            \
-                codes_row((const int32_t *)a, K, op->mult, c, op->shift,               \
+                codes_row((const int32_t *)a, (int)len, r->rqm[i], r->rqc[i], r->rqs[i], \
                           ((int64_t)1 << bits) - 1, (uint8_t *)y + pix * K);           \
                 continue;                                                              \
             }                                                                          \
             if (sizeof *a == sizeof(int32_t) && fast) {                                \
-                wide_row((const int32_t *)a, K, op->mult, c, op->shift,                \
-                         (int32_t *)y + pix * K);                                      \
+                wide_row((const int32_t *)a, (int)len, r->rqm[i], r->rqo[i], r->rqs[i], \
+                         r->rqd[i], (int32_t *)y + pix * K);                           \
                 continue;                                                              \
             }                                                                          \
-            for (int k = 0; k < K; k++) {                                              \
-                int64_t t = a[k] * (int64_t)op->mult[k] + c[k];                        \
+            for (int64_t j = 0; j < len; j++) {                                        \
+                int k = (int)(j % K);                                                  \
+                int64_t t = a[j] * (int64_t)op->mult[k] + r->rqc[i][k];                \
                 t = op->shift[k] ? floor_shift(t, op->shift[k]) : t;                   \
                 if (bits > 0)                                                          \
-                    ((uint8_t *)y)[pix * K + k] = (uint8_t)clamp_code(t, bits);        \
+                    ((uint8_t *)y)[pix * K + j] = (uint8_t)clamp_code(t, bits);        \
                 else                                                                   \
-                    ((int32_t *)y)[pix * K + k] = (int32_t)clamp_code(t, 0);           \
+                    ((int32_t *)y)[pix * K + j] = (int32_t)clamp_code(t, 0);           \
             }                                                                          \
         }                                                                              \
     }

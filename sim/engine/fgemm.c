@@ -17,22 +17,26 @@ void fgemm_weights_free(FgWeights *w)
     memset(w, 0, sizeof *w);
 }
 
-int fgemm_weights(FgWeights *w, const int16_t *codes, int64_t K, int64_t N, int amax,
-                  Err *e)
+int fgemm_weights(FgWeights *w, const int16_t *codes, const int64_t *row, int64_t K,
+                  int64_t N, int amax, Err *e)
 {
     memset(w, 0, sizeof *w);
     w->K = K, w->N = N, w->amax = amax, w->mode = FG_ORDERED;
+    w->codes = codes, w->row = row;
     int lo = 0, hi = 0, mabs = 0;
-    for (int64_t i = 0; i < K * N; i++) {
-        lo = QA_MIN(lo, codes[i]), hi = QA_MAX(hi, codes[i]);
-        mabs = QA_MAX(mabs, codes[i] < 0 ? -codes[i] : codes[i]);
-    }
     for (int64_t n = 0; n < N; n++) {
-        int64_t s = 0;
-        for (int64_t k = 0; k < K; k++)
-            s += codes[k * N + n] < 0 ? -codes[k * N + n] : codes[k * N + n];
-        w->col_abs = QA_MAX(w->col_abs, s);
+        const int16_t *c = codes + n * K;
+        int64_t sum = 0;
+        int l = 0, h = 0;
+        for (int64_t k = 0; k < K; k++) {
+            l = QA_MIN(l, c[k]), h = QA_MAX(h, c[k]);
+            sum += c[k] < 0 ? -c[k] : c[k];
+        }
+        lo = QA_MIN(lo, l), hi = QA_MAX(hi, h);
+        w->col_abs = QA_MAX(w->col_abs, sum);
     }
+    mabs = QA_MAX(-lo, hi);
+    w->mabs = mabs;
     /* the whole sum inside int32 (each half's is then too) */
     if (amax < 0 || amax > 255 || (amax > 0 && mabs > 0 && K > INT32_MAX / ((int64_t)amax * mabs)))
         return QA_OK; /* the ordered path */
@@ -44,32 +48,53 @@ int fgemm_weights(FgWeights *w, const int16_t *codes, int64_t K, int64_t N, int 
         w->mode = FG_SPLIT, w->split = t;
     else
         return QA_OK;
-    int lim = u8s8_level() == U8S8_FULL ? 127 : 63;
-    int shift = 0;
-    while (((mabs + (1 << shift) - 1) >> shift) > lim)
-        shift++;
-    int has_abs = u8s8_exact(amax, 0, (mabs + (1 << shift) - 1) >> shift, K);
     size_t n = (size_t)(K * N);
     w->w = qa_malloc(n ? n : 1);
     w->hi = w->mode == FG_SPLIT ? qa_malloc(n ? n : 1) : NULL;
-    w->abs = has_abs ? qa_malloc(n ? n : 1) : NULL;
-    if (!w->w || (w->mode == FG_SPLIT && !w->hi) || (has_abs && !w->abs)) {
+    if (!w->w || (w->mode == FG_SPLIT && !w->hi)) {
         fgemm_weights_free(w);
         return err_set(e, NULL, 0, NULL, "out of memory");
     }
-    w->abs_shift = shift;
-    for (size_t i = 0; i < n; i++) {
-        int c = codes[i];
-        if (w->mode == FG_SPLIT) {
-            int h = floor_pow2(c, t);
-            w->hi[i] = (int8_t)h;
-            w->w[i] = (int8_t)(c - h * (1 << t));
-        } else {
-            w->w[i] = (int8_t)c;
+    /* (N, K) codes to (K, N) operands, 16 channels at a time */
+    for (int64_t n0 = 0; n0 < N; n0 += 16) {
+        int64_t n1 = QA_MIN(N, n0 + 16);
+        for (int64_t k = 0; k < K; k++) {
+            int64_t at = (row ? row[k] : k) * N;
+            for (int64_t j = n0; j < n1; j++) {
+                int c = codes[j * K + k];
+                if (w->mode == FG_SPLIT) {
+                    int h = floor_pow2(c, t);
+                    w->hi[at + j] = (int8_t)h;
+                    w->w[at + j] = (int8_t)(c - h * (1 << t));
+                } else {
+                    w->w[at + j] = (int8_t)c;
+                }
+            }
         }
-        if (has_abs)
-            w->abs[i] = (int8_t)(((c < 0 ? -c : c) + (1 << shift) - 1) >> shift);
     }
+    return QA_OK;
+}
+
+int fgemm_bound_prepare(FgWeights *w, Err *e)
+{
+    if (w->abs || w->mode == FG_ORDERED)
+        return QA_OK;
+    int lim = u8s8_level() == U8S8_FULL ? 127 : 63;
+    int shift = 0;
+    while (((w->mabs + (1 << shift) - 1) >> shift) > lim)
+        shift++;
+    if (!u8s8_exact(w->amax, 0, (w->mabs + (1 << shift) - 1) >> shift, w->K))
+        return QA_OK; /* no exact bound product: such tiles run in order */
+    size_t n = (size_t)(w->K * w->N);
+    if (!(w->abs = qa_malloc(n ? n : 1)))
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    w->abs_shift = shift;
+    for (int64_t j = 0; j < w->N; j++)
+        for (int64_t k = 0; k < w->K; k++) {
+            int c = w->codes[j * w->K + k];
+            w->abs[(w->row ? w->row[k] : k) * w->N + j] =
+                (int8_t)(((c < 0 ? -c : c) + (1 << shift) - 1) >> shift);
+        }
     return QA_OK;
 }
 

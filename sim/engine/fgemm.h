@@ -33,16 +33,25 @@ typedef struct {
     int8_t *w;        /* (K, N) the codes (DIRECT) or lo (SPLIT) */
     int8_t *hi;       /* (K, N) SPLIT only */
     int split;        /* SPLIT: t */
-    int8_t *abs;      /* (K, N) ceil(|w| / 2^abs_shift); NULL: no bound product */
+    int8_t *abs;      /* (K, N) ceil(|w| / 2^abs_shift): fgemm_bound_prepare */
     int abs_shift;
+    int mabs;         /* max |w| */
     int64_t col_abs;  /* max over n of sum_k |w[k][n]| */
+    const int16_t *codes; /* what fgemm_weights was given */
+    const int64_t *row;
 } FgWeights;
 
-/* From codes (K, N) (row-major, any int16) and the largest activation
- * code. The mode follows u8s8_exact. Only QA_ERR when out of memory. */
-int fgemm_weights(FgWeights *w, const int16_t *codes, int64_t K, int64_t N, int amax,
-                  Err *e);
+/* From codes (N, K): output channel n's K codes (any int16), whose code k
+ * becomes operand row row[k] (NULL: k), and the largest activation code.
+ * The mode follows u8s8_exact. codes and row must outlive w. Only QA_ERR
+ * when out of memory. */
+int fgemm_weights(FgWeights *w, const int16_t *codes, const int64_t *row, int64_t K,
+                  int64_t N, int amax, Err *e);
 void fgemm_weights_free(FgWeights *w);
+
+/* Make the operand of fgemm_bound, where an exact product can take it
+ * (w->abs stays NULL otherwise). Only QA_ERR when out of memory. */
+int fgemm_bound_prepare(FgWeights *w, Err *e);
 
 /* The layer-wide bound amax * col_abs: no partial sum of any tile exceeds
  * it. Free to compute; INT64_MAX if it would overflow. */
@@ -55,7 +64,8 @@ int fgemm_fast(const FgWeights *w, const uint8_t *A, int64_t lda, int64_t M, int
                int64_t n1, int32_t *C, int32_t *tmp, Err *e);
 
 /* *bound = max over the block of 2^abs_shift (A x abs)[m][n] >= every
- * |partial sum|. Requires w->abs. tmp: M*(n1-n0) int32 scratch. */
+ * |partial sum|. Requires w->abs (fgemm_bound_prepare). tmp: M*(n1-n0)
+ * int32 scratch. */
 int fgemm_bound(const FgWeights *w, const uint8_t *A, int64_t lda, int64_t M, int64_t n0,
                 int64_t n1, int32_t *tmp, int64_t *bound, Err *e);
 

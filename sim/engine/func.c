@@ -53,6 +53,9 @@ typedef enum { PART_WHOLE, PART_POOL, PART_FC } Part;
 /* Elements per call of the element loops where rows are contiguous. */
 #define RQ_SPAN 1024
 
+/* 2^62: see wide_row */
+#define WIDE_OFS ((int64_t)1 << 62)
+
 /* A tile waiting to be computed. */
 typedef struct {
     int core;
@@ -86,7 +89,11 @@ struct FuncChip {
     int64_t *ntiles; /* (net->n) tiles of the layer's schedule, all cores */
     int *layer_of;   /* (ref->n) layer holding each op's output */
     int *obits;      /* (ref->n) bits of each op's output as u8 codes, 0: int32 */
-    int16_t **w;     /* (ref->n) the chip's weight codes, (K, C, R, S) */
+    const int16_t **w; /* (ref->n) the chip's weight codes, (K, C, R, S): the
+                        * reference's until a fault is injected, then wown */
+    int16_t **wown;  /* (ref->n) the chip's own copy, made by func_flip_weight */
+    int64_t **row;   /* (ref->n) conv: operand row of each (c, r, s) of the
+                      * fast operand, which is in (r, s, c) order */
     int32_t **wt;    /* (ref->n) the ordered operand, (C*R*S, K), (c, r, s) rows */
     FgWeights *fw;   /* (ref->n) the fast operand, (R*S*C, K), (r, s, c) rows */
     int64_t **rqc;   /* (ref->n) conv: bias + 2^(shift-1) per channel, repeated
@@ -94,6 +101,7 @@ struct FuncChip {
                       * shift the same way: a call of the element loops
                       * takes several pixels of a narrow layer */
     int32_t **rqm, **rqs;
+    int64_t **rqo, **rqd; /* rqc + 2^62 and 2^(62-shift): wide_row's */
     int *rq_rows;
     int *rqfast;     /* (ref->n) conv: every |rqc| < 2^61 (wide_row applies) */
     uint8_t *img8;   /* (batch, C, H, W) as given */
@@ -242,32 +250,69 @@ static int in_code_bits(const FuncChip *f, const IOp *op)
     return b > 0 ? b : -1;
 }
 
-/* The GEMM operands of an op's weights from the chip's codes: the ordered
- * one always, the fast one for a conv that reads u8 codes. */
+/* dst[row[j] * K + k] = w[k * kd + j]: the weights (K, kd) as a GEMM
+ * operand (kd, K) with its rows in the order row[] gives, 16 output
+ * channels at a time (reads of 16 rows, writes of 16 neighbours). */
+#define TRANSPOSE(T, NAME)                                                      \
+    static void NAME(const int16_t *w, int64_t K, int64_t kd, const int64_t *row, \
+                     T *dst)                                                    \
+    {                                                                           \
+        for (int64_t k0 = 0; k0 < K; k0 += 16) {                                \
+            int64_t k1 = QA_MIN(K, k0 + 16);                                    \
+            for (int64_t j = 0; j < kd; j++) {                                  \
+                T *d = dst + row[j] * K;                                        \
+                for (int64_t k = k0; k < k1; k++)                               \
+                    d[k] = w[k * kd + j];                                       \
+            }                                                                   \
+        }                                                                       \
+    }
+TRANSPOSE(int32_t, transpose32)
+
+/* The ordered operand of op id, (C*R*S, K) in (c, r, s) order, made when a
+ * layer first needs it (most never do). */
+static int ordered_operand(FuncChip *f, int id, Err *e)
+{
+    if (f->wt[id])
+        return QA_OK;
+    const IOp *op = &f->ref->ops[id];
+    int64_t kd = op_kd(op);
+    int64_t *row = qa_malloc(sizeof *row * (size_t)kd);
+    f->wt[id] = qa_malloc(sizeof **f->wt * (size_t)(kd * op->K));
+    if (!row || !f->wt[id]) {
+        free(row);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    for (int64_t j = 0; j < kd; j++)
+        row[j] = j;
+    transpose32(f->w[id], op->K, kd, row, f->wt[id]);
+    free(row);
+    return QA_OK;
+}
+
+/* The fast operand of a conv that reads u8 codes, (R*S*C, K) in (r, s, c)
+ * order, and its mode (fgemm.h); the ordered operand is dropped, to be
+ * made again from the current codes if needed. */
 static int make_operands(FuncChip *f, int id, Err *e)
 {
     const IOp *op = &f->ref->ops[id];
-    const int16_t *w = f->w[id];
-    int64_t kd = op_kd(op);
-    for (int64_t k = 0; k < op->K; k++)
-        for (int64_t j = 0; j < kd; j++)
-            f->wt[id][j * op->K + k] = w[k * kd + j];
+    free(f->wt[id]);
+    f->wt[id] = NULL;
+    fgemm_weights_free(&f->fw[id]);
     int ib = in_code_bits(f, op);
     if (op->kind != IOP_CONV || ib < 0)
         return QA_OK;
-    int16_t *rsc = qa_malloc(sizeof *rsc * (size_t)(kd * op->K));
-    if (!rsc)
-        return err_set(e, NULL, 0, NULL, "out of memory");
-    for (int k = 0; k < op->K; k++)
+    int64_t kd = op_kd(op);
+    if (!f->row[id]) {
+        if (!(f->row[id] = qa_malloc(sizeof **f->row * (size_t)kd)))
+            return err_set(e, NULL, 0, NULL, "out of memory");
+        /* (c, r, s) -> (r, s, c) */
         for (int c = 0; c < op->C; c++)
             for (int r = 0; r < op->R; r++)
                 for (int s = 0; s < op->S; s++)
-                    rsc[(((int64_t)r * op->S + s) * op->C + c) * op->K + k] =
-                        w[(((int64_t)k * op->C + c) * op->R + r) * op->S + s];
-    fgemm_weights_free(&f->fw[id]);
-    int rc = fgemm_weights(&f->fw[id], rsc, kd, op->K, (1 << ib) - 1, e);
-    free(rsc);
-    return rc;
+                    f->row[id][((int64_t)c * op->R + r) * op->S + s] =
+                        ((int64_t)r * op->S + s) * op->C + c;
+    }
+    return fgemm_weights(&f->fw[id], f->w[id], f->row[id], kd, op->K, (1 << ib) - 1, e);
 }
 
 static int64_t core_tiles(const LayerMap *m, int core)
@@ -313,11 +358,15 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->layer_of = qa_calloc((size_t)ref->n, sizeof *f->layer_of);
     f->obits = qa_calloc((size_t)ref->n, sizeof *f->obits);
     f->w = qa_calloc((size_t)ref->n, sizeof *f->w);
+    f->wown = qa_calloc((size_t)ref->n, sizeof *f->wown);
+    f->row = qa_calloc((size_t)ref->n, sizeof *f->row);
     f->wt = qa_calloc((size_t)ref->n, sizeof *f->wt);
     f->fw = qa_calloc((size_t)ref->n, sizeof *f->fw);
     f->rqc = qa_calloc((size_t)ref->n, sizeof *f->rqc);
     f->rqm = qa_calloc((size_t)ref->n, sizeof *f->rqm);
     f->rqs = qa_calloc((size_t)ref->n, sizeof *f->rqs);
+    f->rqo = qa_calloc((size_t)ref->n, sizeof *f->rqo);
+    f->rqd = qa_calloc((size_t)ref->n, sizeof *f->rqd);
     f->rq_rows = qa_calloc((size_t)ref->n, sizeof *f->rq_rows);
     f->rqfast = qa_calloc((size_t)ref->n, sizeof *f->rqfast);
     f->out = qa_calloc((size_t)n, sizeof *f->out);
@@ -329,7 +378,7 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->logits = qa_calloc((size_t)f->batch * ref->classes, sizeof *f->logits);
     f->pred = qa_calloc((size_t)f->batch, sizeof *f->pred);
     if (!f->op_of || !f->part || !f->wide || !f->ntiles || !f->layer_of || !f->obits ||
-        !f->w || !f->wt || !f->fw || !f->rqc || !f->rqm || !f->rqs || !f->rq_rows ||
+        !f->w || !f->wown || !f->row || !f->wt || !f->fw || !f->rqc || !f->rqm || !f->rqs || !f->rqo || !f->rqd || !f->rq_rows ||
         !f->rqfast || !f->out || !f->res ||
         !f->scr || !f->img8 || !f->img || !f->logits || !f->pred)
         goto oom;
@@ -379,23 +428,21 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
             f->rqc[i] = qa_malloc(sizeof **f->rqc * n);
             f->rqm[i] = qa_malloc(sizeof **f->rqm * n);
             f->rqs[i] = qa_malloc(sizeof **f->rqs * n);
-            if (!f->rqc[i] || !f->rqm[i] || !f->rqs[i])
+            f->rqo[i] = qa_malloc(sizeof **f->rqo * n);
+            f->rqd[i] = qa_malloc(sizeof **f->rqd * n);
+            if (!f->rqc[i] || !f->rqm[i] || !f->rqs[i] || !f->rqo[i] || !f->rqd[i])
                 goto oom;
             f->rqfast[i] = 1;
             for (size_t j = 0; j < n; j++) {
                 int k = (int)(j % (size_t)op->K);
                 int64_t c = op->bias[k] + (op->shift[k] ? (int64_t)1 << (op->shift[k] - 1) : 0);
                 f->rqc[i][j] = c, f->rqm[i][j] = op->mult[k], f->rqs[i][j] = op->shift[k];
+                f->rqo[i][j] = c + WIDE_OFS, f->rqd[i][j] = WIDE_OFS >> op->shift[k];
                 if (c >= ((int64_t)1 << 61) || c <= -((int64_t)1 << 61))
                     f->rqfast[i] = 0;
             }
         }
-        size_t nw = (size_t)(op->K * op_kd(op));
-        f->w[i] = qa_malloc(nw * sizeof **f->w);
-        f->wt[i] = qa_malloc(nw * sizeof **f->wt);
-        if (!f->w[i] || !f->wt[i])
-            goto oom;
-        memcpy(f->w[i], op->w, nw * sizeof **f->w);
+        f->w[i] = op->w;
         if (make_operands(f, i, e) != QA_OK)
             goto fail;
     }
@@ -417,18 +464,18 @@ void func_free(FuncChip *f)
     if (!f)
         return;
     for (int i = 0; f->w && i < f->ref->n; i++)
-        free(f->w[i]), free(f->wt[i]);
+        free(f->wown[i]), free(f->row[i]), free(f->wt[i]);
     for (int i = 0; f->fw && i < f->ref->n; i++)
         fgemm_weights_free(&f->fw[i]);
     for (int i = 0; f->rqc && i < f->ref->n; i++)
-        free(f->rqc[i]), free(f->rqm[i]), free(f->rqs[i]);
+        free(f->rqc[i]), free(f->rqm[i]), free(f->rqs[i]), free(f->rqo[i]), free(f->rqd[i]);
     for (int l = 0; f->out && l < f->net->n; l++)
         free(f->out[l]);
     for (int t = 0; f->scr && t < f->threads; t++)
         free(f->scr[t].c32), free(f->scr[t].t32);
     free(f->op_of), free(f->part), free(f->wide), free(f->ntiles), free(f->layer_of);
-    free(f->obits), free(f->w), free(f->wt), free(f->fw), free(f->rqc), free(f->rqm);
-    free(f->rqs), free(f->rq_rows), free(f->rqfast);
+    free(f->obits), free(f->w), free(f->wown), free(f->row), free(f->wt), free(f->fw), free(f->rqc), free(f->rqm);
+    free(f->rqs), free(f->rqo), free(f->rqd), free(f->rq_rows), free(f->rqfast);
     free(f->out), free(f->res), free(f->scr), free(f->img8), free(f->img);
     free(f->logits), free(f->pred), free(f->q), free(f->qout), free(f->col);
     free(f);
@@ -464,25 +511,32 @@ int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e)
                        (long long)nw - 1);
     if (bit < 0 || bit >= op->w_bits)
         return err_set(e, NULL, 0, "bit", "%d outside 0..%d", bit, op->w_bits - 1);
+    if (!f->wown[id]) {
+        if (!(f->wown[id] = qa_malloc(sizeof **f->wown * (size_t)nw)))
+            return err_set(e, NULL, 0, NULL, "out of memory");
+        memcpy(f->wown[id], op->w, sizeof **f->wown * (size_t)nw);
+        f->w[id] = f->wown[id];
+    }
     /* flip in the w_bits-bit two's-complement code, then sign-extend */
     uint32_t mask = (1u << op->w_bits) - 1;
-    uint32_t code = ((uint32_t)(int32_t)f->w[id][index] & mask) ^ (1u << bit);
+    uint32_t code = ((uint32_t)(int32_t)f->wown[id][index] & mask) ^ (1u << bit);
     int32_t v = (int32_t)code;
     if (code >> (op->w_bits - 1))
         v -= (int32_t)1 << op->w_bits;
-    f->w[id][index] = (int16_t)v;
+    f->wown[id][index] = (int16_t)v;
     return make_operands(f, id, e);
 }
 
 /* ---- element loops ------------------------------------------------------ */
 
 /* One row at a time. x86-64's baseline (SSE2) has no multiply of 64-bit
- * lanes, so GCC leaves these scalar; an AVX2 clone, picked at load time
- * where the processor has it, runs them 4 lanes wide. No OpenMP inside:
- * an outlined parallel region would not inherit the target. For codes the
- * floor of a negative sum never matters (it clamps to 0), so the shift is
- * logical; the rules are those of intref.h, in the chip's own copy. */
-#define QA_CLONES __attribute__((target_clones("avx2", "default")))
+ * lanes, so GCC leaves these scalar; AVX-512 and AVX2 clones, picked at
+ * load time where the processor has them, run them 8 and 4 lanes wide.
+ * No OpenMP inside: an outlined parallel region would not inherit the
+ * target. For codes the floor of a negative sum never matters (it clamps
+ * to 0), so the shift is logical; the rules are those of intref.h, in the
+ * chip's own copy. */
+#define QA_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 static inline int64_t clamp_code(int64_t y, int bits)
 {
@@ -524,17 +578,20 @@ QA_CLONES static void codes_row(const int32_t *restrict o, int64_t n,
 
 /* an int32 branch: floor((v m + c) / 2^sh) saturated, for |v m + c| <
  * 2^62: adding 2^62 makes it >= 0 and moves it by a multiple of 2^sh, so
- * a logical shift floors it (AVX2 has no 64-bit arithmetic shift) */
-#define WIDE_OFS ((int64_t)1 << 62)
+ * a logical shift floors it (AVX2 has no 64-bit arithmetic shift): c here
+ * holds bias + 2^(sh-1) + 2^62, d 2^(62-sh) */
 QA_CLONES static void wide_row(const int32_t *restrict o, int64_t n,
                                const int32_t *restrict m, const int64_t *restrict c,
-                               const int32_t *restrict sh, int32_t *restrict y)
+                               const int32_t *restrict sh, const int64_t *restrict d,
+                               int32_t *restrict y)
 {
+    const int64_t lo = INT32_MIN, hi = INT32_MAX;
     for (int64_t j = 0; j < n; j++) {
-        int64_t t = (int64_t)o[j] * m[j] + c[j] + WIDE_OFS;
-        int64_t u = (int64_t)((uint64_t)t >> sh[j]) - (WIDE_OFS >> sh[j]);
-        u = u < INT32_MIN ? INT32_MIN : u;
-        y[j] = (int32_t)(u > INT32_MAX ? INT32_MAX : u);
+        int64_t t = (int64_t)o[j] * m[j] + c[j];
+        int64_t u = (int64_t)((uint64_t)t >> sh[j]) - d[j];
+        u = u < lo ? lo : u;
+        u = u > hi ? hi : u;
+        y[j] = (int32_t)u;
     }
 }
 
@@ -780,7 +837,7 @@ static int64_t store(FuncChip *f, int layer, int64_t pix0, int64_t M, int64_t k0
         /* whole rows (N == K) are contiguous: rq_rows of them per call */
         const int64_t g = N == K ? f->rq_rows[id] : 1, groups = QA_CEIL_DIV(M, g);
         const int32_t *m = f->rqm[id] + k0, *sh = f->rqs[id] + k0;
-        const int64_t *c = f->rqc[id] + k0;
+        const int64_t *c = f->rqc[id] + k0, *co = f->rqo[id] + k0, *d = f->rqd[id] + k0;
         _Pragma("omp parallel for schedule(static) reduction(max : mx) if (inner && M * N >= 65536)")
         for (int64_t gi = 0; gi < groups; gi++) {
             int64_t i = gi * g, len = QA_MIN(g, M - i) * N;
@@ -790,7 +847,7 @@ static int64_t store(FuncChip *f, int layer, int64_t pix0, int64_t M, int64_t k0
             if (bits > 0)
                 codes_row(o, len, m, c, sh, hi, y8 + i * K);
             else
-                wide_row(o, len, m, c, sh, y32 + i * K);
+                wide_row(o, len, m, co, sh, d, y32 + i * K);
         }
         return mx;
     }
@@ -824,7 +881,7 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m, const TileBlock
     int64_t K = op_kd(op);
     int64_t N = tb->k1 - tb->k0, M = (tb->r1 - tb->r0) * l->Q, pix0 = tb->r0 * l->Q;
     int64_t fold = f->a->dataflow == DF_OS ? K : m->rows;
-    const int32_t *B = f->wt[id] + tb->k0;
+    const int32_t *B = f->wt[id] ? f->wt[id] + tb->k0 : NULL;
     int fast = !fc && fw->mode != FG_ORDERED;
     int exact = !fast || f->opt.exact_acc;
     int64_t tile_max = 0, mx_sum;
@@ -862,6 +919,8 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m, const TileBlock
         o->tm.gemm_s += (now_s() - t0) * tw;
         r->fast_tiles++;
     }
+    if (QA_NEVER((exact || pe) && !B))
+        return err_set(e, NULL, 0, l->name, "internal: no ordered operand");
     if (exact) {
         t0 = now_s();
         if (fc) {
@@ -1073,11 +1132,24 @@ static int flush(FuncChip *f, Err *e)
     double t0 = now_s();
     memset(f->qout, 0, sizeof *f->qout * (size_t)n);
     const Layer *l = &f->net->layers[layer];
-    if (layer_on_array(l) && f->part[layer] != PART_FC &&
-        f->fw[f->op_of[layer]].mode != FG_ORDERED) {
-        if (col_prepare(f, layer, e) != QA_OK)
+    if (layer_on_array(l)) {
+        int id = f->op_of[layer];
+        const FgWeights *fw = &f->fw[id];
+        int fast = f->part[layer] != PART_FC && fw->mode != FG_ORDERED;
+        /* the ordered operand: for the ordered path, the PE-level re-runs,
+         * and fast tiles whose bounds may not fit; the bound product's
+         * for those */
+        int loose = bits_needed(fgemm_static_bound(fw)) > f->a->acc_bits;
+        if ((!fast || f->opt.exact_acc || f->opt.pe_max_macs > 0 || loose) &&
+            ordered_operand(f, id, e) != QA_OK)
             return QA_ERR;
-        f->tm.im2col_s += now_s() - t0;
+        if (fast && loose && !f->opt.exact_acc && fgemm_bound_prepare(&f->fw[id], e) != QA_OK)
+            return QA_ERR;
+        if (fast) {
+            if (col_prepare(f, layer, e) != QA_OK)
+                return QA_ERR;
+            f->tm.im2col_s += now_s() - t0;
+        }
     }
     if (n == 1 || f->threads == 1) {
         for (int64_t i = 0; i < n; i++)

@@ -102,11 +102,15 @@ int func_set_images(FuncChip *f, const uint8_t *images, Err *e);
  * Errors: not an array layer, index or bit out of range. */
 int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e);
 
-/* Compute tile t of core `core` of layer `layer` (tile_block gives the
- * output block). Every tile of the layers before must have been computed
- * (a layer's first tile lays out its whole input). QA_ERR only when out of
- * memory, oneDNN fails, or for an internal error (the reference array, or
- * oneDNN's sums differing from the ordered ones). */
+/* Tile t of core `core` of layer `layer` (tile_block gives the output
+ * block). A layer's tiles are independent, so they are gathered and
+ * computed together, one per thread, when the layer's last tile arrives
+ * or a tile of another layer does (func_run and func_compare compute what
+ * is left); a layer's inputs must be complete by then. QA_ERR when out of
+ * memory, oneDNN fails, for an internal error (the reference array, or
+ * oneDNN's sums differing from the ordered ones), or for a tile that is
+ * not in the schedule; the error may come from an earlier tile of the
+ * layer being computed. */
 int func_tile(FuncChip *f, int layer, int core, int64_t t, Err *e);
 
 /* Every tile of every layer in schedule order, without timing (the C path). */
