@@ -9,7 +9,9 @@
  * each product reaches its int32 sum directly. Which holds is decided once
  * per process from oneDNN's effective ISA (ONEDNN_MAX_CPU_ISA caps it) and
  * a probe: products of the extreme codes in shapes that reach its GEMM and
- * GEMV kernels, compared with int64 loops. Never assumed. */
+ * GEMV kernels, compared with int64 loops. Never assumed. QARRAY_ONEDNN=off
+ * in the environment sets the level to none (valgrind cannot follow
+ * definedness through oneDNN's generated code: tests/memcheck.sh). */
 #ifndef U8S8_H
 #define U8S8_H
 
