@@ -8,7 +8,8 @@ const char *const arch_dataflow_names[DF_COUNT + 1] = {"ws", "os", "is", NULL};
 const char *const arch_scale_names[SCALE_COUNT + 1] = {"linear", "area",
                                                        "quadratic", "table", NULL};
 const char *const arch_place_names[PLACE_COUNT + 1] = {"cols", "rows", "both", NULL};
-const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion", NULL};
+const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion",
+                                                     "synth", NULL};
 const char *const arch_pe_names[PE_COUNT + 1] = {"uniform", "apot", NULL};
 
 void arch_defaults(Accel *a)
@@ -148,6 +149,15 @@ int arch_validate(const Accel *a, const char *file, Err *e)
                                "scale_rule \"table\" needs lanes >= 1 for "
                                "every bit width 1..%d (missing at %d)",
                                a->base_bits, b);
+        /* Fewer bits never fewer lanes: the mapper promises that fewer bits
+         * are never slower, which needs the narrower MAC's array to be at
+         * least as large. */
+        for (int b = 2; b <= a->base_bits; b++)
+            if ((int)a->lane_table[b] > (int)a->lane_table[b - 1])
+                return err_set(e, file, 0, "lane_table",
+                               "lanes at %d bits (%g) exceed lanes at %d bits "
+                               "(%g): a narrower MAC must not give fewer lanes",
+                               b, a->lane_table[b], b - 1, a->lane_table[b - 1]);
     }
     return QA_OK;
 }

@@ -16,7 +16,7 @@ typedef enum { DF_WS, DF_OS, DF_IS, DF_COUNT } Dataflow;
 typedef enum { SCALE_LINEAR, SCALE_AREA, SCALE_QUADRATIC, SCALE_TABLE,
                SCALE_COUNT } ScaleRule;
 typedef enum { PLACE_COLS, PLACE_ROWS, PLACE_BOTH, PLACE_COUNT } Placement;
-typedef enum { AREA_PACT, AREA_BITFUSION, AREA_COUNT } AreaModel;
+typedef enum { AREA_PACT, AREA_BITFUSION, AREA_SYNTH, AREA_COUNT } AreaModel;
 typedef enum { PE_UNIFORM, PE_APOT, PE_COUNT } PeKind;
 
 #define ARCH_MAX_BITS 16

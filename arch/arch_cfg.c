@@ -35,7 +35,7 @@ static const KtKey keys[] = {
     {"precision.placement", KT_ENUM, F(placement), 0, 0, "", "where the extra lanes go: more columns, more rows, or both", arch_place_names},
     {"precision.pe", KT_ENUM, F(pe), 0, 0, "", "uniform: b-bit multiplier lanes; apot: shift-add lanes, a b-bit APoT weight (k = 2) costs ceil(b/2) cycles", arch_pe_names},
     {"precision.lane_table", KT_LIST, F(lane_table), 1, 4096, "lanes", "rule \"table\": list of base_bits numbers, lanes per PE at 1..base_bits bits", NULL},
-    {"area.model", KT_ENUM, F(area_model), 0, 0, "", "MAC area vs bits: pact (calibrated to PACT Fig. 6b, ~14x 16->2 bit) or bitfusion (45 nm synthesis table)", arch_area_names},
+    {"area.model", KT_ENUM, F(area_model), 0, 0, "", "MAC area vs bits: pact (calibrated to PACT Fig. 6b, ~14x 16->2 bit), bitfusion (45 nm synthesis table) or synth (Yosys gate counts of qarray's own MAC RTL, models/rtl/mac_area.csv)", arch_area_names},
     {"area.mac16_um2", KT_FLOAT, F(mac16_um2), 0.001, 1e6, "um2", "area of one 16-bit MAC lane (other widths follow area.model)", NULL},
     {"area.sram_mm2_per_kib", KT_FLOAT, F(sram_mm2_per_kib), 0, 1, "mm2/KiB", "scratchpad area per KiB", NULL},
 };

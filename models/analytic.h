@@ -16,10 +16,31 @@
  * (bpc = bytes per cycle; 0 = unlimited, the transfer costs only latency). */
 int64_t analytic_xfer_cycles(const Accel *a, int64_t bytes);
 
+/* The state of one core's pipeline: the finish times of the last two
+ * loads, computes and stores that the next tile waits for. */
+typedef struct {
+    int64_t ld1, cd1, cd2, sd1, sd2;
+} Pipeline;
+
+void analytic_pipe_init(Pipeline *p);
+/* Run the groups (each `count` tiles) in order, the whole sequence `reps`
+ * times. Long runs cost a few steps, not one per tile: the result is the
+ * same as stepping tile by tile. */
+void analytic_pipe_run(Pipeline *p, const Accel *a, const TileGroup *g,
+                       int ngroups, int64_t reps);
+/* Cycles from the first load to the last store so far. */
+int64_t analytic_pipe_end(const Pipeline *p);
+
 /* The pipeline of one core over its tile groups; returns the cycles from the
  * first load to the last store and the compute-busy cycles. */
 int64_t analytic_core_cycles(const Accel *a, const TileGroup *g, int ngroups,
                              int64_t *busy_cycles);
+
+/* One layer of a schedule: cycles (barrier to barrier: the slowest core,
+ * and never less than the layer's DRAM bytes / bandwidth), busy and stall
+ * cycles of the slowest core, DRAM bytes, utilization. The mapper prices
+ * its candidates with this very function. */
+void analytic_layer(const Accel *a, const LayerMap *m, LayerStats *s);
 
 int analytic_run(const Accel *a, const Net *net, const TileSchedule *ts,
                  RunStats *rs, Err *e);

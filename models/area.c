@@ -1,6 +1,6 @@
 /* area.c: MAC area vs bits, chip area, peak TOPS.
  *
- * Two calibrations of a fixed-point MAC lane's area, relative to 16 bits:
+ * Three models of a fixed-point MAC lane's area, relative to 16 bits:
  *
  * pact (default): area(b) ~ b^2 + k*b, a multiplier that grows with b^2
  *   plus adder, accumulator and pipeline registers that grow with b. The one
@@ -14,9 +14,17 @@
  *   8, 16 bits (ratio 16->2 is 20.7x). Other widths are interpolated
  *   linearly in log2(area) vs log2(bits).
  *
+ * synth: qarray's own fixed-precision MAC RTL (models/rtl/qa_mac_acc.v:
+ *   signed b x b multiplier, 32-bit adder and accumulator) synthesized by
+ *   Yosys to generic gates (area_synth.c, models/rtl/mac_area.csv): 585,
+ *   698, 1277, 3833 gate equivalents at 2, 4, 8, 16 bits (16->2 is 6.55x:
+ *   the 32-bit accumulator does not shrink). Other widths are interpolated
+ *   linearly in log2(area) vs log2(bits).
+ *
  * Absolute area: area.mac16_um2 is the area of one 16-bit lane (default
  * 160 um^2: the 45 nm Bit Fusion 16-bit PE scaled by (14/45)^2). */
 #include "models/area.h"
+#include "models/area_synth.h"
 #include "models/scale.h"
 
 #include <math.h>
@@ -54,7 +62,11 @@ static double bitfusion_rel(int b)
 
 static double rel_area(AreaModel m, int b)
 {
-    return m == AREA_BITFUSION ? bitfusion_rel(b) : pact_rel(b);
+    switch (m) {
+    case AREA_BITFUSION: return bitfusion_rel(b);
+    case AREA_SYNTH: return area_synth_fixed_rel(b);
+    default: return pact_rel(b);
+    }
 }
 
 double area_mac_um2(const Accel *a, int bits)

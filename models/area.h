@@ -1,7 +1,7 @@
 /* area.h: silicon area of the chip and its peak throughput.
  *
- * MAC lane area vs bit width follows one of two calibrations (see area.c
- * for the data and its sources); the PE area is fixed at base_bits (the
+ * MAC lane area vs bit width follows one of three models (see area.c for
+ * the data and its sources); the PE area is fixed at base_bits (the
  * chip is iso-area across precisions), the scratchpad area is per KiB.
  * Peak TOPS counts a MAC as 2 operations. No timing here. */
 #ifndef AREA_H

@@ -1,24 +1,11 @@
-/* tiling.c: the mapper. For each layer, in execution order:
- *
- *  1. Tensors kept on chip whose last consumer is done are freed.
- *  2. Candidates are enumerated: core split (output channels or output
- *     rows), tile sizes (the share of a core cut in 1, 2, 4, ... blocks),
- *     loop order (weights-outer or inputs-outer), caching of the re-streamed
- *     tensor, and keeping the output on chip. traffic.c prices each one.
- *  3. The cheapest fitting candidate wins: estimated layer time
- *     max(compute, DRAM bytes / bandwidth + tiles x latency), plus the
- *     unhidden first load and last store, plus, when the output goes to
- *     DRAM, the time to read it back for the next layer; then fewer DRAM
- *     bytes; then fewer tiles.
- *  4. If nothing fits, tensors kept on chip are spilled to DRAM (largest
- *     first, their write counted in this layer) until something fits; if
- *     even the smallest tile does not fit, the layer cannot be mapped.
- *  5. The winner is written out as per-core runs of identical tiles.
+/* tiling.c: one mapping of one layer written out as a schedule (tiling.h).
  *
  * Compute cycles of a tile come from the systolic closed form at the
- * layer's precision (scale.c gives the effective array), or from the
- * vector unit for pool and add. */
+ * layer's precision (scale.c gives the effective array; a tile may use
+ * fewer columns, see LayerMap.col_opts), or from the vector unit for pool
+ * and add. Bytes and the scratchpad working set come from traffic.c. */
 #include "models/tiling.h"
+#include "models/analytic.h"
 #include "models/scale.h"
 #include "models/systolic.h"
 #include "models/traffic.h"
@@ -27,17 +14,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Compute cycles of one tile of n channels x r rows. */
-static int64_t tile_cycles(const Accel *a, const LayerView *v, int rows,
-                           int cols, int64_t n, int64_t r)
+void tile_array(const Accel *a, const Layer *l, LayerMap *m)
 {
+    int on_array = layer_on_array(l);
+    m->bits = on_array ? QA_MAX(l->w_bits, l->a_bits) : l->a_bits;
+    /* A shift-add (APoT) PE sizes its lanes by the activation bits and
+     * spends ceil(w_bits / 2) cycles per MAC. */
+    int sbits = a->pe == PE_APOT && on_array ? l->a_bits : m->bits;
+    m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
+                                : scale_lanes(a, sbits);
+    scale_array(a, sbits, &m->rows, &m->cols);
+    /* The widths of the array at this and every higher precision: a
+     * mapping that fits the wider-precision chip fits this one too. */
+    m->ncol_opts = 0;
+    for (int b = sbits; b <= QA_MAX(sbits, a->base_bits); b++) {
+        int r, c, seen = 0;
+        scale_array(a, b, &r, &c);
+        for (int i = 0; i < m->ncol_opts; i++)
+            seen |= m->col_opts[i] == c;
+        if (!seen && c <= m->cols && m->ncol_opts < ARCH_MAX_BITS + 1)
+            m->col_opts[m->ncol_opts++] = c;
+    }
+}
+
+int64_t tile_compute_cycles(const Accel *a, const LayerView *v,
+                            const LayerMap *m, int64_t n, int64_t r,
+                            int *cols_used)
+{
+    if (cols_used)
+        *cols_used = m->cols;
     if (n <= 0 || r <= 0)
         return 0;
     const Layer *l = v->l;
-    if (v->on_array)
-        return sys_gemm_cycles(a->dataflow, rows, cols, r * l->Q, v->kg, n,
-                               a->double_buffer) *
-               scale_cycles_per_mac(a, l->w_bits);
+    if (v->on_array) {
+        int64_t best = -1;
+        for (int i = 0; i < m->ncol_opts; i++) {
+            int64_t c = sys_gemm_cycles(a->dataflow, m->rows, m->col_opts[i],
+                                        r * l->Q, v->kg, n, a->double_buffer);
+            if (best < 0 || c < best) {
+                best = c;
+                if (cols_used)
+                    *cols_used = m->col_opts[i];
+            }
+        }
+        return best * scale_cycles_per_mac(a, l->w_bits);
+    }
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
      * base_bits / a_bits wide at lower precision; a pool output costs R*S
      * operations, an add output one. */
@@ -46,10 +67,43 @@ static int64_t tile_cycles(const Accel *a, const LayerView *v, int rows,
     return QA_CEIL_DIV(ops, thr);
 }
 
+int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
+              int64_t r)
+{
+    LayerView v;
+    memset(&v, 0, sizeof v);
+    v.l = l;
+    v.on_array = layer_on_array(l);
+    v.kg = (int64_t)(l->C / QA_MAX(1, l->groups)) * l->R * l->S;
+    int cols;
+    tile_compute_cycles(a, &v, m, n, r, &cols);
+    return cols;
+}
+
 /* Busiest-core compute cycles of a candidate (blocks of at most two sizes
  * per dimension). */
-static int64_t choice_compute(const Accel *a, const LayerView *v, int rows,
-                              int cols, const TileChoice *c)
+static int64_t memo_tile(const Accel *a, const LayerView *v, const LayerMap *m,
+                         int64_t n, int64_t r, TileMemo *memo)
+{
+    if (!memo)
+        return tile_compute_cycles(a, v, m, n, r, NULL);
+    uint64_t h = ((uint64_t)n * 0x9E3779B97F4A7C15u) ^ ((uint64_t)r * 0xC2B2AE3D27D4EB4Fu);
+    for (int probe = 0; probe < 8; probe++) {
+        int i = (int)((h + (uint64_t)probe) % TILE_MEMO_SIZE);
+        if (memo->n[i] == n && memo->r[i] == r)
+            return memo->cyc[i];
+        if (memo->n[i] == 0) {
+            memo->n[i] = n, memo->r[i] = r;
+            memo->cyc[i] = tile_compute_cycles(a, v, m, n, r, NULL);
+            return memo->cyc[i];
+        }
+    }
+    return tile_compute_cycles(a, v, m, n, r, NULL); /* full: not kept */
+}
+
+int64_t tile_choice_compute(const Accel *a, const LayerView *v,
+                            const LayerMap *m, const TileChoice *c,
+                            TileMemo *memo)
 {
     int64_t nb = QA_CEIL_DIV(c->share_ch, c->nb_n), ns = c->share_ch / c->nb_n;
     int64_t nnb = c->share_ch % c->nb_n;
@@ -61,89 +115,8 @@ static int64_t choice_compute(const Accel *a, const LayerView *v, int rows,
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
             if (ncnt[i] && rcnt[j])
-                sum += ncnt[i] * rcnt[j] *
-                       tile_cycles(a, v, rows, cols, nsz[i], rsz[j]);
+                sum += ncnt[i] * rcnt[j] * memo_tile(a, v, m, nsz[i], rsz[j], memo);
     return sum;
-}
-
-typedef struct {
-    TileChoice c;
-    int64_t compute;
-    double cost;
-    int64_t bytes;
-    int ok;
-} Best;
-
-static int better(const Best *x, const Best *y)
-{
-    if (!y->ok)
-        return 1;
-    if (x->cost != y->cost)
-        return x->cost < y->cost;
-    if (x->bytes != y->bytes)
-        return x->bytes < y->bytes;
-    return x->c.nb_n * x->c.nb_m < y->c.nb_n * y->c.nb_m;
-}
-
-/* Candidate block counts: 1, 2, 4, ... up to `units` blocks. */
-static void search(const Accel *a, const LayerView *v, int rows, int cols,
-                   int64_t resident, int allow_keep, Best *best)
-{
-    double bpc = arch_dram_bytes_per_cycle(a);
-    memset(best, 0, sizeof *best);
-    for (int split = 0; split < 2; split++) {
-        TileChoice base;
-        memset(&base, 0, sizeof base);
-        base.split = (CoreSplit)split;
-        base.tn = INT64_MAX;
-        base.tr = INT64_MAX;
-        traffic_shape(a, v, &base); /* shares only */
-        for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
-            for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
-                /* Compute cycles depend on the tile shape only: found once
-                 * per shape, and only when some variant could win. */
-                int64_t compute = -1;
-                TileChoice shaped = base;
-                shaped.tn = QA_CEIL_DIV(base.share_ch, dn);
-                shaped.tr = QA_CEIL_DIV(base.share_rows, dm);
-                traffic_shape(a, v, &shaped);
-                for (int order = 0; order < 2; order++)
-                    for (int cache = 0; cache < 2; cache++)
-                        for (int keep = allow_keep; keep >= 0; keep--) {
-                            Best b;
-                            memset(&b, 0, sizeof b);
-                            b.c = shaped;
-                            b.c.order = (LoopOrder)order;
-                            b.c.cache = cache;
-                            b.c.keep_out = keep;
-                            if (!traffic_eval(a, v, resident, &b.c))
-                                continue;
-                            b.ok = 1;
-                            b.bytes = b.c.dram_w + b.c.dram_in + b.c.dram_out;
-                            double mem = bpc > 0 ? b.bytes / bpc : 0;
-                            /* An output sent to DRAM is read back by the
-                             * next layer: charge that read here. */
-                            double back = (!keep && bpc > 0)
-                                              ? v->out_all / bpc : 0;
-                            /* A core's DMA queue pays the latency once per
-                             * tile, one transfer after the other; the first
-                             * load and the last store are not hidden behind
-                             * compute (about mem / tiles plus two latencies). */
-                            double tiles = (double)(b.c.nb_n * b.c.nb_m);
-                            double lat = (double)a->dram_latency_cycles;
-                            double dma = mem + (b.bytes > 0 ? tiles * lat : 0);
-                            double edge = b.bytes > 0 ? mem / tiles + 2 * lat : 0;
-                            if (best->ok && dma + back + edge > best->cost)
-                                continue; /* cannot win whatever compute is */
-                            if (compute < 0)
-                                compute = choice_compute(a, v, rows, cols, &b.c);
-                            b.compute = compute;
-                            b.cost = fmax((double)b.compute, dma) + back + edge;
-                            if (better(&b, best))
-                                *best = b;
-                        }
-            }
-    }
 }
 
 /* Append one tile to the runs, merging it into the last run when that run
@@ -157,9 +130,12 @@ static int runs_add(Runs *r, int from, const TileGroup *t)
 {
     if (r->n > from) {
         TileGroup *last = &r->g[r->n - 1];
-        TileGroup cmp = *last;
-        cmp.count = t->count;
-        if (!memcmp(&cmp, t, sizeof cmp)) {
+        if (last->load_w_bytes == t->load_w_bytes &&
+            last->load_in_bytes == t->load_in_bytes &&
+            last->compute_cycles == t->compute_cycles &&
+            last->store_out_bytes == t->store_out_bytes &&
+            last->macs == t->macs && last->load_psum_bytes == t->load_psum_bytes &&
+            last->store_psum_bytes == t->store_psum_bytes) {
             last->count += t->count;
             return QA_OK;
         }
@@ -182,78 +158,178 @@ static int64_t block(int64_t total, int64_t nb, int64_t b)
     return traffic_part(total, nb, b);
 }
 
-/* Write the per-core tile runs of the chosen candidate into m. spill_bytes
- * (tensors evicted to DRAM) are stored by a first tile with no compute. */
+/* First unit of block b of `total` cut into nb near-equal blocks (the
+ * first total % nb blocks one unit longer, as traffic_part). */
+static int64_t block_start(int64_t total, int64_t nb, int64_t b)
+{
+    return b * (total / nb) + QA_MIN(b, total % nb);
+}
+
+/* Compute cycles of the (at most four) tile sizes a core uses, found once. */
+typedef struct {
+    int64_t n[4], r[4], cyc[4];
+    int used;
+} CycleMemo;
+
+static int64_t memo_cycles(CycleMemo *cm, const Accel *a, const LayerView *v,
+                           const LayerMap *m, int64_t n, int64_t r)
+{
+    for (int i = 0; i < cm->used; i++)
+        if (cm->n[i] == n && cm->r[i] == r)
+            return cm->cyc[i];
+    int64_t cyc = tile_compute_cycles(a, v, m, n, r, NULL);
+    int i = cm->used < 4 ? cm->used++ : 3;
+    cm->n[i] = n, cm->r[i] = r, cm->cyc[i] = cyc;
+    return cyc;
+}
+
+/* Where one core's share of a candidate lies. */
+typedef struct {
+    int core, cu, by_ch, w_outer;
+    int64_t ch_c, rows_c;    /* the core's channels and output rows */
+    int64_t r0;              /* its first output row (row split) */
+    int64_t outer_n, inner_n;
+    CycleMemo cm;
+} CoreShare;
+
+static void core_share(const LayerView *v, const TileChoice *c, int core,
+                       CoreShare *g)
+{
+    g->core = core;
+    g->cu = c->cores_used;
+    g->by_ch = c->split == SPLIT_K;
+    g->w_outer = c->order == LOOP_W_OUTER;
+    g->ch_c = g->by_ch ? traffic_part(v->ch, g->cu, core) : v->ch;
+    g->rows_c = g->by_ch ? v->rows_out : traffic_part(v->rows_out, g->cu, core);
+    g->r0 = g->by_ch ? 0 : block_start(v->rows_out, g->cu, core);
+    g->outer_n = g->w_outer ? c->nb_n : c->nb_m;
+    g->inner_n = g->w_outer ? c->nb_m : c->nb_n;
+    g->cm.used = 0;
+}
+
+/* The tile (o, i) of the core's loop nest: outer index o, inner index i. */
+static void core_tile(const Accel *a, const LayerView *v, const TileChoice *c,
+                      const LayerMap *m, CoreShare *g, int64_t o, int64_t i,
+                      TileGroup *t)
+{
+    int64_t bn = g->w_outer ? o : i, bm = g->w_outer ? i : o;
+    int64_t n = block(g->ch_c, c->nb_n, bn);
+    int64_t r = block(g->rows_c, c->nb_m, bm);
+    int64_t rs = g->r0 + block_start(g->rows_c, c->nb_m, bm);
+    memset(t, 0, sizeof *t);
+    t->count = 1;
+    /* Weights: own under the channel split, a 1/cores share of the
+     * broadcast tile under the row split. */
+    int load_w = c->w_reads > 0 &&
+                 (g->w_outer ? i == 0 : (o == 0 || c->w_reads > 1));
+    if (load_w)
+        t->load_w_bytes = g->by_ch ? traffic_w_tile(v, n)
+                                   : traffic_part(traffic_w_tile(v, n), g->cu,
+                                                  g->core);
+    /* Inputs: conv/fc tiles share them over filter blocks (and, split by
+     * channels, over cores: a 1/cores share each); pool/add tiles each
+     * read their own slice. */
+    int load_in = !v->on_array ||
+                  (c->in_reads > 0 &&
+                   (g->w_outer ? (o == 0 || c->in_reads > 1) : i == 0));
+    if (load_in)
+        for (int k = 0; k < v->nin; k++) {
+            if (v->in_resident[k])
+                continue;
+            int64_t it = traffic_in_rows_range(v->l, g->r0, rs, rs + r) *
+                         traffic_in_row_bytes(v, n);
+            t->load_in_bytes += g->by_ch && v->on_array
+                                    ? traffic_part(it, g->cu, g->core) : it;
+        }
+    t->compute_cycles = memo_cycles(&g->cm, a, v, m, n, r);
+    t->macs = v->on_array ? n * r * v->l->Q * v->kg : 0;
+    if (!c->keep_out)
+        t->store_out_bytes = traffic_out_tile(v, n, r);
+}
+
+/* How many inner iterations from i on make the same tile as i: the
+ * tiles after the first differ only where the block size changes (the
+ * first `rem` blocks are one longer), unless they load input rows whose
+ * count depends on the block's position. */
+static int64_t same_run(const LayerView *v, const TileChoice *c,
+                        const CoreShare *g, int64_t o, int64_t i)
+{
+    if (i == 0)
+        return 1;
+    int64_t rem;
+    if (g->w_outer) {
+        int per_position = !v->on_array ||
+                           (c->in_reads > 0 && (o == 0 || c->in_reads > 1));
+        if (per_position)
+            return 1;
+        rem = g->rows_c % c->nb_m;
+    } else {
+        rem = g->ch_c % c->nb_n;
+    }
+    return (i < rem ? rem : g->inner_n) - i;
+}
+
+/* Append outer iteration o of the core to r as runs: an iteration costs
+ * as many steps as it has distinct tiles, not one per tile. */
+static int core_outer(const Accel *a, const LayerView *v, const TileChoice *c,
+                      const LayerMap *m, CoreShare *g, int64_t o, Runs *r,
+                      int from)
+{
+    TileGroup t;
+    for (int64_t i = 0; i < g->inner_n;) {
+        core_tile(a, v, c, m, g, o, i, &t);
+        t.count = same_run(v, c, g, o, i);
+        if (runs_add(r, from, &t) != QA_OK)
+            return QA_ERR;
+        i += t.count;
+    }
+    return QA_OK;
+}
+
+static void spill_tile(const TileChoice *c, int64_t spill_bytes, int core,
+                       TileGroup *t)
+{
+    memset(t, 0, sizeof *t);
+    t->count = 1;
+    t->store_out_bytes = traffic_part(spill_bytes, c->cores_used, core);
+}
+
+/* Append the tile runs of one core of the candidate to `all`. spill_bytes
+ * (held tensors written back to DRAM) are stored by a first tile with no
+ * compute. */
+static int emit_core(const Accel *a, const LayerView *v, const TileChoice *c,
+                     int64_t spill_bytes, const LayerMap *m, int core,
+                     Runs *all)
+{
+    int from = all->n;
+    CoreShare g;
+    core_share(v, c, core, &g);
+    if (spill_bytes > 0) {
+        TileGroup t;
+        spill_tile(c, spill_bytes, core, &t);
+        if (runs_add(all, from, &t) != QA_OK)
+            return QA_ERR;
+    }
+    for (int64_t o = 0; o < g.outer_n; o++)
+        if (core_outer(a, v, c, m, &g, o, all, from) != QA_OK)
+            return QA_ERR;
+    return QA_OK;
+}
+
+/* Write the per-core tile runs of the chosen candidate into m. */
 static int emit(const Accel *a, const LayerView *v, const TileChoice *c,
-                int rows, int cols, int64_t spill_bytes, LayerMap *m)
+                int64_t spill_bytes, LayerMap *m)
 {
     int cu = c->cores_used;
-    int by_ch = c->split == SPLIT_K;
     Runs all;
     memset(&all, 0, sizeof all);
     m->first = qa_calloc((size_t)cu + 1, sizeof *m->first);
     if (!m->first)
         return QA_ERR;
-    int w_outer = c->order == LOOP_W_OUTER;
-    int64_t row0 = 0; /* first output row of this core (row split) */
     for (int core = 0; core < cu; core++) {
         m->first[core] = all.n;
-        int64_t ch_c = by_ch ? traffic_part(v->ch, cu, core) : v->ch;
-        int64_t rows_c = by_ch ? v->rows_out : traffic_part(v->rows_out, cu, core);
-        int64_t r0 = by_ch ? 0 : row0;
-        row0 += by_ch ? 0 : rows_c;
-        if (spill_bytes > 0) {
-            TileGroup t = {0};
-            t.count = 1;
-            t.store_out_bytes = traffic_part(spill_bytes, cu, core);
-            if (runs_add(&all, m->first[core], &t) != QA_OK)
-                goto oom;
-        }
-        int64_t outer_n = w_outer ? c->nb_n : c->nb_m;
-        int64_t inner_n = w_outer ? c->nb_m : c->nb_n;
-        for (int64_t o = 0; o < outer_n; o++)
-            for (int64_t i = 0; i < inner_n; i++) {
-                int64_t bn = w_outer ? o : i, bm = w_outer ? i : o;
-                int64_t n = block(ch_c, c->nb_n, bn);
-                int64_t r = block(rows_c, c->nb_m, bm);
-                /* First output row of block bm: bm blocks before it, the
-                 * first rows_c % nb_m of them one row longer. */
-                int64_t rs = r0 + bm * (rows_c / c->nb_m) +
-                             QA_MIN(bm, rows_c % c->nb_m);
-                TileGroup t = {0};
-                t.count = 1;
-                /* Weights: own under the channel split, a 1/cores share of
-                 * the broadcast tile under the row split. */
-                int load_w = c->w_reads > 0 &&
-                             (w_outer ? i == 0 : (o == 0 || c->w_reads > 1));
-                if (load_w) {
-                    int64_t wt = by_ch ? traffic_w_tile(v, n)
-                                       : traffic_part(traffic_w_tile(v, n), cu, core);
-                    t.load_w_bytes = wt;
-                }
-                /* Inputs: conv/fc tiles share them over filter blocks (and,
-                 * split by channels, over cores: a 1/cores share each);
-                 * pool/add tiles each read their own slice. */
-                int load_in = !v->on_array ||
-                              (c->in_reads > 0 &&
-                               (w_outer ? (o == 0 || c->in_reads > 1) : i == 0));
-                if (load_in) {
-                    for (int k = 0; k < v->nin; k++) {
-                        if (v->in_resident[k])
-                            continue;
-                        int64_t it = traffic_in_rows_range(v->l, r0, rs, rs + r) *
-                                     traffic_in_row_bytes(v, n);
-                        t.load_in_bytes += by_ch && v->on_array
-                                               ? traffic_part(it, cu, core) : it;
-                    }
-                }
-                t.compute_cycles = tile_cycles(a, v, rows, cols, n, r);
-                t.macs = v->on_array ? n * r * v->l->Q * v->kg : 0;
-                if (!c->keep_out)
-                    t.store_out_bytes = traffic_out_tile(v, n, r);
-                if (runs_add(&all, m->first[core], &t) != QA_OK)
-                    goto oom;
-            }
+        if (emit_core(a, v, c, spill_bytes, m, core, &all) != QA_OK)
+            goto oom;
     }
     m->first[cu] = all.n;
     m->groups = all.g;
@@ -264,6 +340,57 @@ oom:
     free(m->first);
     m->first = NULL;
     return QA_ERR;
+}
+
+static int64_t runs_bytes(const Runs *r)
+{
+    int64_t b = 0;
+    for (int i = 0; i < r->n; i++)
+        b += r->g[i].count * (r->g[i].load_w_bytes + r->g[i].load_in_bytes +
+                              r->g[i].store_out_bytes);
+    return b;
+}
+
+int64_t tile_core_cycles(const Accel *a, const LayerView *v,
+                         const TileChoice *c, int64_t spill_bytes,
+                         const LayerMap *m, int core, int64_t *bytes, Err *e)
+{
+    CoreShare g;
+    core_share(v, c, core, &g);
+    Pipeline p;
+    analytic_pipe_init(&p);
+    Runs r;
+    memset(&r, 0, sizeof r);
+    int64_t total = 0;
+    if (spill_bytes > 0) {
+        TileGroup t;
+        spill_tile(c, spill_bytes, core, &t);
+        analytic_pipe_run(&p, a, &t, 1, 1);
+        total += t.store_out_bytes;
+    }
+    /* With the outer loop over channel blocks, iteration o makes the same
+     * tiles as o - 1 except at o = 1 (the first loads inputs the others
+     * may not) and where the block size changes: those runs of outer
+     * iterations are one sequence repeated. */
+    int64_t rem = g.ch_c % c->nb_n;
+    for (int64_t o = 0; o < g.outer_n;) {
+        int64_t reps = 1;
+        if (g.w_outer && o >= 1)
+            reps = (o < rem ? rem : g.outer_n) - o;
+        r.n = 0;
+        if (core_outer(a, v, c, m, &g, o, &r, 0) != QA_OK) {
+            free(r.g);
+            err_set(e, NULL, 0, NULL, "out of memory");
+            return -1;
+        }
+        analytic_pipe_run(&p, a, r.g, r.n, reps);
+        total += reps * runs_bytes(&r);
+        o += reps;
+    }
+    free(r.g);
+    if (bytes)
+        *bytes = total;
+    return analytic_pipe_end(&p);
 }
 
 static void sum_schedule(LayerMap *m)
@@ -283,12 +410,6 @@ static void sum_schedule(LayerMap *m)
     }
 }
 
-/* First unit of block b of `total` cut into nb near-equal blocks (the
- * first total % nb blocks one unit longer, as traffic_part). */
-static int64_t block_start(int64_t total, int64_t nb, int64_t b)
-{
-    return b * (total / nb) + QA_MIN(b, total % nb);
-}
 
 /* The inverse of emit's enumeration: the same core shares, block sizes and
  * loop order. */
@@ -332,20 +453,26 @@ double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles)
     return (double)m->macs / ((double)a->cores * m->rows * m->cols * cycles);
 }
 
+void tile_free_layer(LayerMap *m)
+{
+    free(m->groups);
+    free(m->first);
+    m->groups = NULL;
+    m->first = NULL;
+    m->ngroups = 0;
+}
+
 void tile_free(TileSchedule *ts)
 {
     if (ts->layers)
-        for (int i = 0; i < ts->n; i++) {
-            free(ts->layers[i].groups);
-            free(ts->layers[i].first);
-        }
+        for (int i = 0; i < ts->n; i++)
+            tile_free_layer(&ts->layers[i]);
     free(ts->layers);
     ts->layers = NULL;
     ts->n = 0;
 }
 
-static void view_init(const Net *net, int id, const int *onchip, int w_resident,
-                      LayerView *v)
+void tile_view(const Net *net, int id, const TileContext *x, LayerView *v)
 {
     const Layer *l = &net->layers[id];
     memset(v, 0, sizeof *v);
@@ -360,8 +487,8 @@ static void view_init(const Net *net, int id, const int *onchip, int w_resident,
     v->in_all = layer_in_bytes(l);
     v->out_all = layer_out_bytes(l);
     for (int k = 0; k < v->nin; k++)
-        v->in_resident[k] = l->in[k] >= 0 && onchip[l->in[k]];
-    v->w_resident = w_resident;
+        v->in_resident[k] = l->in[k] >= 0 && x->in_resident[k];
+    v->w_resident = x->w_resident;
 }
 
 static void explain(const Net *net, const LayerView *v, const TileChoice *c,
@@ -391,123 +518,33 @@ static void explain(const Net *net, const LayerView *v, const TileChoice *c,
              spilled ? "; spilled a kept tensor" : "");
 }
 
-int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
+int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
+               const TileChoice *c, const TileContext *x, LayerMap *m, Err *e)
 {
-    memset(ts, 0, sizeof *ts);
-    int n = net->n;
-    int *onchip = qa_calloc((size_t)QA_MAX(n, 1), sizeof *onchip);
-    int *last = qa_calloc((size_t)QA_MAX(n, 1), sizeof *last);
-    ts->layers = qa_calloc((size_t)QA_MAX(n, 1), sizeof *ts->layers);
-    if (!onchip || !last || !ts->layers) {
-        free(onchip);
-        free(last);
-        free(ts->layers);
-        ts->layers = NULL;
+    const Layer *l = &net->layers[id];
+    m->layer = id;
+    m->split = c->split;
+    m->cores_used = c->cores_used;
+    m->order = c->order;
+    m->tile_n = c->tn;
+    m->nb_n = c->nb_n;
+    m->nb_m = c->nb_m;
+    m->spill = x->spill_bytes > 0;
+    m->tile_m = c->tr * l->Q;
+    m->in_resident = v->in_resident[0] && (v->nin == 1 || v->in_resident[1]);
+    m->out_resident = c->keep_out;
+    m->w_resident = v->w_resident && v->on_array;
+    m->w_fetches = c->w_reads;
+    m->in_fetches = m->in_resident ? 0 : c->in_reads;
+    m->sram_peak_bytes = c->sram_bytes;
+    m->macs = layer_macs(l);
+    m->compulsory_bytes = (m->w_resident ? 0 : v->w_all) +
+                          (v->in_resident[0] ? 0 : v->in_all) +
+                          (v->nin == 2 && !v->in_resident[1] ? v->in_all : 0) +
+                          (c->keep_out ? 0 : v->out_all);
+    if (emit(a, v, c, x->spill_bytes, m) != QA_OK)
         return err_set(e, NULL, 0, NULL, "out of memory");
-    }
-    ts->n = n;
-    for (int i = 0; i < n; i++)
-        last[i] = net_last_use(net, i);
-
-    /* All weights stay on chip when asked and they take at most half of
-     * the chip's scratchpads, leaving the rest for activations. */
-    int64_t w_total = 0;
-    for (int i = 0; i < n; i++)
-        w_total += layer_weight_bytes(&net->layers[i]);
-    int w_res = a->weights_resident &&
-                2 * w_total <= (int64_t)a->cores * a->sram_bytes;
-    int64_t base_resident = w_res ? w_total : 0;
-
-    for (int id = 0; id < n; id++) {
-        const Layer *l = &net->layers[id];
-        LayerMap *m = &ts->layers[id];
-        m->layer = id;
-        /* Free what nobody reads any more. */
-        int64_t resident = base_resident;
-        for (int j = 0; j < id; j++) {
-            if (onchip[j] && last[j] < id)
-                onchip[j] = 0;
-            if (onchip[j])
-                resident += layer_out_bytes(&net->layers[j]);
-        }
-        LayerView v;
-        view_init(net, id, onchip, w_res, &v);
-        m->bits = v.on_array ? QA_MAX(l->w_bits, l->a_bits) : l->a_bits;
-        /* A shift-add (APoT) PE sizes its lanes by the activation bits and
-         * spends ceil(w_bits / 2) cycles per MAC. */
-        int sbits = a->pe == PE_APOT && v.on_array ? l->a_bits : m->bits;
-        m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
-                                    : scale_lanes(a, sbits);
-        scale_array(a, sbits, &m->rows, &m->cols);
-        /* The network's outputs go to DRAM. */
-        int allow_keep = last[id] >= 0;
-        Best best;
-        int64_t spilled = 0;
-        for (;;) {
-            search(a, &v, m->rows, m->cols, resident, allow_keep, &best);
-            if (best.ok)
-                break;
-            /* Spill the largest kept tensor that is not an input of this
-             * layer, then the inputs themselves. */
-            int victim = -1;
-            for (int pass = 0; pass < 2 && victim < 0; pass++)
-                for (int j = 0; j < id; j++) {
-                    if (!onchip[j])
-                        continue;
-                    int is_input = j == l->in[0] || (v.nin == 2 && j == l->in[1]);
-                    if (is_input != pass)
-                        continue;
-                    if (victim < 0 || layer_out_bytes(&net->layers[j]) >
-                                          layer_out_bytes(&net->layers[victim]))
-                        victim = j;
-                }
-            if (victim < 0) {
-                tile_free(ts);
-                free(onchip);
-                free(last);
-                return err_set(e, NULL, 0, l->name,
-                               "does not fit: the smallest tile (one output "
-                               "row of one filter) needs more than the %lld "
-                               "bytes of scratchpad per core",
-                               (long long)a->sram_bytes);
-            }
-            onchip[victim] = 0;
-            int64_t vb = layer_out_bytes(&net->layers[victim]);
-            resident -= vb;
-            spilled += vb;
-            view_init(net, id, onchip, w_res, &v);
-        }
-        const TileChoice *c = &best.c;
-        m->split = c->split;
-        m->cores_used = c->cores_used;
-        m->order = c->order;
-        m->tile_n = c->tn;
-        m->nb_n = c->nb_n;
-        m->nb_m = c->nb_m;
-        m->spill = spilled > 0;
-        m->tile_m = c->tr * l->Q;
-        m->in_resident = v.in_resident[0] && (v.nin == 1 || v.in_resident[1]);
-        m->out_resident = c->keep_out;
-        m->w_resident = w_res && v.on_array;
-        m->w_fetches = c->w_reads;
-        m->in_fetches = m->in_resident ? 0 : c->in_reads;
-        m->sram_peak_bytes = c->sram_bytes;
-        m->macs = layer_macs(l);
-        m->compulsory_bytes = (m->w_resident ? 0 : v.w_all) +
-                              (v.in_resident[0] ? 0 : v.in_all) +
-                              (v.nin == 2 && !v.in_resident[1] ? v.in_all : 0) +
-                              (c->keep_out ? 0 : v.out_all);
-        if (emit(a, &v, c, m->rows, m->cols, spilled, m) != QA_OK) {
-            tile_free(ts);
-            free(onchip);
-            free(last);
-            return err_set(e, NULL, 0, NULL, "out of memory");
-        }
-        sum_schedule(m);
-        explain(net, &v, c, spilled, m);
-        onchip[id] = c->keep_out;
-    }
-    free(onchip);
-    free(last);
+    sum_schedule(m);
+    explain(net, v, c, x->spill_bytes, m);
     return QA_OK;
 }

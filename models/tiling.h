@@ -1,10 +1,11 @@
-/* tiling.h: the mapper. For every layer of a network on a chip it decides
- * how the work is split over cores, the tile shape, the loop order, which
- * tensors stay on chip, and so the DRAM bytes of every tensor with the reason
- * for each re-fetch. The result, a TileSchedule, is what the analytic model
- * (analytic.c) and the SystemC model (sim/) both execute: per layer and per
- * core an ordered list of tile groups (load, compute, store).
- * The mapper decides; it never simulates time. */
+/* tiling.h: one mapping of one layer written out as a schedule. Given the
+ * choices (core split, cores used, tile size, loop order, caching, output
+ * kept) and the context (inputs on chip, bytes resident, tensors spilled),
+ * it produces the LayerMap that the analytic model (analytic.c) and the
+ * SystemC model (sim/engine) both execute: per core an ordered list of tile
+ * groups (load, compute, store), with the DRAM bytes of every tensor and
+ * the reason for each re-fetch. Choosing among mappings is mapper.c's job;
+ * nothing here simulates time. */
 #ifndef TILING_H
 #define TILING_H
 
@@ -32,6 +33,12 @@ typedef struct {
     int bits;                /* MAC precision: max(w_bits, a_bits) */
     int lanes;               /* MAC lanes per PE at that precision */
     int rows, cols;          /* effective array shape at that precision */
+    /* Column widths a tile may use: the array at this precision and at
+     * every higher one (a fold narrower than the array never waits for the
+     * unused columns, so using fewer is a choice of the schedule). Each tile
+     * uses the one that finishes it first. Widest first. */
+    int col_opts[ARCH_MAX_BITS + 1];
+    int ncol_opts;
     CoreSplit split;
     int cores_used;
     LoopOrder order;
@@ -60,11 +67,66 @@ typedef struct {
 typedef struct {
     int n;                   /* == net->n */
     LayerMap *layers;        /* (n) */
+    int64_t cycles;          /* the analytic total the mapper minimized */
 } TileSchedule;
 
-/* Map every layer. Fails (with the layer name and why) only when a layer
- * cannot be mapped at all, e.g. one output row of one filter does not fit. */
-int tile_map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e);
+/* What a layer's schedule depends on besides its own mapping. */
+typedef struct {
+    int in_resident[2];      /* input k is on chip (kept by its producer) */
+    int w_resident;          /* every weight is on chip for the whole run */
+    int64_t resident_bytes;  /* chip bytes of tensors held from earlier
+                                layers (and the weights when resident) */
+    int64_t spill_bytes;     /* held tensors this layer writes to DRAM
+                                (its first tile per core, no compute) */
+} TileContext;
+
+struct LayerView;
+struct TileChoice;
+
+/* The array a layer runs on: bits, lanes, rows, cols, col_opts of m. */
+void tile_array(const Accel *a, const Layer *l, LayerMap *m);
+/* Compute cycles of one tile of n channels x r output rows, with the
+ * column width of m->col_opts that finishes it first (*cols_used, may be
+ * NULL); 0 for an empty tile. */
+int64_t tile_compute_cycles(const Accel *a, const struct LayerView *v,
+                            const LayerMap *m, int64_t n, int64_t r,
+                            int *cols_used);
+/* The column width tile_compute_cycles picks for a tile of n channels x
+ * r output rows of layer l (conv/fc). */
+int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
+              int64_t r);
+/* Compute cycles of tiles already found, by tile size (a layer's shapes
+ * share most of their tile sizes). Zeroed by the caller; entries with
+ * n == 0 are free. */
+#define TILE_MEMO_SIZE 1024
+typedef struct {
+    int64_t n[TILE_MEMO_SIZE], r[TILE_MEMO_SIZE], cyc[TILE_MEMO_SIZE];
+} TileMemo;
+/* Busiest-core compute cycles of a shaped candidate (a lower bound of the
+ * layer's cycles whatever is loaded). memo may be NULL. */
+int64_t tile_choice_compute(const Accel *a, const struct LayerView *v,
+                            const LayerMap *m, const struct TileChoice *c,
+                            TileMemo *memo);
+/* The view of layer id of net in context x (bytes of whole tensors, which
+ * inputs are on chip). */
+void tile_view(const Net *net, int id, const TileContext *x,
+               struct LayerView *v);
+/* Write candidate c (shaped and evaluated by traffic.c) of layer id in
+ * context x into m: per-core tile groups, DRAM bytes, fetches, the reason.
+ * m's array fields must be set (tile_array). QA_ERR only when out of
+ * memory; tile_free_layer releases it. */
+int tile_build(const Accel *a, const Net *net, int id,
+               const struct LayerView *v, const struct TileChoice *c,
+               const TileContext *x, LayerMap *m, Err *e);
+void tile_free_layer(LayerMap *m);
+/* The analytic pipeline cycles of one core of candidate c, exactly what
+ * analytic_core_cycles gives on that core's groups of tile_build's
+ * schedule, and (bytes, may be NULL) the DRAM bytes the core moves; found
+ * without writing the schedule out, in steps of distinct tiles and
+ * repeated sequences, not of tiles. -1 when out of memory. */
+int64_t tile_core_cycles(const Accel *a, const struct LayerView *v,
+                         const struct TileChoice *c, int64_t spill_bytes,
+                         const LayerMap *m, int core, int64_t *bytes, Err *e);
 void tile_free(TileSchedule *ts);
 
 /* The output block one tile computes: channels k0..k1-1 and rows r0..r1-1

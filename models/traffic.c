@@ -13,9 +13,9 @@
  * Broadcast: with the work split by output channels every core needs the
  * same input tile; it crosses from DRAM once and is shared (each core's DMA
  * loads 1/cores of it). Likewise weights when split by output rows.
- * Tensors kept on chip are spread evenly over the cores' scratchpads and
- * reach the core that needs them over the on-chip network, which is not
- * modelled in time (an assumption, said in the README). */
+ * Tensors kept on chip are spread evenly over all the cores' scratchpads
+ * and reach the core that needs them over the on-chip network, which is
+ * not modelled in time (an assumption, said in models/README.md). */
 #include "models/traffic.h"
 
 int64_t traffic_part(int64_t total, int64_t parts, int64_t i)
@@ -100,11 +100,14 @@ static int64_t in_pass_bytes(const LayerView *v, int64_t ch, int64_t nb_n,
                       (nb_n - nbig) * traffic_in_row_bytes(v, ch / nb_n));
 }
 
-void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
+int64_t traffic_units(const LayerView *v, CoreSplit split)
+{
+    return split == SPLIT_K ? v->ch : v->rows_out;
+}
+
+void traffic_shape(const LayerView *v, TileChoice *c)
 {
     int by_ch = c->split == SPLIT_K;
-    int64_t units = by_ch ? v->ch : v->rows_out;
-    c->cores_used = (int)QA_MIN((int64_t)a->cores, units);
     int64_t cu = c->cores_used;
     c->share_ch = by_ch ? QA_CEIL_DIV(v->ch, cu) : v->ch;
     c->share_rows = by_ch ? v->rows_out : QA_CEIL_DIV(v->rows_out, cu);
@@ -112,6 +115,9 @@ void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
     c->tr = QA_MIN(c->tr, c->share_rows);
     c->nb_n = QA_CEIL_DIV(c->share_ch, c->tn);
     c->nb_m = QA_CEIL_DIV(c->share_rows, c->tr);
+    c->w_tile = traffic_w_tile(v, c->tn);
+    c->in_tile = traffic_in_tile(v, c->tn, c->tr) * v->nin;
+    c->out_tile = traffic_out_tile(v, c->tn, c->tr);
     c->in_pass = 0;
     if (by_ch && v->on_array) {
         c->in_pass = in_pass_bytes(v, v->ch, 1, 0, v->rows_out);
@@ -130,7 +136,6 @@ void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c)
 int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
                  TileChoice *c)
 {
-    int64_t cu = c->cores_used;
     int nbuf = a->double_buffer ? 2 : 1;
 
     /* Passes over each tensor. Pool/add tiles read disjoint slices of the
@@ -160,22 +165,23 @@ int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
     c->dram_out = c->keep_out ? 0 : v->out_all;
 
     /* Working set of the busiest core: streaming buffers (two when the
-     * tensor has more than one tile and double buffering is on), cached
-     * tensors and resident tensors as an even share per core. */
-    int64_t wt = traffic_w_tile(v, c->tn);
-    int64_t it = traffic_in_tile(v, c->tn, c->tr) * v->nin;
-    int64_t ot = traffic_out_tile(v, c->tn, c->tr);
-    int64_t sram = 0;
-    sram += (c->nb_n > 1 ? nbuf : 1) * wt;
-    sram += (c->nb_m > 1 ? nbuf : 1) * it;
+     * tensor has more than one tile and double buffering is on). Tensors
+     * held for longer (kept outputs, cached tensors, tensors resident from
+     * earlier layers) are spread evenly over all the chip's scratchpads:
+     * they stay where they are while later layers use other cores. */
+    int64_t wt = c->w_tile, it = c->in_tile, ot = c->out_tile;
+    int64_t buf = 0;
+    buf += (c->nb_n > 1 ? nbuf : 1) * wt;
+    buf += (c->nb_m > 1 ? nbuf : 1) * it;
     if (!c->keep_out)
-        sram += (c->nb_n * c->nb_m > 1 ? nbuf : 1) * ot;
-    int64_t shared = resident_bytes;
+        buf += (c->nb_n * c->nb_m > 1 ? nbuf : 1) * ot;
+    int64_t extra = 0;
     if (c->keep_out)
-        shared += v->out_all;
+        extra += v->out_all;
     if (c->cache)
-        shared += w_outer ? in_pass * v->nin : w_pass;
-    sram += QA_CEIL_DIV(shared, cu);
-    c->sram_bytes = sram;
-    return sram <= a->sram_bytes;
+        extra += w_outer ? in_pass * v->nin : w_pass;
+    c->buffer_bytes = buf;
+    c->held_bytes = extra;
+    c->sram_bytes = buf + QA_CEIL_DIV(resident_bytes + extra, (int64_t)a->cores);
+    return c->sram_bytes <= a->sram_bytes;
 }

@@ -13,7 +13,7 @@
 /* The layer as the mapper sees it: output rows (N*P, each Q pixels) and
  * output channels are the two dimensions that are tiled and split over
  * cores; the reduction is never split. */
-typedef struct {
+typedef struct LayerView {
     const Layer *l;
     int on_array;            /* conv/fc: systolic array; else vector unit */
     int nin;                 /* input tensors: 1, or 2 for add */
@@ -26,18 +26,26 @@ typedef struct {
     int w_resident;          /* weights live on chip for the whole run */
 } LayerView;
 
-typedef struct {
+/* One mapping of one layer: the choices, then what follows from them. */
+typedef struct TileChoice {
     CoreSplit split;
+    int cores_used;          /* 1 .. min(cores, units of the split) */
     LoopOrder order;
     int cache;               /* keep the re-streamed tensor after pass 1 */
     int keep_out;            /* output stays on chip */
     int64_t tn, tr;          /* tile: output channels x output rows */
-    /* derived by traffic_eval */
-    int cores_used;
+    /* derived by traffic_shape */
     int64_t share_ch, share_rows; /* busiest core's share */
     int64_t nb_n, nb_m;      /* blocks per core (the same on every core) */
     int64_t in_pass;         /* chip-level bytes of one pass over one input */
-    int64_t sram_bytes;      /* busiest core's working set + resident share */
+    int64_t w_tile, in_tile, out_tile; /* buffer bytes of one tile (inputs:
+                                          all of them) */
+    /* derived by traffic_eval */
+    int64_t buffer_bytes;    /* busiest core's streaming buffers */
+    int64_t held_bytes;      /* chip bytes held for the layer: kept output,
+                                cached tensor (spread over all cores) */
+    int64_t sram_bytes;      /* busiest core: buffers + its share of the
+                                held and resident bytes */
     int64_t w_reads, in_reads; /* passes over each tensor from DRAM */
     int64_t dram_w, dram_in, dram_out; /* chip-level DRAM bytes */
 } TileChoice;
@@ -65,13 +73,19 @@ int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r);
  * total/parts, plus one for the first total%parts parts. */
 int64_t traffic_part(int64_t total, int64_t parts, int64_t i);
 
-/* Fill the fields that depend on the split and tile size only (cores used,
- * shares, blocks, in_pass): the costly part, done once per tile shape. */
-void traffic_shape(const Accel *a, const LayerView *v, TileChoice *c);
+/* Output channels (SPLIT_K) or output rows (SPLIT_M): what a split cuts. */
+int64_t traffic_units(const LayerView *v, CoreSplit split);
+
+/* Fill the fields that depend on the split, the cores used and the tile
+ * size only (shares, blocks, in_pass): the costly part, done once per tile
+ * shape. c->cores_used must be 1..traffic_units(v, c->split); tn and tr
+ * are clipped to the shares. */
+void traffic_shape(const LayerView *v, TileChoice *c);
 
 /* Given a shaped candidate, fill passes, DRAM bytes and the working set;
- * resident_bytes is what other resident tensors occupy on the whole chip.
- * Returns 1 if the candidate fits every core's scratchpad, else 0. */
+ * resident_bytes is what other resident tensors occupy on the whole chip
+ * (spread over all a->cores scratchpads, like the held bytes). Returns 1 if
+ * the candidate fits every core's scratchpad, else 0. */
 int traffic_eval(const Accel *a, const LayerView *v, int64_t resident_bytes,
                  TileChoice *c);
 

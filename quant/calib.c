@@ -50,7 +50,7 @@ float q_percentile(const float *x, size_t n, double pct, float *scratch)
     float hi = scratch[k + 1];
     for (size_t i = k + 2; i < n; i++)
         hi = scratch[i] < hi ? scratch[i] : hi;
-    return (float)(lo + (h - (double)k) * ((double)hi - lo));
+    return (float)((double)lo + (h - (double)k) * ((double)hi - (double)lo));
 }
 
 float q_pow2_ceil(float v)
@@ -93,7 +93,7 @@ float q_mse_clip(const float *x, size_t n, int bits)
             hist[b < MSE_BINS ? b : MSE_BINS - 1] += 1.0;
         }
     const double levels = (double)((1 << bits) - 1), width = (double)top / MSE_BINS;
-    double best = INFINITY, best_alpha = top;
+    double best = (double)INFINITY, best_alpha = (double)top;
     for (int k = 1; k <= MSE_CANDIDATES; k++) {
         double alpha = (double)top * k / MSE_CANDIDATES, step = alpha / levels, err = 0.0;
         for (int b = 0; b < MSE_BINS; b++) {
@@ -114,7 +114,7 @@ int q_calib_add(QCalib *c, const float *x, size_t n, Err *e)
     if (n == 0)
         return err_set(e, NULL, 0, "calib", "empty batch");
     if (c->bits > 0) {
-        c->clip_sum += q_mse_clip(x, n, c->bits);
+        c->clip_sum += (double)q_mse_clip(x, n, c->bits);
         c->batches++;
         return QA_OK;
     }

@@ -67,7 +67,7 @@ int q_levels_set(QLevels *lv, const double *v, int n, Err *e)
         lv->mid[i] = 0.5f * (lv->v[i] + lv->v[i + 1]);
     lv->mid[m - 1] = INFINITY; /* sentinel: the scan stops at the top level */
     lv->lo = lv->v[0];
-    double range = (double)lv->v[m - 1] - lv->v[0];
+    double range = (double)lv->v[m - 1] - (double)lv->v[0];
     lv->lut_scale = range > 0 ? (float)(n_lut / range) : 0.0f;
     /* lut[j] = number of midpoints below the start of bucket j, taken a
      * hundredth of a bucket early so that a float rounding of the bucket
@@ -75,14 +75,14 @@ int q_levels_set(QLevels *lv, const double *v, int n, Err *e)
     int i = 0, top = 0;
     lv->steps = 0;
     for (int j = 0; j <= n_lut; j++) {
-        double start = lv->lo + (j - 0.01) * (range / n_lut);
-        double end = lv->lo + (j + 1.01) * (range / n_lut);
-        while (i + 1 < m && lv->mid[i] < start)
+        double start = (double)lv->lo + (j - 0.01) * (range / n_lut);
+        double end = (double)lv->lo + (j + 1.01) * (range / n_lut);
+        while (i + 1 < m && (double)lv->mid[i] < start)
             i++;
         lv->lut[j] = (uint32_t)i;
         /* the answer for any t of this bucket is at most the number of
          * midpoints <= end: that many steps from lut[j] */
-        while (top + 1 < m && lv->mid[top] <= end)
+        while (top + 1 < m && (double)lv->mid[top] <= end)
             top++;
         lv->steps = QA_MAX(lv->steps, top - i);
     }
@@ -200,7 +200,7 @@ static size_t lower_bound(const float *s, size_t n, double x)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t m = lo + (hi - lo) / 2;
-        if (s[m] < x)
+        if ((double)s[m] < x)
             lo = m + 1;
         else
             hi = m;
@@ -230,9 +230,9 @@ int q_levels_lloyd(QLevels *lv, const float *t, size_t n, int bits,
     qsort(s, n, sizeof *s, cmp_float);
     pre[0] = 0.0;
     for (size_t i = 0; i < n; i++)
-        pre[i + 1] = pre[i] + s[i];
+        pre[i + 1] = pre[i] + (double)s[i];
     for (int j = 0; j < L; j++) /* sample quantiles (j + 1/2) / L */
-        c[j] = s[(size_t)(((double)j + 0.5) / L * (double)n)];
+        c[j] = (double)s[(size_t)(((double)j + 0.5) / L * (double)n)];
     for (int it = 0; it < iters; it++) {
         /* Cells are split at the midpoints between neighbouring levels;
          * each level moves to the mean of its cell (Lloyd's two steps). */

@@ -49,7 +49,7 @@ static int rcf_prepare(Quantizer *q, const float *x, size_t n, Err *e)
     if (q->wn) { /* eq. 9, in double: the tensor may be large */
         double s = 0.0, ss = 0.0;
         for (size_t i = 0; i < n; i++)
-            s += x[i];
+            s += (double)x[i];
         double mu = s / (double)n;
         for (size_t i = 0; i < n; i++)
             ss += ((double)x[i] - mu) * ((double)x[i] - mu);
@@ -135,15 +135,15 @@ static void rcf_backward(const Quantizer *q, const float *x, const float *gy,
     for (size_t i = 0; i < n; i++) {
         float t = wn_apply(q, x[i]), u = t * inv;
         if (u > 1.0f) {
-            ga += gy[i]; /* eq. 8 outside: sign(w) = +1 */
+            ga += (double)gy[i]; /* eq. 8 outside: sign(w) = +1 */
         } else if (u < lo) {
             if (q->is_signed)
-                ga -= gy[i]; /* sign(w) = -1; unsigned: 0 below 0 */
+                ga -= (double)gy[i]; /* sign(w) = -1; unsigned: 0 below 0 */
         } else {
             float cu = u < lv->v[0] ? lv->v[0] : (u > lv->v[lv->n - 1] ? lv->v[lv->n - 1] : u);
-            ga += (double)gy[i] * (lv->v[q_levels_index(lv, cu)] - u); /* eq. 8 inside */
-            sg += gy[i];
-            sgt += (double)gy[i] * t;
+            ga += (double)gy[i] * (double)(lv->v[q_levels_index(lv, cu)] - u); /* eq. 8 inside */
+            sg += (double)gy[i];
+            sgt += (double)gy[i] * (double)t;
         }
     }
     if (galpha)
@@ -154,15 +154,15 @@ static void rcf_backward(const Quantizer *q, const float *x, const float *gy,
      * With WN (w~ = (w - mu)/(sigma + eps), sigma the population std):
      *   gx_j += (g~_j - mean(g~)) / (sigma + eps) - w~_j mean(g~ w~) / sigma. */
     double mg = sg / (double)n, mgt = sgt / (double)n;
-    double d = (double)q->wn_sigma + Q_WN_EPS;
+    double d = (double)q->wn_sigma + (double)Q_WN_EPS;
     for (size_t i = 0; i < n; i++) {
         float t = wn_apply(q, x[i]), u = t * inv;
         float gt = (u > 1.0f || u < lo) ? 0.0f : gy[i];
         if (!q->wn)
             gx[i] += gt;
         else
-            gx[i] += (float)((gt - mg) / d -
-                             (q->wn_sigma > 0.0f ? t * mgt / q->wn_sigma : 0.0));
+            gx[i] += (float)(((double)gt - mg) / d -
+                             (q->wn_sigma > 0.0f ? (double)t * mgt / (double)q->wn_sigma : 0.0));
     }
 }
 

@@ -29,14 +29,14 @@ int q_faq_weight_l(const float *w, size_t n, int bits, float sigmas)
 {
     double s = 0.0, ss = 0.0;
     for (size_t i = 0; i < n; i++)
-        s += w[i];
+        s += (double)w[i];
     double mu = s / (double)n;
     for (size_t i = 0; i < n; i++)
         ss += ((double)w[i] - mu) * ((double)w[i] - mu);
     double sigma = sqrt(ss / (double)n);
     if (!(sigma > 0.0))
         return q_faq_param_l(bits); /* constant tensor: any step is exact */
-    double delta = 2.0 * sigmas * sigma / (double)((1L << bits) - 1);
+    double delta = 2.0 * (double)sigmas * sigma / (double)((1L << bits) - 1);
     return (int)ceil(log2(delta));
 }
 
@@ -52,7 +52,7 @@ static int faq_prepare(Quantizer *q, const float *x, size_t n, Err *e)
 {
     if (q->is_signed) {
         if (q->alpha_set) {
-            double delta = 2.0 * q->alpha / (double)((1L << q->bits) - 1);
+            double delta = 2.0 * (double)q->alpha / (double)((1L << q->bits) - 1);
             q->l = (int)ceil(log2(delta));
         } else {
             q->l = q_faq_weight_l(x, n, q->bits, q->faq_sigmas);

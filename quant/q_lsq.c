@@ -68,17 +68,17 @@ static void lsq_backward(const Quantizer *q, const float *x, const float *gy,
     for (size_t i = 0; i < n; i++) {
         float t = x[i] * inv;
         if (t < -qn) {
-            gs -= (double)gy[i] * qn;
+            gs -= (double)gy[i] * (double)qn;
         } else if (t > qp) {
-            gs += (double)gy[i] * qp;
+            gs += (double)gy[i] * (double)qp;
         } else {
-            gs += (double)gy[i] * (rintf(t) - t);
+            gs += (double)gy[i] * (double)(rintf(t) - t);
             if (gx)
                 gx[i] += gy[i];
         }
     }
     if (galpha)
-        *galpha += gs / sqrt((double)n * qp);
+        *galpha += gs / sqrt((double)n * (double)qp);
 }
 
 static void lsq_encoding(const Quantizer *q, QEncoding *enc)

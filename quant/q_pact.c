@@ -56,7 +56,7 @@ static void pact_backward(const Quantizer *q, const float *x, const float *gy,
     double ga = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (x[i] >= q->alpha)
-            ga += gy[i]; /* eq. 3 */
+            ga += (double)gy[i]; /* eq. 3 */
         else if (gx && x[i] >= 0.0f)
             gx[i] += gy[i];
     }
@@ -71,14 +71,14 @@ static void cgpact_backward(const Quantizer *q, const float *x, const float *gy,
     double ga = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (x[i] >= alpha) {
-            ga += gy[i]; /* SAT eq. 13, x >= alpha */
+            ga += (double)gy[i]; /* SAT eq. 13, x >= alpha */
             continue;
         }
         if (gx && x[i] >= 0.0f)
             gx[i] += gy[i]; /* the same STE for x as PACT */
         if (x[i] > 0.0f) {
             float t = x[i] / alpha;
-            ga += (double)gy[i] * (rintf(t * a) / a - t); /* eq. 13, 0 < x < alpha */
+            ga += (double)gy[i] * (double)(rintf(t * a) / a - t); /* eq. 13, 0 < x < alpha */
         }
     }
     if (galpha)

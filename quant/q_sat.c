@@ -7,7 +7,7 @@ float q_sat_scale(const float *q, size_t n, int n_out)
 {
     double ss = 0.0;
     for (size_t i = 0; i < n; i++)
-        ss += (double)q[i] * q[i];
+        ss += (double)q[i] * (double)q[i];
     double var = n ? ss / (double)n : 0.0; /* "averaging the square of elements" */
     return var > 0.0 && n_out > 0 ? (float)(1.0 / sqrt((double)n_out * var)) : 1.0f;
 }

@@ -108,6 +108,6 @@ void q_backward(const Quantizer *q, const float *x, const float *gy,
 double q_pact_l2(float alpha, float lambda, double *galpha)
 {
     if (galpha)
-        *galpha += (double)lambda * alpha;
-    return 0.5 * lambda * (double)alpha * alpha;
+        *galpha += (double)lambda * (double)alpha;
+    return 0.5 * (double)lambda * (double)alpha * (double)alpha;
 }

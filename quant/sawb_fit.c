@@ -34,8 +34,8 @@ int q_mag_init(QMagnitudes *mg, const float *w, size_t n, Err *e)
     qsort(mg->m, n, sizeof *mg->m, cmp_float);
     mg->p1[0] = mg->p2[0] = 0.0;
     for (size_t i = 0; i < n; i++) {
-        mg->p1[i + 1] = mg->p1[i] + mg->m[i];
-        mg->p2[i + 1] = mg->p2[i] + (double)mg->m[i] * mg->m[i];
+        mg->p1[i + 1] = mg->p1[i] + (double)mg->m[i];
+        mg->p2[i + 1] = mg->p2[i] + (double)mg->m[i] * (double)mg->m[i];
     }
     return QA_OK;
 }
@@ -53,7 +53,7 @@ static size_t lower_bound(const float *s, size_t n, double x)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s[mid] < x)
+        if ((double)s[mid] < x)
             lo = mid + 1;
         else
             hi = mid;
@@ -88,14 +88,14 @@ double q_sawb_opt_alpha(const QMagnitudes *mg, int bits, double *se)
     /* Dense grid: 2000 log-spaced alphas in [1e-3, 1] max|w| (the error is
      * not unimodal at fine level counts, so no bracketing from one guess). */
     const int G = 2000;
-    double mx = mg->m[mg->n - 1];
+    double mx = (double)mg->m[mg->n - 1];
     if (!(mx > 0.0)) {
         if (se)
             *se = 0.0;
         return 0.0;
     }
     double lo = 1e-3 * mx, ratio = pow(1e3, 1.0 / (G - 1));
-    double best_a = lo, best_e = INFINITY, a = lo;
+    double best_a = lo, best_e = (double)INFINITY, a = lo;
     for (int g = 0; g < G; g++, a *= ratio) {
         double err = q_sawb_sq_error(mg, bits, a);
         if (err < best_e) {

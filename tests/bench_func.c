@@ -26,7 +26,7 @@
  * Goals are reported, not enforced; the bench fails when a result is not
  * bit-exact or a command fails. QARRAY names the binary (default ./qarray),
  * QA_BENCH_REPS the repetitions (default 3). */
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "quant/int/export.h"
 #include "quant/int/u8s8.h"
 #include "quant/rng.h"
@@ -238,7 +238,7 @@ static int lib_run(const Accel *a, const INet *ref, int b, LibRun *out, Err *e)
     if (func_net(ref, b, &net, e) != QA_OK)
         goto out;
     FuncOptions fo = {.pe_max_macs = 0};
-    if (tile_map_net(a, &net, &ts, e) != QA_OK ||
+    if (map_net(a, &net, &ts, e) != QA_OK ||
         func_init(&f, a, ref, &net, &ts, &fo, e) != QA_OK || func_set_images(f, img, e) != QA_OK)
         goto done;
     SimFunctional h = func_sim_hooks(f);

@@ -9,7 +9,7 @@
  * (10 bursts). Its wall time grows with the bursts (about 90-200 ns each,
  * depending on the machine's load); it is reported, the goal is ResNet-50's. */
 #include "models/analytic.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "sim/engine/sim.h"
 #include "workloads/net.h"
 
@@ -63,7 +63,7 @@ static int synthetic(const Accel *a)
     static TileGroup groups[SYN_LAYERS][4];
     static int first[SYN_LAYERS][5];
     static LayerMap maps[SYN_LAYERS];
-    TileSchedule ts = {SYN_LAYERS, maps};
+    TileSchedule ts = {SYN_LAYERS, maps, 0};
     RunStats rs;
     Err e;
     double best, mean;
@@ -113,7 +113,7 @@ int main(void)
     a.dram_gbps = 64;
     if (net_build(&net, "resnet50", &e) != QA_OK ||
         net_apply_bits(&net, &bits, &e) != QA_OK ||
-        tile_map_net(&a, &net, &ts, &e) != QA_OK)
+        map_net(&a, &net, &ts, &e) != QA_OK)
         goto fail;
     int64_t tiles = 0, max_tiles = 0;
     for (int l = 0; l < ts.n; l++)

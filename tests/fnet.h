@@ -79,6 +79,24 @@ static inline int fn_add(INet *net, const char *name, int a, int a_is_code,
     return intref_add(net, &op, e);
 }
 
+/* The classifier "fc": global sum pool of in (C x H x H) and an fc to 10
+ * classes with 8-bit weights and seeded biases. */
+static inline int fn_gapfc(INet *net, Rng *rng, int in, int C, int H, Err *e)
+{
+    IOp fc;
+    memset(&fc, 0, sizeof fc);
+    fc.kind = IOP_GAPFC;
+    snprintf(fc.name, sizeof fc.name, "fc");
+    fc.in[0] = in, fc.C = C, fc.H = H, fc.W = H, fc.K = 10, fc.w_bits = 8;
+    fc.w = fn_alloc((size_t)C * 10 * sizeof *fc.w);
+    fc.bias = fn_alloc(10 * sizeof *fc.bias);
+    for (int i = 0; i < C * 10; i++)
+        fc.w[i] = (int16_t)(-128 + (int)(rng_u64(rng) % 256));
+    for (int k = 0; k < 10; k++)
+        fc.bias[k] = (int64_t)(rng_u64(rng) % 2001) - 1000;
+    return intref_add(net, &fc, e);
+}
+
 /* in 3 x 12 x 12 at 8 bits:
  *   c0 conv3x3 K12 -> a codes        mp maxpool 3x3/2 -> 12x6x6
  *   b1a conv3x3 -> codes, b1b conv3x3 -> branch, add1 = mp + b1b
@@ -108,18 +126,8 @@ static inline int fn_build(INet *net, uint64_t seed, int w_bits, int a_bits, Err
     int b2b = fn_conv(net, &rng, "b2b", b2a, 20, 3, 20, 3, 1, w_bits, a_bits, 0, e);
     int b2s = fn_conv(net, &rng, "b2s", add1, 12, 6, 20, 1, 2, w_bits, a_bits, 0, e);
     int add2 = fn_add(net, "add2", b2b, 0, b2s, 20, 3, a_bits, e);
-    IOp fc;
-    memset(&fc, 0, sizeof fc);
-    fc.kind = IOP_GAPFC;
-    snprintf(fc.name, sizeof fc.name, "fc");
-    fc.in[0] = add2, fc.C = 20, fc.H = 3, fc.W = 3, fc.K = 10, fc.w_bits = 8;
-    fc.w = fn_alloc(200 * sizeof *fc.w);
-    fc.bias = fn_alloc(10 * sizeof *fc.bias);
-    for (int i = 0; i < 200; i++)
-        fc.w[i] = (int16_t)(-128 + (int)(rng_u64(&rng) % 256));
-    for (int k = 0; k < 10; k++)
-        fc.bias[k] = (int64_t)(rng_u64(&rng) % 2001) - 1000;
-    int ids[] = {c0, p, b1a, b1b, add1, b2a, b2b, b2s, add2, intref_add(net, &fc, e)};
+    int ids[] = {c0, p, b1a, b1b, add1, b2a, b2b, b2s, add2,
+                 fn_gapfc(net, &rng, add2, 20, 3, e)};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
         if (ids[i] < 0)
             return QA_ERR;

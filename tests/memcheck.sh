@@ -40,9 +40,12 @@ check() {
 # Loaders, models, quantizers (no SystemC).
 for t in test_arch_cfg test_topo_csv test_npy test_layer test_net \
          test_resnet test_analytic test_quantizer test_q_pact test_levels \
-         test_study test_table test_qa test_safetensors; do
+         test_study test_table test_qa test_safetensors test_args; do
     check "$t" $VG "$B/tests/$t"
 done
+# The trade-off row runs the integer reference, whose OpenMP pool threads
+# would only add noise: one thread.
+check test_tradeoff env OMP_NUM_THREADS=1 $VG "$B/tests/test_tradeoff"
 # Every loader under allocation failures, both engines.
 check test_oom $VG_SC "$B/tests/test_oom"
 # The CLI end to end: both engines, the topology import/export, a tensor.
@@ -51,7 +54,7 @@ check "qarray run (analytic)" $VG "$Q" run -c arch/tiny.cfg -w resnet20 \
     --bits 4 --batch 2 --engine analytic -o "$T/a"
 check "qarray run (systemc)" $VG_SC "$Q" run -c arch/tiny.cfg -w resnet20 \
     --bits 4 --engine systemc -o "$T/s"
-check "qarray net --csv" $VG "$Q" net -w resnet50 --csv "$T/r50.csv"
+check "qarray net -o" $VG "$Q" net -w resnet50 -o "$T/r50.csv"
 check "qarray net --topo" $VG "$Q" net --topo "$T/r50.csv"
 check "qarray run bad config" sh -c "$VG $Q run -c tests/bad/arch_enum.cfg \
     -o $T/bad; [ \$? -eq 1 ]"

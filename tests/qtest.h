@@ -11,6 +11,11 @@
 #include <cmocka.h>
 #include <math.h>
 
+/* cmocka's assert_float_equal(a, b, eps) casts each argument as (float)a,
+ * without parentheses: a compound argument must be wrapped, as in
+ * assert_float_equal(x, (0.1 * m), 1e-6), or the cast binds to its first
+ * operand only and the rest is computed from a float. */
+
 #include "arch/qa.h"
 #include "quant/rng.h"
 

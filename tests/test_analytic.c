@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "models/analytic.h"
+#include "quant/rng.h"
 
 static void chip(Accel *a)
 {
@@ -100,7 +101,7 @@ static void test_run_floor(void **state)
     m.ngroups = 2;
     m.dram_in_bytes = 2000;
     m.macs = 0;
-    TileSchedule ts = {1, &m};
+    TileSchedule ts = {1, &m, 0};
     Net net;
     memset(&net, 0, sizeof net);
     net.n = 1;
@@ -120,6 +121,63 @@ static void test_run_floor(void **state)
     stats_free(&rs);
 }
 
+/* The recurrences of the file comment, tile by tile, with no shortcut. */
+static int64_t naive_core(const Accel *a, const TileGroup *g, int ng,
+                          int64_t reps)
+{
+    int64_t ld1 = 0, cd1 = 0, cd2 = 0, sd1 = 0, sd2 = 0;
+    int two = a->double_buffer != 0;
+    for (int64_t r = 0; r < reps; r++)
+        for (int i = 0; i < ng; i++)
+            for (int64_t t = 0; t < g[i].count; t++) {
+                int64_t load = analytic_xfer_cycles(a, g[i].load_w_bytes + g[i].load_in_bytes);
+                int64_t store = analytic_xfer_cycles(a, g[i].store_out_bytes);
+                int64_t ld = QA_MAX(ld1, two ? cd2 : cd1) + load;
+                int64_t cs = QA_MAX(QA_MAX(ld, cd1), two ? sd2 : sd1);
+                int64_t cd = cs + g[i].compute_cycles;
+                int64_t sd = QA_MAX(cd, sd1) + store;
+                ld1 = ld, cd2 = cd1, cd1 = cd, sd2 = sd1, sd1 = sd;
+            }
+    return QA_MAX(sd1, cd1);
+}
+
+/* Long runs and repeated sequences are added in a few steps (a state that
+ * shifts by the same amount each step keeps doing so): the result must be
+ * the tile-by-tile one on random runs, including empty loads and stores,
+ * zero compute, and runs long enough to take the shortcut. */
+static void test_runs_equal_tile_by_tile(void **state)
+{
+    (void)state;
+    Rng r;
+    rng_seed(&r, 7);
+    for (int trial = 0; trial < 3000; trial++) {
+        Accel a;
+        chip(&a);
+        a.double_buffer = (int)(rng_u64(&r) % 2);
+        a.dram_latency_cycles = (int64_t)(rng_u64(&r) % 200);
+        a.dram_gbps = rng_u64(&r) % 4 == 0 ? 0 : 0.5 + (double)(rng_u64(&r) % 64);
+        TileGroup g[4];
+        int ng = 1 + (int)(rng_u64(&r) % 4);
+        for (int i = 0; i < ng; i++) {
+            memset(&g[i], 0, sizeof g[i]);
+            g[i].count = 1 + (int64_t)(rng_u64(&r) % 40);
+            g[i].load_in_bytes = rng_u64(&r) % 3 == 0 ? 0 : (int64_t)(rng_u64(&r) % 5000);
+            g[i].compute_cycles = rng_u64(&r) % 5 == 0 ? 0 : (int64_t)(rng_u64(&r) % 3000);
+            g[i].store_out_bytes = rng_u64(&r) % 3 == 0 ? 0 : (int64_t)(rng_u64(&r) % 5000);
+        }
+        int64_t reps = 1 + (int64_t)(rng_u64(&r) % 12);
+        Pipeline p;
+        analytic_pipe_init(&p);
+        analytic_pipe_run(&p, &a, g, ng, reps);
+        int64_t want = naive_core(&a, g, ng, reps);
+        if (analytic_pipe_end(&p) != want)
+            fail_msg("trial %d: %lld cycles, tile by tile %lld", trial,
+                     (long long)analytic_pipe_end(&p), (long long)want);
+        if (reps == 1)
+            assert_int_equal(analytic_core_cycles(&a, g, ng, NULL), want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_by_hand),
         cmocka_unit_test(test_compute_bound),
         cmocka_unit_test(test_run_floor),
+        cmocka_unit_test(test_runs_equal_tile_by_tile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,7 +48,7 @@ static void test_bytes_per_cycle(void **state)
     a.clock_ghz = 1.5;
     a.dram_gbps = 64;
     /* 64e9 B/s / 1.5e9 cycles/s = 42.666... B/cycle */
-    assert_float_equal(arch_dram_bytes_per_cycle(&a), 64.0 / 1.5, 1e-12);
+    assert_float_equal(arch_dram_bytes_per_cycle(&a), (64.0 / 1.5), 1e-12);
     a.dram_gbps = 0;
     assert_float_equal(arch_dram_bytes_per_cycle(&a), 0.0, 0.0);
 }
@@ -64,6 +64,14 @@ static void test_validate_rules(void **state)
     assert_string_equal(e.field, "lane_table");
     for (int b = 1; b <= 16; b++)
         a.lane_table[b] = 16.0 / b;
+    assert_int_equal(arch_validate(&a, "x.cfg", &e), QA_OK);
+    /* more lanes at 8 bits (3) than at 7 (16/7 = 2.29, 2 whole lanes) */
+    a.lane_table[8] = 3;
+    assert_int_equal(arch_validate(&a, "x.cfg", &e), QA_ERR);
+    assert_string_equal(e.field, "lane_table");
+    assert_string_equal(e.msg, "lanes at 8 bits (3) exceed lanes at 7 bits "
+                               "(2.28571): a narrower MAC must not give fewer lanes");
+    a.lane_table[8] = 2;
     assert_int_equal(arch_validate(&a, "x.cfg", &e), QA_OK);
     a.rows = 2048;
     a.cols = 1024;

@@ -47,14 +47,14 @@ expect_total "total: 32713474048 MACs (32.713 G), 25502912 weights (51005824 byt
 # (25502912 - 9408 - 2048000)/2 + 9408 + 2048000 = 13780160 bytes
 expect_total "total: 4089184256 MACs (4.089 G), 25502912 weights (13780160 bytes at the layers' w_bits)" -w resnet50 --bits 4/4 --first-last 8
 # rows: conv1 at 8/8 storing 16 (the maxpool feeds a 16-bit projection)
-"$Q" net -w resnet50 --bits 4/2 --first-last 8 --shortcut 16 >"$T/r50.txt"
+"$Q" net -w resnet50 --bits 4/2 --first-last 8 --shortcut-bits 16 >"$T/r50.txt"
 grep -q '^  0 conv1 .* 8  8 16$' "$T/r50.txt" || fail "conv1 bits"
 grep -q '^  5 layer1.0.downsample .* 16 16 16$' "$T/r50.txt" || fail "fpsc bits"
 grep -q '^  3 layer1.0.conv2 .*  4  2  2$' "$T/r50.txt" || fail "w4/a2 bits"
 grep -q '^ 71 fc .*  8  8 16$' "$T/r50.txt" || fail "fc bits"
 
 # export, then re-import: same totals; 1 header + 54 rows
-"$Q" net -w resnet50 --csv "$T/r50.csv" >/dev/null 2>"$T/err" || fail "--csv"
+"$Q" net -w resnet50 -o "$T/r50.csv" >/dev/null 2>"$T/err" || fail "-o"
 [ "$(wc -l <"$T/r50.csv")" -eq 55 ] || fail "r50.csv rows"
 head -n 2 "$T/r50.csv" | tail -n 1 | grep -q '^conv1, 229, 229, 7, 7, 3, 64, 2,$' ||
     fail "conv1 row"
@@ -63,18 +63,19 @@ expect_total "total: 4089184256 MACs (4.089 G), 25502912 weights (51005824 bytes
     grep -q '^network r50: 54 layers (54 conv/fc)' || fail "topo header line"
 
 # bad input
-expect_error "qarray: -w: unknown network 'nope' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" -w nope
-expect_error "qarray: --batch: expected an integer in 1..65536, got '0'" -w resnet50 --batch 0
-expect_error "qarray: --bits: expected W/A or B with bits in 1..16, got '4/17'" -w resnet50 --bits 4/17
-expect_error "qarray: --first-last: expected an integer in 1..16, got 'x'" -w resnet50 --first-last x
-expect_error "qarray: net: unknown option '--frist-last' (qarray net --help)" -w resnet50 --frist-last 8
-expect_error "qarray: --csv: needs a value" -w resnet50 --csv
-expect_error "qarray: -w: give exactly one of -w NAME and --topo IN.csv"
+expect_error "qarray: --workload: unknown network 'nope' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" -w nope
+expect_error "qarray: --batch: '0' is not an integer in 1..65536" -w resnet50 --batch 0
+expect_error "qarray: --bits: '4/17' is not W or W/A with bits in 1..16" -w resnet50 --bits 4/17
+expect_error "qarray: --first-last: 'x' is not an integer in 1..16" -w resnet50 --first-last x
+expect_error "qarray: --frist-last: unknown option (qarray net --help)" -w resnet50 --frist-last 8
+expect_error "qarray: --out: needs a value" -w resnet50 -o
+expect_error "qarray: --shortcut: unknown option (qarray net --help)" -w resnet50 --shortcut 16
+expect_error "qarray: --topo: cannot be combined with --workload (give one network)" -w resnet50 --topo "$T/r50.csv"
 expect_error "qarray: tests/bad/topo_filter.csv:2: Filter Height: 7 larger than IFMAP Height 5" --topo tests/bad/topo_filter.csv
 expect_error "qarray: $T/none.csv: cannot open: No such file or directory" --topo "$T/none.csv"
 # no output file on error, not even a temp file
-expect_error "qarray: -w: unknown network 'x' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" -w x --csv "$T/x.csv"
-expect_error "qarray: tests/bad/topo_zero.csv:2: Channels: must be positive, got 0" --topo tests/bad/topo_zero.csv --csv "$T/x.csv"
+expect_error "qarray: --workload: unknown network 'x' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" -w x -o "$T/x.csv"
+expect_error "qarray: tests/bad/topo_zero.csv:2: Channels: must be positive, got 0" --topo tests/bad/topo_zero.csv -o "$T/x.csv"
 ls "$T" | grep -q '^x\.csv' && fail "partial output file left"
 
 [ "$fails" -eq 0 ] || exit 1

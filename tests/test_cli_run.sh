@@ -54,8 +54,26 @@ expect_fail "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0" $Q run
 expect_fail "no_such.cfg: cannot open" $Q run -c no_such.cfg
 expect_fail "unknown network" $Q run -w resnet51
 expect_fail "conv1: does not fit" $Q run -c arch/tiny.cfg --sram 1KiB
-expect_fail "unknown or incomplete option" $Q run --frobnicate
+expect_fail "qarray: --frobnicate: unknown option (qarray run --help)" $Q run --frobnicate
+expect_fail "qarray: --bits: needs a value" $Q run --bits
+expect_fail "qarray: --bits: given twice ('4', then '8')" $Q run --bits 4 -b 8
+expect_fail "qarray: --batch: '0' is not an integer in 1..65536" $Q run --batch 0
+expect_fail "qarray: resnet20: unexpected argument (qarray run --help)" $Q run resnet20
+# Options that would silently lose to another are refused, naming both.
+expect_fail "qarray: --topo: cannot be combined with --workload (give one network)" \
+    $Q run -w resnet20 --topo tests/bad/topo_zero.csv
+expect_fail "qarray: --model: cannot be combined with --bits (the model file holds the bits of every layer)" \
+    $Q run -m m.safetensors --bits 4
+expect_fail "qarray: --fpsc: cannot be combined with --shortcut-bits (--fpsc is --shortcut-bits 16)" \
+    $Q run --fpsc --shortcut-bits 8
+expect_fail "qarray: --vcd: cannot be combined with --engine analytic (the analytic engine has no signals to dump)" \
+    $Q run -c arch/tiny.cfg -w resnet20 --engine analytic --vcd "$T/x.vcd"
+[ -e "$T/x.vcd" ] && no "--vcd with the analytic engine wrote a file"
 $Q run --help | grep -q "usage: qarray run" || no "run --help"
+# --opt=value and short options with the value attached
+$Q run -c arch/tiny.cfg --workload=resnet20 -b4 --batch=2 --engine=analytic \
+    -o "$T/eq.csv" > /dev/null 2>&1 || no "run with --opt=value"
+cmp -s "$T/eq.csv" "$T/tiny/layers.csv" || no "--opt=value gives another run"
 $Q area -c arch/pact2018.cfg | grep -q "14.00" || no "area table lacks the 14x density at 2 bits"
 
 [ $fail -eq 0 ] && echo "test_cli_run.sh: ok"

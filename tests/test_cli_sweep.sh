@@ -108,7 +108,7 @@ expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" i
     sweep -s tests/bad/study_workload.cfg -o "$T/bad"
 expect_error 2 "qarray: --shard: '2/2' is not I/N with 0 <= I < N" \
     sweep -s $S -o "$T/bad" --shard 2/2
-expect_error 1 "qarray: --engine: 'fast': expected \"analytic\" or \"systemc\"" \
+expect_error 2 "qarray: --engine: 'fast' is not one of analytic, systemc" \
     sweep -s $S -o "$T/bad" --engine fast
 [ ! -e "$T/bad" ] || fail "bad input created $T/bad"
 

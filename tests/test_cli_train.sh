@@ -57,8 +57,12 @@ expect_error "qarray: $T/bad.cfg:2: model.widht: unknown key (qarray train --hel
 expect_error "qarray: train.epochs: must be in 1..10000, is 0" train -c "$T/tiny.cfg" --set train.epochs=0 -o "$T/bad.ckpt"
 echo "not a model" >"$T/junk.safetensors"
 expect_error "qarray: $T/junk.safetensors: header: header length 8029109312199880558 does not fit a 12-byte file" eval -m "$T/junk.safetensors"
-expect_error "qarray: --method: unknown method 'lsq' (pact-sawb, apot, faq, dorefa)" quantize -w resnet50 --method lsq --wbits 4 --abits 4 -o "$T/r.safetensors"
-expect_error "qarray: network: unknown network 'resnet51' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" quantize -w resnet51 --method apot --wbits 4 --abits 4 -o "$T/r.safetensors"
+expect_error "qarray: --method: unknown method 'lsq' (pact-sawb, apot, faq, dorefa)" quantize -w resnet50 --method lsq --bits 4 -o "$T/r.safetensors"
+expect_error "qarray: --workload: unknown network 'resnet51' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" quantize -w resnet51 --method apot --bits 4/4 -o "$T/r.safetensors"
+expect_error "qarray: --bits: '4/9' is not W or W/A with bits in 1..8" quantize -w resnet50 --method apot --bits 4/9 -o "$T/r.safetensors"
+expect_error "qarray: --wbits: unknown option (qarray quantize --help)" quantize -w resnet50 --method apot --wbits 4 --abits 4 -o "$T/r.safetensors"
+expect_error "qarray: --bits: required (qarray quantize --help)" quantize -w resnet50 --method apot -o "$T/r.safetensors"
+expect_error "qarray: --resume: only with --out (the checkpoint to continue)" train -c "$T/tiny.cfg" --resume
 [ -e "$T/r.safetensors" ] && fail "failed quantize left a file"
 ls "$T" | grep -q '\.tmp\.' && fail "temporary file left behind"
 

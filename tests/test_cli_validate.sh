@@ -52,13 +52,13 @@ for df in ws os is; do
         fail "validate $df predictions"
     [ "$(wc -l <"$T/v_$df.csv")" -eq 8 ] || fail "validate $df: csv rows"
 done
-# the C path computes the same tiles: same table but for the cycles column
-"$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --engine c >"$T/c" 2>&1 ||
-    fail "validate --engine c: $(cat "$T/c")"
+# the analytic engine computes the same tiles: same table but for the cycles column
+"$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --engine analytic >"$T/c" 2>&1 ||
+    fail "validate --engine analytic: $(cat "$T/c")"
 cut -d, -f1-20,22- "$T/v_ws.csv" >"$T/a"
-"$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --engine c -o "$T/c.csv" >/dev/null 2>&1
+"$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --engine analytic -o "$T/c.csv" >/dev/null 2>&1
 cut -d, -f1-20,22- "$T/c.csv" >"$T/b"
-cmp -s "$T/a" "$T/b" || fail "C path and SystemC cores differ"
+cmp -s "$T/a" "$T/b" || fail "analytic engine and SystemC cores differ"
 # --exact-acc: every array layer's largest partial sum exact (acc_exact 1,
 # no "<=" in the table), never below the default run's final sums, and
 # never above its bounds
@@ -96,7 +96,7 @@ CFG
     fail "training resnet20: $(cat "$T/log")"
 grep -q '^  alpha: conv1.act=[0-9.]* layer1.0.conv1.act=[0-9.]* layer1.0.add.act=' "$T/log" ||
     fail "resnet20 alpha names: $(cat "$T/log")"
-"$Q" quantize -w resnet20 --method pact-sawb --wbits 4 --abits 4 --batch 2 \
+"$Q" quantize -w resnet20 --method pact-sawb --bits 4/4 --batch 2 \
     -o "$T/r20q.safetensors" >"$T/q" 2>&1 || fail "quantize -w resnet20: $(cat "$T/q")"
 "$Q" run -w resnet20 -c arch/tiny.cfg --engine analytic -o "$T/r20w" >/dev/null 2>&1 ||
     fail "run -w resnet20"
@@ -126,7 +126,14 @@ expect_error "qarray: --flip: 'c2.conv:1' is not LAYER:INDEX:BIT" \
     validate -m "$T/m.safetensors" -c arch/tiny.cfg --flip c2.conv:1 -o "$T/bad.csv"
 expect_error "qarray: bit: 4 outside 0..3" \
     validate -m "$T/m.safetensors" -c arch/tiny.cfg --flip c2.conv:1:4 -o "$T/bad.csv"
-expect_error "qarray: --engine: 'fast' is not systemc or c" validate -m "$T/m.safetensors" --engine fast
+expect_error "qarray: --engine: 'fast' is not one of analytic, systemc" validate -m "$T/m.safetensors" --engine fast
+expect_error "qarray: --engine: 'c' is not one of analytic, systemc" validate -m "$T/m.safetensors" --engine c
+# options that would be silently ignored are refused, naming both
+expect_error "qarray: --input: cannot be combined with --dataset (--dataset runs the test set, not random images)" \
+    validate -m "$T/m.safetensors" --dataset --input 3
+expect_error "qarray: --limit: only with --dataset (it counts test images)" \
+    validate -m "$T/m.safetensors" --input 3 --limit 2
+expect_error "qarray: --acc-bits: must be in 4..64 bits, is 2" validate -m "$T/m.safetensors" --acc-bits 2
 expect_error "qarray: --batch: '0' is not an integer in 1..4096" validate -m "$T/m.safetensors" --batch 0
 echo "not a model" >"$T/junk.safetensors"
 expect_error "qarray: $T/junk.safetensors: header: header length 8029109312199880558 does not fit a 12-byte file" \

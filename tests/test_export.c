@@ -97,7 +97,7 @@ static void check_method(const char *arch, const char *wm, const char *am, int b
     IntCheck c;
     assert_int_equal(train_check_int(&t, &inet, &t.test, &c, &e), QA_OK);
     print_message("%s %s/%s %d bits: fake-quant %.2f%%, integer %.2f%%, agree %d/%d\n", arch,
-                  wm, am, bits, c.fq_acc, c.int_acc, c.agree, c.n);
+                  wm, am, bits, (double)c.fq_acc, (double)c.int_acc, c.agree, c.n);
     assert_true(c.fq_acc > 30.0f);                 /* learned: 3x chance (10%) at least */
     assert_true(c.agree >= c.n - c.n / 100);       /* >= 99% identical decisions */
     assert_true(fabsf(c.int_acc - c.fq_acc) <= 1.0f);

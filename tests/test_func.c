@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "sim/engine/func.h"
 #include "sim/engine/sim.h"
 #include "tests/fnet.h"
@@ -46,7 +46,7 @@ static void rig_up(Rig *r, const Accel *a, int bits, int64_t pe_macs)
     r->a = *a;
     if (fn_build(&r->ref, 7 + (uint64_t)bits, bits, bits, &e) != QA_OK ||
         func_net(&r->ref, IMAGES, &r->net, &e) != QA_OK ||
-        tile_map_net(&r->a, &r->net, &r->ts, &e) != QA_OK) {
+        map_net(&r->a, &r->net, &r->ts, &e) != QA_OK) {
         err_print(&e, stderr);
         fail();
     }
@@ -266,7 +266,7 @@ static void test_overflow_hand(void **s)
         TileSchedule ts;
         FuncChip *f;
         assert_int_equal(func_net(&ref, 1, &net, &e), QA_OK);
-        assert_int_equal(tile_map_net(&a, &net, &ts, &e), QA_OK);
+        assert_int_equal(map_net(&a, &net, &ts, &e), QA_OK);
         FuncOptions o = {.pe_max_macs = 1000};
         assert_int_equal(func_init(&f, &a, &ref, &net, &ts, &o, &e), QA_OK);
         uint8_t img[16];

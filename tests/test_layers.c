@@ -41,7 +41,7 @@ static double probe_loss(const Probe *p)
     p->fwd(p->ctx);
     double s = 0.0;
     for (size_t i = 0; i < p->nout; i++)
-        s += (double)p->out[i] * p->r[i];
+        s += (double)p->out[i] * (double)p->r[i];
     return s;
 }
 
@@ -56,10 +56,10 @@ static void check_grad(const Probe *p, float *x, const float *g, size_t n,
         x[i] = save - h;
         double lm = probe_loss(p);
         x[i] = save;
-        double num = (lp - lm) / (2.0 * h);
-        double err = fabs(num - g[i]) / (1.0 + fabs(num));
+        double num = (lp - lm) / (2.0 * (double)h);
+        double err = fabs(num - (double)g[i]) / (1.0 + fabs(num));
         if (err > 5e-3)
-            fail_msg("%s[%zu]: numeric %.6f analytic %.6f", what, i, num, g[i]);
+            fail_msg("%s[%zu]: numeric %.6f analytic %.6f", what, i, num, (double)g[i]);
     }
 }
 
@@ -103,10 +103,10 @@ static void conv_case(int N, int C, int H, int W, int K, int R, int S, int strid
                                 if (hh < 0 || hh >= H || ww < 0 || ww >= W)
                                     continue;
                                 s += (double)x.in[((size_t)(c * N + n) * H + hh) * W + ww] *
-                                     x.w[((size_t)(k * C + c) * R + i) * S + j];
+                                     (double)x.w[((size_t)(k * C + c) * R + i) * S + j];
                             }
                     float got = x.out[((size_t)(k * N + n) * d->P + p) * d->Q + q];
-                    assert_true(fabs(got - s) < 1e-4);
+                    assert_true(fabs((double)got - s) < 1e-4);
                 }
     float *din = calloc(nin, sizeof(float)), *dw = calloc(nw, sizeof(float));
     nn_conv2d_backward(d, x.in, x.w, r, din, dw, x.col);
@@ -164,19 +164,19 @@ static void test_conv_chunks_of_one_image(void **s)
                                     continue;
                                 size_t a = ((size_t)(c * d.N + n) * d.H + h) * d.W + x;
                                 size_t b = ((size_t)(k * d.C + c) * 3 + i) * 3 + j;
-                                acc += (double)in[a] * w[b];
-                                rin[a] += (double)w[b] * dout[o];
-                                rw[b] += (double)in[a] * dout[o];
+                                acc += (double)in[a] * (double)w[b];
+                                rin[a] += (double)w[b] * (double)dout[o];
+                                rw[b] += (double)in[a] * (double)dout[o];
                             }
-                    if (fabs(out[o] - acc) > 1e-4)
-                        fail_msg("out[%zu] %.6f, direct %.6f", o, out[o], acc);
+                    if (fabs((double)out[o] - acc) > 1e-4)
+                        fail_msg("out[%zu] %.6f, direct %.6f", o, (double)out[o], acc);
                 }
     for (size_t i = 0; i < nin; i++)
-        if (fabs(din[i] - rin[i]) > 1e-4)
-            fail_msg("din[%zu] %.6f, direct %.6f", i, din[i], rin[i]);
+        if (fabs((double)din[i] - rin[i]) > 1e-4)
+            fail_msg("din[%zu] %.6f, direct %.6f", i, (double)din[i], rin[i]);
     for (size_t i = 0; i < nw; i++) /* sums of 40960 products */
-        if (fabs(dw[i] - rw[i]) > 1e-5 * (1.0 + fabs(rw[i])) + 2e-3)
-            fail_msg("dw[%zu] %.6f, direct %.6f", i, dw[i], rw[i]);
+        if (fabs((double)dw[i] - rw[i]) > 1e-5 * (1.0 + fabs(rw[i])) + 2e-3)
+            fail_msg("dw[%zu] %.6f, direct %.6f", i, (double)dw[i], rw[i]);
     free(in), free(w), free(dout), free(out), free(din), free(dw), free(col), free(rin), free(rw);
 }
 
@@ -242,15 +242,16 @@ static void test_bn(void **s)
     for (int c = 0; c < 3; c++) {
         double m = 0, v = 0;
         for (int i = 0; i < 10; i++)
-            m += b.x[c * 10 + i];
+            m += (double)b.x[c * 10 + i];
         m /= 10;
         for (int i = 0; i < 10; i++)
-            v += (b.x[c * 10 + i] - m) * (b.x[c * 10 + i] - m);
+            v += ((double)b.x[c * 10 + i] - m) * ((double)b.x[c * 10 + i] - m);
         /* running stats: 0.9 * init + 0.1 * batch (unbiased variance) */
-        assert_float_equal(b.rm[c], 0.1 * m, 1e-6);
-        assert_float_equal(b.rv[c], 0.9 + 0.1 * v / 9, 1e-5);
+        assert_float_equal(b.rm[c], (0.1 * m), 1e-6);
+        assert_float_equal(b.rv[c], (0.9 + 0.1 * v / 9), 1e-5);
         for (int i = 0; i < 10; i++) {
-            double want = b.gamma[c] * (b.x[c * 10 + i] - m) / sqrt(v / 10 + 1e-5) + b.beta[c];
+            double want = (double)b.gamma[c] * ((double)b.x[c * 10 + i] - m) /
+                          sqrt(v / 10 + 1e-5) + (double)b.beta[c];
             assert_float_equal(b.y[c * 10 + i], want, 1e-5);
         }
     }
@@ -390,7 +391,7 @@ static void test_linear(void **s)
     /* y[k=1, n=2] = sum_c w[1,c] x[c,2] + b[1] */
     double want = l.b[1];
     for (int c = 0; c < 4; c++)
-        want += l.w[4 + c] * l.x[c * 3 + 2];
+        want += (double)(l.w[4 + c] * l.x[c * 3 + 2]);
     assert_float_equal(l.y[3 + 2], want, 1e-5);
     float *r = rnd(6), *dx = calloc(12, 4), *dw = calloc(8, 4), *db = calloc(2, 4);
     nn_linear_backward(3, 4, 2, l.x, l.w, r, dx, dw, db);
@@ -428,7 +429,7 @@ static void test_softmax_xent(void **s)
         l2[i] = sv - 1e-2f;
         double lm = nn_softmax_xent(3, 5, l2, y2, NULL, NULL);
         l2[i] = sv;
-        assert_float_equal((lp - lm) / 2e-2, g2[i], 1e-3);
+        assert_float_equal(((lp - lm) / 2e-2), g2[i], 1e-3);
     }
     free(l2);
 }

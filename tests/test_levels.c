@@ -42,7 +42,7 @@ static void test_apot_unsigned_sets(void **state)
     QT_CLOSE(lv.v[31], 1.0, 0);
     QT_CLOSE(lv.v[30], 96.0 / 100, 1e-7); /* 64 + 32, p~ = 0 */
     for (int i = 0; i < 32; i++) {
-        double k = lv.v[i] * 100.0;
+        double k = (double)lv.v[i] * 100.0;
         QT_CLOSE(k, rint(k), 1e-4);
     }
     q_levels_free(&lv);

@@ -15,7 +15,7 @@
 #include "models/analytic.h"
 #include "models/pe_ref.h"
 #include "sim/report/report.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "quant/levels.h"
 #include "quant/train/idx.h"
 #include "quant/npy.h"
@@ -143,7 +143,7 @@ static void test_topo_csv_load(void **state)
     assert_true(oom_loop(&c, &ctx) >= 3); /* 53 rows: 16, 32, 64 */
 }
 
-/* tile_map_net and analytic_run on ResNet-50 and the PACT chip. */
+/* map_net and analytic_run on ResNet-50 and the PACT chip. */
 typedef struct {
     Accel a;
     Net net;
@@ -155,7 +155,7 @@ static int run_map(void *ctx, Err *e)
 {
     MapCtx *c = ctx;
     memset(&c->ts, 0, sizeof c->ts);
-    return tile_map_net(&c->a, &c->net, &c->ts, e);
+    return map_net(&c->a, &c->net, &c->ts, e);
 }
 
 static int map_is_empty(const void *ctx)
@@ -189,10 +189,10 @@ static void test_tile_map_and_analytic(void **state)
     assert_int_equal(net_build(&ctx.net, "resnet50", &e), QA_OK);
     const BitPolicy bits = {4, 4, 8, 0};
     assert_int_equal(net_apply_bits(&ctx.net, &bits, &e), QA_OK);
-    const OomCase map = {"tile_map_net", run_map, map_is_empty, map_release};
+    const OomCase map = {"map_net", run_map, map_is_empty, map_release};
     assert_true(oom_loop(&map, &ctx) >= 3);
 
-    assert_int_equal(tile_map_net(&ctx.a, &ctx.net, &ctx.ts, &e), QA_OK);
+    assert_int_equal(map_net(&ctx.a, &ctx.net, &ctx.ts, &e), QA_OK);
     const OomCase an = {"analytic_run", run_analytic, stats_is_empty,
                         stats_release};
     assert_true(oom_loop(&an, &ctx) >= 1);

@@ -18,12 +18,12 @@ static void test_sgd_momentum_decay_groups(void **s)
     optim_sgd_step(&c, 0.1f, p, g, v, segs, 3);
     /* weight: g' = 0.5 + 0.1*1 = 0.6, v = 0.6, p = 1 - 0.06 */
     assert_float_equal(p[0], 0.94, 1e-6);
-    assert_float_equal(p[1], 2.0 - 0.05, 1e-6);
-    assert_float_equal(p[2], 4.0 - 0.1 * (0.5 + 0.04), 1e-6);
+    assert_float_equal(p[1], (2.0 - 0.05), 1e-6);
+    assert_float_equal(p[2], (4.0 - 0.1 * (0.5 + 0.04)), 1e-6);
     optim_sgd_step(&c, 0.1f, p, g, v, segs, 3);
     /* second step: g' = 0.5 + 0.094 = 0.594, v = 0.9*0.6 + 0.594 = 1.134 */
     assert_float_equal(v[0], 1.134, 1e-6);
-    assert_float_equal(p[0], 0.94 - 0.1134, 1e-6);
+    assert_float_equal(p[0], (0.94 - 0.1134), 1e-6);
 }
 
 static void test_sgd_nesterov(void **s)
@@ -37,7 +37,7 @@ static void test_sgd_nesterov(void **s)
     assert_float_equal(p[0], 0.85, 1e-6);
     optim_sgd_step(&c, 0.1f, p, g, v, &seg, 1);
     /* v = 1.5; p -= 0.1 (1 + 0.75) */
-    assert_float_equal(p[0], 0.85 - 0.175, 1e-6);
+    assert_float_equal(p[0], (0.85 - 0.175), 1e-6);
 }
 
 static void test_schedules(void **s)
@@ -59,7 +59,7 @@ static void test_schedules(void **s)
     Schedule ex = {.kind = SCHED_EXP, .lr = 0.0015f, .lr_end = 1e-6f, .epochs = 110,
                    .steps_per_epoch = 100};
     assert_float_equal(optim_lr(&ex, 99), 0.0015, 1e-9);
-    assert_float_equal(optim_lr(&ex, 100) / 0.0015, pow(1e-6 / 0.0015, 1.0 / 109), 1e-5);
+    assert_float_equal(((double)optim_lr(&ex, 100) / 0.0015), pow(1e-6 / 0.0015, 1.0 / 109), 1e-5);
     assert_float_equal(optim_lr(&ex, 109 * 100), 1e-6, 1e-10);
     assert_int_equal(optim_sched_parse("cosine"), SCHED_COSINE);
     assert_int_equal(optim_sched_parse("exp"), SCHED_EXP);

@@ -83,7 +83,7 @@ static int nearest(const QLevels *lv, double t)
 {
     int b = 0;
     for (int i = 1; i < lv->n; i++)
-        if (fabs(t - lv->v[i]) < fabs(t - lv->v[b]))
+        if (fabs(t - (double)lv->v[i]) < fabs(t - (double)lv->v[b]))
             b = i;
     return b;
 }
@@ -115,19 +115,19 @@ static void test_rcf_gradient(void **state)
                 q_backward(&q, x, g, gx, &ga, N);
                 double lo = s ? -1.0 : 0.0;
                 for (int i = 0; i < N; i++) {
-                    double u = (double)x[i] / alpha;
+                    double u = (double)x[i] / (double)alpha;
                     if (u > 1.0) {
-                        want += g[i];
+                        want += (double)g[i];
                         assert_true(gx[i] == 0.0f);
                     } else if (u < lo) {
-                        want -= s ? g[i] : 0.0;
+                        want -= s ? (double)g[i] : 0.0;
                         assert_true(gx[i] == 0.0f);
                     } else {
                         /* Pi(w/alpha) - w/alpha, Pi = nearest level */
                         double pu = q.lv.v[nearest(&q.lv, u)];
-                        want += g[i] * (pu - u);
+                        want += (double)g[i] * (pu - u);
                         assert_true(gx[i] == g[i]);
-                        QT_CLOSE(y[i], alpha * pu, 1e-6);
+                        QT_CLOSE(y[i], (double)alpha * pu, 1e-6);
                     }
                 }
                 QT_CLOSE(ga, want, 1e-3);
@@ -144,15 +144,15 @@ static double wn_dot(const float *w, const float *c, int n, int k, double h)
 {
     double mu = 0, ss = 0;
     for (int i = 0; i < n; i++)
-        mu += w[i] + (i == k ? h : 0);
+        mu += (double)w[i] + (i == k ? h : 0);
     mu /= n;
     for (int i = 0; i < n; i++) {
-        double d = w[i] + (i == k ? h : 0) - mu;
+        double d = (double)w[i] + (i == k ? h : 0) - mu;
         ss += d * d;
     }
     double sig = sqrt(ss / n), f = 0;
     for (int i = 0; i < n; i++)
-        f += c[i] * (w[i] + (i == k ? h : 0) - mu) / (sig + 1e-5);
+        f += (double)c[i] * ((double)w[i] + (i == k ? h : 0) - mu) / (sig + 1e-5);
     return f;
 }
 
@@ -174,18 +174,18 @@ static void test_weight_normalization(void **state)
     /* forward: the quantizer sees (w - mu)/(sigma + eps) */
     double mu = 0, ss = 0;
     for (int i = 0; i < N; i++)
-        mu += w[i];
+        mu += (double)w[i];
     mu /= N;
     for (int i = 0; i < N; i++)
-        ss += (w[i] - mu) * (w[i] - mu);
+        ss += ((double)w[i] - mu) * ((double)w[i] - mu);
     double sig = sqrt(ss / N);
     QT_CLOSE(q.wn_mu, mu, 1e-7);
     QT_CLOSE(q.wn_sigma, sig, 1e-7);
     float c[N];
     for (int i = 0; i < N; i++) {
-        double t = (w[i] - mu) / (sig + 1e-5), u = t / 1.5;
+        double t = ((double)w[i] - mu) / (sig + 1e-5), u = t / 1.5;
         u = u > 1 ? 1 : (u < -1 ? -1 : u);
-        QT_CLOSE(y[i], 1.5 * q.lv.v[nearest(&q.lv, u)], 1e-5);
+        QT_CLOSE(y[i], 1.5 * (double)q.lv.v[nearest(&q.lv, u)], 1e-5);
         c[i] = fabs(t) <= 1.5 ? g[i] : 0.0f; /* STE mask */
     }
     /* backward: gx = d/dw sum_i c_i w~_i(w) by central differences */

@@ -58,7 +58,7 @@ static void test_random_against_formula(void **state)
             if (fabs(w1 * a - floor(w1 * a) - 0.5) > 1e-5)
                 QT_CLOSE(y[i], 2 * qk - 1, 1e-5);
             double t = tanh(w[i]);
-            QT_CLOSE(gx[i], g[i] * (1 - t * t) / m, 1e-5);
+            QT_CLOSE(gx[i], (double)g[i] * (1 - t * t) / m, 1e-5);
         }
         q_free(&q);
     }

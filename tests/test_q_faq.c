@@ -97,8 +97,9 @@ static void test_percentile_and_calibration(void **state)
     for (int i = 0; i < 6; i++) {
         double h = (N - 1) * pcts[i] / 100.0;
         size_t k = (size_t)floor(h);
-        double want = k + 1 < N ? sorted[k] + (h - k) * (sorted[k + 1] - sorted[k])
-                                : sorted[k];
+        double want = k + 1 < N
+                          ? (double)sorted[k] + (h - k) * (double)(sorted[k + 1] - sorted[k])
+                          : (double)sorted[k];
         QT_CLOSE(q_percentile(x, N, pcts[i], s), want, 1e-5);
     }
     /* heavy duplicates and tiny sizes against the sorted reference */
@@ -113,8 +114,9 @@ static void test_percentile_and_calibration(void **state)
         double pct = 100.0 * rng_uniform(&r);
         double h = (m - 1) * pct / 100.0;
         size_t k = (size_t)floor(h);
-        double want = k + 1 < m ? sorted[k] + (h - k) * (sorted[k + 1] - sorted[k])
-                                : sorted[k];
+        double want = k + 1 < m
+                          ? (double)sorted[k] + (h - k) * (double)(sorted[k + 1] - sorted[k])
+                          : (double)sorted[k];
         QT_CLOSE(q_percentile(x, m, pct, s), want, 1e-5);
     }
     float ramp[5] = {4, 1, 3, 0, 2};
@@ -201,7 +203,7 @@ static void test_mse_clip(void **state)
     q_calib_init(&c, 2);
     assert_int_equal(q_calib_add(&c, x, N, &e), QA_OK);
     float faq = q_calib_ymax(&c), mse = q_mse_clip(x, N, 2);
-    print_message("N(0,1) at 2 bits: FAQ clip %.3f, MSE clip %.3f\n", faq, mse);
+    print_message("N(0,1) at 2 bits: FAQ clip %.3f, MSE clip %.3f\n", (double)faq, (double)mse);
     assert_true(faq == 4.0f);
     assert_true(mse > 1.5f && mse < 2.5f);
     free(x);
@@ -226,7 +228,7 @@ static void test_backward_mask(void **state)
         assert_true(ga == 0.0);
         double lo = s ? -3 : 0, hi = s ? 3 : 7, step = ldexp(1.0, q.l);
         for (int i = 0; i < N; i++) {
-            double t = x[i] / step;
+            double t = (double)x[i] / step;
             assert_true(gx[i] == (t >= lo && t <= hi ? g[i] : 0.0f));
             double k = fmin(fmax(rint(t), lo), hi);
             QT_CLOSE(y[i], k * step, 0);

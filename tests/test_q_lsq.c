@@ -63,18 +63,18 @@ static void test_gradient_random(void **state)
         q_backward(&q, x, g, gx, &gs, N);
         double qn = s ? 1 << (bits - 1) : 0, qp = s ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
         for (int i = 0; i < N; i++) {
-            double v = (double)x[i] / step;
+            double v = (double)x[i] / (double)step;
             if (v < -qn) {
-                want += g[i] * -qn;
+                want += (double)g[i] * -qn;
                 assert_true(gx[i] == 0.0f);
             } else if (v > qp) {
-                want += g[i] * qp;
+                want += (double)g[i] * qp;
                 assert_true(gx[i] == 0.0f);
             } else {
-                want += g[i] * (rint(v) - v);
+                want += (double)g[i] * (rint(v) - v);
                 assert_true(gx[i] == g[i]);
             }
-            QT_CLOSE(y[i], fmin(fmax(rint(fmin(fmax(v, -qn), qp)), -qn), qp) * step,
+            QT_CLOSE(y[i], fmin(fmax(rint(fmin(fmax(v, -qn), qp)), -qn), qp) * (double)step,
                      1e-6);
         }
         QT_CLOSE(gs, want / sqrt(N * qp), 1e-4);

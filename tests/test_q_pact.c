@@ -89,17 +89,17 @@ static void check_backward(const char *method, int cg)
         double want = 0.5, a = (1 << bits) - 1;
         for (int i = 0; i < N; i++) {
             double xi = x[i];
-            if (xi >= alpha) {
-                want += g[i];
+            if (xi >= (double)alpha) {
+                want += (double)g[i];
                 assert_true(gx[i] == 0.0f);
             } else {
                 if (cg && xi > 0)
-                    want += g[i] * (rint(xi / alpha * a) / a - xi / alpha);
+                    want += (double)g[i] * (rint(xi / (double)alpha * a) / a - xi / (double)alpha);
                 assert_true(gx[i] == (xi >= 0 ? g[i] : 0.0f));
             }
             /* forward: y = round(clip(x) a / alpha) alpha / a */
-            double c = xi < 0 ? 0 : (xi > alpha ? alpha : xi);
-            QT_CLOSE(y[i], rint(c * a / alpha) * alpha / a, 1e-5 * alpha);
+            double c = xi < 0 ? 0 : (xi > (double)alpha ? (double)alpha : xi);
+            QT_CLOSE(y[i], rint(c * a / (double)alpha) * (double)alpha / a, 1e-5 * (double)alpha);
         }
         QT_CLOSE(ga, want, 1e-3);
         free(y);

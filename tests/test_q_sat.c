@@ -40,7 +40,7 @@ static void test_restores_variance_of_dorefa_weights(void **state)
         q_sat_forward(qw, qw, N, K, NULL);
         double ss = 0;
         for (int i = 0; i < N; i++)
-            ss += (double)qw[i] * qw[i];
+            ss += (double)qw[i] * (double)qw[i];
         QT_CLOSE(K * ss / N, 1.0, 1e-4);
         q_free(&q);
     }

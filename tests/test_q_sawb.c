@@ -81,7 +81,7 @@ static void test_forward_backward_random(void **state)
         double s1 = 0, s2 = 0, c1, c2;
         for (int i = 0; i < N; i++) {
             s1 += fabs(w[i]);
-            s2 += (double)w[i] * w[i];
+            s2 += (double)w[i] * (double)w[i];
         }
         q_sawb_coef(bits[b], &c1, &c2, &e);
         double alpha = c1 * sqrt(s2 / N) - c2 * s1 / N, L1 = (1 << bits[b]) - 1;
@@ -95,13 +95,13 @@ static void test_forward_backward_random(void **state)
             double best = 1e30, bl = 0;
             for (int k = 0; k <= (int)L1; k++) {
                 double lv = alpha * (2 * k - L1) / L1;
-                if (fabs(w[i] - lv) < best) {
-                    best = fabs(w[i] - lv);
+                if (fabs((double)w[i] - lv) < best) {
+                    best = fabs((double)w[i] - lv);
                     bl = lv;
                 }
             }
             QT_CLOSE(y[i], bl, 1e-5 * alpha);
-            assert_true(gx[i] == (fabs(w[i]) <= q.alpha ? g[i] : 0.0f));
+            assert_true(gx[i] == (fabs(w[i]) <= (double)q.alpha ? g[i] : 0.0f));
         }
         q_free(&q);
     }
@@ -191,7 +191,7 @@ static void test_table1_within_7_percent(void **state)
                 q_forward(&q, w, y, N, &e);
                 double s = 0;
                 for (int i = 0; i < N; i++)
-                    s += ((double)w[i] - y[i]) * ((double)w[i] - y[i]);
+                    s += ((double)w[i] - (double)y[i]) * ((double)w[i] - (double)y[i]);
                 QT_CLOSE(s, se, 1e-4 * se);
                 free(y);
                 q_free(&q);

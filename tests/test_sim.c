@@ -16,10 +16,11 @@
 #include <unistd.h>
 
 #include "models/analytic.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "sim/engine/chan.h"
 #include "sim/engine/sim.h"
 #include "tests/qtest.h"
+#include "quant/rng.h"
 
 #define MAXL 8
 #define MAXC 4
@@ -596,7 +597,7 @@ static void map_resnet50(Accel *a, int bits, Net *net, TileSchedule *ts)
     if (rc == QA_OK)
         rc = net_apply_bits(net, &bp, &e);
     if (rc == QA_OK)
-        rc = tile_map_net(a, net, ts, &e);
+        rc = map_net(a, net, ts, &e);
     if (rc != QA_OK)
         err_print(&e, stderr);
     assert_int_equal(rc, QA_OK);
@@ -677,6 +678,85 @@ static void test_resnet50_four_cores_bandwidth(void **state)
     stats_free(&an);
     tile_free(&ts);
     net_free(&net);
+}
+
+/* Both engines on the mapper's plans, a design point and its neighbor with
+ * one resource more (or fewer bits): the analytic total never grows (the
+ * mapper's promise), and the SystemC engine is never faster than the
+ * analytic model on the same plan (contention only delays). So when the
+ * SystemC engine shows the neighbor slower, the slowdown is at most the
+ * neighbor's own contention overhead, SystemC over analytic: the bound
+ * stated in sim/engine/README.md. The sample's worst case is printed. */
+static int64_t engines(const Accel *a, const char *name, int bits, int batch,
+                       int64_t *analytic)
+{
+    Net net;
+    TileSchedule ts;
+    RunStats rs, an;
+    Err e;
+    assert_int_equal(net_build(&net, name, &e), QA_OK);
+    net_set_batch(&net, batch);
+    BitPolicy bp = {bits, bits, bits < 8 ? 8 : bits, 0};
+    assert_int_equal(net_apply_bits(&net, &bp, &e), QA_OK);
+    assert_int_equal(map_net(a, &net, &ts, &e), QA_OK);
+    assert_int_equal(sim_run(a, &ts, NULL, &rs, &e), QA_OK);
+    assert_int_equal(analytic_run(a, &net, &ts, &an, &e), QA_OK);
+    int64_t c = rs.cycles;
+    *analytic = an.cycles;
+    assert_true(c >= an.cycles);
+    stats_free(&rs);
+    stats_free(&an);
+    tile_free(&ts);
+    net_free(&net);
+    return c;
+}
+
+static void test_more_resources_contention_bound(void **state)
+{
+    (void)state;
+    Rng r;
+    rng_seed(&r, 11);
+    static const int bits[] = {16, 8, 4, 2};
+    double worst = 1, worst_gap = 1;
+    int slower = 0, pairs = 0;
+    for (int trial = 0; trial < 24; trial++) {
+        Accel a;
+        Err e;
+        assert_int_equal(arch_load(&a, "arch/pact2018.cfg", &e), QA_OK);
+        a.cores = 1 + (int)(rng_u64(&r) % 3);
+        a.sram_bytes = (int64_t)65536 << (rng_u64(&r) % 5);
+        a.dram_gbps = (double)(4 << (rng_u64(&r) % 5));
+        a.dataflow = (Dataflow)(rng_u64(&r) % DF_COUNT);
+        int b = (int)(rng_u64(&r) % 3), batch = 1 + (int)(rng_u64(&r) % 3);
+        int64_t an, an2;
+        int64_t sc = engines(&a, "resnet20", bits[b], batch, &an);
+        for (int k = 0; k < 4; k++) {
+            Accel m = a;
+            int mb = bits[b];
+            if (k == 0)
+                m.sram_bytes *= 2;
+            else if (k == 1)
+                m.dram_gbps *= 2;
+            else if (k == 2)
+                m.cores++;
+            else
+                mb = bits[b + 1];
+            int64_t sc2 = engines(&m, "resnet20", mb, batch, &an2);
+            assert_true(an2 <= an);
+            pairs++;
+            double gap = (double)sc2 / (double)an2;
+            worst_gap = fmax(worst_gap, gap);
+            if (sc2 > sc) {
+                slower++;
+                double ratio = (double)sc2 / (double)sc;
+                worst = fmax(worst, ratio);
+                assert_true(ratio <= gap);
+            }
+        }
+    }
+    print_message("%d pairs: SystemC slower with more in %d, worst %.3fx; "
+                  "contention overhead up to %.3fx\n", pairs, slower, worst,
+                  worst_gap);
 }
 
 /* --- facade: errors, VCD, silence --------------------------------------- */
@@ -858,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_resnet50_one_core_equals_analytic),
         cmocka_unit_test(test_resnet50_four_cores_bandwidth),
+        cmocka_unit_test(test_more_resources_contention_bound),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_vcd_and_silence),
     };

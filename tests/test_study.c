@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/study/points.h"
 #include "sim/study/study.h"
 
 static void test_pact2018(void **state)
@@ -40,7 +41,13 @@ static void test_pact2018(void **state)
     assert_string_equal(s.axes[STUDY_ARRAY].v[0].text, "32x16");
     assert_string_equal(s.axes[STUDY_DATAFLOW].v[0].text, "ws");
     assert_int_equal(s.axes[STUDY_CORES].v[0].line, 0);
-    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 19);
+    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 31);
+    /* The paper's numbers are the study file's data. */
+    assert_float_equal(s.claims.area_ratio, 14.0, 0);
+    assert_float_equal(s.claims.bw_speedup, 4.5, 0);
+    assert_float_equal(s.claims.bw_gbps, 64.0, 0);
+    assert_float_equal(s.claims.super_gbps, 32.0, 0);
+    assert_float_equal(s.claims.fl_gain, 1.24, 0);
     /* Baseline and plot groups. */
     assert_true(s.baseline_set[STUDY_BITS]);
     assert_string_equal(s.baseline[STUDY_BITS].text, "16/16");
@@ -160,6 +167,68 @@ static void test_chip_axes(void **state)
     study_free(&s);
 }
 
+/* The area model axis: it sets the chip's area.model, and the points table
+ * has its column only when the study names it (studies that do not keep
+ * the table they had). */
+static void test_area_axis(void **state)
+{
+    (void)state;
+    const char *path = write_tmp("area.cfg",
+        "arch = \"arch/tiny.cfg\";\n"
+        "rule = \"area\";\n"
+        "area_model = [\"pact\", \"synth\"];\n"
+        "bits = [16, 2];\n");
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, path, &e), QA_OK);
+    assert_int_equal(s.npoints, 4);
+    assert_true(study_axis_shown(&s, STUDY_AREA));
+    StudyPoint p;
+    study_point(&s, 3, &p);
+    assert_int_equal(p.accel.area_model, AREA_SYNTH);
+    assert_string_equal(p.v[STUDY_AREA]->text, "synth");
+    char *h = points_header_text(&s);
+    assert_non_null(h);
+    assert_non_null(strstr(h, ",placement,area_model,dram_gbps,"));
+    char key[256];
+    points_key(&s, &p, key, sizeof key);
+    assert_non_null(strstr(key, ",cols,synth,"));
+    free(h);
+    study_free(&s);
+
+    assert_int_equal(study_load(&s, "arch/studies/pact2018.cfg", &e), QA_OK);
+    assert_false(study_axis_shown(&s, STUDY_AREA));
+    assert_string_equal(s.axes[STUDY_AREA].v[0].text, "pact");
+    h = points_header_text(&s);
+    assert_non_null(h);
+    assert_non_null(strstr(h, ",placement,dram_gbps,"));
+    assert_null(strstr(h, "area_model"));
+    free(h);
+    study_free(&s);
+
+    /* Named only in the plot group: a column, so the slice can be found. */
+    path = write_tmp("area_plot.cfg",
+        "arch = \"arch/tiny.cfg\";\n"
+        "plot = { area_model = \"pact\"; };\n");
+    assert_int_equal(study_load(&s, path, &e), QA_OK);
+    assert_true(study_axis_shown(&s, STUDY_AREA));
+    study_free(&s);
+
+    path = write_tmp("area_bad.cfg",
+        "arch = \"arch/tiny.cfg\";\n"
+        "area_model = \"gates\";\n");
+    assert_int_equal(study_load(&s, path, &e), QA_ERR);
+    qt_assert_err(&e, path, 2, "area_model",
+                  "\"gates\" is not one of pact|bitfusion|synth");
+    static const char *const files[] = {"area.cfg", "area_plot.cfg",
+                                        "area_bad.cfg"};
+    for (size_t i = 0; i < QA_COUNT(files); i++) {
+        char f[600];
+        snprintf(f, sizeof f, "%s/%s", tmpdir, files[i]);
+        remove(f);
+    }
+}
+
 static void test_shard_parse(void **state)
 {
     (void)state;
@@ -199,6 +268,8 @@ static void test_bad_files(void **state)
         {"tests/bad/study_syntax.cfg", 2, "", "syntax error"},
         {"tests/bad/study_arch.cfg", 1, "arch", "tests/bad/arch_range.cfg:1: cores: must be in 1..4096, is 0"},
         {"tests/bad/study_compare.cfg", 2, "compare", "\"pact2019\" is not one of pact2018|none"},
+        {"tests/bad/study_claims.cfg", 3, "claims.bw_speedup", "must be in 1..1000 x, is 0.5"},
+        {"tests/bad/study_claims_key.cfg", 2, "claims.bw_speeedup", "unknown key (qarray sweep --help lists them)"},
         {"tests/bad/study_sram.cfg", 2, "sram_bytes", "\"2 MeB\" is not a size (e.g. 2097152 or \"2 MiB\")"},
         {"tests/bad/study_group.cfg", 2, "bits", "expected a value or a list of values, got a group"},
         {"tests/bad/study_dataflow.cfg", 2, "dataflow", "\"xs\" is not one of ws|os|is"},
@@ -285,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pact2018),
         cmocka_unit_test(test_chip_axes),
+        cmocka_unit_test(test_area_axis),
         cmocka_unit_test(test_shard_parse),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_alloc_failures),

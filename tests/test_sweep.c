@@ -249,7 +249,7 @@ static void test_other_baseline(void **state)
     for (int i = 0; i < 4; i++) {
         assert_float_equal(table_num(&t, i, c_b), unl16, 0);
         assert_float_equal(table_num(&t, i, c_sp),
-                           unl16 / table_num(&t, i, c_cyc), 1e-5 * unl16);
+                           (unl16 / table_num(&t, i, c_cyc)), (1e-5 * unl16));
     }
     /* At 4 GB/s the 16-bit point is slower than the baseline (< 1x), and
      * speedup_16 stays over the same chip's own 16-bit run. */

@@ -24,11 +24,12 @@ static Layer conv(int C, int K, int H, int R, int stride, int pad)
     return l;
 }
 
-/* Shape, then price, as the mapper does. */
+/* Shape on every core the split can use, then price, as the mapper does. */
 static int shape_eval(const Accel *a, const LayerView *v, int64_t resident,
                       TileChoice *c)
 {
-    traffic_shape(a, v, c);
+    c->cores_used = (int)QA_MIN((int64_t)a->cores, traffic_units(v, c->split));
+    traffic_shape(v, c);
     return traffic_eval(a, v, resident, c);
 }
 

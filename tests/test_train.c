@@ -88,8 +88,8 @@ static void test_learns_synthetic(void **s)
         assert_int_equal(train_epoch(&t, &st, &e), QA_OK);
     float loss1;
     float acc1 = train_evaluate(&t, &t.test, &loss1);
-    print_message("synthetic: test %.1f%% -> %.1f%%, loss %.3f -> %.3f\n", acc0, acc1,
-                  loss0, loss1);
+    print_message("synthetic: test %.1f%% -> %.1f%%, loss %.3f -> %.3f\n", (double)acc0,
+                  (double)acc1, (double)loss0, (double)loss1);
     assert_true(acc1 > 70.0f);
     assert_true(loss1 < 1.0f);
     assert_float_equal(st.test_acc, acc1, 1e-4);
@@ -242,7 +242,7 @@ static void calibrate_from_float(const char *w_method, const char *a_method, int
         if (op->kind != QOP_ACT || op->a_bits == 0)
             continue;
         acts++;
-        print_message("%s %s clip %.3f\n", w_method, op->name, op->q.alpha);
+        print_message("%s %s clip %.3f\n", w_method, op->name, (double)op->q.alpha);
         assert_true(op->q.alpha > 0.25f && op->q.alpha <= 16.0f);
     }
     assert_int_equal(acts, 3);

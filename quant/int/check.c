@@ -59,10 +59,10 @@ int train_export(Trainer *t, const char *path, FILE *log, Err *e)
         return QA_ERR;
     }
     fprintf(log, "integer model: test %.2f%% (fake-quantized float %.2f%%), same class on "
-            "%d of %d images\n", c.int_acc, c.fq_acc, c.agree, c.n);
+            "%d of %d images\n", (double)c.int_acc, (double)c.fq_acc, c.agree, c.n);
     char fq[32], ia[32], ag[48];
-    snprintf(fq, sizeof fq, "%.2f", c.fq_acc);
-    snprintf(ia, sizeof ia, "%.2f", c.int_acc);
+    snprintf(fq, sizeof fq, "%.2f", (double)c.fq_acc);
+    snprintf(ia, sizeof ia, "%.2f", (double)c.int_acc);
     snprintf(ag, sizeof ag, "%d/%d", c.agree, c.n);
     const char *meta[] = {"recipe", t->r.file, "arch", t->net.arch, "test_acc_fake_quant", fq,
                           "test_acc_integer", ia, "agreement", ag};

@@ -36,11 +36,11 @@ static int weight_ints(QOp *op, const float *w, size_t n, int32_t *wi, float *sc
     }
     int rc = QA_OK;
     if (!enc.levels) {
-        double twice = 2.0 * enc.zero_point;
+        double twice = 2.0 * (double)enc.zero_point;
         int half = fabs(twice - nearbyint(twice)) < 1e-6 && fabs(fmod(twice, 2.0)) > 0.5;
         for (size_t i = 0; i < n; i++)
             wi[i] = half ? 2 * codes[i] - (int32_t)nearbyint(twice)
-                         : codes[i] - (int32_t)nearbyint(enc.zero_point);
+                         : codes[i] - (int32_t)nearbyint((double)enc.zero_point);
         *scale = half ? enc.scale / 2.0f : enc.scale;
     } else {
         float lmin = INFINITY;
@@ -48,13 +48,13 @@ static int weight_ints(QOp *op, const float *w, size_t n, int32_t *wi, float *sc
             if (fabsf(enc.levels[k]) > 0.0f && fabsf(enc.levels[k]) < lmin)
                 lmin = fabsf(enc.levels[k]);
         for (int k = 0; k < enc.n_levels && rc == QA_OK; k++) {
-            double r = enc.levels[k] / lmin;
+            double r = (double)(enc.levels[k] / lmin);
             if (fabs(r - nearbyint(r)) > 1e-4)
                 rc = err_set(e, NULL, 0, op->name, "level %g is not a multiple of %g: no "
-                             "integer form", enc.levels[k], lmin);
+                             "integer form", (double)enc.levels[k], (double)lmin);
         }
         for (size_t i = 0; i < n && rc == QA_OK; i++)
-            wi[i] = (int32_t)nearbyint(enc.levels[codes[i]] / lmin);
+            wi[i] = (int32_t)nearbyint((double)(enc.levels[codes[i]] / lmin));
         *scale = enc.scale * lmin;
     }
     if (op->sat)
@@ -183,8 +183,9 @@ int export_intnet(QNet *net, INet *out, Err *e)
             for (int k = 0; k < op->d.K; k++) {
                 float g = P[b->p_w + k] / sqrtf(S[b->s_var + k] + net->bn_eps);
                 float h = P[b->p_b + k] - S[b->s_mean + k] * g;
-                intref_multiplier((double)g * s_x * sw / s_y, &io.mult[k], &io.shift[k]);
-                io.bias[k] = (int64_t)llround((double)h / s_y * ldexp(1.0, io.shift[k]));
+                intref_multiplier((double)g * (double)s_x * (double)sw / (double)s_y, &io.mult[k],
+                                  &io.shift[k]);
+                io.bias[k] = (int64_t)llround((double)h / (double)s_y * ldexp(1.0, io.shift[k]));
             }
             io.kind = IOP_CONV;
             io.in[0] = in_id, io.in[1] = 0;
@@ -225,7 +226,7 @@ int export_intnet(QNet *net, INet *out, Err *e)
                 }
                 io.in[j] = code_of[s];
                 /* to units of s_add / F: exact 1 for branches, rounded for codes */
-                io.mult[j] = (int32_t)lround(scale_of[s] / (s_add / F));
+                io.mult[j] = (int32_t)lround((double)(scale_of[s] / (s_add / F)));
             }
             io.shift[0] = EXPORT_ADD_FRAC_BITS;
             io.C = op->C, io.H = op->H, io.W = op->W;
@@ -277,7 +278,7 @@ int export_intnet(QNet *net, INet *out, Err *e)
             int HW = srcop->H * srcop->W;
             float s_l = s_x * sw / (float)HW;
             for (int k = 0; k < f->d.K; k++)
-                io.bias[k] = (int64_t)llround(P[f->p_b + k] / s_l);
+                io.bias[k] = (int64_t)llround((double)(P[f->p_b + k] / s_l));
             if (bad) {
                 free(io.w), free(io.bias);
                 err_set(e, NULL, 0, f->name, "weight value does not fit 16 bits");
@@ -333,7 +334,7 @@ int export_save(const INet *net, const char *path, const char *const *extra_meta
         fprintf(g, "%s %s %d %d %d %d %d %d %d %d %d %d %d %d %.9g %.9g %.9g\n", op->name,
                 kind_names[op->kind], op->in[0], op->kind == IOP_ADD ? op->in[1] : -1, op->C,
                 op->H, op->W, op->K, op->R, op->S, op->stride, op->pad, op->w_bits,
-                op->out_bits, op->w_scale, op->out_scale, alpha);
+                op->out_bits, (double)op->w_scale, (double)op->out_scale, (double)alpha);
         if (op->w) {
             StTensor *w = &t[nt++];
             snprintf(w->name, sizeof w->name, "%s.weight", op->name);
@@ -380,7 +381,7 @@ int export_save(const INet *net, const char *path, const char *const *extra_meta
     fclose(g);
     g = NULL;
     snprintf(input, sizeof input, "%d %d %d %d %.9g", net->in_C, net->in_H, net->in_W,
-             net->in_bits, net->in_scale);
+             net->in_bits, (double)net->in_scale);
     snprintf(classes, sizeof classes, "%d", net->classes);
     int k = 0;
     meta[k++] = "format", meta[k++] = "qarray-intref";

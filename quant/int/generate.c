@@ -103,7 +103,7 @@ int gen_quantized(const GenSpec *g, INet *out, GenCheck *check, Err *e)
         }
         int bi = 0, bf = 0;
         for (int k = 0; k < net.classes; k++) {
-            double d = fabs(lg[k] * (double)s_l - fl[(size_t)k * N + n]);
+            double d = fabs(lg[k] * (double)s_l - (double)fl[(size_t)k * N + n]);
             if (d > check->max_logit_diff)
                 check->max_logit_diff = d;
             if (lg[k] > lg[bi])

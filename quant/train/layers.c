@@ -298,9 +298,9 @@ static double lane_sum(const float *restrict a, int n)
     int i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++)
-            acc[j] += a[i + j];
+            acc[j] += (double)a[i + j];
     for (; i < n; i++)
-        acc[0] += a[i];
+        acc[0] += (double)a[i];
     return lane_fold(acc);
 }
 
@@ -311,9 +311,9 @@ static double lane_dot(const float *restrict a, double ma, const float *restrict
     int i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++)
-            acc[j] += (a[i + j] - ma) * (b[i + j] - mb);
+            acc[j] += ((double)a[i + j] - ma) * ((double)b[i + j] - mb);
     for (; i < n; i++)
-        acc[0] += (a[i] - ma) * (b[i] - mb);
+        acc[0] += ((double)a[i] - ma) * ((double)b[i] - mb);
     return lane_fold(acc);
 }
 
@@ -328,7 +328,7 @@ void nn_bn_forward_train(int C, int M, const float *x, const float *gamma,
         double mu = lane_sum(xc, M) / M;
         double ss = lane_dot(xc, mu, xc, mu, M);
         double var = ss / M;
-        float rs = (float)(1.0 / sqrt(var + eps));
+        float rs = (float)(1.0 / sqrt(var + (double)eps));
         mean[c] = (float)mu;
         rstd[c] = rs;
         float a = gamma[c] * rs, b = beta[c] - (float)mu * a;
@@ -366,7 +366,7 @@ void nn_bn_backward(int C, int M, const float *x, const float *gamma,
         float *dxc = dx + (size_t)c * M;
         float mu = mean[c], rs = rstd[c];
         double sdy = lane_sum(dyc, M);
-        double sdyx = lane_dot(xc, mu, dyc, 0.0, M) * rs;
+        double sdyx = lane_dot(xc, (double)mu, dyc, 0.0, M) * (double)rs;
         dgamma[c] += (float)sdyx;
         dbeta[c] += (float)sdy;
         float k = gamma[c] * rs / M;
@@ -579,13 +579,13 @@ float nn_softmax_xent(int N, int K, const float *logits, const unsigned char *la
             }
         double z = 0.0;
         for (int k = 0; k < K; k++)
-            z += exp((double)logits[(size_t)k * N + n] - mx);
+            z += exp((double)logits[(size_t)k * N + n] - (double)mx);
         int y = labels[n];
-        loss += log(z) - ((double)logits[(size_t)y * N + n] - mx);
+        loss += log(z) - ((double)logits[(size_t)y * N + n] - (double)mx);
         ok += arg == y;
         if (dlogits)
             for (int k = 0; k < K; k++) {
-                double p = exp((double)logits[(size_t)k * N + n] - mx) / z;
+                double p = exp((double)logits[(size_t)k * N + n] - (double)mx) / z;
                 dlogits[(size_t)k * N + n] = (float)((p - (k == y)) / N);
             }
     }

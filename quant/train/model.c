@@ -483,7 +483,7 @@ int qnet_build(QNet *net, const QNetSpec *spec, Err *e)
         return err_set(e, NULL, 0, "batch", "must be 1..65536, not %d", spec->batch);
     if (!(spec->width_mult > 0.0f) || spec->width_mult > 16.0f)
         return err_set(e, NULL, 0, "width", "multiplier must be in (0, 16], not %g",
-                       spec->width_mult);
+                       (double)spec->width_mult);
     if (spec->classes < 2 || spec->classes > 1000)
         return err_set(e, NULL, 0, "classes", "must be 2..1000, not %d", spec->classes);
     int rc;

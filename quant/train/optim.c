@@ -40,7 +40,8 @@ float optim_lr(const Schedule *s, long t)
         double u = total > w ? (double)(t - w) / (double)(total - w) : 1.0;
         if (u > 1.0)
             u = 1.0;
-        return (float)(s->lr_end + (s->lr - s->lr_end) * 0.5 * (1.0 + cos(3.14159265358979323846 * u)));
+        return (float)((double)s->lr_end + (double)(s->lr - s->lr_end) * 0.5 *
+                       (1.0 + cos(3.14159265358979323846 * u)));
     }
     case SCHED_EXP: {
         if (s->epochs <= 1)
@@ -48,7 +49,7 @@ float optim_lr(const Schedule *s, long t)
         double f = (double)epoch / (double)(s->epochs - 1);
         if (f > 1.0)
             f = 1.0;
-        return (float)(s->lr * pow((double)s->lr_end / s->lr, f));
+        return (float)((double)s->lr * pow((double)s->lr_end / (double)s->lr, f));
     }
     }
     return s->lr;

@@ -202,7 +202,7 @@ int train_epoch(Trainer *t, EpochStats *s, Err *e)
         if (!logits)
             return QA_ERR;
         int ok;
-        double bl = nn_softmax_xent(B, IDX_CLASSES, logits, t->y, t->dlogits, &ok);
+        double bl = (double)nn_softmax_xent(B, IDX_CLASSES, logits, t->y, t->dlogits, &ok);
         if (!isfinite(bl))
             return diverged_forward(t, bl, e);
         lsum += bl;
@@ -403,11 +403,12 @@ static void print_alphas(const QNet *net, FILE *log)
     for (int i = 0; i < net->n_ops; i++) {
         const QOp *op = &net->ops[i];
         if (op->kind == QOP_ACT && op->a_bits > 0) {
-            fprintf(log, "%s %s=%.3f", any ? "" : "  alpha:", op->name, net->params[op->p_w]);
+            fprintf(log, "%s %s=%.3f", any ? "" : "  alpha:", op->name,
+                    (double)net->params[op->p_w]);
             any = 1;
         } else if (op->w_bits > 0 && op->learned) {
             fprintf(log, "%s %s.w=%.3f", any ? "" : "  alpha:", op->name,
-                    net->params[op->p_alpha]);
+                    (double)net->params[op->p_alpha]);
             any = 1;
         }
     }
@@ -436,8 +437,9 @@ int train_run(Trainer *tp, const Recipe *r, const char *out, int resume, FILE *l
         if (train_epoch(&t, &s, e))
             return train_free(&t), QA_ERR;
         fprintf(log, "epoch %3d/%d  lr %.5f  loss %.4f  train %.2f%%  test %.2f%%  "
-                "%.0fs  %.0f img/s  %.1f GFLOP/s\n", t.epoch, r->epochs, s.lr, s.loss,
-                s.train_acc, s.test_acc, s.seconds, s.images_per_s, s.gflops);
+                "%.0fs  %.0f img/s  %.1f GFLOP/s\n", t.epoch, r->epochs, (double)s.lr,
+                (double)s.loss, (double)s.train_acc, (double)s.test_acc, s.seconds,
+                s.images_per_s, s.gflops);
         print_alphas(&t.net, log);
         fflush(log);
         if (out && train_save(&t, out, e))

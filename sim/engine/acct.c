@@ -29,18 +29,18 @@ static int check_group(const TileGroup *g, int l, int i, Err *e)
     return QA_OK;
 }
 
-static const char *const arb_names[SIM_ARB_COUNT] = {"round-robin",
-                                                     "fcfs"};
+const char *const sim_arbitration_names[SIM_ARB_COUNT + 1] = {"round-robin", "fcfs",
+                                                              NULL};
 
 const char *sim_arbitration_name(SimArbitration arb)
 {
-    return arb >= 0 && arb < SIM_ARB_COUNT ? arb_names[arb] : "?";
+    return arb >= 0 && arb < SIM_ARB_COUNT ? sim_arbitration_names[arb] : "?";
 }
 
 int sim_arbitration_parse(const char *s, SimArbitration *arb)
 {
     for (int i = 0; i < SIM_ARB_COUNT; i++)
-        if (!strcmp(s, arb_names[i])) {
+        if (!strcmp(s, sim_arbitration_names[i])) {
             *arb = (SimArbitration)i;
             return QA_OK;
         }

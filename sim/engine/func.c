@@ -423,17 +423,17 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
             continue;
         if (op->kind == IOP_CONV) {
             int rows = QA_MAX(1, RQ_SPAN / op->K);
-            size_t n = (size_t)rows * op->K;
+            size_t len = (size_t)rows * op->K;
             f->rq_rows[i] = rows;
-            f->rqc[i] = qa_malloc(sizeof **f->rqc * n);
-            f->rqm[i] = qa_malloc(sizeof **f->rqm * n);
-            f->rqs[i] = qa_malloc(sizeof **f->rqs * n);
-            f->rqo[i] = qa_malloc(sizeof **f->rqo * n);
-            f->rqd[i] = qa_malloc(sizeof **f->rqd * n);
+            f->rqc[i] = qa_malloc(sizeof **f->rqc * len);
+            f->rqm[i] = qa_malloc(sizeof **f->rqm * len);
+            f->rqs[i] = qa_malloc(sizeof **f->rqs * len);
+            f->rqo[i] = qa_malloc(sizeof **f->rqo * len);
+            f->rqd[i] = qa_malloc(sizeof **f->rqd * len);
             if (!f->rqc[i] || !f->rqm[i] || !f->rqs[i] || !f->rqo[i] || !f->rqd[i])
                 goto oom;
             f->rqfast[i] = 1;
-            for (size_t j = 0; j < n; j++) {
+            for (size_t j = 0; j < len; j++) {
                 int k = (int)(j % (size_t)op->K);
                 int64_t c = op->bias[k] + (op->shift[k] ? (int64_t)1 << (op->shift[k] - 1) : 0);
                 f->rqc[i][j] = c, f->rqm[i][j] = op->mult[k], f->rqs[i][j] = op->shift[k];
@@ -752,8 +752,9 @@ static int tile_room(Scratch *s, int64_t elems, Err *e)
 /* Re-run (the leading part of) a tile's GEMM on the PE-level array: its
  * results, cycles and largest partial sum must be the functional model's
  * (O32 or O64: the tile's sums, (M, N)). A: the tile's ordered rows, or
- * NULL to lay out the ones needed here (conv). */
-static int pe_check(const FuncChip *f, int layer, const LayerMap *m, TileOut *o,
+ * NULL to lay out the ones needed here (conv). cols: the tile's column width
+ * (tile_cols). */
+static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, TileOut *o,
                     const int32_t *A, int64_t pix0, int64_t M, int64_t K,
                     const int32_t *B, int64_t ldb, int64_t N, const int32_t *O32,
                     const int64_t *O64, int64_t fold, Err *e)
@@ -763,7 +764,7 @@ static int pe_check(const FuncChip *f, int layer, const LayerMap *m, TileOut *o,
     int64_t budget = f->opt.pe_max_macs;
     int64_t n = N, mm = M;
     if (M * K * N > budget) {
-        n = QA_MIN(N, m->cols);
+        n = QA_MIN(N, cols);
         mm = QA_MIN(M, QA_MAX(1, budget / (K * n)));
     }
     int32_t *a = NULL;
@@ -784,7 +785,7 @@ static int pe_check(const FuncChip *f, int layer, const LayerMap *m, TileOut *o,
     for (int64_t k = 0; k < K; k++)
         memcpy(b + k * n, B + k * ldb, sizeof *b * (size_t)n);
     PeRefStats st;
-    if (pe_ref_gemm(f->a->dataflow, m->rows, m->cols, mm, K, n, A, b, out,
+    if (pe_ref_gemm(f->a->dataflow, m->rows, cols, mm, K, n, A, b, out,
                     f->a->double_buffer, &st, e) != QA_OK)
         goto done;
     for (int64_t i = 0; i < mm; i++)
@@ -793,7 +794,7 @@ static int pe_check(const FuncChip *f, int layer, const LayerMap *m, TileOut *o,
     r->pe_tiles++;
     r->pe_macs += st.macs;
     r->pe_cycles += st.cycles;
-    r->sys_cycles += sys_gemm_cycles(f->a->dataflow, m->rows, m->cols, mm, K,
+    r->sys_cycles += sys_gemm_cycles(f->a->dataflow, m->rows, cols, mm, K,
                                      n, f->a->double_buffer);
     r->pe_max_acc = QA_MAX(r->pe_max_acc, st.max_abs_psum);
     int64_t mx;
@@ -951,8 +952,8 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m, const TileBlock
     r->macs += M * K * N;
     mx_sum = store(f, layer, pix0, M, tb->k0, N, fast ? s->c32 : NULL, fast ? NULL : O, inner);
     r->max_sum = QA_MAX(r->max_sum, mx_sum);
-    rc = pe ? pe_check(f, layer, m, o, A, pix0, M, K, B, op->K, N, fast ? s->c32 : NULL,
-                       fast ? NULL : O, fold, e)
+    rc = pe ? pe_check(f, layer, m, tile_cols(f->a, l, m, N, tb->r1 - tb->r0), o, A, pix0,
+                       M, K, B, op->K, N, fast ? s->c32 : NULL, fast ? NULL : O, fold, e)
             : QA_OK;
     goto done;
 oom:

@@ -50,7 +50,8 @@ typedef struct {
 } SimOptions;
 
 /* "round-robin" / "fcfs" <-> SimArbitration; parse returns QA_ERR if
- * unknown. */
+ * unknown. The names in enum order, NULL-terminated. */
+extern const char *const sim_arbitration_names[SIM_ARB_COUNT + 1];
 const char *sim_arbitration_name(SimArbitration arb);
 int sim_arbitration_parse(const char *s, SimArbitration *arb);
 

@@ -124,6 +124,7 @@ static void caption(const Study *s, unsigned vary, char *buf, size_t n)
         case STUDY_DATAFLOW: snprintf(lab, sizeof lab, "%s dataflow", t); break;
         case STUDY_RULE: snprintf(lab, sizeof lab, "%s scaling", t); break;
         case STUDY_PLACEMENT: snprintf(lab, sizeof lab, "lanes in %s", t); break;
+        case STUDY_AREA: snprintf(lab, sizeof lab, "%s MAC area", t); break;
         case STUDY_DRAM:
             if (v->d > 0)
                 snprintf(lab, sizeof lab, "%s GB/s DRAM", t);
@@ -310,8 +311,11 @@ int plot_write_data(const Study *s, const char *table, Err *e)
         return QA_ERR;
     if (table_read(&d.t, table, e) != QA_OK)
         return QA_ERR;
+    /* An axis the table has no column for (study_axis_shown) has one value
+     * and is never compared. */
     for (int ax = 0; ax < STUDY_NAXES; ax++)
-        if ((d.c_axes[ax] = table_col(&d.t, study_axis_name((StudyAxis)ax))) < 0) {
+        if ((d.c_axes[ax] = table_col(&d.t, study_axis_name((StudyAxis)ax))) < 0 &&
+            study_axis_shown(s, (StudyAxis)ax)) {
             table_free(&d.t);
             return err_set(e, table, 1, study_axis_name((StudyAxis)ax),
                            "column missing: not a points table");

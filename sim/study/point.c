@@ -3,7 +3,7 @@
 #include "models/analytic.h"
 #include "models/area.h"
 #include "models/scale.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "sim/engine/func.h"
 #include "sim/engine/sim.h"
 #include "quant/int/export.h"
@@ -11,17 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const engine_names[ENGINE_COUNT] = {"analytic", "systemc"};
+const char *const point_engine_names[ENGINE_COUNT + 1] = {"analytic", "systemc", NULL};
 
 const char *point_engine_name(Engine e)
 {
-    return e < ENGINE_COUNT ? engine_names[e] : "?";
+    return e < ENGINE_COUNT ? point_engine_names[e] : "?";
 }
 
 int point_engine_parse(const char *s, Engine *e)
 {
     for (int i = 0; i < ENGINE_COUNT; i++)
-        if (!strcmp(s, engine_names[i])) {
+        if (!strcmp(s, point_engine_names[i])) {
             *e = (Engine)i;
             return QA_OK;
         }
@@ -117,7 +117,7 @@ static int build_net(const PointSpec *p, int w, int a, int fl, int baseline,
 static int time_net(const PointSpec *p, const Net *net, const char *vcd,
                     TileSchedule *ts, RunStats *rs, Err *e)
 {
-    if (tile_map_net(&p->accel, net, ts, e) != QA_OK)
+    if (map_net(&p->accel, net, ts, e) != QA_OK)
         return QA_ERR;
     int rc = QA_ERR;
     switch (p->engine) {

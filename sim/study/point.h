@@ -30,6 +30,8 @@ typedef struct {
     int verbose;
 } PointSpec;
 
+/* Names in enum order, NULL-terminated (the --engine choices). */
+extern const char *const point_engine_names[ENGINE_COUNT + 1];
 const char *point_engine_name(Engine e);
 int point_engine_parse(const char *s, Engine *e);
 

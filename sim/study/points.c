@@ -38,10 +38,12 @@ static const CsvCol result_cols[] = {
 
 const CsvTable points_result_table = CSV_TABLE(result_cols);
 
-void points_print_header(FILE *f)
+void points_print_header(FILE *f, const Study *s)
 {
     csv_field(f, "point");
     for (int ax = 0; ax < STUDY_NAXES; ax++) {
+        if (!study_axis_shown(s, (StudyAxis)ax))
+            continue;
         fputc(',', f);
         csv_field(f, study_axis_name((StudyAxis)ax));
     }
@@ -52,10 +54,12 @@ void points_print_header(FILE *f)
 /* The key is compared as text (resume, merge), so it is built by the same
  * quoting rule as the rows. Axis texts are checked when a study is loaded
  * and hold no line break, so a row stays one line (merge splits lines). */
-void points_key(const StudyPoint *p, char *buf, size_t n)
+void points_key(const Study *s, const StudyPoint *p, char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%lld", (long long)p->id);
     for (int ax = 0; ax < STUDY_NAXES && len + 1 < n; ax++) {
+        if (!study_axis_shown(s, (StudyAxis)ax))
+            continue;
         buf[len++] = ',';
         len += csv_quote(buf + len, n - len, p->v[ax]->text);
     }
@@ -63,10 +67,11 @@ void points_key(const StudyPoint *p, char *buf, size_t n)
         snprintf(buf + len, n - len, ",");
 }
 
-void points_print_row(FILE *f, const StudyPoint *p, const PointRow *r)
+void points_print_row(FILE *f, const Study *s, const StudyPoint *p,
+                      const PointRow *r)
 {
     char key[1024];
-    points_key(p, key, sizeof key);
+    points_key(s, p, key, sizeof key);
     fputs(key, f);
     csv_row(f, &points_result_table, r);
 }
@@ -112,14 +117,14 @@ static char *slurp(const char *path)
     return buf;
 }
 
-char *points_header_text(void)
+char *points_header_text(const Study *s)
 {
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     if (!f)
         return NULL;
-    points_print_header(f);
+    points_print_header(f, s);
     fclose(f);
     return buf;
 }
@@ -135,7 +140,7 @@ int points_done_row(const Study *s, int64_t id, const char *header,
     if (!text)
         return QA_OK;
     study_point(s, id, &p);
-    points_key(&p, key, sizeof key);
+    points_key(s, &p, key, sizeof key);
     size_t hl = strlen(header);
     if (strncmp(text, header, hl) || strncmp(text + hl, key, strlen(key)) ||
         !strchr(text + hl, '\n')) {
@@ -155,7 +160,7 @@ int points_done_row(const Study *s, int64_t id, const char *header,
 int points_merge(const Study *s, char *const *files, int n,
                 const char *out_path, Err *e)
 {
-    char *header = points_header_text();
+    char *header = points_header_text(s);
     char **rows = qa_calloc((size_t)s->npoints, sizeof *rows);
     int *from = qa_calloc((size_t)s->npoints, sizeof *from);
     int *from_line = qa_calloc((size_t)s->npoints, sizeof *from_line);
@@ -195,7 +200,7 @@ int points_merge(const Study *s, char *const *files, int n,
                 goto out;
             }
             study_point(s, id, &pt);
-            points_key(&pt, key, sizeof key);
+            points_key(s, &pt, key, sizeof key);
             if (strncmp(p, key, strlen(key))) {
                 err_set(e, files[fi], line, "point",
                         "point %lld has other axis values than in study %s",

@@ -20,13 +20,15 @@ typedef struct {
 /* The result columns (rows are PointRow); the key columns come first. */
 extern const CsvTable points_result_table;
 
-/* Header and rows are written by csv.h's rule (RFC 4180). */
-void points_print_header(FILE *f);
+/* Header and rows are written by csv.h's rule (RFC 4180); the axis
+ * columns are those study_axis_shown() gives for s. */
+void points_print_header(FILE *f, const Study *s);
 /* The header as a string (caller frees); NULL without memory. */
-char *points_header_text(void);
+char *points_header_text(const Study *s);
 /* "id,axis values," : the start of the point's row. */
-void points_key(const StudyPoint *p, char *buf, size_t n);
-void points_print_row(FILE *f, const StudyPoint *p, const PointRow *r);
+void points_key(const Study *s, const StudyPoint *p, char *buf, size_t n);
+void points_print_row(FILE *f, const Study *s, const StudyPoint *p,
+                      const PointRow *r);
 
 /* Paths of a point's files under the study's output folder. */
 void points_point_path(const Study *s, int64_t id, char *buf, size_t n);

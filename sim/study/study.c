@@ -1,8 +1,8 @@
 /* study.c: libconfig study files: the plain keys (name, arch, out, compare,
  * claims) and the axes. A chip axis (cores, sram_bytes, array, dataflow,
- * rule, placement, dram_gbps) is set through the architecture file's key
- * table, so it has the same types and limits as the file and the command
- * line; the other axes (workload, engine, batch, first_last, bits) have a
+ * rule, placement, area_model, dram_gbps) is set through the architecture
+ * file's key table, so it has the same types and limits as the file and
+ * the command line; the other axes (workload, engine, batch, first_last, bits) have a
  * parser each here. An axis key takes one value or a list; the same code
  * reads the `baseline` and `plot` groups (one value per axis) and
  * command-line overrides, so a value means the same thing wherever it is
@@ -11,6 +11,7 @@
 #include "arch/keytab.h"
 
 #include <libconfig.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ typedef struct {
     ParseFn parse;        /* run axes */
     const char *arch_key; /* chip axes: the architecture key it sets */
     const char *help;
+    int optional;         /* a column only when the study names the axis */
 } AxisDef;
 
 static int want_int(const Raw *r, long lo, long hi, long *out, char *why,
@@ -122,6 +124,7 @@ static const AxisDef axis_defs[STUDY_NAXES] = {
     [STUDY_DATAFLOW] = {"dataflow", NULL, "core.dataflow", "ws, os or is (core.dataflow)"},
     [STUDY_RULE] = {"rule", NULL, "precision.rule", "precision rule: linear, area, quadratic, table (precision.rule)"},
     [STUDY_PLACEMENT] = {"placement", NULL, "precision.placement", "extra lanes as cols, rows or both (precision.placement)"},
+    [STUDY_AREA] = {"area_model", NULL, "area.model", "MAC area model: pact, bitfusion or synth (area.model); a points column only when given", 1},
     [STUDY_DRAM] = {"dram_gbps", NULL, "dram.gbps", "DRAM bandwidth in GB/s or \"unlimited\" (dram.gbps)"},
     [STUDY_FIRST_LAST] = {"first_last", p_first_last, NULL, "bits of the first and last layers (at least the inner bits) or \"same\""},
     [STUDY_BITS] = {"bits", p_bits, NULL, "inner-layer bits: W (= A) or \"W/A\""},
@@ -135,6 +138,14 @@ const char *study_axis_name(StudyAxis ax)
 const char *study_axis_help(StudyAxis ax)
 {
     return ax < STUDY_NAXES ? axis_defs[ax].help : "?";
+}
+
+int study_axis_shown(const Study *s, StudyAxis ax)
+{
+    if (ax >= STUDY_NAXES)
+        return 0;
+    return !axis_defs[ax].optional || s->axes[ax].line > 0 ||
+           s->baseline_set[ax] || s->plot_set[ax];
 }
 
 static int find_axis(const char *key)
@@ -173,6 +184,11 @@ static void chip_value(const Accel *a, StudyAxis ax, StudyValue *v)
     case STUDY_PLACEMENT:
         v->i0 = a->placement;
         snprintf(v->text, sizeof v->text, "%s", arch_place_name(a->placement));
+        break;
+    case STUDY_AREA:
+        v->i0 = a->area_model;
+        snprintf(v->text, sizeof v->text, "%s",
+                 arch_area_model_name(a->area_model));
         break;
     case STUDY_DRAM:
         v->d = a->dram_gbps;
@@ -218,6 +234,7 @@ static void apply_chip(Accel *a, StudyAxis ax, const StudyValue *v)
     case STUDY_DATAFLOW: a->dataflow = (Dataflow)v->i0; break;
     case STUDY_RULE: a->scale_rule = (ScaleRule)v->i0; break;
     case STUDY_PLACEMENT: a->placement = (Placement)v->i0; break;
+    case STUDY_AREA: a->area_model = (AreaModel)v->i0; break;
     case STUDY_DRAM: a->dram_gbps = v->d; break;
     default: break;
     }
@@ -387,6 +404,40 @@ static int get_string(const Study *s, const config_setting_t *c,
     return QA_OK;
 }
 
+/* The `claims` group: the paper's numbers, one key table like every other
+ * configuration (arch/keytab.c). */
+#define CF(field) offsetof(ClaimData, field), sizeof(((ClaimData *)0)->field)
+static const KtKey claim_keys[] = {
+    {"claims.area_ratio", KT_FLOAT, CF(area_ratio), 1, 1000, "x", "MAC area 16 -> 2 bits the paper reports (PACT Fig. 6b: ~14)", NULL},
+    {"claims.area_tolerance", KT_FLOAT, CF(area_tolerance), 0, 1, "", "relative difference that still holds", NULL},
+    {"claims.linear_share", KT_FLOAT, CF(linear_share), 0, 1, "", "near-linear: speedup at 8 and 4 bits at least this share of the peak-MAC gain", NULL},
+    {"claims.drop_share", KT_FLOAT, CF(drop_share), 0, 1, "", "a small drop at 2 bits: below the 4-bit share but at least this", NULL},
+    {"claims.bw_gbps", KT_FLOAT, CF(bw_gbps), 0.001, 1e6, "GB/s", "the bandwidth of the super-linear claim", NULL},
+    {"claims.bw_speedup", KT_FLOAT, CF(bw_speedup), 1, 1000, "x", "16 -> 4 bits at bw_gbps at least this (PACT: 4.5)", NULL},
+    {"claims.super_gbps", KT_FLOAT, CF(super_gbps), 0.001, 1e6, "GB/s", "the bandwidth where 16 -> 4 bits beats the 4x peak gain", NULL},
+    {"claims.fl_gain", KT_FLOAT, CF(fl_gain), 1, 100, "x", "first/last layers at the inner bits instead of 8 (PACT: 1.24)", NULL},
+    {"claims.fl_tolerance", KT_FLOAT, CF(fl_tolerance), 0, 1, "", "relative difference that still holds", NULL},
+};
+#undef CF
+static const KtTable claim_table = {"study file", claim_keys,
+                                    (int)QA_COUNT(claim_keys),
+                                    "qarray sweep --help", 0};
+
+static void claim_defaults(ClaimData *c)
+{
+    c->area_ratio = 14, c->area_tolerance = 0.15;
+    c->linear_share = 0.9, c->drop_share = 0.75;
+    c->bw_gbps = 64, c->bw_speedup = 4.5, c->super_gbps = 32;
+    c->fl_gain = 1.24, c->fl_tolerance = 0.1;
+}
+
+void study_help_claims(FILE *f)
+{
+    ClaimData d;
+    claim_defaults(&d);
+    kt_help(&claim_table, &d, f);
+}
+
 static int walk(Study *s, config_t *cfg, Err *e)
 {
     const config_setting_t *root = config_root_setting(cfg);
@@ -431,6 +482,23 @@ static int walk(Study *s, config_t *cfg, Err *e)
                                "\"%s\" is not one of pact2018|none", s->compare);
             if (!strcmp(s->compare, "none"))
                 s->compare[0] = '\0';
+        } else if (!strcmp(key, "claims")) {
+            if (config_setting_type(c) != CONFIG_TYPE_GROUP)
+                return err_set(e, s->file, line, key,
+                               "expected a group { key = value; ... }");
+            /* the group's keys as claims.KEY */
+            for (int j = 0; j < config_setting_length(c); j++) {
+                const config_setting_t *k = config_setting_get_elem(c, (unsigned)j);
+                char path[160];
+                snprintf(path, sizeof path, "claims.%s",
+                         config_setting_name(k) ? config_setting_name(k) : "?");
+                const KtKey *kk = kt_find(&claim_table, path);
+                if (!kk)
+                    return err_set(e, s->file, (int)config_setting_source_line(k),
+                                   path, "unknown key (qarray sweep --help lists them)");
+                if (kt_set_setting(kk, &s->claims, k, s->file, NULL, e) != QA_OK)
+                    return QA_ERR;
+            }
         } else if (!strcmp(key, "baseline")) {
             base = c;
         } else if (!strcmp(key, "plot")) {
@@ -517,6 +585,7 @@ int study_load(Study *s, const char *path, Err *e)
     if (strlen(path) >= sizeof s->file)
         return err_set(e, path, 0, NULL, "path too long");
     snprintf(s->file, sizeof s->file, "%s", path);
+    claim_defaults(&s->claims);
     if (kt_read_config(&cfg, path, "study file", e) != QA_OK)
         return QA_ERR;
     int rc = walk(s, &cfg, e);
@@ -632,4 +701,24 @@ int study_parse_shard(const char *s, long *i, long *n)
     if (qa_parse_long(buf, i) != QA_OK || qa_parse_long(slash + 1, n) != QA_OK)
         return QA_ERR;
     return *n >= 1 && *i >= 0 && *i < *n ? QA_OK : QA_ERR;
+}
+
+int study_load_with(Study *s, const char *path, const char *engine, const char *out,
+                    Err *e)
+{
+    if (study_load(s, path, e) != QA_OK)
+        return QA_ERR;
+    if (engine && study_override(s, STUDY_ENGINE, engine, "engine", e) != QA_OK)
+        goto fail;
+    if (out) {
+        if (!out[0] || strlen(out) >= sizeof s->out_dir) {
+            err_set(e, NULL, 0, "out", "'%s' is not a folder name", out);
+            goto fail;
+        }
+        snprintf(s->out_dir, sizeof s->out_dir, "%s", out);
+    }
+    return QA_OK;
+fail:
+    study_free(s);
+    return QA_ERR;
 }

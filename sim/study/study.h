@@ -22,8 +22,8 @@
 /* Axes in cross-product order: the first varies slowest. */
 typedef enum {
     STUDY_WORKLOAD, STUDY_ENGINE, STUDY_BATCH, STUDY_CORES, STUDY_SRAM,
-    STUDY_ARRAY, STUDY_DATAFLOW, STUDY_RULE, STUDY_PLACEMENT, STUDY_DRAM,
-    STUDY_FIRST_LAST, STUDY_BITS, STUDY_NAXES
+    STUDY_ARRAY, STUDY_DATAFLOW, STUDY_RULE, STUDY_PLACEMENT, STUDY_AREA,
+    STUDY_DRAM, STUDY_FIRST_LAST, STUDY_BITS, STUDY_NAXES
 } StudyAxis;
 
 /* One value of an axis. text is canonical ("4/4", "unlimited", "32x16",
@@ -42,12 +42,25 @@ typedef struct {
     int line;        /* line of the key; 0 if the axis was not given */
 } StudyAxisValues;
 
+/* The paper's numbers the claims are judged against (claims.c), data of
+ * the study file's `claims` group; the defaults are PACT Section 6's. */
+typedef struct {
+    double area_ratio, area_tolerance; /* MAC area 16 -> 2 bits (Fig. 6b) */
+    double linear_share;    /* unlimited bandwidth, 8 and 4 bits: at least
+                               this share of the peak-MAC gain */
+    double drop_share;      /* 2 bits: below the 4-bit share, at least this */
+    double bw_gbps, bw_speedup; /* at this bandwidth, 16 -> 4 bits at least */
+    double super_gbps;      /* at this bandwidth, above the 4x peak gain */
+    double fl_gain, fl_tolerance; /* first/last at the inner bits, not 8 */
+} ClaimData;
+
 typedef struct {
     char file[512];
     char name[64];
     char arch_path[512];
     char out_dir[512];
     char compare[32];               /* "pact2018" or "" */
+    ClaimData claims;
     Accel accel;                    /* the base chip */
     StudyAxisValues axes[STUDY_NAXES];
     StudyValue baseline[STUDY_NAXES];
@@ -75,7 +88,21 @@ void study_free(Study *s);
 int study_override(Study *s, StudyAxis ax, const char *text, const char *flag,
                    Err *e);
 
+/* study_load, then (each when not NULL) the engine axis replaced by one
+ * value and the output folder by out, as a command line asks; errors of
+ * those two name the fields "engine" and "out". On error s holds nothing. */
+int study_load_with(Study *s, const char *path, const char *engine, const char *out,
+                    Err *e);
+
+/* The keys of the `claims` group with their defaults and help. */
+void study_help_claims(FILE *f);
+
 const char *study_axis_name(StudyAxis ax);
+/* 1 if the axis has a column in the points table. An optional axis (the
+ * area model, added after points tables existed) has one only when the
+ * study names it (as an axis, in baseline or in plot), so the tables of
+ * studies that do not are what they were. */
+int study_axis_shown(const Study *s, StudyAxis ax);
 /* One line: what the axis means and what values it takes. */
 const char *study_axis_help(StudyAxis ax);
 

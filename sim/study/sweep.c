@@ -12,6 +12,8 @@
  * point_run forks its own child for that engine); the workers claim the
  * todo entries in groups that share a baseline, the next unclaimed group
  * each time, and report each point over a pipe. */
+#include "sim/study/claims.h"
+#include "sim/study/plot.h"
 #include "sim/study/points.h"
 #include "sim/study/sweep.h"
 
@@ -230,8 +232,8 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
     points_point_path(s, id, path, sizeof path);
     if (qa_afile_open(&af, path, e) != QA_OK)
         return QA_ERR;
-    points_print_header(af.f);
-    points_print_row(af.f, &p, &row);
+    points_print_header(af.f, s);
+    points_print_row(af.f, s, &p, &row);
     return qa_afile_commit(&af, e);
 fail:
     free(layers);
@@ -468,7 +470,7 @@ int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e)
     if (arch_save(&s->accel, path, e) != QA_OK)
         return QA_ERR;
 
-    char *header = points_header_text();
+    char *header = points_header_text(s);
     int64_t *todo = qa_calloc((size_t)(s->npoints / o->shard_n + 1), sizeof *todo);
     if (!header || !todo) {
         free(header);
@@ -528,3 +530,14 @@ out:
     return rc;
 }
 
+int sweep_finish(const Study *s, const char *table, int plots, FILE *out, Err *e)
+{
+    if (s->compare[0] && claims_print(s, table, out, e) != QA_OK)
+        return QA_ERR;
+    if (!plots)
+        return QA_OK;
+    if (plot_study(s, table, "results/plots", e) != QA_OK)
+        return QA_ERR;
+    fprintf(out, "plots in %s/plots/\n", s->out_dir);
+    return QA_OK;
+}

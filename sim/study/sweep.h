@@ -2,7 +2,8 @@
  * worker processes), one result file per point, and join them into
  * points.csv (the table's format and merging: points.h). Every file is
  * written atomically, so a killed sweep leaves only whole point files, and
- * a rerun with resume skips them. The comparison and plots are elsewhere. */
+ * a rerun with resume skips them. The comparison (claims.h) and the plots
+ * (plot.h) of a finished table are called from sweep_finish. */
 #ifndef SWEEP_H
 #define SWEEP_H
 
@@ -33,5 +34,11 @@ void sweep_point_spec(const StudyPoint *p, PointSpec *ps);
  * OUT/points.shard-I-of-N.csv. On a failed point nothing but the
  * point files of finished points is written. */
 int sweep_run(const Study *s, const SweepOpts *o, SweepResult *r, Err *e);
+
+/* A finished table (a whole sweep's or merged shards'): the comparison
+ * with the paper printed to out when the study sets compare, then, with
+ * plots, the figures (scripts in results/plots) and a line on out saying
+ * where they are. */
+int sweep_finish(const Study *s, const char *table, int plots, FILE *out, Err *e);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "arch/arch.h"
 #include "models/analytic.h"
-#include "models/tiling.h"
+#include "models/mapper.h"
 #include "workloads/net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arch_defaults(&a);
     a.dram_gbps = 0.5;
     TileSchedule ts;
-    if (tile_map_net(&a, &net, &ts, &e) == QA_OK) {
+    if (map_net(&a, &net, &ts, &e) == QA_OK) {
         RunStats rs;
         FUZZ_CHECK(analytic_run(&a, &net, &ts, &rs, &e) == QA_OK);
         FUZZ_CHECK(rs.n == net.n && rs.cycles > 0);

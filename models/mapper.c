@@ -1,0 +1,731 @@
+/* mapper.c: the plan of least cycles (mapper.h).
+ *
+ * Per layer, the space is the cross product of: core split (output channels
+ * or output rows), cores used (1 .. min(cores, units)), channel and row
+ * blocks per core (1, 2, 4, ... up to the share), loop order, caching of
+ * the re-streamed tensor; each tile then uses the column width that
+ * finishes it first. Across layers, a state is the set of live tensors held
+ * on chip; at each layer any held tensor may be written back (spilled), and
+ * the output may be kept. The total is the sum of the layers' cycles, and a
+ * layer's cycles depend only on its own mapping and context, so dynamic
+ * programming over the states finds the exact optimum of the whole space.
+ *
+ * Per layer and context (inputs on chip, output kept, bytes spilled) the
+ * candidates are kept as a frontier: the fastest mapping for every amount
+ * of scratchpad left by the resident tensors. Candidates are visited by a
+ * lower bound (busiest core's compute, DRAM bytes / bandwidth); one whose
+ * bound is no better than a frontier point that needs no more scratchpad
+ * cannot join it and is not priced. The rest are priced exactly: their
+ * schedule is built (tiling.c) and timed (analytic_layer).
+ *
+ * Monotone by construction: with more scratchpad, bandwidth or cores, or
+ * at fewer bits, every plan of the smaller chip is still a plan (cores used
+ * and column widths are choices; tensors shrink) and none is slower (the
+ * pipeline is max-plus in its transfer and compute times), so the optimum
+ * cannot get worse. */
+#include "models/mapper.h"
+#include "models/analytic.h"
+#include "models/traffic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A tile shape: the choices that fix compute cycles and per-pass bytes. */
+typedef struct {
+    TileChoice c;
+    int64_t compute;
+} Shape;
+
+/* A shape with a loop order and caching, priced by traffic.c once per
+ * class with every input and the weights in DRAM, for an output sent to
+ * DRAM ([0]) and kept ([1]); a context only takes parts of it away. */
+typedef struct {
+    int shape, order, cache;
+    int64_t w_reads, in_reads;
+    int64_t dram_w, dram_in, out_all;
+    int64_t buffer[2], held[2];
+} Variant;
+
+/* A candidate of a context: a shape with a loop order and caching. key is
+ * the chip bytes it needs besides resident tensors, cores * buffers +
+ * held: it fits when key <= cores * sram - resident. lb is a lower bound
+ * of its cycles; cycles and first (the first core's pipeline, a tighter
+ * bound) are found when needed, -1 until then. */
+typedef struct {
+    int shape;
+    int order, cache;
+    int64_t lb, key, bytes;
+    int64_t cycles, first;
+} Cand;
+
+/* Layers of the same shape and bits share their shapes and frontiers. */
+typedef struct {
+    int rep;             /* the first layer of the class */
+    LayerMap arr;        /* array fields (tile_array) */
+    Shape *shapes;
+    int nshapes;         /* -1: not built yet */
+    Variant *var;
+    int nvar;
+} Class;
+
+/* The candidates of one layer class in one context, by lower bound, and
+ * the last answers given (budget -> candidate). */
+typedef struct {
+    int cls, flags, keep, w_res;
+    int64_t spill;
+    Cand *cands;
+    int n;
+    int *pick;           /* (n) scratch: the candidates a query prices */
+    int64_t memo_budget[4];
+    int memo_pick[4], memo_n;
+} Frontier;
+
+typedef struct {
+    const Accel *a;
+    const Net *net;
+    int *cls_of;         /* (n) */
+    Class *cls;
+    int ncls;
+    Frontier *fr;
+    int nfr, capfr;
+} Mapper;
+
+/* ---- layer classes ---- */
+
+static int same_shape(const Layer *x, const Layer *y)
+{
+    return x->op == y->op && x->N == y->N && x->C == y->C && x->K == y->K &&
+           x->H == y->H && x->W == y->W && x->R == y->R && x->S == y->S &&
+           x->P == y->P && x->Q == y->Q && x->stride == y->stride &&
+           x->pad == y->pad && x->groups == y->groups &&
+           x->w_bits == y->w_bits && x->a_bits == y->a_bits &&
+           x->o_bits == y->o_bits;
+}
+
+static int classify(Mapper *mp, Err *e)
+{
+    const Net *net = mp->net;
+    mp->cls_of = qa_calloc((size_t)QA_MAX(net->n, 1), sizeof *mp->cls_of);
+    mp->cls = qa_calloc((size_t)QA_MAX(net->n, 1), sizeof *mp->cls);
+    if (!mp->cls_of || !mp->cls)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    for (int i = 0; i < net->n; i++) {
+        int k;
+        for (k = 0; k < mp->ncls; k++)
+            if (same_shape(&net->layers[mp->cls[k].rep], &net->layers[i]))
+                break;
+        if (k == mp->ncls) {
+            Class *c = &mp->cls[mp->ncls++];
+            c->rep = i;
+            c->nshapes = -1;
+            tile_array(mp->a, &net->layers[i], &c->arr);
+        }
+        mp->cls_of[i] = k;
+    }
+    return QA_OK;
+}
+
+/* Every tile shape of a class: split, cores used, blocks per core. */
+static int build_shapes(Mapper *mp, Class *k, Err *e)
+{
+    const Accel *a = mp->a;
+    TileContext x;
+    memset(&x, 0, sizeof x);
+    LayerView v;
+    tile_view(mp->net, k->rep, &x, &v);
+    int cap = 64, n = 0;
+    Shape *s = qa_malloc((size_t)cap * sizeof *s);
+    TileMemo *memo = qa_calloc(1, sizeof *memo);
+    if (!s || !memo) {
+        free(s);
+        free(memo);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    for (int split = 0; split < 2; split++) {
+        int64_t units = traffic_units(&v, (CoreSplit)split);
+        int64_t maxcu = QA_MIN((int64_t)a->cores, units);
+        /* one core: both splits are the same schedule */
+        for (int64_t cu = split == SPLIT_M ? 2 : 1; cu <= maxcu; cu++) {
+            TileChoice base;
+            memset(&base, 0, sizeof base);
+            base.split = (CoreSplit)split;
+            base.cores_used = (int)cu;
+            base.tn = INT64_MAX;
+            base.tr = INT64_MAX;
+            traffic_shape(&v, &base);
+            for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
+                for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
+                    if (n == cap) {
+                        Shape *ns = qa_realloc(s, (size_t)cap * 2 * sizeof *s);
+                        if (!ns) {
+                            free(s);
+                            free(memo);
+                            return err_set(e, NULL, 0, NULL, "out of memory");
+                        }
+                        s = ns, cap *= 2;
+                    }
+                    Shape *sh = &s[n++];
+                    sh->c = base;
+                    sh->c.tn = QA_CEIL_DIV(base.share_ch, dn);
+                    sh->c.tr = QA_CEIL_DIV(base.share_rows, dm);
+                    traffic_shape(&v, &sh->c);
+                    sh->compute = tile_choice_compute(a, &v, &k->arr, &sh->c, memo);
+                }
+        }
+    }
+    free(memo);
+    k->shapes = s;
+    k->nshapes = n;
+    int per = v.on_array ? 4 : 1;
+    k->var = qa_malloc((size_t)QA_MAX(1, n * per) * sizeof *k->var);
+    if (!k->var)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    k->nvar = 0;
+    for (int i = 0; i < n; i++)
+        for (int order = 0; order < (v.on_array ? 2 : 1); order++)
+            for (int cache = 0; cache < (v.on_array ? 2 : 1); cache++) {
+                /* caching a tensor read once changes nothing */
+                const TileChoice *sc = &s[i].c;
+                if (cache && (order == LOOP_W_OUTER ? sc->nb_n : sc->nb_m) == 1)
+                    continue;
+                Variant *va = &k->var[k->nvar++];
+                va->shape = i, va->order = order, va->cache = cache;
+                for (int keep = 0; keep < 2; keep++) {
+                    TileChoice c = *sc;
+                    c.order = (LoopOrder)order;
+                    c.cache = cache;
+                    c.keep_out = keep;
+                    traffic_eval(a, &v, 0, &c);
+                    va->buffer[keep] = c.buffer_bytes;
+                    va->held[keep] = c.held_bytes;
+                    if (!keep) {
+                        va->w_reads = c.w_reads, va->in_reads = c.in_reads;
+                        va->dram_w = c.dram_w, va->dram_in = c.dram_in;
+                        va->out_all = c.dram_out;
+                    }
+                }
+            }
+    return QA_OK;
+}
+
+/* ---- frontiers ---- */
+
+static int cand_cmp(const void *x, const void *y)
+{
+    const Cand *p = x, *q = y;
+    if (p->lb != q->lb)
+        return p->lb < q->lb ? -1 : 1;
+    if (p->bytes != q->bytes)
+        return p->bytes < q->bytes ? -1 : 1;
+    if (p->key != q->key)
+        return p->key < q->key ? -1 : 1;
+    /* a total order: the same list on every platform */
+    int pi = p->shape * 4 + p->order * 2 + p->cache;
+    int qi = q->shape * 4 + q->order * 2 + q->cache;
+    return (pi > qi) - (pi < qi);
+}
+
+static void context_of(const Frontier *f, int64_t resident, TileContext *x)
+{
+    memset(x, 0, sizeof *x);
+    x->in_resident[0] = f->flags & 1;
+    x->in_resident[1] = (f->flags >> 1) & 1;
+    x->w_resident = f->w_res;
+    x->resident_bytes = resident;
+    x->spill_bytes = f->spill;
+}
+
+/* Exact cycles of candidate c in the frontier's context: what
+ * analytic_layer reports for tile_build's schedule (the slowest core, and
+ * never less than the layer's bytes over the bandwidth), found core by
+ * core without writing the schedule out. */
+static int64_t price(Mapper *mp, const Frontier *f, const LayerView *v,
+                     const TileChoice *c, Err *e)
+{
+    const Accel *a = mp->a;
+    const Class *k = &mp->cls[f->cls];
+    int64_t worst = 0, bytes = 0;
+    for (int core = 0; core < c->cores_used; core++) {
+        int64_t b;
+        int64_t cyc = tile_core_cycles(a, v, c, f->spill, &k->arr, core, &b, e);
+        if (cyc < 0)
+            return -1;
+        worst = QA_MAX(worst, cyc);
+        bytes += b;
+    }
+    double bpc = arch_dram_bytes_per_cycle(a);
+    int64_t mem = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
+    return QA_MAX(worst, mem);
+}
+
+/* The view and the full choice of candidate cd. */
+static void cand_choice(const Mapper *mp, const Frontier *f, const Cand *cd,
+                        const LayerView *v, int64_t resident, TileChoice *c)
+{
+    const Class *k = &mp->cls[f->cls];
+    *c = k->shapes[cd->shape].c;
+    c->order = (LoopOrder)cd->order;
+    c->cache = cd->cache;
+    c->keep_out = f->keep;
+    traffic_eval(mp->a, v, resident, c);
+}
+
+static void frontier_view(const Mapper *mp, const Frontier *f, LayerView *v)
+{
+    TileContext x;
+    context_of(f, 0, &x);
+    tile_view(mp->net, mp->cls[f->cls].rep, &x, v);
+}
+
+/* Cycles of one transfer train: n transfers of `bytes` in all. */
+static int64_t train_cycles(const Accel *a, int64_t n, int64_t bytes,
+                            double bpc)
+{
+    if (n <= 0)
+        return 0;
+    return n * a->dram_latency_cycles +
+           (bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0);
+}
+
+/* A lower bound of the layer's cycles under variant va of shape sh in
+ * context f, from the first core (it has the largest share of every split,
+ * traffic_part): its array is busy for the shape's compute; its load queue
+ * carries one transfer per tile that loads and at least its share of the
+ * loaded bytes, and likewise its store queue; its first compute waits for
+ * a load and its last store follows the last compute. And the channel
+ * carries all of the layer's bytes. The counts of loading tiles follow
+ * tiling.c's loop nest. */
+static int64_t lower_bound(const Accel *a, const LayerView *v, const Shape *sh,
+                           const Variant *va, const Frontier *f,
+                           int64_t dram_w, int64_t dram_in, int64_t dram_out,
+                           int64_t bytes, double bpc)
+{
+    const TileChoice *c = &sh->c;
+    int64_t tiles = c->nb_n * c->nb_m, cu = c->cores_used;
+    int w_outer = va->order == LOOP_W_OUTER;
+    int64_t w_loads = 0, in_loads = 0;
+    if (dram_w > 0)
+        w_loads = w_outer ? c->nb_n : (va->w_reads > 1 ? tiles : c->nb_n);
+    if (dram_in > 0)
+        in_loads = !v->on_array ? tiles
+                   : w_outer ? (va->in_reads > 1 ? tiles : c->nb_m) : c->nb_m;
+    /* both sets hold the first tile */
+    int64_t loads = w_loads == tiles || in_loads == tiles ? tiles
+                    : w_loads && in_loads ? w_loads + in_loads - 1
+                    : w_loads + in_loads;
+    int64_t stores = (f->keep ? 0 : tiles) + (f->spill > 0);
+    int64_t ld = train_cycles(a, loads, (dram_w + dram_in) / cu, bpc);
+    int64_t st = train_cycles(a, stores, (dram_out + f->spill) / cu, bpc);
+    int64_t first = loads > 0 ? a->dram_latency_cycles : 0;
+    int64_t last = !f->keep ? a->dram_latency_cycles : 0;
+    /* the same expression as analytic_layer's: a bound that equals the
+     * cycles of a memory-bound candidate, so an equal one is not priced */
+    int64_t mem = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
+    int64_t lb = QA_MAX(mem, first + sh->compute + last);
+    return QA_MAX(lb, QA_MAX(ld, st));
+}
+
+
+/* The candidates of a context and a lower bound of each. */
+static int build_frontier(Mapper *mp, Frontier *f, Err *e)
+{
+    const Accel *a = mp->a;
+    Class *k = &mp->cls[f->cls];
+    if (k->nshapes < 0 && build_shapes(mp, k, e) != QA_OK)
+        return QA_ERR;
+    LayerView v;
+    frontier_view(mp, f, &v);
+    double bpc = arch_dram_bytes_per_cycle(a);
+    int64_t chip = (int64_t)a->cores * a->sram_bytes;
+    f->cands = qa_malloc((size_t)QA_MAX(1, k->nvar) * sizeof *f->cands);
+    if (!f->cands)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    /* what the context takes away from the all-in-DRAM prices */
+    int in_dram = 0;
+    for (int i = 0; i < v.nin; i++)
+        in_dram += !v.in_resident[i];
+    int n = 0;
+    for (int i = 0; i < k->nvar; i++) {
+        const Variant *va = &k->var[i];
+        int64_t key = (int64_t)a->cores * va->buffer[f->keep] + va->held[f->keep];
+        if (va->buffer[f->keep] > a->sram_bytes || key > chip)
+            continue; /* fits no chip of this size */
+        int64_t dram_w = v.w_resident ? 0 : va->dram_w;
+        int64_t dram_in = va->dram_in / v.nin * in_dram;
+        int64_t dram_out = f->keep ? 0 : va->out_all;
+        Cand *cd = &f->cands[n++];
+        cd->shape = va->shape, cd->order = va->order, cd->cache = va->cache;
+        cd->key = key;
+        cd->bytes = dram_w + dram_in + dram_out + f->spill;
+        cd->lb = lower_bound(a, &v, &k->shapes[va->shape], va, f, dram_w,
+                             dram_in, dram_out, cd->bytes, bpc);
+        cd->cycles = cd->first = -1;
+    }
+    f->n = n;
+    f->pick = qa_malloc((size_t)QA_MAX(1, n) * sizeof *f->pick);
+    if (!f->pick)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    return QA_OK;
+}
+
+/* Price candidate cd (once; the result is kept). best: the cycles to beat,
+ * or -1; the first core's pipeline alone, a tighter bound at 1/cores of
+ * the price, may show cd cannot beat it: then cd->cycles stays unknown and
+ * 0 is returned. 1 when priced, -1 on error. */
+static int price_cand(Mapper *mp, Frontier *f, const LayerView *v, Cand *cd,
+                      int64_t best, Err *e)
+{
+    if (cd->cycles >= 0)
+        return 1;
+    TileChoice c;
+    cand_choice(mp, f, cd, v, 0, &c);
+    if (c.cores_used > 1 && cd->first < 0) {
+        cd->first = tile_core_cycles(mp->a, v, &c, f->spill,
+                                     &mp->cls[f->cls].arr, 0, NULL, e);
+        if (cd->first < 0)
+            return -1;
+    }
+    if (best >= 0 && cd->first >= best)
+        return 0;
+    cd->cycles = price(mp, f, v, &c, e);
+    return cd->cycles < 0 ? -1 : 1;
+}
+
+static const Frontier *cmp_frontier;
+
+static int pick_cmp(const void *x, const void *y)
+{
+    const Cand *p = &cmp_frontier->cands[*(const int *)x];
+    const Cand *q = &cmp_frontier->cands[*(const int *)y];
+    return cand_cmp(p, q);
+}
+
+/* The fastest candidate that fits beside `resident` bytes (the first in
+ * bound order among equals); -1 if none, -2 on error. The candidate of
+ * least bound is priced first; then only those whose bound is below the
+ * best found can win, and they are priced in bound order until the bound
+ * reaches the best: the answer is exact. */
+static int query(Mapper *mp, Frontier *f, int64_t resident, Err *e)
+{
+    int64_t budget = (int64_t)mp->a->cores * mp->a->sram_bytes - resident;
+    for (int i = 0; i < f->memo_n; i++)
+        if (f->memo_budget[i] == budget)
+            return f->memo_pick[i];
+    LayerView v;
+    frontier_view(mp, f, &v);
+    int first = -1;
+    for (int i = 0; i < f->n; i++)
+        if (f->cands[i].key <= budget &&
+            (first < 0 || cand_cmp(&f->cands[i], &f->cands[first]) < 0))
+            first = i;
+    int best = first;
+    if (first >= 0) {
+        if (price_cand(mp, f, &v, &f->cands[first], -1, e) < 0)
+            return -2;
+        int m = 0;
+        for (int i = 0; i < f->n; i++)
+            if (i != first && f->cands[i].key <= budget &&
+                f->cands[i].lb < f->cands[first].cycles)
+                f->pick[m++] = i;
+        cmp_frontier = f;
+        qsort(f->pick, (size_t)m, sizeof *f->pick, pick_cmp);
+        for (int j = 0; j < m; j++) {
+            Cand *cd = &f->cands[f->pick[j]];
+            if (cd->lb >= f->cands[best].cycles)
+                break;
+            int rc = price_cand(mp, f, &v, cd, f->cands[best].cycles, e);
+            if (rc < 0)
+                return -2;
+            if (rc == 1 && cd->cycles < f->cands[best].cycles)
+                best = f->pick[j];
+        }
+    }
+    int slot = f->memo_n < 4 ? f->memo_n++ : 3;
+    f->memo_budget[slot] = budget;
+    f->memo_pick[slot] = best;
+    return best;
+}
+
+static Frontier *frontier(Mapper *mp, int cls, int flags, int keep, int w_res,
+                          int64_t spill, Err *e)
+{
+    for (int i = 0; i < mp->nfr; i++) {
+        Frontier *f = &mp->fr[i];
+        if (f->cls == cls && f->flags == flags && f->keep == keep &&
+            f->w_res == w_res && f->spill == spill)
+            return f;
+    }
+    if (mp->nfr == mp->capfr) {
+        int nc = mp->capfr ? 2 * mp->capfr : 64;
+        Frontier *nf = qa_realloc(mp->fr, (size_t)nc * sizeof *nf);
+        if (!nf) {
+            err_set(e, NULL, 0, NULL, "out of memory");
+            return NULL;
+        }
+        mp->fr = nf, mp->capfr = nc;
+    }
+    Frontier *f = &mp->fr[mp->nfr++];
+    memset(f, 0, sizeof *f);
+    f->cls = cls, f->flags = flags, f->keep = keep, f->w_res = w_res;
+    f->spill = spill;
+    if (build_frontier(mp, f, e) != QA_OK)
+        return NULL;
+    return f;
+}
+
+/* ---- the plan over the network ---- */
+
+/* The live tensors that may be held before layer i: ids, ascending. */
+typedef struct {
+    int id[MAP_MAX_LIVE];
+    int n;
+} Live;
+
+typedef struct {
+    int64_t cycles, bytes;   /* INT64_MAX: unreachable */
+    int prev;                /* state before the layer */
+    int evict, keep;
+    int fr, pt;              /* the layer's frontier and point */
+} Step;
+
+static int better_step(int64_t c, int64_t b, const Step *s)
+{
+    return c < s->cycles || (c == s->cycles && b < s->bytes);
+}
+
+typedef struct {
+    int64_t cycles, bytes;
+    int fail_layer;          /* first layer no state could pass; -1 */
+    Step *dp;                /* (n + 1) x 2^MAP_MAX_LIVE */
+    int final;               /* best state after the last layer */
+} Plan;
+
+#define NSTATE (1 << MAP_MAX_LIVE)
+
+static int plan(Mapper *mp, const Live *live, int w_res,
+                int64_t w_total, Plan *pl, Err *e)
+{
+    const Net *net = mp->net;
+    int n = net->n;
+    pl->dp = qa_malloc((size_t)(n + 1) * NSTATE * sizeof *pl->dp);
+    if (!pl->dp)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    for (int i = 0; i < (n + 1) * NSTATE; i++)
+        pl->dp[i].cycles = pl->dp[i].bytes = INT64_MAX;
+    pl->dp[0].cycles = pl->dp[0].bytes = 0;
+    pl->fail_layer = -1;
+    for (int i = 0; i < n; i++) {
+        const Layer *l = &net->layers[i];
+        const Live *L = &live[i], *N1 = &live[i + 1];
+        Step *cur = &pl->dp[(size_t)i * NSTATE];
+        Step *nxt = &pl->dp[(size_t)(i + 1) * NSTATE];
+        int self = -1; /* the layer's own bit in the next state */
+        for (int b = 0; b < N1->n; b++)
+            if (N1->id[b] == i)
+                self = b;
+        int any = 0;
+        for (int s = 0; s < (1 << L->n); s++) {
+            if (cur[s].cycles == INT64_MAX)
+                continue;
+            /* A held tensor may be written back right after one of its
+             * consumers ran (it stays idle until the next one): any subset
+             * of those. */
+            int may = 0;
+            for (int b = 0; b < L->n; b++)
+                if (i > 0 && (net->layers[i - 1].in[0] == L->id[b] ||
+                              (net->layers[i - 1].op == OP_ADD &&
+                               net->layers[i - 1].in[1] == L->id[b])))
+                    may |= 1 << b;
+            may &= s;
+            for (int ev = may;; ev = (ev - 1) & may) {
+                int held = s & ~ev;
+                int64_t res = w_res ? w_total : 0, spill = 0;
+                int flags = 0;
+                for (int b = 0; b < L->n; b++) {
+                    int64_t by = layer_out_bytes(&net->layers[L->id[b]]);
+                    if (held >> b & 1) {
+                        res += by;
+                        for (int k = 0; k < 2; k++)
+                            if (l->in[k] == L->id[b] &&
+                                (k == 0 || l->op == OP_ADD))
+                                flags |= 1 << k;
+                    } else if (ev >> b & 1) {
+                        spill += by;
+                    }
+                }
+                int next = 0;
+                for (int b = 0; b < N1->n; b++)
+                    for (int c = 0; c < L->n; c++)
+                        if (N1->id[b] == L->id[c] && (held >> c & 1))
+                            next |= 1 << b;
+                for (int keep = 0; keep <= (self >= 0); keep++) {
+                    Frontier *f = frontier(mp, mp->cls_of[i], flags, keep,
+                                           w_res, spill, e);
+                    if (!f)
+                        return QA_ERR;
+                    int p = query(mp, f, res, e);
+                    if (p == -2)
+                        return QA_ERR;
+                    if (p < 0)
+                        continue;
+                    any = 1;
+                    int to = next | (keep ? 1 << self : 0);
+                    int64_t c = cur[s].cycles + f->cands[p].cycles;
+                    int64_t by = cur[s].bytes + f->cands[p].bytes;
+                    if (better_step(c, by, &nxt[to])) {
+                        nxt[to].cycles = c, nxt[to].bytes = by;
+                        nxt[to].prev = s, nxt[to].evict = ev, nxt[to].keep = keep;
+                        nxt[to].fr = (int)(f - mp->fr), nxt[to].pt = p;
+                    }
+                }
+                if (ev == 0)
+                    break;
+            }
+        }
+        if (!any) {
+            pl->fail_layer = i;
+            return QA_OK;
+        }
+    }
+    Step *end = &pl->dp[(size_t)n * NSTATE];
+    pl->cycles = pl->bytes = INT64_MAX;
+    for (int s = 0; s < (1 << live[n].n); s++)
+        if (end[s].cycles != INT64_MAX &&
+            (end[s].cycles < pl->cycles ||
+             (end[s].cycles == pl->cycles && end[s].bytes < pl->bytes))) {
+            pl->cycles = end[s].cycles, pl->bytes = end[s].bytes;
+            pl->final = s;
+        }
+    return QA_OK;
+}
+
+/* Write the chosen plan out, layer by layer. */
+static int emit_plan(Mapper *mp, const Live *live, const Plan *pl, int w_res,
+                     int64_t w_total, TileSchedule *ts, Err *e)
+{
+    const Net *net = mp->net;
+    int n = net->n;
+    int *state = qa_malloc((size_t)(n + 1) * sizeof *state);
+    if (!state)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    state[n] = pl->final;
+    for (int i = n; i > 0; i--)
+        state[i - 1] = pl->dp[(size_t)i * NSTATE + state[i]].prev;
+    int rc = QA_OK;
+    for (int i = 0; i < n && rc == QA_OK; i++) {
+        const Step *st = &pl->dp[(size_t)(i + 1) * NSTATE + state[i + 1]];
+        const Frontier *f = &mp->fr[st->fr];
+        const Live *L = &live[i];
+        int held = state[i] & ~st->evict;
+        int64_t res = w_res ? w_total : 0;
+        for (int b = 0; b < L->n; b++)
+            if (held >> b & 1)
+                res += layer_out_bytes(&net->layers[L->id[b]]);
+        TileContext x;
+        context_of(f, res, &x);
+        LayerView v;
+        tile_view(net, i, &x, &v);
+        LayerMap *m = &ts->layers[i];
+        *m = mp->cls[mp->cls_of[i]].arr;
+        TileChoice c;
+        cand_choice(mp, f, &f->cands[st->pt], &v, res, &c);
+        rc = tile_build(mp->a, net, i, &v, &c, &x, m, e);
+    }
+    free(state);
+    return rc;
+}
+
+static void mapper_free(Mapper *mp)
+{
+    for (int i = 0; i < mp->ncls; i++) {
+        free(mp->cls[i].shapes);
+        free(mp->cls[i].var);
+    }
+    for (int i = 0; i < mp->nfr; i++) {
+        free(mp->fr[i].cands);
+        free(mp->fr[i].pick);
+    }
+    free(mp->cls);
+    free(mp->cls_of);
+    free(mp->fr);
+}
+
+int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
+{
+    int n = net->n;
+    memset(ts, 0, sizeof *ts);
+    Mapper mp;
+    memset(&mp, 0, sizeof mp);
+    mp.a = a;
+    mp.net = net;
+    Live *live = qa_calloc((size_t)n + 1, sizeof *live);
+    int *last = qa_calloc((size_t)QA_MAX(n, 1), sizeof *last);
+    int *holdable = qa_calloc((size_t)QA_MAX(n, 1), sizeof *holdable);
+    Plan pl[2];
+    memset(pl, 0, sizeof pl);
+    int rc = QA_ERR;
+    if (!live || !last || !holdable) {
+        err_set(e, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    if (classify(&mp, e) != QA_OK)
+        goto done;
+    /* Live tensors before each layer; a layer's output is holdable while
+     * fewer than MAP_MAX_LIVE holdable tensors are live after it. */
+    for (int i = 0; i < n; i++)
+        last[i] = net_last_use(net, i);
+    for (int i = 0; i <= n; i++) {
+        int after = 0; /* holdable tensors still live after layer i */
+        for (int j = 0; j < i; j++) {
+            if (holdable[j] && last[j] >= i)
+                live[i].id[live[i].n++] = j;
+            after += holdable[j] && last[j] > i;
+        }
+        if (i < n)
+            holdable[i] = last[i] > i && after < MAP_MAX_LIVE;
+    }
+    /* Weights resident for the whole run: a choice when the chip allows it. */
+    int64_t w_total = 0;
+    for (int i = 0; i < n; i++)
+        w_total += layer_weight_bytes(&net->layers[i]);
+    int nplans = a->weights_resident &&
+                 w_total <= (int64_t)a->cores * a->sram_bytes ? 2 : 1;
+    int best = -1;
+    for (int w = 0; w < nplans; w++) {
+        if (plan(&mp, live, w, w_total, &pl[w], e) != QA_OK)
+            goto done;
+        if (pl[w].fail_layer < 0 &&
+            (best < 0 || pl[w].cycles < pl[best].cycles ||
+             (pl[w].cycles == pl[best].cycles && pl[w].bytes < pl[best].bytes)))
+            best = w;
+    }
+    if (best < 0) {
+        const Layer *l = &net->layers[pl[0].fail_layer];
+        err_set(e, NULL, 0, l->name,
+                "does not fit: the smallest tile (one output row of one "
+                "filter) needs more than the %lld bytes of scratchpad per core",
+                (long long)a->sram_bytes);
+        goto done;
+    }
+    ts->layers = qa_calloc((size_t)QA_MAX(n, 1), sizeof *ts->layers);
+    if (!ts->layers) {
+        err_set(e, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    ts->n = n;
+    if (emit_plan(&mp, live, &pl[best], best, w_total, ts, e) != QA_OK) {
+        tile_free(ts);
+        goto done;
+    }
+    ts->cycles = pl[best].cycles;
+    rc = QA_OK;
+done:
+    free(pl[0].dp);
+    free(pl[1].dp);
+    mapper_free(&mp);
+    free(live);
+    free(last);
+    free(holdable);
+    return rc;
+}
