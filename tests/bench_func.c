@@ -112,7 +112,7 @@ static double cmd_cpu;
 
 /* Runs argv with stdout into out (or /dev/null); its wall seconds in *wall.
  * Returns the exit status, -1 if it could not run. */
-static int run_cmd(char *const argv[], const char *out, double *wall)
+static int run_cmd(const char *const argv[], const char *out, double *wall)
 {
     fflush(NULL);
     double t0 = now_s(), c0 = children_cpu_s();
@@ -123,7 +123,7 @@ static int run_cmd(char *const argv[], const char *out, double *wall)
         int fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0 || dup2(fd, 1) < 0)
             _exit(127);
-        execvp(argv[0], argv);
+        execvp(argv[0], (char *const *)argv); /* execvp does not write them */
         _exit(127);
     }
     int st;
@@ -170,8 +170,8 @@ static int model(const char *path, const char *net, const char *bits)
     struct stat st;
     if (stat(path, &st) == 0)
         return 0;
-    char *argv[] = {(char *)qarray, "quantize", "-w", (char *)net, "--method", "pact-sawb",
-                    "--wbits", (char *)bits, "--abits", (char *)bits, "-o", (char *)path,
+    const char *argv[] = {qarray, "quantize", "-w", net, "--method", "pact-sawb",
+                    "--wbits", bits, "--abits", bits, "-o", path,
                     NULL};
     double w;
     int rc = run_cmd(argv, NULL, &w);
@@ -325,7 +325,7 @@ static int r50(const Accel *a, const char *path, const char *name, int b, double
     snprintf(bs, sizeof bs, "%d", b);
     /* as a user runs it, and without the PE-level re-runs (--pe-macs 0) */
     for (int pe = 1; pe >= 0; pe--) {
-        char *argv[] = {(char *)qarray, "validate", "-m", (char *)path, "--input", bs,
+        const char *argv[] = {qarray, "validate", "-m", path, "--input", bs,
                         "--batch", bs, pe ? NULL : "--pe-macs", "0", NULL};
         for (int r = 0; r < reps; r++) {
             if (run_cmd(argv, DIR "/validate.out", &cli[r]) != 0 ||
@@ -408,8 +408,8 @@ int main(void)
     double r20s[2], r20c[2];
     for (int i = 0; i < 2; i++) {
         double r20[MAXREPS], rc[MAXREPS];
-        char *vargv[] = {(char *)qarray, "validate", "-m", DIR "/r20_w4a4.safetensors",
-                         "--dataset", "--batch", (char *)r20b[i], NULL};
+        const char *vargv[] = {qarray, "validate", "-m", DIR "/r20_w4a4.safetensors",
+                         "--dataset", "--batch", r20b[i], NULL};
         for (int r = 0; r < reps; r++)
             if (run_cmd(vargv, DIR "/r20.out", &r20[r]) != 0 ||
                 !file_has(DIR "/r20.out", "mismatches 0, overflowing layers 0") ||
@@ -427,7 +427,7 @@ int main(void)
 
     printf("4. qarray eval beside PyTorch (float, same network, threads and batch):\n");
     double ev[MAXREPS], evc[MAXREPS];
-    char *eargv[] = {(char *)qarray, "eval", "-m", DIR "/r20_w4a4.safetensors", "--batch",
+    const char *eargv[] = {qarray, "eval", "-m", DIR "/r20_w4a4.safetensors", "--batch",
                      "256", NULL};
     for (int r = 0; r < reps; r++) {
         double w;
@@ -444,7 +444,7 @@ int main(void)
     char th[16], rs[16];
     snprintf(th, sizeof th, "%d", omp_get_max_threads());
     snprintf(rs, sizeof rs, "%d", reps);
-    char *targv[] = {"/usr/bin/python3", "tests/tools/torch_resnet20.py", "--threads", th,
+    const char *targv[] = {"/usr/bin/python3", "tests/tools/torch_resnet20.py", "--threads", th,
                      "--batch", "256", "--reps", rs, NULL};
     double w, ts = -1;
     if (run_cmd(targv, DIR "/torch.out", &w) == 0)
