@@ -14,15 +14,25 @@
 
 PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
-       libdnnl-dev clang libclang-rt-14-dev verilator yosys
+       clang libclang-rt-14-dev verilator yosys libprotobuf-c-dev \
+       protobuf-c-compiler libonnx-dev libdnnl-dev
 
 CC = gcc
 CXX = g++
 BUILD ?= build
 SAN ?=
 
-PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib 2>/dev/null)
-PC_LIBS := $(shell pkg-config --libs openblas systemc libconfig zlib 2>/dev/null)
+# OpenBLAS: its header only. The library is loaded when training builds a
+# network (quant/train/blas.c): linked, its constructor started a thread
+# pool in every command, which spun forever under an address-space limit.
+PC_CFLAGS := $(shell pkg-config --cflags openblas systemc libconfig zlib libprotobuf-c 2>/dev/null)
+PC_LIBS := $(shell pkg-config --libs systemc libconfig zlib libprotobuf-c 2>/dev/null) -ldl
+
+# The ONNX reader (workloads/onnx.c) parses models with protobuf-c. Its C
+# code is generated at build time into BUILD/gen from onnx.proto as Debian's
+# libonnx-dev ships it (never committed): ONNX_PROTO overrides where it is.
+ONNX_PROTO ?= $(or $(firstword $(filter %/onnx.proto,$(shell dpkg -L libonnx-dev 2>/dev/null))),\
+                   $(wildcard /usr/include/onnx/onnx.proto))
 
 # shared/STYLE.md practice 18. Under -Wdouble-promotion a float that meets a
 # double is cast with an explicit (double), so every mixed expression shows
@@ -32,8 +42,8 @@ WARN_COMMON = -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wdouble-promotion
 WARN_C = $(WARN_COMMON) -Wmissing-prototypes -Wstrict-prototypes
 WARN = $(WARN_C) -Werror
 WARN_CXX = $(WARN_COMMON) -Werror
-CFLAGS = -std=c11 -O2 -g -fopenmp $(WARN) -D_POSIX_C_SOURCE=200809L -I. $(PC_CFLAGS) \
-         -MMD -MP $(SAN)
+CFLAGS = -std=c11 -O2 -g -fopenmp $(WARN) -D_POSIX_C_SOURCE=200809L -I. -I$(BUILD)/gen \
+         $(PC_CFLAGS) -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN_CXX) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
 LDFLAGS = -fopenmp -Wl,--as-needed $(SAN)
 # oneDNN (libdnnl-dev) ships no pkg-config file.
@@ -44,7 +54,7 @@ LIB_DIRS = arch workloads models quant quant/train quant/int sim/engine \
            sim/report sim/study sim/cli
 C_SRC := $(filter-out sim/cli/main.c, $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CC_SRC := $(wildcard sim/engine/*.cc)
-OBJ := $(C_SRC:%.c=$(BUILD)/%.o) $(CC_SRC:%.cc=$(BUILD)/%.o)
+OBJ := $(C_SRC:%.c=$(BUILD)/%.o) $(CC_SRC:%.cc=$(BUILD)/%.o) $(BUILD)/gen/onnx.pb-c.o
 LIB := $(BUILD)/libqarray.a
 BIN := $(BUILD)/qarray
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -65,6 +75,20 @@ $(BUILD)/%.o: %.c
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+# protobuf-c's C code for onnx.proto (one grouped rule: both files at once),
+# for the gcc builds and the fuzz build alike.
+%/gen/onnx.pb-c.c %/gen/onnx.pb-c.h: $(ONNX_PROTO)
+	@test -n "$(ONNX_PROTO)" || { echo "onnx.proto not found: install libonnx-dev (make deps) or set ONNX_PROTO=PATH"; exit 1; }
+	@mkdir -p $*/gen
+	protoc-c --c_out=$*/gen -I$(dir $(ONNX_PROTO)) $(ONNX_PROTO)
+
+$(BUILD)/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The reader includes the generated header: make it first.
+ONNX_OBJ = onnx onnx_val onnx_ops onnx_shape
+$(ONNX_OBJ:%=$(BUILD)/workloads/%.o): $(BUILD)/gen/onnx.pb-c.h
 
 # The functional tiles and the integer reference (sim/engine/func.c, fgemm.c,
 # quant/int/irun.c, iconv.c) requantize, compare and lay out every activation
@@ -170,14 +194,17 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 # OpenMP as the main build has it (clang's libomp).
 FUZZ_OMP = $(filter -fopenmp,$(CFLAGS))
 FUZZ_CFLAGS = -std=c11 -O1 -g $(WARN_C) -D_POSIX_C_SOURCE=200809L -I. \
-              $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
+              -I$(FUZZ_BUILD)/gen $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
 # sim/report/table.c and csv.c (the reader and the writer of qarray's own
-# CSV tables) and sim/study/study.c (study files) are plain C.
+# CSV tables), sim/study/study.c (study files) and sim/engine/func.c (the
+# functional chip's layer graph of a model file) with fgemm.c (its tiles on
+# oneDNN's product) are plain C.
 FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wildcard $(d)/*.c)) \
-            sim/report/table.c sim/report/csv.c sim/study/study.c
-FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o)
+            sim/report/table.c sim/report/csv.c sim/study/study.c sim/engine/func.c \
+            sim/engine/fgemm.c
+FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/onnx.pb-c.o
 # No SystemC: the harnesses reach only the C library.
-FUZZ_LIBS := $(shell pkg-config --libs openblas libconfig zlib 2>/dev/null) -ldnnl -lm
+FUZZ_LIBS := $(shell pkg-config --libs libconfig zlib libprotobuf-c 2>/dev/null) -ldnnl -ldl -lm
 FUZZ_LIB := $(FUZZ_BUILD)/libqarray.a
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
@@ -189,6 +216,11 @@ check-fuzz-deps:
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/gen/onnx.pb-c.o: $(FUZZ_BUILD)/gen/onnx.pb-c.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(ONNX_OBJ:%=$(FUZZ_BUILD)/workloads/%.o): $(FUZZ_BUILD)/gen/onnx.pb-c.h
 
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	@rm -f $@
@@ -211,8 +243,11 @@ fuzz: fuzz-build
 FUZZ_ASAN = detect_leaks=1:quarantine_size_mb=4
 FUZZ_LSAN = suppressions=tests/fuzz/lsan.supp:print_suppressions=0
 
-# Inputs up to 4 KiB, but checkpoints are 50 KB.
+# Inputs up to 4 KiB, but checkpoints are 50 KB, a trained model 20 KB and
+# the ONNX seeds up to 11 KB.
 FUZZ_MAXLEN_ckpt = 65536
+FUZZ_MAXLEN_model = 65536
+FUZZ_MAXLEN_onnx = 16384
 
 # One harness: its log is kept in build-fuzz/NAME.log; the last line printed
 # is the number of inputs executed. stdin is /dev/null: an input may name

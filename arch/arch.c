@@ -11,6 +11,10 @@ const char *const arch_place_names[PLACE_COUNT + 1] = {"cols", "rows", "both", N
 const char *const arch_area_names[AREA_COUNT + 1] = {"pact", "bitfusion",
                                                      "synth", NULL};
 const char *const arch_pe_names[PE_COUNT + 1] = {"uniform", "apot", NULL};
+const char *const arch_timing_names[TIMING_COUNT + 1] = {"qarray", "scalesim",
+                                                       NULL};
+const char *const arch_energy_mac_names[EMAC_COUNT + 1] = {"formula", "table",
+                                                           NULL};
 
 void arch_defaults(Accel *a)
 {
@@ -22,6 +26,7 @@ void arch_defaults(Accel *a)
     a->cols = 16;
     a->base_bits = 16;
     a->dataflow = DF_WS;
+    a->timing = TIMING_QARRAY;
     a->sram_bytes = 256 * 1024;
     a->double_buffer = 1;
     a->dram_gbps = 0;
@@ -118,10 +123,47 @@ int arch_area_model_parse(const char *s, AreaModel *m)
     return QA_OK;
 }
 
+const char *arch_timing_name(Timing t)
+{
+    return t < TIMING_COUNT ? arch_timing_names[t] : "?";
+}
+
 double arch_dram_bytes_per_cycle(const Accel *a)
 {
     /* GB/s (10^9 bytes per second) divided by 10^9 cycles per second. */
     return a->dram_gbps > 0 ? a->dram_gbps / a->clock_ghz : 0;
+}
+
+int arch_energy_table_len(const double *list)
+{
+    int n = 0;
+    while (n < ARCH_ENERGY_TABLE_MAX && list[n + 1] != 0)
+        n++;
+    return n;
+}
+
+/* The table of pJ per MAC: one energy per listed width, widths rising
+ * (interpolation needs an order). Field names are the keys' paths, so
+ * arch_load can say on which line they are. */
+static int energy_validate(const EnergyParams *p, const char *file, Err *e)
+{
+    if (!p->set || p->mac != EMAC_TABLE)
+        return QA_OK;
+    int nb = arch_energy_table_len(p->table_bits);
+    int np = arch_energy_table_len(p->table_pj);
+    if (nb == 0)
+        return err_set(e, file, 0, "energy.table_bits",
+                       "mac = \"table\" needs the widths of the table");
+    if (np != nb)
+        return err_set(e, file, 0, "energy.table_pj",
+                       "has %d entries, energy.table_bits %d: one energy per "
+                       "width", np, nb);
+    for (int i = 2; i <= nb; i++)
+        if (p->table_bits[i] <= p->table_bits[i - 1])
+            return err_set(e, file, 0, "energy.table_bits",
+                           "widths must rise: entry %d (%g) after %g", i,
+                           p->table_bits[i], p->table_bits[i - 1]);
+    return QA_OK;
 }
 
 int arch_validate(const Accel *a, const char *file, Err *e)
@@ -159,5 +201,5 @@ int arch_validate(const Accel *a, const char *file, Err *e)
                                "(%g): a narrower MAC must not give fewer lanes",
                                b, a->lane_table[b], b - 1, a->lane_table[b - 1]);
     }
-    return QA_OK;
+    return energy_validate(&a->energy, file, e);
 }

@@ -18,8 +18,39 @@ typedef enum { SCALE_LINEAR, SCALE_AREA, SCALE_QUADRATIC, SCALE_TABLE,
 typedef enum { PLACE_COLS, PLACE_ROWS, PLACE_BOTH, PLACE_COUNT } Placement;
 typedef enum { AREA_PACT, AREA_BITFUSION, AREA_SYNTH, AREA_COUNT } AreaModel;
 typedef enum { PE_UNIFORM, PE_APOT, PE_COUNT } PeKind;
+/* Whose count of a layer's array cycles: qarray's (models/systolic.c) or
+ * SCALE-Sim v2's (models/scalesim.c; one tile per core and layer). */
+typedef enum { TIMING_QARRAY, TIMING_SCALESIM, TIMING_COUNT } Timing;
 
 #define ARCH_MAX_BITS 16
+
+/* Energy per MAC: a formula of the operand widths, or a table of the
+ * chip's PE per MAC at listed widths (models/energy.c). */
+typedef enum { EMAC_FORMULA, EMAC_TABLE, EMAC_COUNT } EnergyMac;
+#define ARCH_ENERGY_TABLE_MAX 16
+
+/* The energy group of an architecture file: the numbers models/energy.c
+ * prices a schedule with. Values are at the node they were published for;
+ * `scale` carries them to the chip's node. Presets cite every value. */
+typedef struct {
+    int set;                 /* 1: the file has an energy group (else no
+                              * energy is reported) */
+    EnergyMac mac;
+    double mul8_pj;          /* 8 x 8-bit multiply */
+    double mul_exp;          /* multiply ~ (w*a/64)^(mul_exp/2) */
+    double add8_pj;          /* 8-bit add */
+    double add_exp;          /* add ~ (bits/8)^add_exp */
+    double table_bits[ARCH_ENERGY_TABLE_MAX + 1]; /* EMAC_TABLE: entries 1.. */
+    double table_pj[ARCH_ENERGY_TABLE_MAX + 1];   /* pJ per MAC at those */
+    double flex_overhead;    /* x per MAC when lanes run below base_bits */
+    double hop_pj_per_bit;   /* one bit moved one PE inside the array */
+    double sram_read_pj_per_byte, sram_write_pj_per_byte; /* at ref size */
+    int64_t sram_ref_bytes;
+    double sram_size_exp;    /* pJ/byte ~ (sram_bytes / ref)^exp */
+    double dram_pj_per_bit;
+    double leak_logic_mw_per_mm2, leak_sram_mw_per_mm2;
+    double scale;            /* technology factor on on-chip dynamic energy */
+} EnergyParams;
 
 typedef struct {
     char name[64];
@@ -28,6 +59,7 @@ typedef struct {
     int rows, cols;          /* PE array per core at base_bits */
     int base_bits;           /* precision of one MAC lane of a PE (16) */
     Dataflow dataflow;
+    Timing timing;           /* array cycles: qarray's or SCALE-Sim v2's */
     int64_t sram_bytes;      /* scratchpad per core */
     int double_buffer;       /* 1: load/compute/store overlap */
     double dram_gbps;        /* shared DRAM bandwidth; 0 = unlimited */
@@ -44,6 +76,7 @@ typedef struct {
     double mac16_um2;        /* area of one base_bits MAC lane */
     double sram_mm2_per_kib; /* scratchpad area */
     double core_overhead_mm2;/* per core: control, DMA, vector unit */
+    EnergyParams energy;
 } Accel;
 
 /* The built-in defaults (a small but valid chip). */
@@ -58,6 +91,8 @@ extern const char *const arch_scale_names[SCALE_COUNT + 1];
 extern const char *const arch_place_names[PLACE_COUNT + 1];
 extern const char *const arch_area_names[AREA_COUNT + 1];
 extern const char *const arch_pe_names[PE_COUNT + 1];
+extern const char *const arch_timing_names[TIMING_COUNT + 1];
+extern const char *const arch_energy_mac_names[EMAC_COUNT + 1];
 
 const char *arch_dataflow_name(Dataflow d);
 int arch_dataflow_parse(const char *s, Dataflow *d);
@@ -69,6 +104,7 @@ const char *arch_pe_name(PeKind k);
 int arch_pe_parse(const char *s, PeKind *k);
 const char *arch_area_model_name(AreaModel m);
 int arch_area_model_parse(const char *s, AreaModel *m);
+const char *arch_timing_name(Timing t);
 
 /* DRAM bytes per cycle at the core clock; 0 means unlimited. */
 double arch_dram_bytes_per_cycle(const Accel *a);
@@ -78,6 +114,9 @@ double arch_dram_bytes_per_cycle(const Accel *a);
 int arch_load(Accel *a, const char *path, Err *e);
 /* Write the effective configuration in the same format (atomic). */
 int arch_save(const Accel *a, const char *path, Err *e);
+/* Entries set in an energy table list (entries 1..n are non-zero). */
+int arch_energy_table_len(const double *list);
+
 /* Print every key with type, default, range, unit and help. */
 void arch_help_config(FILE *f);
 /* Set one key from text (a command-line override such as --bw 64): the

@@ -94,51 +94,19 @@ static int check_int_literals(const char *text, const char *path, Err *e)
     return QA_OK;
 }
 
-/* The whole file as a string; folders, devices and huge files refused. */
+/* The whole file as a string; folders, huge files and NUL bytes refused. */
 static char *slurp(const char *path, const char *what, Err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_set(e, path, 0, NULL, "cannot open %s: %s", what, strerror(errno));
+    char *buf;
+    size_t n;
+    if (qa_read_input(path, what, (size_t)KT_MAX_FILE_BYTES, 0, &buf, &n, e) != QA_OK)
+        return NULL;
+    if (memchr(buf, '\0', n)) {
+        err_set(e, path, 0, NULL, "%s has a NUL byte: not a text file", what);
+        free(buf);
         return NULL;
     }
-    size_t cap = 4096, n = 0;
-    char *buf = qa_malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            if (cap >= (size_t)KT_MAX_FILE_BYTES) {
-                err_set(e, path, 0, NULL, "%s larger than %ld MiB", what,
-                        KT_MAX_FILE_BYTES >> 20);
-                goto fail;
-            }
-            char *nb = qa_realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb, cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                err_set(e, path, 0, NULL, "cannot read %s: %s", what,
-                        strerror(errno));
-                goto fail;
-            }
-            buf[n] = '\0';
-            if (memchr(buf, '\0', n)) {
-                err_set(e, path, 0, NULL, "%s has a NUL byte: not a text file",
-                        what);
-                goto fail;
-            }
-            fclose(f);
-            return buf;
-        }
-    }
-    err_set(e, path, 0, NULL, "out of memory");
-fail:
-    free(buf);
-    fclose(f);
-    return NULL;
+    return buf;
 }
 
 int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e)
@@ -147,17 +115,20 @@ int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e)
     if (!text)
         return QA_ERR;
     int rc = check_int_literals(text, path, e);
-    free(text);
-    if (rc != QA_OK)
-        return QA_ERR;
-    config_init(cfg);
-    if (!config_read_file(cfg, path)) {
-        err_set(e, path, config_error_line(cfg), NULL, "syntax error: %s",
-                config_error_text(cfg));
-        config_destroy(cfg);
-        return QA_ERR;
+    /* The text checked is the text parsed: the file is read once. Read
+     * again by name, a pipe (-c <(cmd)) or a FIFO gave libconfig an empty
+     * file, every key its default, silently; a file replaced in between
+     * was parsed unchecked. */
+    if (rc == QA_OK) {
+        config_init(cfg);
+        if (!config_read_string(cfg, text)) {
+            rc = err_set(e, path, config_error_line(cfg), NULL, "syntax error: %s",
+                         config_error_text(cfg));
+            config_destroy(cfg);
+        }
     }
-    return QA_OK;
+    free(text);
+    return rc;
 }
 
 /* ---- one value ---- */
@@ -319,14 +290,43 @@ static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
             return range_err(k, v, w, e);
         *(double *)field = d;
         return QA_OK;
+    case KT_QTY:
+        if (v->kind == V_STR) {
+            const char *bad;
+            if (kt_parse_qty(v->s, k->unit, &d, &bad) != QA_OK)
+                return err_set(e, w->file, w->line, field_of(k, w),
+                               "expected a number of %s or a quantity such "
+                               "as \"1 %s\", got \"%s\"", k->unit, k->unit,
+                               v->s);
+            if (bad) {
+                kt_qty_units(k->unit, names, sizeof names);
+                return err_set(e, w->file, w->line, field_of(k, w),
+                               "\"%s\": %s is not a unit of %s (%s)", v->s,
+                               bad, k->unit, names);
+            }
+        } else if (v->kind == V_INT || v->kind == V_FLOAT) {
+            d = v->kind == V_INT ? (double)v->i : v->d;
+        } else {
+            char want[96];
+            snprintf(want, sizeof want, "a number of %s or a quantity such "
+                     "as \"1 %s\"", k->unit, k->unit);
+            return type_err(k, v, want, w, e);
+        }
+        if (!in_range(k, d))
+            return range_err(k, v, w, e);
+        *(double *)field = d;
+        return QA_OK;
     case KT_BYTES:
         if (v->kind == V_STR) {
             if (kt_parse_size(v->s, &d) != QA_OK)
                 return err_set(e, w->file, w->line, field_of(k, w),
                                "\"%s\" is not a size (e.g. 2097152 or "
                                "\"2 MiB\")", v->s);
-            if (!in_range(k, d) || d != floor(d))
+            if (!in_range(k, d))
                 return range_err(k, v, w, e);
+            if (d != floor(d))
+                return err_set(e, w->file, w->line, field_of(k, w),
+                               "\"%s\" is not a whole number of bytes", v->s);
             *(int64_t *)field = (int64_t)d;
             return QA_OK;
         }
@@ -463,8 +463,9 @@ int kt_set_text(const KtKey *k, void *obj, const char *text,
             v.s = text;
         } else {
             double d;
-            /* a number, but not a whole one in 64 bits: say the range */
-            if (qa_parse_double(text, &d) == QA_OK && d == floor(d))
+            /* a whole number too large for 64 bits: say the range; one
+             * inside it (1e3, 0x10, " 5") is not written as an integer */
+            if (qa_parse_double(text, &d) == QA_OK && d == floor(d) && !in_range(k, d))
                 return range_err(k, &v, &w, e);
             return err_set(e, file, line, field_of(k, &w),
                            "expected an integer, got '%s'", text);
@@ -482,6 +483,15 @@ int kt_set_text(const KtKey *k, void *obj, const char *text,
                            "expected a number%s, got '%s'",
                            k->type == KT_GBPS ? " of GB/s or \"unlimited\"" : "",
                            text);
+        }
+        break;
+    case KT_QTY:
+        /* a bare number, or a quantity set_val converts */
+        if (qa_parse_double(text, &v.d) == QA_OK) {
+            v.kind = V_FLOAT;
+        } else {
+            v.kind = V_STR;
+            v.s = text;
         }
         break;
     case KT_LIST:
@@ -631,6 +641,7 @@ static void put_value(FILE *f, const KtTable *t, const KtKey *k,
         }
         break;
     case KT_FLOAT:
+    case KT_QTY:
         fmt_double(buf, sizeof buf, *(const double *)field, point);
         fputs(buf, f);
         break;
@@ -654,6 +665,8 @@ void kt_write(const KtTable *t, const void *obj, FILE *f)
         const KtKey *k = &t->keys[i];
         if (k->type == KT_LIST && list_len(k, obj) == 0)
             continue; /* an empty list does not parse back */
+        if (t->omit && t->omit(k, obj))
+            continue;
         const char *dot = strchr(k->path, '.');
         char grp[64] = "";
         if (dot)
@@ -693,6 +706,10 @@ void kt_help(const KtTable *t, const void *defaults, FILE *f)
             fmt_double(hi, sizeof hi, k->max, 0);
             fprintf(f, "  range %s..%s%s%s", lo, hi, k->unit[0] ? " " : "",
                     k->unit);
+            if (k->type == KT_QTY) {
+                kt_qty_units(k->unit, names, sizeof names);
+                fprintf(f, " (or a string with a unit: %s)", names);
+            }
         }
         fprintf(f, "\n      %s\n", k->help);
     }
@@ -718,6 +735,61 @@ int kt_parse_size(const char *s, double *out)
             return QA_OK;
         }
     return QA_ERR;
+}
+
+/* The units a quantity may be written in, by the unit of its key, with
+ * the factor that converts to the key's unit. */
+static const struct {
+    const char *key_unit, *unit;
+    double mul;
+} qty_units[] = {
+    {"pJ", "fJ", 1e-3}, {"pJ", "pJ", 1}, {"pJ", "nJ", 1e3},
+    {"pJ/bit", "fJ/bit", 1e-3}, {"pJ/bit", "pJ/bit", 1},
+    {"pJ/bit", "nJ/bit", 1e3}, {"pJ/bit", "pJ/B", 0.125},
+    {"pJ/B", "fJ/B", 1e-3}, {"pJ/B", "pJ/B", 1}, {"pJ/B", "nJ/B", 1e3},
+    {"pJ/B", "pJ/bit", 8},
+    {"mW/mm2", "uW/mm2", 1e-3}, {"mW/mm2", "mW/mm2", 1},
+    {"mW/mm2", "W/mm2", 1e3},
+};
+
+int kt_parse_qty(const char *s, const char *unit, double *out,
+                 const char **bad_unit)
+{
+    char *end;
+    *bad_unit = NULL;
+    while (*s == ' ')
+        s++;
+    double v = strtod(s, &end);
+    if (end == s || isnan(v) || isinf(v))
+        return QA_ERR;
+    while (*end == ' ')
+        end++;
+    size_t n = strlen(end);
+    while (n > 0 && end[n - 1] == ' ')
+        n--;
+    if (n == 0) {
+        *out = v;
+        return QA_OK;
+    }
+    for (size_t i = 0; i < QA_COUNT(qty_units); i++)
+        if (!strcmp(qty_units[i].key_unit, unit) &&
+            strlen(qty_units[i].unit) == n &&
+            !strncmp(qty_units[i].unit, end, n)) {
+            *out = v * qty_units[i].mul;
+            return QA_OK;
+        }
+    *bad_unit = end;
+    return QA_OK;
+}
+
+void kt_qty_units(const char *unit, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < QA_COUNT(qty_units) && len < n; i++)
+        if (!strcmp(qty_units[i].key_unit, unit))
+            len += (size_t)snprintf(buf + len, n - len, "%s%s",
+                                    len ? "|" : "", qty_units[i].unit);
 }
 
 int kt_parse_gbps(const char *s, double *out)

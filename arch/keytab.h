@@ -27,6 +27,9 @@ typedef enum {
     KT_STR,    /* char[size] field; with `names`, one of them */
     KT_LIST,   /* double[size / sizeof(double)] field, entries 1.. from a
                   list; min and max bound each entry */
+    KT_QTY,    /* double field in `unit`; also a string "<number> <unit>"
+                  in a unit of the same kind ("30 uW/mm2" for mW/mm2),
+                  converted; a unit of another kind is an error */
 } KtType;
 
 typedef struct {
@@ -48,12 +51,16 @@ typedef struct {
      * their checkpoints hash (quant/train/train.c), so a checkpoint of an
      * earlier qarray still resumes. */
     int compact;
+    /* NULL, or 1 when kt_write must leave key k of obj out: a group a file
+     * may omit as a whole (the architecture file's energy group). */
+    int (*omit)(const KtKey *k, const void *obj);
 } KtTable;
 
 /* Read a libconfig file into cfg (the caller config_destroy()s it on
- * success; on failure it is already destroyed). A missing file, a syntax
- * error, or an integer literal libconfig 1.5 would silently wrap (over
- * 2^31 - 1 without an L suffix) is "file:line: message". */
+ * success; on failure it is already destroyed). The file is read once: a
+ * pipe or FIFO works, and the text checked is the text parsed. A missing
+ * file, a syntax error, or an integer literal libconfig 1.5 would silently
+ * wrap (over 2^31 - 1 without an L suffix) is "file:line: message". */
 int kt_read_config(config_t *cfg, const char *path, const char *what, Err *e);
 
 /* Set every key found under `root` (a file's root group) into obj; a
@@ -85,6 +92,13 @@ void kt_help(const KtTable *t, const void *defaults, FILE *f);
 /* Value parsers shared by every place a size, a bandwidth or a bit width
  * is typed. "2 MiB", "512KiB", "1048576" -> bytes. */
 int kt_parse_size(const char *s, double *out);
+/* "8", "8 pJ/bit", "1 pJ/B" -> the value in `unit` (8, 8, 0.125 for
+ * unit "pJ/bit"). QA_ERR if not a number; *bad_unit set (else NULL) when
+ * the number carries a unit that is not of unit's kind. */
+int kt_parse_qty(const char *s, const char *unit, double *out,
+                 const char **bad_unit);
+/* The units a KT_QTY key of this unit accepts, "|"-separated, into buf. */
+void kt_qty_units(const char *unit, char *buf, size_t n);
 /* "unlimited" -> 0, else GB/s > 0. */
 int kt_parse_gbps(const char *s, double *out);
 /* "W" or "W/A" with 1 <= bits <= max_bits each. */

@@ -1,4 +1,4 @@
-/* qa.c: errors, checked allocation, atomic files, small parsing helpers. */
+/* qa.c: errors, checked allocation, small parsing helpers (files: qa_io.c). */
 #include "arch/qa.h"
 
 #include <errno.h>
@@ -81,69 +81,6 @@ void *qa_realloc(void *p, size_t n)
     if (should_fail())
         return NULL;
     return realloc(p, n ? n : 1);
-}
-
-int qa_afile_open(AtomicFile *af, const char *path, Err *e)
-{
-    memset(af, 0, sizeof *af);
-    if (strlen(path) >= sizeof af->path)
-        return err_set(e, path, 0, NULL, "path too long");
-    snprintf(af->path, sizeof af->path, "%s", path);
-    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
-    af->f = fopen(af->tmp, "wb");
-    if (!af->f)
-        return err_set(e, path, 0, NULL, "cannot write: %s", strerror(errno));
-    return QA_OK;
-}
-
-int qa_afile_commit(AtomicFile *af, Err *e)
-{
-    int bad = ferror(af->f);
-    if (fclose(af->f) != 0)
-        bad = 1;
-    af->f = NULL;
-    if (bad) {
-        remove(af->tmp);
-        return err_set(e, af->path, 0, NULL, "write failed");
-    }
-    if (rename(af->tmp, af->path) != 0) {
-        int saved = errno;
-        remove(af->tmp);
-        return err_set(e, af->path, 0, NULL, "cannot rename: %s",
-                       strerror(saved));
-    }
-    return QA_OK;
-}
-
-void qa_afile_abort(AtomicFile *af)
-{
-    if (af->f) {
-        fclose(af->f);
-        af->f = NULL;
-    }
-    if (af->tmp[0])
-        remove(af->tmp);
-}
-
-int qa_mkdirs(const char *path, Err *e)
-{
-    char buf[1024];
-    if (strlen(path) >= sizeof buf)
-        return err_set(e, path, 0, NULL, "path too long");
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return err_set(e, buf, 0, NULL, "cannot create folder: %s",
-                           strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return err_set(e, buf, 0, NULL, "cannot create folder: %s",
-                       strerror(errno));
-    return QA_OK;
 }
 
 int qa_parse_long(const char *s, long *out)

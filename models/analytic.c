@@ -12,8 +12,11 @@
  * Loads and stores of a core use separate DMA queues and never wait for
  * each other; the SystemC model adds the wait for the shared channel.
  * A layer ends when its slowest core's last store is done (barrier), and
- * never sooner than its DRAM bytes / bandwidth. */
+ * never sooner than its DRAM bytes / bandwidth. Every sum and product of
+ * cycles stops at QA_COUNT_MAX (qa.h) instead of wrapping; analytic_run
+ * refuses a run that reached it. */
 #include "models/analytic.h"
+#include "models/energy.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,8 +26,8 @@ int64_t analytic_xfer_cycles(const Accel *a, int64_t bytes)
     if (bytes <= 0)
         return 0;
     double bpc = arch_dram_bytes_per_cycle(a);
-    int64_t xfer = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
-    return a->dram_latency_cycles + xfer;
+    int64_t xfer = bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0;
+    return qa_cadd(a->dram_latency_cycles, xfer);
 }
 
 void analytic_pipe_init(Pipeline *p)
@@ -37,10 +40,10 @@ static void pipe_step(Pipeline *p, int two, int64_t load, int64_t comp,
 {
     int64_t cd_free = two ? p->cd2 : p->cd1;
     int64_t sd_free = two ? p->sd2 : p->sd1;
-    int64_t ld = QA_MAX(p->ld1, cd_free) + load;
+    int64_t ld = qa_cadd(QA_MAX(p->ld1, cd_free), load);
     int64_t cs = QA_MAX(QA_MAX(ld, p->cd1), sd_free);
-    int64_t cd = cs + comp;
-    int64_t sd = QA_MAX(cd, p->sd1) + store;
+    int64_t cd = qa_cadd(cs, comp);
+    int64_t sd = qa_cadd(QA_MAX(cd, p->sd1), store);
     p->ld1 = ld;
     p->cd2 = p->cd1;
     p->cd1 = cd;
@@ -60,7 +63,9 @@ static int64_t pipe_shift(const Pipeline *x, const Pipeline *y)
 
 static void pipe_add(Pipeline *p, int64_t d)
 {
-    p->ld1 += d, p->cd1 += d, p->cd2 += d, p->sd1 += d, p->sd2 += d;
+    p->ld1 = qa_cadd(p->ld1, d), p->cd1 = qa_cadd(p->cd1, d);
+    p->cd2 = qa_cadd(p->cd2, d);
+    p->sd1 = qa_cadd(p->sd1, d), p->sd2 = qa_cadd(p->sd2, d);
 }
 
 /* One step: a single tile (g->count ignored) or, with seq, one pass over
@@ -105,7 +110,7 @@ static void repeat(Pipeline *p, const Step *s, int64_t count)
             if (d < 0)
                 continue;
             int64_t reps = (count - t) / period;
-            pipe_add(p, reps * d);
+            pipe_add(p, qa_cmul(reps, d));
             t += reps * period;
             while (t < count) { /* the last (count - t) < period steps */
                 step(p, s);
@@ -122,9 +127,9 @@ static void run_groups(Pipeline *p, const Accel *a, const TileGroup *g,
     for (int i = 0; i < ngroups; i++) {
         Step s = {a, &g[i], 1, 0, 0, 0};
         s.load = analytic_xfer_cycles(
-            a, g[i].load_w_bytes + g[i].load_in_bytes + g[i].load_psum_bytes);
+            a, qa_cadd(qa_cadd(g[i].load_w_bytes, g[i].load_in_bytes), g[i].load_psum_bytes));
         s.store = analytic_xfer_cycles(
-            a, g[i].store_out_bytes + g[i].store_psum_bytes);
+            a, qa_cadd(g[i].store_out_bytes, g[i].store_psum_bytes));
         repeat(p, &s, g[i].count);
     }
 }
@@ -156,7 +161,7 @@ int64_t analytic_core_cycles(const Accel *a, const TileGroup *g, int ngroups,
     if (busy_cycles) {
         int64_t busy = 0;
         for (int i = 0; i < ngroups; i++)
-            busy += g[i].compute_cycles * g[i].count;
+            busy = qa_cadd(busy, qa_cmul(g[i].compute_cycles, g[i].count));
         *busy_cycles = busy;
     }
     return analytic_pipe_end(&p);
@@ -176,7 +181,7 @@ void analytic_layer(const Accel *a, const LayerMap *m, LayerStats *s)
         }
     }
     int64_t bytes = tile_layer_dram_bytes(m);
-    s->mem_cycles = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
+    s->mem_cycles = bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0;
     s->cycles = QA_MAX(worst, s->mem_cycles);
     s->compute_cycles = worst_busy;
     s->stall_cycles = s->cycles - worst_busy;
@@ -184,6 +189,8 @@ void analytic_layer(const Accel *a, const LayerMap *m, LayerStats *s)
     s->dram_wr_bytes = m->dram_out_bytes + m->dram_psum_wr_bytes;
     s->dram_busy = s->cycles > 0 ? (double)s->mem_cycles / s->cycles : 0;
     s->util = tile_layer_util(a, m, s->cycles);
+    energy_layer(a, m, s->cycles, s->dram_rd_bytes, s->dram_wr_bytes,
+                 &s->energy);
 }
 
 int analytic_run(const Accel *a, const Net *net, const TileSchedule *ts,
@@ -197,5 +204,9 @@ int analytic_run(const Accel *a, const Net *net, const TileSchedule *ts,
     for (int l = 0; l < ts->n; l++)
         analytic_layer(a, &ts->layers[l], &rs->layers[l]);
     stats_total(rs);
+    if (stats_check(rs, net, e) != QA_OK) {
+        stats_free(rs);
+        return QA_ERR;
+    }
     return QA_OK;
 }

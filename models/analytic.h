@@ -42,6 +42,8 @@ int64_t analytic_core_cycles(const Accel *a, const TileGroup *g, int ngroups,
  * its candidates with this very function. */
 void analytic_layer(const Accel *a, const LayerMap *m, LayerStats *s);
 
+/* The whole schedule; rs is freed again when a count reached
+ * QA_COUNT_MAX (stats_check: the run is too long to count). */
 int analytic_run(const Accel *a, const Net *net, const TileSchedule *ts,
                  RunStats *rs, Err *e);
 

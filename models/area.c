@@ -95,9 +95,10 @@ void area_report(const Accel *a, int bits, AreaReport *r)
     r->chip_mm2 = r->pe_mm2 + r->sram_mm2 + r->other_mm2;
     int rows, cols;
     scale_array(a, bits, &rows, &cols);
-    /* An APoT lane finishes one MAC every ceil(bits / 2) cycles. */
-    r->macs_per_cycle = (int64_t)a->cores * rows * cols /
-                        scale_cycles_per_mac(a, bits);
-    r->peak_tops = 2.0 * (double)r->macs_per_cycle * a->clock_ghz * 1e-3;
+    /* An APoT lane finishes one MAC every ceil(bits / 2) cycles, any lane
+     * one every ceil(bits / base_bits)^2 above its width. */
+    r->macs_per_cycle = (double)a->cores * rows * cols /
+                        scale_cycles_per_mac(a, bits, bits);
+    r->peak_tops = 2.0 * r->macs_per_cycle * a->clock_ghz * 1e-3;
     r->tops_per_mm2 = r->chip_mm2 > 0 ? r->peak_tops / r->chip_mm2 : 0;
 }

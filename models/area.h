@@ -27,7 +27,8 @@ typedef struct {
     double sram_mm2;     /* all scratchpads */
     double other_mm2;    /* per-core overhead times cores */
     double chip_mm2;
-    int64_t macs_per_cycle; /* at the given bits, whole chip */
+    double macs_per_cycle;  /* at the given bits, whole chip; below 1 on a
+                             * tiny chip far above its base_bits */
     double peak_tops;
     double tops_per_mm2;
 } AreaReport;

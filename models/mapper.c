@@ -43,7 +43,7 @@ typedef struct {
 typedef struct {
     int shape, order, cache;
     int64_t w_reads, in_reads;
-    int64_t dram_w, dram_in, out_all;
+    int64_t dram_w, dram_in_k[2], out_all;
     int64_t buffer[2], held[2];
 } Variant;
 
@@ -99,6 +99,9 @@ static int same_shape(const Layer *x, const Layer *y)
            x->H == y->H && x->W == y->W && x->R == y->R && x->S == y->S &&
            x->P == y->P && x->Q == y->Q && x->stride == y->stride &&
            x->pad == y->pad && x->groups == y->groups &&
+           x->stride_w == y->stride_w && x->dil_h == y->dil_h &&
+           x->dil_w == y->dil_w && !memcmp(x->pads, y->pads, sizeof x->pads) &&
+           x->vec_ops == y->vec_ops && x->in1_elems == y->in1_elems &&
            x->w_bits == y->w_bits && x->a_bits == y->a_bits &&
            x->o_bits == y->o_bits;
 }
@@ -154,8 +157,10 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
             base.tn = INT64_MAX;
             base.tr = INT64_MAX;
             traffic_shape(&v, &base);
-            for (int64_t dn = 1; dn <= base.share_ch; dn *= 2)
-                for (int64_t dm = 1; dm <= base.share_rows; dm *= 2) {
+            /* SCALE-Sim's count is of one run per layer: one tile a core */
+            int64_t most = a->timing == TIMING_SCALESIM ? 1 : INT64_MAX;
+            for (int64_t dn = 1; dn <= QA_MIN(base.share_ch, most); dn *= 2)
+                for (int64_t dm = 1; dm <= QA_MIN(base.share_rows, most); dm *= 2) {
                     if (n == cap) {
                         Shape *ns = qa_realloc(s, (size_t)cap * 2 * sizeof *s);
                         if (!ns) {
@@ -185,9 +190,12 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
     for (int i = 0; i < n; i++)
         for (int order = 0; order < (v.on_array ? 2 : 1); order++)
             for (int cache = 0; cache < (v.on_array ? 2 : 1); cache++) {
-                /* caching a tensor read once changes nothing */
+                /* caching a tensor read once changes nothing (the input of
+                 * a grouped conv or matmul is read once in any order) */
                 const TileChoice *sc = &s[i].c;
                 if (cache && (order == LOOP_W_OUTER ? sc->nb_n : sc->nb_m) == 1)
+                    continue;
+                if (cache && order == LOOP_W_OUTER && v.kind == VIEW_GROUPS)
                     continue;
                 Variant *va = &k->var[k->nvar++];
                 va->shape = i, va->order = order, va->cache = cache;
@@ -201,7 +209,9 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
                     va->held[keep] = c.held_bytes;
                     if (!keep) {
                         va->w_reads = c.w_reads, va->in_reads = c.in_reads;
-                        va->dram_w = c.dram_w, va->dram_in = c.dram_in;
+                        va->dram_w = c.dram_w;
+                        va->dram_in_k[0] = c.dram_in_k[0];
+                        va->dram_in_k[1] = c.dram_in_k[1];
                         va->out_all = c.dram_out;
                     }
                 }
@@ -252,10 +262,10 @@ static int64_t price(Mapper *mp, const Frontier *f, const LayerView *v,
         if (cyc < 0)
             return -1;
         worst = QA_MAX(worst, cyc);
-        bytes += b;
+        bytes = qa_cadd(bytes, b);
     }
     double bpc = arch_dram_bytes_per_cycle(a);
-    int64_t mem = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
+    int64_t mem = bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0;
     return QA_MAX(worst, mem);
 }
 
@@ -284,8 +294,8 @@ static int64_t train_cycles(const Accel *a, int64_t n, int64_t bytes,
 {
     if (n <= 0)
         return 0;
-    return n * a->dram_latency_cycles +
-           (bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0);
+    return qa_cadd(qa_cmul(n, a->dram_latency_cycles),
+                   bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0);
 }
 
 /* A lower bound of the layer's cycles under variant va of shape sh in
@@ -308,21 +318,21 @@ static int64_t lower_bound(const Accel *a, const LayerView *v, const Shape *sh,
     if (dram_w > 0)
         w_loads = w_outer ? c->nb_n : (va->w_reads > 1 ? tiles : c->nb_n);
     if (dram_in > 0)
-        in_loads = !v->on_array ? tiles
+        in_loads = v->kind != VIEW_DENSE ? tiles
                    : w_outer ? (va->in_reads > 1 ? tiles : c->nb_m) : c->nb_m;
     /* both sets hold the first tile */
     int64_t loads = w_loads == tiles || in_loads == tiles ? tiles
                     : w_loads && in_loads ? w_loads + in_loads - 1
                     : w_loads + in_loads;
     int64_t stores = (f->keep ? 0 : tiles) + (f->spill > 0);
-    int64_t ld = train_cycles(a, loads, (dram_w + dram_in) / cu, bpc);
-    int64_t st = train_cycles(a, stores, (dram_out + f->spill) / cu, bpc);
+    int64_t ld = train_cycles(a, loads, qa_cadd(dram_w, dram_in) / cu, bpc);
+    int64_t st = train_cycles(a, stores, qa_cadd(dram_out, f->spill) / cu, bpc);
     int64_t first = loads > 0 ? a->dram_latency_cycles : 0;
     int64_t last = !f->keep ? a->dram_latency_cycles : 0;
     /* the same expression as analytic_layer's: a bound that equals the
      * cycles of a memory-bound candidate, so an equal one is not priced */
-    int64_t mem = bpc > 0 ? (int64_t)ceil((double)bytes / bpc) : 0;
-    int64_t lb = QA_MAX(mem, first + sh->compute + last);
+    int64_t mem = bpc > 0 ? qa_count_ceil((double)bytes / bpc) : 0;
+    int64_t lb = QA_MAX(mem, qa_cadd(qa_cadd(first, sh->compute), last));
     return QA_MAX(lb, QA_MAX(ld, st));
 }
 
@@ -341,23 +351,22 @@ static int build_frontier(Mapper *mp, Frontier *f, Err *e)
     f->cands = qa_malloc((size_t)QA_MAX(1, k->nvar) * sizeof *f->cands);
     if (!f->cands)
         return err_set(e, NULL, 0, NULL, "out of memory");
-    /* what the context takes away from the all-in-DRAM prices */
-    int in_dram = 0;
-    for (int i = 0; i < v.nin; i++)
-        in_dram += !v.in_resident[i];
     int n = 0;
     for (int i = 0; i < k->nvar; i++) {
         const Variant *va = &k->var[i];
-        int64_t key = (int64_t)a->cores * va->buffer[f->keep] + va->held[f->keep];
+        int64_t key = qa_cadd(qa_cmul(a->cores, va->buffer[f->keep]), va->held[f->keep]);
         if (va->buffer[f->keep] > a->sram_bytes || key > chip)
             continue; /* fits no chip of this size */
+        /* what the context takes away from the all-in-DRAM prices */
         int64_t dram_w = v.w_resident ? 0 : va->dram_w;
-        int64_t dram_in = va->dram_in / v.nin * in_dram;
+        int64_t dram_in = 0;
+        for (int j = 0; j < v.nin; j++)
+            dram_in += v.in_resident[j] ? 0 : va->dram_in_k[j];
         int64_t dram_out = f->keep ? 0 : va->out_all;
         Cand *cd = &f->cands[n++];
         cd->shape = va->shape, cd->order = va->order, cd->cache = va->cache;
         cd->key = key;
-        cd->bytes = dram_w + dram_in + dram_out + f->spill;
+        cd->bytes = qa_cadd(qa_cadd(dram_w, dram_in), qa_cadd(dram_out, f->spill));
         cd->lb = lower_bound(a, &v, &k->shapes[va->shape], va, f, dram_w,
                              dram_in, dram_out, cd->bytes, bpc);
         cd->cycles = cd->first = -1;
@@ -533,9 +542,7 @@ static int plan(Mapper *mp, const Live *live, int w_res,
              * of those. */
             int may = 0;
             for (int b = 0; b < L->n; b++)
-                if (i > 0 && (net->layers[i - 1].in[0] == L->id[b] ||
-                              (net->layers[i - 1].op == OP_ADD &&
-                               net->layers[i - 1].in[1] == L->id[b])))
+                if (i > 0 && net_reads(&net->layers[i - 1], L->id[b]))
                     may |= 1 << b;
             may &= s;
             for (int ev = may;; ev = (ev - 1) & may) {
@@ -546,9 +553,8 @@ static int plan(Mapper *mp, const Live *live, int w_res,
                     int64_t by = layer_out_bytes(&net->layers[L->id[b]]);
                     if (held >> b & 1) {
                         res += by;
-                        for (int k = 0; k < 2; k++)
-                            if (l->in[k] == L->id[b] &&
-                                (k == 0 || l->op == OP_ADD))
+                        for (int k = 0; k < layer_inputs(l); k++)
+                            if (l->in[k] == L->id[b])
                                 flags |= 1 << k;
                     } else if (ev >> b & 1) {
                         spill += by;
@@ -571,8 +577,8 @@ static int plan(Mapper *mp, const Live *live, int w_res,
                         continue;
                     any = 1;
                     int to = next | (keep ? 1 << self : 0);
-                    int64_t c = cur[s].cycles + f->cands[p].cycles;
-                    int64_t by = cur[s].bytes + f->cands[p].bytes;
+                    int64_t c = qa_cadd(cur[s].cycles, f->cands[p].cycles);
+                    int64_t by = qa_cadd(cur[s].bytes, f->cands[p].bytes);
                     if (better_step(c, by, &nxt[to])) {
                         nxt[to].cycles = c, nxt[to].bytes = by;
                         nxt[to].prev = s, nxt[to].evict = ev, nxt[to].keep = keep;
@@ -703,8 +709,12 @@ int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
     if (best < 0) {
         const Layer *l = &net->layers[pl[0].fail_layer];
         err_set(e, NULL, 0, l->name,
-                "does not fit: the smallest tile (one output row of one "
-                "filter) needs more than the %lld bytes of scratchpad per core",
+                "does not fit: the smallest tile (%s) needs more than the "
+                "%lld bytes of scratchpad per core",
+                a->timing == TIMING_SCALESIM
+                    ? "with core.timing \"scalesim\", a core's whole share "
+                      "of the layer"
+                    : "one output row of one filter",
                 (long long)a->sram_bytes);
         goto done;
     }

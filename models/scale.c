@@ -21,9 +21,21 @@ int scale_lanes(const Accel *a, int bits)
     return lanes < 1 ? 1 : (int)lanes;
 }
 
-int scale_cycles_per_mac(const Accel *a, int w_bits)
+/* Digits of base_bits an operand of `bits` is cut into. */
+static int digits(const Accel *a, int bits)
 {
-    return a->pe == PE_APOT ? (w_bits + 1) / 2 : 1;
+    return bits > a->base_bits ? (bits + a->base_bits - 1) / a->base_bits : 1;
+}
+
+int scale_cycles_per_mac(const Accel *a, int w_bits, int a_bits)
+{
+    int w = a->pe == PE_APOT ? (w_bits + 1) / 2 : digits(a, w_bits);
+    return QA_MAX(w, 1) * digits(a, a_bits);
+}
+
+int scale_vector_passes(const Accel *a, int bits)
+{
+    return digits(a, bits);
 }
 
 int scale_apot_lanes(const Accel *a, int a_bits)

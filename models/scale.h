@@ -13,9 +13,17 @@
  *   table      lane_table[bits] (rounded down) */
 int scale_lanes(const Accel *a, int bits);
 
-/* Cycles one MAC takes in a lane: 1, or ceil(w_bits / 2) APoT terms on a
- * shift-add PE (one term per cycle). */
-int scale_cycles_per_mac(const Accel *a, int w_bits);
+/* Cycles one MAC of w_bits weights and a_bits activations takes in a lane.
+ * A lane is one base_bits x base_bits multiplier: operands wider than that
+ * are cut into base_bits digits and multiplied digit by digit, one partial
+ * product per cycle (Bit Fusion's fusion of narrow bricks, in time rather
+ * than in space): ceil(w_bits / base_bits) x ceil(a_bits / base_bits)
+ * cycles, 1 at or below base_bits. On a shift-add (APoT) PE a b-bit weight
+ * is ceil(b / 2) terms, one per cycle, times the activation digits. */
+int scale_cycles_per_mac(const Accel *a, int w_bits, int a_bits);
+/* Passes of the vector unit over an element of `bits` (its lanes are
+ * base_bits wide): ceil(bits / base_bits), 1 at or below. */
+int scale_vector_passes(const Accel *a, int bits);
 
 /* Lanes of a shift-add (APoT) PE for a_bits activations. */
 int scale_apot_lanes(const Accel *a, int a_bits);

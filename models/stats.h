@@ -5,6 +5,22 @@
 #define STATS_H
 
 #include "arch/qa.h"
+#include "workloads/net.h"
+
+/* Energy by component, in pJ (models/energy.c). total_pj is the sum of
+ * the five, added in this order. All zero for a chip without an energy
+ * group. */
+typedef struct {
+    double mac_pj;           /* array MACs and vector-unit operations */
+    double array_pj;         /* register hops inside the arrays */
+    double sram_pj;          /* scratchpad reads and writes */
+    double dram_pj;          /* DRAM bytes read and written */
+    double leak_pj;          /* logic and scratchpad leakage over the time */
+    double total_pj;
+} Energy;
+
+/* total_pj of e from its components. */
+void stats_energy_total(Energy *e);
 
 typedef struct {
     int layer;
@@ -18,6 +34,7 @@ typedef struct {
     int64_t dram_rd_bytes, dram_wr_bytes;
     double dram_busy;        /* fraction of the layer the channel was busy */
     double util;             /* MACs / (peak MACs per cycle * cycles) */
+    Energy energy;           /* the layer's, priced by energy_layer */
 } LayerStats;
 
 typedef struct {
@@ -29,11 +46,17 @@ typedef struct {
     int cores;               /* columns of core_busy (SystemC engine) */
     double *core_busy;       /* (n, cores): fraction of each layer's cycles
                               * the core's array computed; NULL (analytic) */
+    Energy energy;           /* each component summed over the layers */
 } RunStats;
 
 int stats_init(RunStats *rs, int nlayers);
 void stats_free(RunStats *rs);
-/* Sum per-layer values into the run totals. */
+/* Sum per-layer values into the run totals (counts stopping at
+ * QA_COUNT_MAX; energy per component, then the total of the components). */
 void stats_total(RunStats *rs);
+/* QA_ERR, naming the layer (net may be NULL), if a count of rs reached
+ * QA_COUNT_MAX: the run is too long to count and no number of it is
+ * reported. */
+int stats_check(const RunStats *rs, const Net *net, Err *e);
 
 #endif

@@ -44,6 +44,7 @@
 #include "models/systolic.h"
 
 #include <limits.h>
+#include <string.h>
 
 /* How the GEMM is cut into folds, in the generic names of the file comment. */
 typedef struct {
@@ -169,8 +170,10 @@ static int64_t stat_fold(const FoldPlan *p, int64_t outer)
  *
  *   L(b) = K + b + 2R - 3      (full fold 2R + C + K - 3)
  *
- * one less than SCALE-Sim's 2R + C + K - 2: here the bottom PE's last MAC
- * and the copy into the drain chain share a cycle.
+ * SCALE-Sim v2 counts K + R + C - 2 per fold (scalesim.h), R - 1 less: it
+ * writes a fold's result rows from cycle K - 1 on, bottom row first, while
+ * the lower rows still accumulate; here a column's results leave only
+ * after its bottom PE has its last operands.
  *
  * Double buffered G = max(K, R): accumulators restart on the first element of
  * the next fold while the results drain, so the next stream may start when
@@ -268,4 +271,70 @@ int64_t sys_gemm_folds(Dataflow df, int rows, int cols, int64_t M, int64_t K,
     FoldPlan p;
     dataflow_ops[df].plan(rows, cols, M, K, N, &p);
     return sat_mul(p.n_inner, p.n_outer);
+}
+
+/* Elements that enter a stationary load chain, summed over the inner folds
+ * of one column: a value meant for row r moves r + 1 registers down the
+ * chain (pe_ref.c loads last row first), so a fold of a rows costs
+ * a(a + 1)/2 hops per column. */
+static int64_t chain_hops(const FoldPlan *p)
+{
+    int64_t full = sat_mul(p->inner_full, p->inner_full + 1) / 2;
+    int64_t edge = sat_mul(p->inner_edge, p->inner_edge + 1) / 2;
+    return sat_add(sat_mul(p->n_inner - 1, full), edge);
+}
+
+/* OS results leave through the column's drain chain: the copy of row r's
+ * result into the chain and its R - 1 - r moves to the bottom register,
+ * R - r writes; a fold of a rows costs a*R - a(a - 1)/2 per column. */
+static int64_t drain_hops(const FoldPlan *p)
+{
+    int64_t R = p->rows;
+    int64_t full = sat_mul(p->inner_full, R) - sat_mul(p->inner_full, p->inner_full - 1) / 2;
+    int64_t edge = sat_mul(p->inner_edge, R) - sat_mul(p->inner_edge, p->inner_edge - 1) / 2;
+    return sat_add(sat_mul(p->n_inner - 1, full), edge);
+}
+
+int sys_gemm_traffic(Dataflow df, int rows, int cols, int64_t M, int64_t K,
+                     int64_t N, SysTraffic *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!valid_args(df, rows, cols, M, K, N))
+        return QA_ERR;
+    FoldPlan p;
+    dataflow_ops[df].plan(rows, cols, M, K, N, &p);
+    int64_t macs = sat_mul(sat_mul(M, K), N);
+    t->outputs = sat_mul(M, N);
+    if (df == DF_OS) {
+        /* Folds of M (rows) x N (columns); the K-long reduction streams
+         * through both edges. A rows move across the fold's b columns, B
+         * columns down all R rows (through unused rows too). */
+        t->a_reads = sat_mul(sat_mul(M, K), p.n_outer);
+        t->b_reads = sat_mul(sat_mul(N, K), p.n_inner);
+        t->a_hops = macs;
+        t->b_hops = sat_mul(sat_mul(sat_mul(N, K), p.n_inner), rows);
+        t->psum_hops = sat_mul(drain_hops(&p), N);
+        return QA_OK;
+    }
+    /* WS (B stationary, A streams) and IS (A stationary, B streams): folds
+     * of K (rows, inner) x the stationary operand's other dimension
+     * (columns, outer); the stream is T = M (WS) or N (IS) long. */
+    int64_t outer = df == DF_WS ? N : M;
+    int64_t stat_reads = sat_mul(K, outer);
+    int64_t stat_hops = sat_mul(chain_hops(&p), outer);
+    int64_t stream_reads = sat_mul(sat_mul(p.stream, K), p.n_outer);
+    /* Every streamed element crosses the fold's b columns (b hops); every
+     * partial sum starts in row 0 and moves down all R rows (pe_ref.c). */
+    int64_t stream_hops = macs;
+    t->psum_hops = sat_mul(sat_mul(sat_mul(p.stream, outer), p.n_inner), rows);
+    t->psum_writes = t->psum_reads = sat_mul(sat_mul(p.n_inner - 1, p.stream),
+                                             outer);
+    if (df == DF_WS) {
+        t->b_reads = stat_reads, t->b_hops = stat_hops;
+        t->a_reads = stream_reads, t->a_hops = stream_hops;
+    } else {
+        t->a_reads = stat_reads, t->a_hops = stat_hops;
+        t->b_reads = stream_reads, t->b_hops = stream_hops;
+    }
+    return QA_OK;
 }

@@ -26,4 +26,23 @@ int64_t sys_gemm_cycles(Dataflow df, int rows, int cols,
 int64_t sys_gemm_folds(Dataflow df, int rows, int cols,
                        int64_t M, int64_t K, int64_t N);
 
+/* What one GEMM moves, for the energy model: elements of A (inputs) and B
+ * (weights) fetched from the scratchpad into the array, partial sums of
+ * the reduction written out and read back between folds (WS, IS: a fold
+ * after the first adds to the sums the previous fold left), outputs, and
+ * register hops inside the array (one element written into one PE's
+ * register: the stationary load chain, operands passed PE to PE, partial
+ * sums moved down through every row, OS results drained). The paths are
+ * those of pe_ref.c, whose timing sys_gemm_cycles gives. Counts, not bits;
+ * saturating like the cycles. QA_ERR on bad arguments. */
+typedef struct {
+    int64_t a_reads, b_reads;
+    int64_t psum_writes, psum_reads;
+    int64_t outputs;
+    int64_t a_hops, b_hops, psum_hops;
+} SysTraffic;
+
+int sys_gemm_traffic(Dataflow df, int rows, int cols, int64_t M, int64_t K,
+                     int64_t N, SysTraffic *t);
+
 #endif

@@ -3,10 +3,15 @@
  * Compute cycles of a tile come from the systolic closed form at the
  * layer's precision (scale.c gives the effective array; a tile may use
  * fewer columns, see LayerMap.col_opts), or from the vector unit for pool
- * and add. Bytes and the scratchpad working set come from traffic.c. */
+ * and add. Bytes and the scratchpad working set come from traffic.c.
+ * With core.timing = "scalesim" a tile is one SCALE-Sim v2 run on the whole
+ * effective array (scalesim.c: folds padded to R x C, back to back, its
+ * last-cycle count); the mapper then gives each core one tile per layer. */
 #include "models/tiling.h"
 #include "models/analytic.h"
+#include "models/energy.h"
 #include "models/scale.h"
+#include "models/scalesim.h"
 #include "models/systolic.h"
 #include "models/traffic.h"
 
@@ -24,6 +29,7 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
     m->lanes = a->pe == PE_APOT ? scale_apot_lanes(a, sbits)
                                 : scale_lanes(a, sbits);
     scale_array(a, sbits, &m->rows, &m->cols);
+    m->cycles_per_mac = on_array ? scale_cycles_per_mac(a, l->w_bits, l->a_bits) : 1;
     /* The widths of the array at this and every higher precision: a
      * mapping that fits the wider-precision chip fits this one too. */
     m->ncol_opts = 0;
@@ -37,34 +43,123 @@ void tile_array(const Accel *a, const Layer *l, LayerMap *m)
     }
 }
 
+/* Array cycles of a GEMM of m rows x k x n on the widest-first column
+ * options of m_: the least, and the width that gives it. */
+static int64_t gemm_cycles(const Accel *a, const LayerMap *m, int64_t rows,
+                           int64_t k, int64_t n, int *cols_used)
+{
+    /* SCALE-Sim's count (core.timing = "scalesim") on the whole array */
+    if (a->timing == TIMING_SCALESIM) {
+        if (cols_used)
+            *cols_used = m->cols;
+        return scalesim_gemm_cycles(a->dataflow, m->rows, m->cols, rows, k, n);
+    }
+    int64_t best = -1;
+    for (int i = 0; i < m->ncol_opts; i++) {
+        int64_t c = sys_gemm_cycles(a->dataflow, m->rows, m->col_opts[i], rows,
+                                    k, n, a->double_buffer);
+        if (best < 0 || c < best) {
+            best = c;
+            if (cols_used)
+                *cols_used = m->col_opts[i];
+        }
+    }
+    return best;
+}
+
+/* Groups per array pass worth trying for a tile of n units of kg x unit_k
+ * each: powers of two, all n, and the most that fit the array's rows or
+ * one of its column widths along either GEMM dimension. */
+static int pack_options(const LayerView *v, const LayerMap *m, int64_t n,
+                        int64_t *opt)
+{
+    int cnt = 0;
+    int64_t cand[64];
+    int nc = 0;
+    for (int64_t g = 1; g <= n && nc < 40; g *= 2)
+        cand[nc++] = g;
+    cand[nc++] = n;
+    int64_t dims[ARCH_MAX_BITS + 2];
+    int nd = 0;
+    dims[nd++] = m->rows;
+    for (int i = 0; i < m->ncol_opts; i++)
+        dims[nd++] = m->col_opts[i];
+    for (int i = 0; i < nd && nc + 2 <= 64; i++) {
+        cand[nc++] = dims[i] / v->kg;
+        cand[nc++] = dims[i] / v->unit_k;
+    }
+    for (int i = 0; i < nc; i++) {
+        int64_t g = QA_MIN(cand[i], n);
+        if (g < 1)
+            continue;
+        int seen = 0;
+        for (int j = 0; j < cnt; j++)
+            seen |= opt[j] == g;
+        if (!seen)
+            opt[cnt++] = g;
+    }
+    return cnt;
+}
+
 int64_t tile_compute_cycles(const Accel *a, const LayerView *v,
                             const LayerMap *m, int64_t n, int64_t r,
                             int *cols_used)
 {
+    return tile_compute_packed(a, v, m, n, r, cols_used, NULL);
+}
+
+int64_t tile_compute_packed(const Accel *a, const LayerView *v,
+                            const LayerMap *m, int64_t n, int64_t r,
+                            int *cols_used, int64_t *pack)
+{
     if (cols_used)
         *cols_used = m->cols;
+    if (pack)
+        *pack = 0;
     if (n <= 0 || r <= 0)
         return 0;
     const Layer *l = v->l;
-    if (v->on_array) {
-        int64_t best = -1;
-        for (int i = 0; i < m->ncol_opts; i++) {
-            int64_t c = sys_gemm_cycles(a->dataflow, m->rows, m->col_opts[i],
-                                        r * l->Q, v->kg, n, a->double_buffer);
-            if (best < 0 || c < best) {
-                best = c;
+    if (v->kind == VIEW_DENSE)
+        return qa_cmul(gemm_cycles(a, m, r * l->Q, v->kg, n, cols_used),
+                       scale_cycles_per_mac(a, l->w_bits, l->a_bits));
+    if (v->kind == VIEW_GROUPS) {
+        /* Groups are independent GEMMs: g of them at a time run as one
+         * block-diagonal GEMM (g*kg x g*unit_k, zero blocks included), the
+         * n/g passes back to back, the rest in one smaller pass. g = 1 is
+         * one GEMM per group. */
+        int64_t opt[64], best = -1;
+        int nopt = pack_options(v, m, n, opt);
+        for (int i = 0; i < nopt; i++) {
+            int64_t g = opt[i], rem = n % g;
+            int cf = m->cols, cr = m->cols;
+            int64_t c = gemm_cycles(a, m, r * l->Q, g * v->kg, g * v->unit_k, &cf);
+            int64_t t = qa_cmul(n / g, c);
+            if (rem)
+                t = qa_cadd(t, gemm_cycles(a, m, r * l->Q, rem * v->kg, rem * v->unit_k, &cr));
+            if (best < 0 || t < best) {
+                best = t;
                 if (cols_used)
-                    *cols_used = m->col_opts[i];
+                    *cols_used = cf;
+                if (pack)
+                    *pack = g;
             }
         }
-        return best * scale_cycles_per_mac(a, l->w_bits);
+        return qa_cmul(best, scale_cycles_per_mac(a, l->w_bits, l->a_bits));
     }
     /* Vector unit: vector_lanes elements per cycle at base_bits, packed
-     * base_bits / a_bits wide at lower precision; a pool output costs R*S
-     * operations, an add output one. */
+     * base_bits / a_bits wide at lower precision, and ceil(a_bits /
+     * base_bits) passes above it; a pool output costs R*S operations, an
+     * add output one, a flat op vec_ops per element of the larger of its
+     * first input and its output. */
     int64_t thr = (int64_t)a->vector_lanes * QA_MAX(1, a->base_bits / l->a_bits);
-    int64_t ops = n * r * l->Q * (l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
-    return QA_CEIL_DIV(ops, thr);
+    int64_t ops;
+    if (v->kind == VIEW_FLAT)
+        ops = qa_cmul(QA_MAX(traffic_flat_elems(v, 0, n, r), traffic_flat_elems(v, -1, n, r)),
+                      l->vec_ops);
+    else
+        ops = qa_cmul(qa_cmul(n * r, l->Q), l->op == OP_ADD ? 1 : (int64_t)l->R * l->S);
+    ops = qa_cmul(ops, scale_vector_passes(a, l->a_bits));
+    return ops >= QA_COUNT_MAX ? QA_COUNT_MAX : QA_CEIL_DIV(ops, thr);
 }
 
 int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
@@ -72,9 +167,7 @@ int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
 {
     LayerView v;
     memset(&v, 0, sizeof v);
-    v.l = l;
-    v.on_array = layer_on_array(l);
-    v.kg = (int64_t)(l->C / QA_MAX(1, l->groups)) * l->R * l->S;
+    traffic_view_dims(l, &v);
     int cols;
     tile_compute_cycles(a, &v, m, n, r, &cols);
     return cols;
@@ -115,7 +208,8 @@ int64_t tile_choice_compute(const Accel *a, const LayerView *v,
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
             if (ncnt[i] && rcnt[j])
-                sum += ncnt[i] * rcnt[j] * memo_tile(a, v, m, nsz[i], rsz[j], memo);
+                sum = qa_cadd(sum, qa_cmul(qa_cmul(ncnt[i], rcnt[j]),
+                                           memo_tile(a, v, m, nsz[i], rsz[j], memo)));
     return sum;
 }
 
@@ -226,23 +320,26 @@ static void core_tile(const Accel *a, const LayerView *v, const TileChoice *c,
         t->load_w_bytes = g->by_ch ? traffic_w_tile(v, n)
                                    : traffic_part(traffic_w_tile(v, n), g->cu,
                                                   g->core);
-    /* Inputs: conv/fc tiles share them over filter blocks (and, split by
-     * channels, over cores: a 1/cores share each); pool/add tiles each
-     * read their own slice. */
-    int load_in = !v->on_array ||
+    /* Inputs: dense conv/fc tiles share them over filter blocks (and,
+     * split by channels, over cores: a 1/cores share each); the tiles of
+     * other layers each read their own slice. */
+    int dense = v->kind == VIEW_DENSE;
+    int load_in = !dense ||
                   (c->in_reads > 0 &&
                    (g->w_outer ? (o == 0 || c->in_reads > 1) : i == 0));
     if (load_in)
         for (int k = 0; k < v->nin; k++) {
             if (v->in_resident[k])
                 continue;
-            int64_t it = traffic_in_rows_range(v->l, g->r0, rs, rs + r) *
-                         traffic_in_row_bytes(v, n);
-            t->load_in_bytes += g->by_ch && v->on_array
+            int64_t it = v->kind == VIEW_FLAT
+                             ? traffic_in_tile(v, k, n, r)
+                             : traffic_in_rows_range(v->l, g->r0, rs, rs + r) *
+                                   traffic_in_row_bytes(v, n);
+            t->load_in_bytes += g->by_ch && dense
                                     ? traffic_part(it, g->cu, g->core) : it;
         }
     t->compute_cycles = memo_cycles(&g->cm, a, v, m, n, r);
-    t->macs = v->on_array ? n * r * v->l->Q * v->kg : 0;
+    t->macs = v->on_array ? n * v->unit_k * r * v->l->Q * v->kg : 0;
     if (!c->keep_out)
         t->store_out_bytes = traffic_out_tile(v, n, r);
 }
@@ -258,7 +355,7 @@ static int64_t same_run(const LayerView *v, const TileChoice *c,
         return 1;
     int64_t rem;
     if (g->w_outer) {
-        int per_position = !v->on_array ||
+        int per_position = v->kind != VIEW_DENSE ||
                            (c->in_reads > 0 && (o == 0 || c->in_reads > 1));
         if (per_position)
             return 1;
@@ -346,8 +443,9 @@ static int64_t runs_bytes(const Runs *r)
 {
     int64_t b = 0;
     for (int i = 0; i < r->n; i++)
-        b += r->g[i].count * (r->g[i].load_w_bytes + r->g[i].load_in_bytes +
-                              r->g[i].store_out_bytes);
+        b = qa_cadd(b, qa_cmul(r->g[i].count,
+                               qa_cadd(qa_cadd(r->g[i].load_w_bytes, r->g[i].load_in_bytes),
+                                       r->g[i].store_out_bytes)));
     return b;
 }
 
@@ -384,7 +482,7 @@ int64_t tile_core_cycles(const Accel *a, const LayerView *v,
             return -1;
         }
         analytic_pipe_run(&p, a, r.g, r.n, reps);
-        total += reps * runs_bytes(&r);
+        total = qa_cadd(total, qa_cmul(reps, runs_bytes(&r)));
         o += reps;
     }
     free(r.g);
@@ -401,10 +499,11 @@ static void sum_schedule(LayerMap *m)
         int64_t tiles = 0;
         for (int g = m->first[c]; g < m->first[c + 1]; g++) {
             const TileGroup *t = &m->groups[g];
-            m->dram_w_bytes += t->count * t->load_w_bytes;
-            m->dram_in_bytes += t->count * t->load_in_bytes;
-            m->dram_out_bytes += t->count * t->store_out_bytes;
-            tiles += t->count;
+            m->dram_w_bytes = qa_cadd(m->dram_w_bytes, qa_cmul(t->count, t->load_w_bytes));
+            m->dram_in_bytes = qa_cadd(m->dram_in_bytes, qa_cmul(t->count, t->load_in_bytes));
+            m->dram_out_bytes = qa_cadd(m->dram_out_bytes,
+                                        qa_cmul(t->count, t->store_out_bytes));
+            tiles = qa_cadd(tiles, t->count);
         }
         m->tiles = QA_MAX(m->tiles, tiles);
     }
@@ -424,7 +523,10 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
     if (m->spill && t-- == 0)
         return QA_OK;
     int by_ch = m->split == SPLIT_K;
-    int64_t ch = l->K, rows = (int64_t)l->N * l->P;
+    LayerView v;
+    memset(&v, 0, sizeof v);
+    traffic_view_dims(l, &v);
+    int64_t ch = v.ch, rows = v.rows_out;
     int64_t ch_c = by_ch ? traffic_part(ch, cu, core) : ch;
     int64_t ch0 = by_ch ? block_start(ch, cu, core) : 0;
     int64_t rows_c = by_ch ? rows : traffic_part(rows, cu, core);
@@ -433,8 +535,8 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
     int64_t inner_n = w_outer ? m->nb_m : m->nb_n;
     int64_t o = t / inner_n, i = t % inner_n;
     int64_t bn = w_outer ? o : i, bm = w_outer ? i : o;
-    b->k0 = ch0 + block_start(ch_c, m->nb_n, bn);
-    b->k1 = b->k0 + block(ch_c, m->nb_n, bn);
+    b->k0 = (ch0 + block_start(ch_c, m->nb_n, bn)) * v.unit_k;
+    b->k1 = b->k0 + block(ch_c, m->nb_n, bn) * v.unit_k;
     b->r0 = row0 + block_start(rows_c, m->nb_m, bm);
     b->r1 = b->r0 + block(rows_c, m->nb_m, bm);
     return QA_OK;
@@ -442,15 +544,18 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
 
 int64_t tile_layer_dram_bytes(const LayerMap *m)
 {
-    return m->dram_w_bytes + m->dram_in_bytes + m->dram_out_bytes +
-           m->dram_psum_rd_bytes + m->dram_psum_wr_bytes;
+    return qa_cadd(qa_cadd(qa_cadd(m->dram_w_bytes, m->dram_in_bytes),
+                           qa_cadd(m->dram_out_bytes, m->dram_psum_rd_bytes)),
+                   m->dram_psum_wr_bytes);
 }
 
 double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles)
 {
     if (m->macs == 0 || cycles <= 0)
         return 0;
-    return (double)m->macs / ((double)a->cores * m->rows * m->cols * cycles);
+    /* the peak is a MAC per lane every cycles_per_mac cycles */
+    return (double)m->macs * QA_MAX(1, m->cycles_per_mac) /
+           ((double)a->cores * m->rows * m->cols * cycles);
 }
 
 void tile_free_layer(LayerMap *m)
@@ -476,30 +581,26 @@ void tile_view(const Net *net, int id, const TileContext *x, LayerView *v)
 {
     const Layer *l = &net->layers[id];
     memset(v, 0, sizeof *v);
-    v->l = l;
-    v->on_array = layer_on_array(l);
-    v->nin = l->op == OP_ADD ? 2 : 1;
-    v->rows_out = (int64_t)l->N * l->P;
-    v->ch = l->K;
-    v->kg = (int64_t)(l->C / QA_MAX(1, l->groups)) * l->R * l->S;
-    v->row_in_bytes = bits_to_bytes((int64_t)l->C * l->W, l->a_bits);
-    v->w_all = layer_weight_bytes(l);
-    v->in_all = layer_in_bytes(l);
-    v->out_all = layer_out_bytes(l);
+    traffic_view_dims(l, v);
     for (int k = 0; k < v->nin; k++)
         v->in_resident[k] = l->in[k] >= 0 && x->in_resident[k];
-    v->w_resident = x->w_resident;
+    /* A matmul's second operand is on chip when its producer kept it; the
+     * chip's resident weights are conv and fc weights. */
+    v->w_resident = l->op == OP_MATMUL ? l->in[1] >= 0 && x->in_resident[1]
+                                       : x->w_resident;
 }
 
 static void explain(const Net *net, const LayerView *v, const TileChoice *c,
                     int64_t spilled, LayerMap *m)
 {
     const Layer *l = v->l;
-    char w[48], in[48 + LAYER_NAME_MAX];
+    int mm = l->op == OP_MATMUL;
+    char w[64], in[48 + LAYER_NAME_MAX], grp[64] = "";
     if (!v->on_array)
         snprintf(w, sizeof w, "none");
     else if (v->w_resident)
-        snprintf(w, sizeof w, "resident");
+        snprintf(w, sizeof w, mm ? "on chip from %.30s" : "resident",
+                 mm ? net->layers[l->in[1]].name : "");
     else if (c->w_reads == 1)
         snprintf(w, sizeof w, "once");
     else
@@ -513,9 +614,29 @@ static void explain(const Net *net, const LayerView *v, const TileChoice *c,
     else
         snprintf(in, sizeof in, "%lldx (%lld filter blocks)",
                  (long long)c->in_reads, (long long)c->nb_n);
-    snprintf(m->reason, sizeof m->reason, "w %.40s; in %.60s; out %s%s", w, in,
-             c->keep_out ? "kept on chip" : "to DRAM",
-             spilled ? "; spilled a kept tensor" : "");
+    /* How a grouped conv or matmul meets the array: one GEMM per group,
+     * or several groups at a time, block-diagonally. */
+    if (v->kind == VIEW_GROUPS) {
+        const char *what = mm ? "GEMMs" : "groups";
+        if (m->pack <= 1)
+            snprintf(grp, sizeof grp, "; %lld %s, one GEMM each",
+                     (long long)v->ch, what);
+        else
+            snprintf(grp, sizeof grp, "; %lld %s, %lld per pass block-diagonal",
+                     (long long)v->ch, what, (long long)m->pack);
+    }
+    /* Longer than the field when every part is long: cut at its end. */
+    char buf[400];
+    if (mm)
+        snprintf(buf, sizeof buf,
+                 "both operands activations: A %.48s, B %.40s; out %s%s%s", in,
+                 w, c->keep_out ? "kept on chip" : "to DRAM",
+                 spilled ? "; spilled a kept tensor" : "", grp);
+    else
+        snprintf(buf, sizeof buf, "w %.40s; in %.60s; out %s%s%s", w, in,
+                 c->keep_out ? "kept on chip" : "to DRAM",
+                 spilled ? "; spilled a kept tensor" : "", grp);
+    snprintf(m->reason, sizeof m->reason, "%.*s", (int)sizeof m->reason - 1, buf);
 }
 
 int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
@@ -539,12 +660,22 @@ int tile_build(const Accel *a, const Net *net, int id, const LayerView *v,
     m->sram_peak_bytes = c->sram_bytes;
     m->macs = layer_macs(l);
     m->compulsory_bytes = (m->w_resident ? 0 : v->w_all) +
-                          (v->in_resident[0] ? 0 : v->in_all) +
-                          (v->nin == 2 && !v->in_resident[1] ? v->in_all : 0) +
+                          (v->in_resident[0] ? 0 : v->in_all[0]) +
+                          (v->nin == 2 && !v->in_resident[1] ? v->in_all[1] : 0) +
                           (c->keep_out ? 0 : v->out_all);
+    m->pack = 0;
+    if (v->kind == VIEW_GROUPS)
+        tile_compute_packed(a, v, m, c->tn, c->tr, NULL, &m->pack);
     if (emit(a, v, c, x->spill_bytes, m) != QA_OK)
         return err_set(e, NULL, 0, NULL, "out of memory");
     sum_schedule(m);
+    /* A matmul's second operand takes the weights' place in the tiles but
+     * is an activation: reported with the inputs. */
+    if (l->op == OP_MATMUL) {
+        m->dram_in_bytes += m->dram_w_bytes;
+        m->dram_w_bytes = 0;
+    }
     explain(net, v, c, x->spill_bytes, m);
+    energy_count(a, l, m);
     return QA_OK;
 }

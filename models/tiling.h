@@ -25,6 +25,22 @@ typedef struct {
     int64_t macs;              /* useful MACs of one tile */
 } TileGroup;
 
+/* What a layer's schedule moves on chip, for the energy model (energy.c
+ * counts it when tile_build writes the schedule): operand, partial-sum and
+ * output bits between the scratchpad and the array (or vector unit), and
+ * register hops inside the arrays, in bits. DRAM fills and stores are the
+ * engine's DRAM bytes, not counted here. */
+typedef struct {
+    int w_bits, a_bits, o_bits;
+    int psum_bits;           /* a partial sum of the reduction (energy.c) */
+    int64_t kg;              /* reduction length C/groups * R * S */
+    int64_t macs;            /* array MACs, summed over the tiles */
+    int64_t vec_ops;         /* vector-unit operations (pool, add) */
+    double rd_w_bits, rd_in_bits, rd_psum_bits;
+    double wr_psum_bits, wr_out_bits;
+    double hop_bits;
+} ChipAccess;
+
 typedef enum { SPLIT_K, SPLIT_M } CoreSplit;   /* output channels | pixels */
 typedef enum { LOOP_W_OUTER, LOOP_IN_OUTER } LoopOrder;
 
@@ -33,6 +49,8 @@ typedef struct {
     int bits;                /* MAC precision: max(w_bits, a_bits) */
     int lanes;               /* MAC lanes per PE at that precision */
     int rows, cols;          /* effective array shape at that precision */
+    int cycles_per_mac;      /* of a lane (scale_cycles_per_mac): an APoT
+                              * weight's terms, digits above base_bits */
     /* Column widths a tile may use: the array at this precision and at
      * every higher one (a fold narrower than the array never waits for the
      * unused columns, so using fewer is a choice of the schedule). Each tile
@@ -56,7 +74,11 @@ typedef struct {
     int64_t compulsory_bytes;/* weights + inputs + output once each */
     int64_t sram_peak_bytes; /* scratchpad bytes in use on the busiest core */
     int64_t macs;
+    int64_t pack;            /* grouped conv, matmul: groups per array pass
+                                of the layer's largest tile (1: one GEMM per
+                                group, more: block-diagonal); 0 otherwise */
     char reason[160];        /* why each tensor is (re)read or kept */
+    ChipAccess access;       /* on-chip traffic of the schedule */
     /* The per-core schedule: groups first[c] .. first[c+1]-1 belong to
      * core c (first has cores_used + 1 entries). */
     TileGroup *groups;
@@ -85,12 +107,20 @@ struct TileChoice;
 
 /* The array a layer runs on: bits, lanes, rows, cols, col_opts of m. */
 void tile_array(const Accel *a, const Layer *l, LayerMap *m);
-/* Compute cycles of one tile of n channels x r output rows, with the
+/* Compute cycles of one tile of n channel units x r output rows, with the
  * column width of m->col_opts that finishes it first (*cols_used, may be
- * NULL); 0 for an empty tile. */
+ * NULL); 0 for an empty tile. The units of a grouped conv or matmul are
+ * groups: g of them run at a time as one block-diagonal GEMM (g = 1: one
+ * GEMM per group), with the g of least cycles among powers of two, n, and
+ * the most that fill the array's rows or a column width. */
 int64_t tile_compute_cycles(const Accel *a, const struct LayerView *v,
                             const LayerMap *m, int64_t n, int64_t r,
                             int *cols_used);
+/* The same, and the groups per pass it chose (*pack, may be NULL; 0 for
+ * layers without groups). */
+int64_t tile_compute_packed(const Accel *a, const struct LayerView *v,
+                            const LayerMap *m, int64_t n, int64_t r,
+                            int *cols_used, int64_t *pack);
 /* The column width tile_compute_cycles picks for a tile of n channels x
  * r output rows of layer l (conv/fc). */
 int tile_cols(const Accel *a, const Layer *l, const LayerMap *m, int64_t n,
@@ -130,7 +160,8 @@ int64_t tile_core_cycles(const Accel *a, const struct LayerView *v,
 void tile_free(TileSchedule *ts);
 
 /* The output block one tile computes: channels k0..k1-1 and rows r0..r1-1
- * of the layer's N*P output rows (image n, row p = r / P, r % P). The whole
+ * of the layer's N*P output rows (image n, row p = r / P, r % P; a matmul:
+ * rows of P, its images among the units). The whole
  * reduction (C*R*S) is always inside one tile: the mapper never splits it,
  * so no partial sum crosses tiles or cores. */
 typedef struct {
@@ -146,8 +177,8 @@ int tile_block(const LayerMap *m, const Layer *l, int core, int64_t t,
                TileBlock *b);
 
 int64_t tile_layer_dram_bytes(const LayerMap *m);
-/* MACs / (cores * rows * cols * cycles) at the layer's precision; 0 for
- * layers off the array. */
+/* MACs / (cores * rows * cols / cycles_per_mac * cycles): the fraction of
+ * the peak at the layer's precision; 0 for layers off the array. */
 double tile_layer_util(const Accel *a, const LayerMap *m, int64_t cycles);
 
 #endif

@@ -10,20 +10,40 @@
 
 #include "models/tiling.h"
 
+/* How a tile's inputs relate to its outputs. */
+typedef enum {
+    VIEW_DENSE,  /* conv/fc without groups: every output channel reads every
+                    input channel, so channel blocks share the input */
+    VIEW_GROUPS, /* grouped conv, matmul: a unit (a group; a matmul's image
+                    and head) reads its own slice of the input */
+    VIEW_WINDOW, /* pool, add: output channel c reads input channel c */
+    VIEW_FLAT    /* other vector ops: each input in proportion to the output */
+} ViewKind;
+
 /* The layer as the mapper sees it: output rows (N*P, each Q pixels) and
- * output channels are the two dimensions that are tiled and split over
- * cores; the reduction is never split. */
+ * channel units (output channels; groups of a grouped conv, whose output
+ * channels stay together) are the two dimensions that are tiled and split
+ * over cores; the reduction is never split. A matmul's images are units
+ * too (each has its own second operand), so its rows are P. */
 typedef struct LayerView {
     const Layer *l;
-    int on_array;            /* conv/fc: systolic array; else vector unit */
-    int nin;                 /* input tensors: 1, or 2 for add */
-    int64_t rows_out;        /* N * P */
-    int64_t ch;              /* output channels (K) */
+    int on_array;            /* conv/fc/matmul: systolic array; else vector unit */
+    ViewKind kind;
+    int nin;                 /* input tensors read by tiles: 1, or 2 (add, a
+                                two-input vector op; a matmul's second
+                                operand is loaded as its weights) */
+    int64_t rows_out;        /* N * P (matmul: P) */
+    int64_t ch;              /* channel units */
+    int64_t unit_k;          /* output channels per unit (K/groups; 1) */
     int64_t kg;              /* reduction length: C/groups * R * S */
-    int64_t row_in_bytes;    /* one input row, all channels: C * W * a_bits */
-    int64_t w_all, in_all, out_all; /* whole tensors, bytes (in_all: one input) */
+    int64_t row_in_bytes;    /* dense: one input row, all channels: C * W * a_bits */
+    int64_t unit_in;         /* groups: input elements of one unit in one
+                                input row: C/groups * W */
+    int64_t out_elems, in_elems[2]; /* flat: per image, the proportions */
+    int64_t w_all, in_all[2], out_all; /* whole tensors, bytes (in_all: each
+                                input; a matmul's second operand is w_all) */
     int in_resident[2];
-    int w_resident;          /* weights live on chip for the whole run */
+    int w_resident;          /* weights (a matmul's second operand) on chip */
 } LayerView;
 
 /* One mapping of one layer: the choices, then what follows from them. */
@@ -37,7 +57,7 @@ typedef struct TileChoice {
     /* derived by traffic_shape */
     int64_t share_ch, share_rows; /* busiest core's share */
     int64_t nb_n, nb_m;      /* blocks per core (the same on every core) */
-    int64_t in_pass;         /* chip-level bytes of one pass over one input */
+    int64_t in_pass[2];      /* chip-level bytes of one pass over each input */
     int64_t w_tile, in_tile, out_tile; /* buffer bytes of one tile (inputs:
                                           all of them) */
     /* derived by traffic_eval */
@@ -48,9 +68,11 @@ typedef struct TileChoice {
                                 held and resident bytes */
     int64_t w_reads, in_reads; /* passes over each tensor from DRAM */
     int64_t dram_w, dram_in, dram_out; /* chip-level DRAM bytes */
+    int64_t dram_in_k[2];    /* dram_in of each input */
 } TileChoice;
 
-/* Input rows a buffer must hold for r consecutive output rows. */
+/* Input rows a buffer must hold for r consecutive output rows (the
+ * window of height layer_span_h, stride l->stride). */
 int64_t traffic_in_rows(const Layer *l, int64_t r);
 
 /* Input rows fetched from DRAM for output rows [a, b) (flat over the batch,
@@ -60,14 +82,21 @@ int64_t traffic_in_rows(const Layer *l, int64_t r);
 int64_t traffic_in_rows_range(const Layer *l, int64_t start, int64_t a,
                               int64_t b);
 
-/* Bytes of the tiles of block sizes (channels n, rows r) for one layer. */
+/* Bytes of the tiles of block sizes (units n, rows r) for one layer. */
 int64_t traffic_w_tile(const LayerView *v, int64_t n);
-/* Bytes of one input row of a tile of n channels: all C channels for
- * conv/fc (a filter reads every input channel), n channels for pool/add. */
+/* Bytes of one input row of a tile of n units: all C channels for a dense
+ * conv/fc (a filter reads every input channel), its units' channels for a
+ * grouped conv or matmul, n channels for pool/add (not for flat ops). */
 int64_t traffic_in_row_bytes(const LayerView *v, int64_t n);
-/* Buffer bytes of one input's tile of n channels x r output rows. */
-int64_t traffic_in_tile(const LayerView *v, int64_t n, int64_t r);
+/* Buffer bytes of input k's tile of n units x r output rows. */
+int64_t traffic_in_tile(const LayerView *v, int k, int64_t n, int64_t r);
 int64_t traffic_out_tile(const LayerView *v, int64_t n, int64_t r);
+/* A flat op's elements of input k (or, k = -1, of its output) that a tile
+ * of n channels x r rows covers: the output's in proportion, rounded up. */
+int64_t traffic_flat_elems(const LayerView *v, int k, int64_t n, int64_t r);
+/* Fill v's dimensions, kind and byte totals from its layer (not the
+ * residency fields). */
+void traffic_view_dims(const Layer *l, LayerView *v);
 
 /* Split `total` units over `parts` as evenly as possible: part i gets
  * total/parts, plus one for the first total%parts parts. */

@@ -69,6 +69,16 @@ int q_levels_set(QLevels *lv, const double *v, int n, Err *e)
     lv->lo = lv->v[0];
     double range = (double)lv->v[m - 1] - (double)lv->v[0];
     lv->lut_scale = range > 0 ? (float)(n_lut / range) : 0.0f;
+    /* Levels closer than a float bucket scale can say (a Lloyd set fitted
+     * to data scaled by alpha = 1e36 spans 1e-36: n_lut / range is no
+     * float): no table, a binary search from level 0. */
+    if (!isfinite(lv->lut_scale) || (range > 0 && lv->lut_scale == 0.0f)) {
+        memset(lv->lut, 0, ((size_t)n_lut + 1) * sizeof *lv->lut);
+        lv->lut_scale = 0.0f;
+        lv->steps = Q_LEVELS_MAX_STEPS + 1;
+        free(s);
+        return QA_OK;
+    }
     /* lut[j] = number of midpoints below the start of bucket j, taken a
      * hundredth of a bucket early so that a float rounding of the bucket
      * number can only make the scan start one level low, never high. */

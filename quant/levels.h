@@ -44,11 +44,19 @@ void q_levels_free(QLevels *lv);
 int q_levels_search(const QLevels *lv, float t, uint32_t from);
 #define Q_LEVELS_MAX_STEPS 8
 
+/* The table bucket of t, within 0..n_lut whatever float rounding does at
+ * the top of the range (and 0 for a NaN). */
+static inline int q_levels_bucket(const QLevels *lv, float t)
+{
+    float b = (t - lv->lo) * lv->lut_scale;
+    return b >= 0.0f ? (b < (float)lv->n_lut ? (int)b : lv->n_lut) : 0;
+}
+
 /* Index of the level nearest to t; t must lie in [v[0], v[n-1]]. A t equal
  * to the float midpoint mid[i] goes to the upper level i+1. */
 static inline int q_levels_index(const QLevels *lv, float t)
 {
-    uint32_t i = lv->lut[(int)((t - lv->lo) * lv->lut_scale)];
+    uint32_t i = lv->lut[q_levels_bucket(lv, t)];
     if (lv->steps > Q_LEVELS_MAX_STEPS)
         return q_levels_search(lv, t, i);
     /* A fixed number of branch-free steps: once t < mid[i], i stops. */

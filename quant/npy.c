@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,9 +137,9 @@ int npy_read_f32(const char *path, float **data, NpyShape *sh, Err *e)
     *data = NULL;
     char *hdr = NULL;
     float *buf = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = qa_open_input(path, ".npy file", 0, e);
     if (!f)
-        return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return QA_ERR;
     unsigned char pre[12];
     size_t got = fread(pre, 1, 10, f);
     if (got < 10 || memcmp(pre, "\x93NUMPY", 6)) {
@@ -236,6 +237,15 @@ fail:
     return QA_ERR;
 }
 
+int npy_check_finite(const char *path, const float *x, size_t n, Err *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return err_set(e, path, 0, "data", "element %zu is %s: a quantizer needs finite "
+                           "values", i, isnan(x[i]) ? "NaN" : x[i] > 0 ? "inf" : "-inf");
+    return QA_OK;
+}
+
 int npy_write(const char *path, NpyType t, const void *data,
               const NpyShape *sh, Err *e)
 {
@@ -265,9 +275,7 @@ int npy_write(const char *path, NpyType t, const void *data,
         fputc(' ', af.f);
     fputc('\n', af.f);
     size_t sz = npy_type_size(t);
-    if (fwrite(data, sz, sh->n, af.f) != sh->n) {
-        qa_afile_abort(&af);
-        return err_set(e, path, 0, NULL, "write failed");
-    }
+    if (fwrite(data, sz, sh->n, af.f) != sh->n)
+        return qa_afile_fail(&af, e);
     return qa_afile_commit(&af, e);
 }

@@ -34,6 +34,10 @@ int npy_parse_header(const char *path, const char *hdr, size_t len,
                      char descr[16], int *fortran, NpyShape *sh, Err *e);
 
 /* Write sh->n elements of type t as a version 1.0 file, atomically. */
+/* QA_OK if every value is finite; else "path: data: element i is NaN
+ * (or inf)", naming the file the value came from. */
+int npy_check_finite(const char *path, const float *x, size_t n, Err *e);
+
 int npy_write(const char *path, NpyType t, const void *data,
               const NpyShape *sh, Err *e);
 

@@ -103,6 +103,7 @@ static void rcf_forward(const Quantizer *q, const float *x, float *y,
     const float *mid = lv->mid, *v = lv->v;
     float lo = lv->v[0], hi = lv->v[lv->n - 1], l0 = lv->lo, ls = lv->lut_scale;
     int steps = lv->steps, crowded = steps > Q_LEVELS_MAX_STEPS;
+    float top = (float)lv->n_lut;
     /* uniform codes are centred so that code 0 is the level 0 */
     int32_t off = (q->ops == &q_uniform_ops && q->is_signed) ? (lv->n - 1) / 2 : 0;
     for (size_t i = 0; i < n; i++) {
@@ -111,7 +112,12 @@ static void rcf_forward(const Quantizer *q, const float *x, float *y,
         float u = x[i] * a + b;
         u = u > lo ? u : lo;
         u = u < hi ? u : hi;
-        uint32_t k = lut[(int)((u - l0) * ls)];
+        /* the bucket clamped to the table (float rounding at the top;
+         * maxss/minss, no branch) */
+        float bk = (u - l0) * ls;
+        bk = bk > 0.0f ? bk : 0.0f;
+        bk = bk < top ? bk : top;
+        uint32_t k = lut[(int)bk];
         if (crowded) {
             k = (uint32_t)q_levels_search(lv, u, k);
         } else {

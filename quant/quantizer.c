@@ -61,8 +61,11 @@ int q_set_alpha(Quantizer *q, float alpha, Err *e)
                        q->ops->name,
                        strcmp(q->ops->name, "sawb") ? "not used"
                                                     : "computed from the weights");
-    if (!(alpha > 0.0f) || !isfinite(alpha))
-        return err_set(e, NULL, 0, "alpha", "must be > 0, got %g", (double)alpha);
+    /* compared as floats: 3e38, the largest value the option accepts,
+     * rounds up when made a float and was refused against the double */
+    if (!(alpha >= (float)Q_ALPHA_MIN && alpha <= (float)Q_ALPHA_MAX))
+        return err_set(e, NULL, 0, "alpha", "must be in %g..%g, got %g", Q_ALPHA_MIN,
+                       Q_ALPHA_MAX, (double)alpha);
     q->alpha = alpha;
     q->alpha_set = 1;
     return QA_OK;

@@ -91,8 +91,13 @@ const QuantOps *q_method_at(int i);
  * method does not support (field "signed"). dorefa and sawb are weight
  * quantizers and always signed; pact and cgpact always unsigned. */
 int q_init(Quantizer *q, const char *method, int bits, int is_signed, Err *e);
-/* Set alpha explicitly; must be > 0 and finite (field "alpha"); rejected for
- * methods with Q_ALPHA_NONE. */
+/* The alphas a quantizer computes with in float: (2^16 - 1) / alpha and
+ * alpha * (2^16 - 1) stay finite (an alpha of 1.2e-38 made the code scale
+ * inf and the output NaN). */
+#define Q_ALPHA_MIN 1e-30
+#define Q_ALPHA_MAX 3e38
+/* Set alpha explicitly; must be in Q_ALPHA_MIN..Q_ALPHA_MAX (field
+ * "alpha"); rejected for methods with Q_ALPHA_NONE. */
 int q_set_alpha(Quantizer *q, float alpha, Err *e);
 void q_free(Quantizer *q);
 

@@ -40,7 +40,7 @@ check() {
 # Loaders, models, quantizers (no SystemC).
 for t in test_arch_cfg test_topo_csv test_npy test_layer test_net \
          test_resnet test_analytic test_quantizer test_q_pact test_levels \
-         test_study test_table test_qa test_safetensors test_args; do
+         test_study test_table test_qa test_safetensors test_args test_energy; do
     check "$t" $VG "$B/tests/$t"
 done
 # The trade-off row runs the integer reference, whose OpenMP pool threads

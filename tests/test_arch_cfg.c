@@ -29,6 +29,13 @@ static void test_pact2018(void **state)
     assert_int_equal(a.scale_rule, SCALE_LINEAR);
     assert_int_equal(a.placement, PLACE_COLS);
     assert_true(a.double_buffer);
+    /* the energy group: Horowitz's 45 nm numbers, scaled to 14 nm */
+    assert_true(a.energy.set);
+    assert_int_equal(a.energy.mac, EMAC_FORMULA);
+    assert_float_equal(a.energy.mul8_pj, 0.2, 0);
+    assert_int_equal(a.energy.sram_ref_bytes, 128 * 1024);
+    assert_float_equal(a.energy.dram_pj_per_bit, 8.0, 0);
+    assert_float_equal(a.energy.scale, 0.1377, 0);
 }
 
 static void test_tiny(void **state)
@@ -39,6 +46,11 @@ static void test_tiny(void **state)
     assert_int_equal(arch_load(&a, "arch/tiny.cfg", &e), QA_OK);
     assert_int_equal(a.sram_bytes, 64 * 1024);
     assert_int_equal(a.rows * a.cols, 64);
+    assert_true(a.energy.set);
+    Accel b;
+    assert_int_equal(arch_load(&b, "arch/bitfusion45.cfg", &e), QA_OK);
+    assert_int_equal(b.energy.mac, EMAC_TABLE);
+    assert_int_equal(arch_energy_table_len(b.energy.table_bits), 4);
 }
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* test_claims.c: the PACT Section 6 comparison on the default study run
  * with the analytic engine: the model's numbers, the verdicts, the
- * deviation from the paper, the DRAM explanation and the summary line. */
+ * deviation from the paper, the DRAM explanation, the energy claims with
+ * where the energy goes, and the summary line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,8 +59,18 @@ static void test_pact2018(void **state)
     /* The explanation: 16 -> 4 bits at batch 16 cuts DRAM traffic 10x. */
     expect_line(text, "16/16      1.00x      1116.8        71.5     1045.3       35 of 72      27 of 72\n");
     expect_line(text, "4/4        4.67x       112.6        13.8       98.8       66 of 72      11 of 72\n");
+    /* Energy (FAQ: "scales down quadratically"): the MAC alone 16 -> 4
+     * bits 5.3x of 16x, the chip at batch 1 3.2x; where it goes. */
+    expect_line(text, "MAC energy 16 -> 4, 2 bits (FAQ)   ~b^2: 16x, 64x     5.29x, 9.6x   FAILS   b^1.20, b^1.09 (b^2)\n");
+    expect_line(text, "chip energy 16 -> 4, 2 bits (FAQ)  ~b^2: 16x, 64x     3.24x, 5.0x   FAILS   b^0.85, b^0.78 (b^2)\n");
+    expect_line(text, "chip energy 16 -> 4, 2 bits (FAQ)  ~b^2: 16x, 64x     4.54x, 7.5x   FAILS   b^1.09, b^0.97 (b^2)\n");
+    expect_line(text, "16/16           7726.8     499.7     507.1    3371.5    3283.8      64.8    1.00x\n");
+    expect_line(text, "2/2             1184.7      52.1     161.7     870.7      92.3       7.9    7.53x\n");
+    expect_line(text, "b^x, 16->2        0.97      1.09      0.54      0.65      1.87      1.07\n");
+    expect_line(text, "  SRAM    73%  b^0.65: operand bytes ~ b, partial sums of w + a + log2 K bits\n");
     expect_line(text, "claims holding, of the groups that have the points: area 2/2, "
-                      "lin 2/2, drop 1/2, bw64 1/2, bw32 1/2, fl 0/2\n");
+                      "lin 2/2, drop 1/2, bw64 1/2, bw32 1/2, fl 0/2, emac 0/2, "
+                      "esys 0/2\n");
     free(text);
 
     /* A table without the claim's points: n/a, not a wrong verdict. */

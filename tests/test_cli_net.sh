@@ -72,7 +72,7 @@ expect_error "qarray: --out: needs a value" -w resnet50 -o
 expect_error "qarray: --shortcut: unknown option (qarray net --help)" -w resnet50 --shortcut 16
 expect_error "qarray: --topo: cannot be combined with --workload (give one network)" -w resnet50 --topo "$T/r50.csv"
 expect_error "qarray: tests/bad/topo_filter.csv:2: Filter Height: 7 larger than IFMAP Height 5" --topo tests/bad/topo_filter.csv
-expect_error "qarray: $T/none.csv: cannot open: No such file or directory" --topo "$T/none.csv"
+expect_error "qarray: $T/none.csv: cannot open topology CSV: No such file or directory" --topo "$T/none.csv"
 # no output file on error, not even a temp file
 expect_error "qarray: --workload: unknown network 'x' (built-in: resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20)" -w x -o "$T/x.csv"
 expect_error "qarray: tests/bad/topo_zero.csv:2: Channels: must be positive, got 0" --topo tests/bad/topo_zero.csv -o "$T/x.csv"

@@ -102,6 +102,17 @@ for c in quantize-tensor levels sawb-fit; do
     $Q $c --help | grep -q '^usage: qarray '"$c" || fail "$c --help"
 done
 
+# Lloyd levels fitted to data scaled by alpha = 1e36 span 1e-36: the
+# bucket scale of the level table is no float. It segfaulted; now the
+# levels are searched and the values come back.
+mknpy "$T/l.npy" '<f4' '(6,)' False "$FM1$F0$F04$F15$F26$F7"
+$Q quantize-tensor --method lloyd --bits 4 --alpha 1e36 -i "$T/l.npy" -o "$T/ly.npy" \
+    > "$T/out" 2>&1 || fail "lloyd alpha 1e36: $(cat "$T/out")"
+grep -q '^lloyd 4-bit unsigned: 6 values, alpha 1e+36' "$T/out" || fail "lloyd alpha 1e36: $(cat "$T/out")"
+# the largest alpha the option documents is accepted by the quantizer too
+$Q quantize-tensor --method uniform --bits 4 --alpha 3e38 -i "$T/l.npy" -o "$T/ly.npy" \
+    > "$T/out" 2>&1 || fail "alpha 3e38: $(cat "$T/out")"
+
 # --- bad inputs ---------------------------------------------------------
 O="$T/out.npy"
 expect_fail "unknown method" "$O" $Q quantize-tensor --method foo --bits 4 -i "$T/x.npy" -o "$O"
@@ -115,6 +126,15 @@ expect_fail "alpha 0" "$O" $Q quantize-tensor --method pact --bits 4 --alpha 0 -
 expect_fail "alpha -1" "$O" $Q quantize-tensor --method apot --bits 4 --alpha -1 -i "$T/x.npy" -o "$O"
 expect_fail "alpha nan" "$O" $Q quantize-tensor --method lsq --bits 4 --alpha nan -i "$T/x.npy" -o "$O"
 expect_fail "alpha for sawb" "$O" $Q quantize-tensor --method sawb --bits 4 --alpha 1 -i "$T/x.npy" -o "$O"
+# alpha is a float: values that would become inf or 0 are refused by range
+expect_fail "alpha 1e39" "$O" $Q quantize-tensor --method pact --bits 4 --alpha 1e39 -i "$T/x.npy" -o "$O"
+grep -q "'1e39' is not a number in 1e-30..3e+38" "$T/stderr" || fail "alpha 1e39: message"
+expect_fail "alpha 1e-46" "$O" $Q quantize-tensor --method pact --bits 4 --alpha 1e-46 -i "$T/x.npy" -o "$O"
+# NaN in the data: the message names the file
+FNAN='\000\000\300\177'
+mknpy "$T/nan.npy" '<f4' '(3,)' False "$F0$FNAN$F1"
+expect_fail "NaN input" "$O" $Q quantize-tensor --method pact --bits 4 -i "$T/nan.npy" -o "$O"
+grep -q "^qarray: $T/nan.npy: data: element 1 is NaN" "$T/stderr" || fail "NaN input: message"
 expect_fail "signed pact" "$O" $Q quantize-tensor --method pact --bits 4 --signed -i "$T/x.npy" -o "$O"
 expect_fail "wn for pact" "$O" $Q quantize-tensor --method pact --bits 4 --wn -i "$T/x.npy" -o "$O"
 expect_fail "missing -o" "$O" $Q quantize-tensor --method pact --bits 4 -i "$T/x.npy"

@@ -44,12 +44,13 @@ grep -q '^tiny: 32 points (32 run, 0 already done) in .* s, -j 2 -> ' "$T/out" |
     fail "sweep summary: $(head -n 1 "$T/out")"
 [ "$(wc -l <"$T/run/points.csv")" -eq 33 ] || fail "points.csv rows"
 [ "$(ls "$T/run/layers" | wc -l)" -eq 32 ] || fail "layer CSVs"
-head -n 1 "$T/run/points.csv" | grep -q '^point,workload,engine,batch,.*,bits,.*,speedup,layers_csv$' ||
+head -n 1 "$T/run/points.csv" | grep -q '^point,workload,engine,batch,.*,bits,.*,energy_uj,e_mac_uj,.*,speedup,baseline_energy_uj,energy_gain,layers_csv$' ||
     fail "points.csv header"
 sed -n 2p "$T/run/points.csv" | grep -q '^0,resnet20,analytic,1,2,65536,8x8,ws,linear,cols,unlimited,8,16/16,16,16,16,248350,' ||
     fail "points.csv row 0: $(sed -n 2p "$T/run/points.csv")"
 for p in speedup:960x600 area:960x600 tops_mm2:960x600 \
-         layers_cycles:1400x1000 layers_dram:1400x600; do
+         layers_cycles:1400x1000 layers_dram:1400x600 energy:1200x600 \
+         energy_bits:960x600; do
     name=${p%%:*}
     size=${p#*:}
     [ -s "$T/run/plots/$name.png" ] || { fail "$name.png missing"; continue; }
@@ -69,6 +70,15 @@ sed -n 5p "$T/run/plots/speedup.dat" | grep -q '^2 8 ' || fail "speedup.dat 2-bi
 [ "$(wc -l <"$T/run/plots/layers_dram.dat")" -eq 33 ] || fail "layers_dram.dat rows"
 [ "$(sed -n 1p "$T/run/plots/layers_dram.dat")" = "idx 16b 8b 4b 2b" ] ||
     fail "layers_dram.dat header"
+# Energy: one block per bandwidth (a comment line, then bits and five
+# components per image), and per image vs bits beside the references.
+[ "$(grep -c '^#' "$T/run/plots/energy.dat")" -eq 2 ] || fail "energy.dat blocks"
+[ "$(grep -c '^[0-9]' "$T/run/plots/energy.dat")" -eq 8 ] || fail "energy.dat rows"
+awk '/^[0-9]/ && NF != 6 { bad = 1 } END { exit bad }' "$T/run/plots/energy.dat" ||
+    fail "energy.dat: a row without 6 columns"
+[ "$(sed -n 1p "$T/run/plots/energy_bits.dat")" = "bits quadratic MAC MAC_quadratic unlimited 16GB/s" ] ||
+    fail "energy_bits.dat header"
+[ "$(wc -l <"$T/run/plots/energy_bits.dat")" -eq 5 ] || fail "energy_bits.dat rows"
 [ "$(sed -n 3p "$T/run/plots/layer_names.gp")" = 'layer_name[1] = "conv1"' ] ||
     fail "layer_names.gp: $(sed -n 3p "$T/run/plots/layer_names.gp")"
 # Each figure's title: the chip and the values the figure fixes.
@@ -104,7 +114,7 @@ expect_error 1 "qarray: tests/bad/study_empty.cfg:2: bits: empty list: give at l
     sweep -s tests/bad/study_empty.cfg -o "$T/bad"
 expect_error 1 "qarray: tests/bad/study_bw.cfg:2: dram_gbps: expected a number of GB/s or \"unlimited\", got \"fast\"" \
     sweep -s tests/bad/study_bw.cfg -o "$T/bad"
-expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20) or a .csv" \
+expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20), a .csv or an .onnx" \
     sweep -s tests/bad/study_workload.cfg -o "$T/bad"
 expect_error 2 "qarray: --shard: '2/2' is not I/N with 0 <= I < N" \
     sweep -s $S -o "$T/bad" --shard 2/2

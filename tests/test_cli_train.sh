@@ -63,6 +63,9 @@ expect_error "qarray: --bits: '4/9' is not W or W/A with bits in 1..8" quantize 
 expect_error "qarray: --wbits: unknown option (qarray quantize --help)" quantize -w resnet50 --method apot --wbits 4 --abits 4 -o "$T/r.safetensors"
 expect_error "qarray: --bits: required (qarray quantize --help)" quantize -w resnet50 --method apot -o "$T/r.safetensors"
 expect_error "qarray: --resume: only with --out (the checkpoint to continue)" train -c "$T/tiny.cfg" --resume
+expect_error "qarray: --set: 'train.epochs' is not KEY=VALUE" train -c "$T/tiny.cfg" --set train.epochs -o "$T/bad.ckpt"
+expect_error "qarray: --set: '=4' is not KEY=VALUE" train -c "$T/tiny.cfg" --set =4 -o "$T/bad.ckpt"
+[ -e "$T/bad.ckpt" ] && fail "bad --set left a checkpoint"
 [ -e "$T/r.safetensors" ] && fail "failed quantize left a file"
 ls "$T" | grep -q '\.tmp\.' && fail "temporary file left behind"
 

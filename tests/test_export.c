@@ -212,8 +212,153 @@ static void test_refusals(void **s)
                            "classes", "10", "graph", "# header\nc0 conv -1 -1 1 28\n"};
     assert_int_equal(st_write(path, &x, 1, meta2, 5, &e), QA_OK);
     assert_int_equal(export_load(&inet, path, &e), QA_ERR);
-    assert_string_equal(e.field, "graph");
+    assert_string_equal(e.field, "c0");
+    assert_string_equal(e.msg, "W: missing or too long");
     assert_int_equal(e.line, 2);
+}
+
+static void *dup_bytes(const void *p, size_t n)
+{
+    void *q = malloc(n);
+    assert_non_null(q);
+    memcpy(q, p, n);
+    return q;
+}
+
+/* A three-layer model (conv 1x1 to 4-bit codes, a 1x1 max pool, the
+ * classifier) that the tests below damage one field at a time. */
+static void small_net(INet *net)
+{
+    Err e;
+    intref_init(net);
+    net->in_C = 1, net->in_H = 2, net->in_W = 2, net->in_bits = 8, net->classes = 2;
+    net->in_scale = 1.0f / 255.0f;
+    int16_t w = 3, wfc[2] = {1, -2};
+    int32_t m = 1 << 20, sh = 24;
+    int64_t b = 5, bfc[2] = {0, 7};
+    IOp c0 = {.kind = IOP_CONV, .name = "c0", .in = {INTREF_INPUT, 0}, .C = 1, .H = 2, .W = 2,
+              .K = 1, .R = 1, .S = 1, .stride = 1, .w_bits = 4, .out_bits = 4,
+              .w_scale = 0.5f, .out_scale = 0.25f, .w = dup_bytes(&w, 2),
+              .mult = dup_bytes(&m, 4), .shift = dup_bytes(&sh, 4), .bias = dup_bytes(&b, 8)};
+    IOp pool = {.kind = IOP_MAXPOOL, .name = "pool", .in = {0, 0}, .C = 1, .H = 2, .W = 2,
+                .R = 1, .S = 1, .stride = 1, .out_scale = 0.25f};
+    IOp fc = {.kind = IOP_GAPFC, .name = "fc", .in = {1, 0}, .C = 1, .H = 2, .W = 2, .K = 2,
+              .w_bits = 4, .w_scale = 0.5f, .out_scale = 0.1f, .w = dup_bytes(wfc, 4),
+              .bias = dup_bytes(bfc, 16)};
+    assert_int_equal(intref_add(net, &c0, &e), 0);
+    assert_int_equal(intref_add(net, &pool, &e), 1);
+    assert_int_equal(intref_add(net, &fc, &e), 2);
+    assert_int_equal(intref_validate(net, &e), QA_OK);
+}
+
+/* Save net, load it back: the error (file, field, message start). */
+static void expect_load_error(const INet *net, const char *field, const char *msg)
+{
+    INet back;
+    Err e;
+    err_clear(&e);
+    assert_int_equal(export_save(net, path, NULL, 0, &e), QA_OK);
+    assert_int_equal(export_load(&back, path, &e), QA_ERR);
+    if (strcmp(e.field, field) || strncmp(e.msg, msg, strlen(msg)))
+        fprintf(stderr, "got %s: %s\n", e.field, e.msg);
+    assert_string_equal(e.file, path);
+    assert_string_equal(e.field, field);
+    assert_true(!strncmp(e.msg, msg, strlen(msg)));
+}
+
+/* Model files get the checks of configuration files: every number of the
+ * graph in range, and the integer arithmetic of intref.h inside int64 for
+ * any input (a bias of INT64_MAX overflowed in the integer reference and
+ * the functional engine, and a release build printed an accuracy). */
+static void test_model_file_ranges(void **s)
+{
+    (void)s;
+    INet net, back;
+    Err e;
+    small_net(&net);
+    assert_int_equal(export_save(&net, path, NULL, 0, &e), QA_OK);
+    assert_int_equal(export_load(&back, path, &e), QA_OK);
+    intref_free(&back);
+
+    net.ops[0].bias[0] = INT64_MAX;
+    expect_load_error(&net, "c0", "bias[0] = 9223372036854775807 is outside +-2^61");
+    net.ops[0].bias[0] = 5;
+    net.ops[2].bias[1] = INT64_MIN;
+    expect_load_error(&net, "fc", "bias[1] = -9223372036854775808 is outside +-2^61");
+    net.ops[2].bias[1] = 7;
+    net.ops[1].w_bits = 3;
+    expect_load_error(&net, "pool", "w_bits 3 on an op without weights");
+    net.ops[1].w_bits = 0;
+    /* weight bits the chip cannot time */
+    net.ops[0].w_bits = 0;
+    expect_load_error(&net, "c0", "w_bits 0 outside 1..16");
+    net.ops[0].w_bits = 32;
+    expect_load_error(&net, "c0", "w_bits: '32' is not an integer in 0..16");
+    net.ops[0].w_bits = 4;
+    net.ops[0].shift[0] = 63;
+    expect_load_error(&net, "c0", "shift 63 outside 0..62");
+    net.ops[0].shift[0] = 24;
+    snprintf(net.ops[1].name, sizeof net.ops[1].name, "c0");
+    expect_load_error(&net, "c0", "layer name used twice");
+    snprintf(net.ops[1].name, sizeof net.ops[1].name, "pool");
+    net.ops[0].w_scale = NAN;
+    expect_load_error(&net, "c0", "w_scale: 'nan' is not a finite number >= 0");
+    net.ops[0].w_scale = 0.5f;
+    net.in_bits = 9;
+    expect_load_error(&net, "input", "bits: '9' is not an integer in 1..8");
+    net.in_bits = 8;
+    intref_free(&net);
+
+    /* Numbers sscanf would wrap, and a path that is a folder. */
+    uint8_t v[1] = {0};
+    StTensor x = {.name = "x", .dtype = ST_U8, .ndim = 1, .shape = {1}, .data = v, .bytes = 1};
+    const char *meta[] = {"format", "qarray-intref", "version", "1", "input", "1 28 28 8 0.0039",
+                          "classes", "10", "graph",
+                          "c0 conv -1 -1 99999999999 28 28 4 3 3 1 1 8 4 0.1 0.2 3\n"};
+    assert_int_equal(st_write(path, &x, 1, meta, 5, &e), QA_OK);
+    assert_int_equal(export_load(&back, path, &e), QA_ERR);
+    assert_string_equal(e.field, "c0");
+    assert_string_equal(e.msg, "C: '99999999999' is not an integer in 1..65536");
+    meta[5] = "1 28 28 8 0.0039 junk";
+    assert_int_equal(st_write(path, &x, 1, meta, 5, &e), QA_OK);
+    assert_int_equal(export_load(&back, path, &e), QA_ERR);
+    assert_string_equal(e.field, "input");
+    assert_string_equal(e.msg, "unexpected 'junk' after the last field");
+    assert_int_equal(export_load(&back, "/tmp", &e), QA_ERR);
+    assert_string_equal(e.msg, "cannot open model file: it is a folder");
+}
+
+/* A conv reading an int32 branch: its partial sums times its multiplier
+ * pass 2^61 for some input, so the model is refused before it runs. */
+static void test_model_arithmetic_bound(void **s)
+{
+    (void)s;
+    INet net;
+    Err e;
+    small_net(&net);
+    /* c1: a branch (out_bits 0) feeding a conv of weight 32767 */
+    int16_t w = 32767;
+    int32_t m = (1 << 24) - 1, sh = 24;
+    int64_t b = 0;
+    IOp c1 = net.ops[0];
+    snprintf(c1.name, sizeof c1.name, "c1");
+    c1.in[0] = 0;
+    c1.out_bits = 4;
+    c1.w = dup_bytes(&w, 2), c1.mult = dup_bytes(&m, 4), c1.shift = dup_bytes(&sh, 4);
+    c1.bias = dup_bytes(&b, 8);
+    net.ops[0].out_bits = 0;
+    IOp pool = net.ops[1], fc = net.ops[2];
+    net.n = 1; /* re-append the pool and the classifier after c1 */
+    assert_int_equal(intref_add(&net, &c1, &e), 1);
+    pool.in[0] = 1;
+    assert_int_equal(intref_add(&net, &pool, &e), 2);
+    fc.in[0] = 2;
+    assert_int_equal(intref_add(&net, &fc, &e), 3);
+    assert_int_equal(intref_validate(&net, &e), QA_ERR);
+    assert_string_equal(e.field, "c1");
+    assert_non_null(strstr(e.msg, "pass 2^61: the integer arithmetic would overflow int64"));
+    expect_load_error(&net, "c1", "partial sums up to");
+    intref_free(&net);
 }
 
 int main(void)
@@ -225,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_cnn_faq_4),
         cmocka_unit_test(test_resnet20_sat_3),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_model_file_ranges),
+        cmocka_unit_test(test_model_arithmetic_bound),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

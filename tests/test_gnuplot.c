@@ -43,6 +43,7 @@ static void test_string(void **state)
         {"two\nlines\r\t", "\"two\\nlines\\r\\t\""},
         {"bell\x07 del\x7f", "\"bell\\007 del\\177\""},
         {"'single' @macro $1", "\"'single' @macro $1\""},
+        {"`touch x`", "\"\\140touch x\\140\""},
     };
     for (size_t i = 0; i < QA_COUNT(cases); i++) {
         char *buf = NULL;
@@ -98,8 +99,13 @@ static void test_draw_renames(void **state)
     snprintf(outd, sizeof outd, "%s/figs", dir);
     assert_int_equal(mkdir(outd, 0777), 0);
     snprintf(log, sizeof log, "%s/gnuplot.log", outd);
+    /* a backquoted command in a caption (a chip name) is text: it
+     * reaches the script as typed and creates no file */
+    char cap[1200], touched[800];
+    snprintf(touched, sizeof touched, "%s/touched", dir);
+    snprintf(cap, sizeof cap, "a, \"b\" #c; x `touch %s`", touched);
     const GnuplotVar vars[] = {
-        {"caption", "a, \"b\" #c; x", 0},
+        {"caption", cap, 0},
         {"n", NULL, 41},
     };
     Err e;
@@ -109,12 +115,17 @@ static void test_draw_renames(void **state)
     snprintf(path, sizeof path, "%s/a.txt", outd);
     char *text = qt_slurp(path);
     assert_non_null(text);
-    assert_string_equal(text, "a, \"b\" #c; x\n42\n");
+    char want[1300];
+    snprintf(want, sizeof want, "%s\n42\n", cap);
+    assert_string_equal(text, want);
     free(text);
+    assert_int_equal(access(touched, F_OK), -1);
 }
 
-/* A script that fails after drawing half its figures: an error naming the
- * script and the log, the half-drawn file removed, no temporary folder. */
+/* A script that fails after drawing half its figures: an error from
+ * gnuplot naming the script and the log, the half-drawn file removed, no
+ * temporary folder. gnuplot missing from PATH is gnuplot's error, not the
+ * script file's (it was reported against the script). */
 static void test_draw_failure(void **state)
 {
     (void)state;
@@ -129,8 +140,9 @@ static void test_draw_failure(void **state)
     snprintf(log, sizeof log, "%s/gnuplot.log", outd);
     Err e;
     assert_int_equal(gnuplot_draw(script, NULL, 0, outd, log, &e), QA_ERR);
-    assert_string_equal(e.file, script);
-    snprintf(want, sizeof want, "gnuplot failed (see %s)", log);
+    assert_string_equal(e.file, "");
+    assert_string_equal(e.field, "gnuplot");
+    snprintf(want, sizeof want, "drawing %s failed (its messages: %s)", script, log);
     assert_string_equal(e.msg, want);
     listing(outd, list, sizeof list);
     assert_string_equal(list, "gnuplot.log ");
@@ -141,6 +153,19 @@ static void test_draw_failure(void **state)
     assert_string_equal(e.msg, "cannot read the gnuplot script");
     listing(outd, list, sizeof list);
     assert_string_equal(list, "gnuplot.log ");
+
+    write_script("ok.gp", "print 'x'\n", script, sizeof script);
+    const char *path = getenv("PATH");
+    char saved[4096];
+    snprintf(saved, sizeof saved, "%s", path ? path : "");
+    setenv("PATH", "/nonexistent", 1);
+    int rc = gnuplot_draw(script, NULL, 0, outd, log, &e);
+    setenv("PATH", saved, 1);
+    assert_int_equal(rc, QA_ERR);
+    assert_string_equal(e.file, "");
+    assert_string_equal(e.field, "gnuplot");
+    assert_string_equal(e.msg, "cannot run it: No such file or directory (install "
+                               "gnuplot-nox)");
 }
 
 int main(void)

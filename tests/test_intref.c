@@ -69,7 +69,7 @@ static void build(INet *net, int with_pool)
     int32_t one = 1, sh1 = 1, sh0 = 0, m2[2] = {4, 1}, sh2 = 2;
     int64_t b1 = 1, b0 = 0, bfc[2] = {0, 5};
     IOp c0 = {.kind = IOP_CONV, .name = "c0", .in = {INTREF_INPUT, 0}, .C = 1, .H = 2, .W = 2,
-              .K = 1, .R = 1, .S = 1, .stride = 1, .out_bits = 2,
+              .K = 1, .R = 1, .S = 1, .stride = 1, .w_bits = 4, .out_bits = 2,
               .w = dup(&w3, 2), .mult = dup(&one, 4), .shift = dup(&sh1, 4), .bias = dup(&b1, 8)};
     IOp c1 = c0;
     strcpy(c1.name, "c1");
@@ -88,7 +88,7 @@ static void build(INet *net, int with_pool)
         last = 3, H = 1;
     }
     IOp fc = {.kind = IOP_GAPFC, .name = "fc", .in = {last, 0}, .C = 1, .H = H, .W = H,
-              .K = 2, .w = dup(wfc, 4), .bias = dup(bfc, 16)};
+              .K = 2, .w_bits = 4, .w = dup(wfc, 4), .bias = dup(bfc, 16)};
     assert_true(intref_add(net, &fc, &e) >= 0);
     if (intref_validate(net, &e))
         err_print(&e, stderr), fail();

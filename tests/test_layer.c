@@ -200,7 +200,7 @@ static void test_bad_shapes(void **state)
 
     l = conv("fc", 2048, 7, 1000, 1, 1, 0);
     l.op = OP_FC;
-    expect_bad(l, "fc", "fc needs H=W=R=S=stride=groups=1");
+    expect_bad(l, "fc", "fc needs W=R=S=stride=groups=1");
     l = conv("pool", 64, 8, 32, 2, 2, 0);
     l.op = OP_MAXPOOL;
     expect_bad(l, "pool", "pool keeps channels: K=32, C=64");
@@ -247,6 +247,12 @@ static void test_limits_macs_and_elements(void **state)
     l = conv("gap", LAYER_DIM_MAX, 8, LAYER_DIM_MAX, 8, 1, 0);
     l.op = OP_AVGPOOL;
     assert_int_equal(layer_finish(&l, &e), QA_OK);
+    /* but its windows are work: 2^17 x 2^17 pooled by 2^16 x 2^16 windows
+     * is 2^64 operations, which the vector unit's cycles would wrap */
+    l = conv("pool", 1, 1 << 17, 1, 1 << 16, 1, 0);
+    l.op = OP_MAXPOOL;
+    expect_bad(l, "pool", "layer too large: 1.845e+19 pooling operations per image, "
+                          "more than 2^40");
 }
 
 static void test_groups_zero_and_idempotent(void **state)
@@ -266,7 +272,10 @@ static void test_groups_zero_and_idempotent(void **state)
 static void test_op_names(void **state)
 {
     (void)state;
-    const char *names[] = {"conv", "fc", "maxpool", "avgpool", "add"};
+    const char *names[] = {"conv",    "fc",      "maxpool", "avgpool",
+                           "add",     "matmul",  "eltwise", "softmax",
+                           "norm",    "reduce",  "copy"};
+    assert_int_equal(QA_COUNT(names), OP_COUNT);
     for (int i = 0; i < OP_COUNT; i++) {
         LayerOp op;
         assert_string_equal(layer_op_name((LayerOp)i), names[i]);
@@ -278,6 +287,129 @@ static void test_op_names(void **state)
     assert_int_equal(layer_op_parse("Conv", &op), QA_ERR);
     assert_int_equal(op, OP_FC);
     assert_string_equal(layer_op_name(OP_COUNT), "?");
+}
+
+/* Asymmetric pads, dilation and a width stride (an ONNX Conv with pads
+ * [0, 1, 2, 1], dilations 2, strides [2, 1] on 4x21x16):
+ * span = 2*(3-1)+1 = 5; P = (21 + 0 + 2 - 5)/2 + 1 = 10,
+ * Q = (16 + 1 + 1 - 5)/1 + 1 = 14. MACs = 8*10*14*4*9 = 40,320. */
+static void test_asym_pads_dilation(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("asym", 4, 21, 8, 3, 2, 0);
+    l.W = 16;
+    l.stride_w = 1;
+    l.dil_h = l.dil_w = 2;
+    l.pads[0] = 0, l.pads[1] = 1, l.pads[2] = 2, l.pads[3] = 1;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.P, 10);
+    assert_int_equal(l.Q, 14);
+    assert_int_equal(layer_macs(&l), 40320);
+    assert_int_equal(layer_span_h(&l), 5);
+    assert_int_equal(layer_pad(&l, 2), 2);
+    assert_int_equal(layer_stride_w(&l), 1);
+    /* all-zero pads mean the symmetric pad */
+    Layer s = conv("sym", 4, 21, 8, 3, 2, 1);
+    assert_int_equal(layer_pad(&s, 3), 1);
+    assert_int_equal(layer_stride_w(&s), 2);
+    /* a dilated filter wider than the padded input */
+    l.dil_w = 9;
+    expect_bad(l, "asym", "filter 5x19 larger than padded input 23x18");
+    l.dil_w = -1;
+    expect_bad(l, "asym", "dil_w is -1, must be >= 0");
+}
+
+/* fc over H rows (tokens): ViT's MLP, 197 tokens x 768 -> 3072. */
+static void test_fc_rows(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("mlp", 768, 197, 3072, 1, 1, 0);
+    l.op = OP_FC;
+    l.W = 1;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_int_equal(l.P, 197);
+    assert_int_equal(layer_macs(&l), 197LL * 768 * 3072);
+    assert_int_equal(layer_weights(&l), 768LL * 3072);
+    Gemm g = layer_gemm(&l);
+    assert_int_equal(g.M, 197);
+    assert_int_equal(g.K, 768);
+    assert_int_equal(g.N, 3072);
+}
+
+/* Attention scores Q K^T of 12 heads, 197 tokens of 64 each, batch 2:
+ * in[0] 12 x 197 x 64 (C = 768), in[1] 12 x 64 x 197, out 12 x 197 x 197
+ * (K = 12*197). 24 GEMMs of 197 x 64 x 197. No weights; the second
+ * operand has 64 * 12*197 elements per image. */
+static void test_matmul(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("qk", 768, 197, 12 * 197, 1, 1, 0);
+    l.op = OP_MATMUL;
+    l.W = 1;
+    l.N = 2;
+    l.groups = 12;
+    l.in[1] = 3;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_true(layer_on_array(&l));
+    assert_int_equal(layer_inputs(&l), 2);
+    assert_int_equal(layer_macs(&l), 24LL * 197 * 64 * 197);
+    assert_int_equal(layer_weights(&l), 0);
+    assert_int_equal(layer_in1_elems(&l), 2LL * 12 * 64 * 197);
+    Gemm g = layer_gemm(&l);
+    assert_int_equal(g.M, 197);
+    assert_int_equal(g.K, 64);
+    assert_int_equal(g.N, 197);
+    l.w_bits = 4, l.a_bits = 8;
+    assert_int_equal(layer_in1_bytes(&l), 12LL * 64 * 197); /* 2 images x 4 bits */
+    l.groups = 5;
+    expect_bad(l, "qk", "not divisible by groups 5");
+    l.groups = 12;
+    l.R = 3;
+    expect_bad(l, "qk", "matmul needs R=S=stride=1");
+}
+
+/* Flat vector ops: a reduction 768 -> 1 per token, a broadcast second
+ * input, a concat. */
+static void test_flat_ops(void **state)
+{
+    (void)state;
+    Err e;
+    Layer l = conv("mean", 768, 197, 1, 1, 1, 0);
+    l.op = OP_REDUCE;
+    l.W = 1;
+    l.vec_ops = 1;
+    assert_int_equal(layer_finish(&l, &e), QA_OK);
+    assert_true(layer_is_flat(&l));
+    assert_false(layer_on_array(&l));
+    assert_int_equal(layer_out_elems(&l), 197);
+    assert_int_equal(layer_in_elems(&l), 197 * 768);
+    assert_int_equal(layer_inputs(&l), 1);
+    assert_int_equal(layer_macs(&l), 0);
+
+    Layer b = conv("sub", 768, 197, 768, 1, 1, 0);
+    b.op = OP_ELTWISE;
+    b.W = 1;
+    b.vec_ops = 1;
+    b.in1_elems = 197;
+    assert_int_equal(layer_finish(&b, &e), QA_OK);
+    assert_int_equal(layer_inputs(&b), 2);
+    assert_int_equal(layer_in1_elems(&b), 197);
+    b.vec_ops = 0;
+    expect_bad(b, "sub", "vec_ops is 0, must be in 1..1024");
+    b.vec_ops = 1;
+    b.R = 3;
+    expect_bad(b, "sub", "eltwise needs R=S=stride=groups=1 and pad 0");
+
+    Layer c = conv("conv", 8, 5, 8, 3, 1, 1);
+    c.vec_ops = 2;
+    expect_bad(c, "conv", "vec_ops and in1_elems are for vector ops");
+    c = conv("pool", 8, 5, 8, 3, 1, 1);
+    c.op = OP_MAXPOOL;
+    c.groups = 2;
+    expect_bad(c, "pool", "only conv and matmul have groups");
 }
 
 int main(void)
@@ -292,6 +424,10 @@ int main(void)
         cmocka_unit_test(test_limits_macs_and_elements),
         cmocka_unit_test(test_groups_zero_and_idempotent),
         cmocka_unit_test(test_op_names),
+        cmocka_unit_test(test_asym_pads_dilation),
+        cmocka_unit_test(test_fc_rows),
+        cmocka_unit_test(test_matmul),
+        cmocka_unit_test(test_flat_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,50 @@ static void small_chain(Net *net, int batch, int bits)
     assert_int_equal(net_apply_bits(net, &bp, &e), QA_OK);
 }
 
+/* The layer kinds of imported models: a depthwise conv, a matmul of two
+ * activations (its second operand a global pool's output, which the
+ * mapper may keep on chip), a softmax and a broadcast multiply (flat
+ * vector ops, the second with a smaller second input), and an fc. */
+static void small_mixed(Net *net, int batch, int bits)
+{
+    Err e;
+    net_init(net, "mixed");
+    add_layer(net, "stem", OP_CONV, 3, 8, 8, 3, 1, LAYER_NO_INPUT, -1);
+    Layer l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.name, sizeof l.name, "dw");
+    l.op = OP_CONV;
+    l.N = 1, l.C = l.K = 8, l.H = l.W = 8, l.R = l.S = 3;
+    l.stride = 1, l.pad = 1, l.groups = 8;
+    l.in[0] = 0, l.in[1] = -1;
+    assert_true(net_add(net, &l, &e) >= 0);
+    add_layer(net, "gap", OP_AVGPOOL, 8, 8, 8, 8, 8, 1, -1);
+    /* (2 heads) x 64 rows x 4 times 4 x 1: B is the pool's 8 values */
+    memset(&l, 0, sizeof l);
+    snprintf(l.name, sizeof l.name, "mm");
+    l.op = OP_MATMUL;
+    l.N = 1, l.C = 8, l.K = 2, l.H = l.W = 8, l.R = l.S = 1;
+    l.stride = 1, l.groups = 2;
+    l.in[0] = 1, l.in[1] = 2;
+    assert_true(net_add(net, &l, &e) >= 0);
+    memset(&l, 0, sizeof l);
+    snprintf(l.name, sizeof l.name, "softmax");
+    l.op = OP_SOFTMAX;
+    l.N = 1, l.C = l.K = 2, l.H = l.W = 8, l.R = l.S = 1;
+    l.stride = 1, l.groups = 1, l.vec_ops = 5;
+    l.in[0] = 3, l.in[1] = -1;
+    assert_true(net_add(net, &l, &e) >= 0);
+    snprintf(l.name, sizeof l.name, "scale");
+    l.op = OP_ELTWISE;
+    l.vec_ops = 1, l.in1_elems = 8;
+    l.in[0] = 4, l.in[1] = 2;
+    assert_true(net_add(net, &l, &e) >= 0);
+    add_layer(net, "fc", OP_FC, 128, 10, 1, 1, 1, 5, -1);
+    net_set_batch(net, batch);
+    BitPolicy bp = {bits, bits, bits < 8 ? 8 : bits, 0};
+    assert_int_equal(net_apply_bits(net, &bp, &e), QA_OK);
+}
+
 /* ---- brute force: the space of models/README.md, enumerated ---- */
 
 /* The fastest mapping of layer id in context x that fits beside the
@@ -118,10 +162,6 @@ typedef struct {
     int64_t w_total;
 } Brute;
 
-static int reads(const Layer *l, int j)
-{
-    return l->in[0] == j || (l->op == OP_ADD && l->in[1] == j);
-}
 
 /* Least total cycles of layers i.. with the tensors in `held` on chip:
  * every keep and write-back policy, every mapping of every layer. */
@@ -134,7 +174,7 @@ static int64_t brute_from(const Brute *b, int i, unsigned held)
     /* A held tensor may be written back right after a consumer ran. */
     unsigned may = 0;
     for (int j = 0; j < i; j++)
-        if ((held >> j & 1) && i > 0 && reads(&net->layers[i - 1], j))
+        if ((held >> j & 1) && i > 0 && net_reads(&net->layers[i - 1], j))
             may |= 1u << j;
     int64_t best = -1;
     for (unsigned ev = may;; ev = (ev - 1) & may) {
@@ -150,7 +190,7 @@ static int64_t brute_from(const Brute *b, int i, unsigned held)
                 x.spill_bytes += layer_out_bytes(&net->layers[j]);
         }
         for (int k = 0; k < 2; k++)
-            x.in_resident[k] = l->in[k] >= 0 && (k == 0 || l->op == OP_ADD) &&
+            x.in_resident[k] = l->in[k] >= 0 && k < layer_inputs(l) &&
                                (on >> l->in[k] & 1);
         for (int keep = 0; keep <= (b->last[i] > i); keep++) {
             int64_t here = best_layer(b->a, net, i, &x, keep);
@@ -199,7 +239,7 @@ static void test_optimum_equals_brute_force(void **state)
     static const int64_t sram[] = {1024, 2048, 4096, 16384};
     static const double gbps[] = {0.5, 4, 0};
     int compared = 0, infeasible = 0;
-    for (int netk = 0; netk < 2; netk++)
+    for (int netk = 0; netk < 3; netk++)
         for (int cores = 1; cores <= 2; cores++)
             for (size_t s = 0; s < QA_COUNT(sram); s++)
                 for (size_t g = 0; g < QA_COUNT(gbps); g++)
@@ -217,8 +257,10 @@ static void test_optimum_equals_brute_force(void **state)
                         Net net;
                         if (netk == 0)
                             small_resnet(&net, 1 + (int)(s % 2), 4);
-                        else
+                        else if (netk == 1)
                             small_chain(&net, 2, 8);
+                        else
+                            small_mixed(&net, 1 + (int)(g % 2), 8);
                         int64_t want = brute_force(&a, &net);
                         TileSchedule ts;
                         Err e;
@@ -323,7 +365,7 @@ static void test_narrower_folds_when_faster(void **state)
 /* ---- monotone: random design points ---- */
 
 typedef struct {
-    int net;             /* 0 resnet20, 1 resnet18, 2 small_resnet */
+    int net;             /* 0 resnet20, 1 resnet18, 2 small_resnet, 3 small_mixed */
     int batch, bits, cores, df;
     int64_t sram;
     double gbps;         /* 0 = unlimited */
@@ -342,6 +384,8 @@ static int64_t point_cycles(const DesignPoint *p)
     Net net;
     if (p->net == 2) {
         small_resnet(&net, p->batch, p->bits);
+    } else if (p->net == 3) {
+        small_mixed(&net, p->batch, p->bits);
     } else {
         assert_int_equal(net_build(&net, p->net ? "resnet18" : "resnet20", &e), QA_OK);
         net_set_batch(&net, p->batch);
@@ -360,7 +404,7 @@ static int64_t point_cycles(const DesignPoint *p)
 
 static void describe(const DesignPoint *p, char *buf, size_t n)
 {
-    static const char *const names[] = {"resnet20", "resnet18", "small"};
+    static const char *const names[] = {"resnet20", "resnet18", "small", "mixed"};
     snprintf(buf, n, "%s batch %d, %d bits, %d cores, %s, %lld B, %g GB/s",
              names[p->net], p->batch, p->bits, p->cores,
              arch_dataflow_name((Dataflow)p->df), (long long)p->sram, p->gbps);
@@ -380,7 +424,7 @@ static void test_more_resources_never_slower(void **state)
     for (int trial = 0; trial < 400; trial++) {
         DesignPoint p;
         uint64_t u = rng_u64(&r);
-        p.net = u % 10 < 6 ? 0 : u % 10 < 8 ? 2 : 1;
+        p.net = u % 10 < 5 ? 0 : u % 10 < 7 ? 2 : u % 10 < 9 ? 3 : 1;
         p.batch = p.net == 1 ? 1 : 1 + (int)(rng_u64(&r) % 4);
         p.bits = bits[rng_u64(&r) % 3];              /* 16, 8, 4: room below */
         p.cores = 1 + (int)(rng_u64(&r) % 3);

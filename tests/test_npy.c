@@ -225,6 +225,15 @@ static void test_write_int_types_and_failure(void **state)
     snprintf(path, sizeof path, "%s/no/such/c.npy", dir);
     assert_int_equal(npy_write(path, NPY_I8, c, &sh, &e), QA_ERR);
     assert_int_equal(access(path, F_OK), -1);
+    /* a device that is full, data larger than a stdio buffer: the write
+     * itself fails, and the message says why */
+    if (access("/dev/full", W_OK) == 0) {
+        static int8_t big[1 << 16];
+        NpyShape bsh = {.ndim = 1, .shape = {1 << 16}, .n = 1 << 16};
+        assert_int_equal(npy_write("/dev/full", NPY_I8, big, &bsh, &e), QA_ERR);
+        assert_string_equal(e.file, "/dev/full");
+        assert_string_equal(e.msg, "write failed: No space left on device");
+    }
 }
 
 int main(void)

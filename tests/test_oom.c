@@ -25,6 +25,7 @@
 #include "sim/report/table.h"
 #include "tests/qtest.h"
 #include "workloads/net.h"
+#include "workloads/onnx.h"
 
 #include <string.h>
 
@@ -141,6 +142,26 @@ static void test_topo_csv_load(void **state)
                        net_release};
     NetCtx ctx = {.arg = path};
     assert_true(oom_loop(&c, &ctx) >= 3); /* 53 rows: 16, 32, 64 */
+}
+
+static int run_onnx_load(void *ctx, Err *e)
+{
+    NetCtx *c = ctx;
+    return onnx_load(&c->net, c->arg, NULL, e);
+}
+
+/* The ONNX reader: its file buffer, value table, constants (a reshape's
+ * target shape from an external file) and layers. */
+static void test_onnx_load(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {"tests/onnx/external.onnx",
+                                        "tests/onnx/vit_b16_block_op13.onnx"};
+    for (size_t i = 0; i < QA_COUNT(paths); i++) {
+        const OomCase c = {"onnx_load", run_onnx_load, net_is_empty, net_release};
+        NetCtx ctx = {.arg = paths[i]};
+        assert_true(oom_loop(&c, &ctx) >= 5);
+    }
 }
 
 /* map_net and analytic_run on ResNet-50 and the PACT chip. */
@@ -492,6 +513,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_net_build_every_builtin),
         cmocka_unit_test(test_topo_csv_load),
+        cmocka_unit_test(test_onnx_load),
         cmocka_unit_test(test_tile_map_and_analytic),
         cmocka_unit_test(test_point_run),
         cmocka_unit_test(test_point_run_systemc),

@@ -213,6 +213,22 @@ static void test_lloyd_quantizer(void **state)
     assert_int_equal(q.lv.n, 2);
     q_free(&q);
     assert_int_equal(q_init(&q, "lloyd", 16, 0, &e), QA_ERR);
+    /* alpha 1e36: the levels span about 1e-36, too little for a float
+     * bucket scale; every value still finds its level (this read outside
+     * the level table and crashed) */
+    float big[8] = {-1, 0.25f, 0.5f, 1, 1.5f, 2, 3, 7}, yb[8];
+    int32_t codes[8];
+    assert_int_equal(q_init(&q, "lloyd", 4, 1, &e), QA_OK);
+    assert_int_equal(q_set_alpha(&q, 1e36f, &e), QA_OK);
+    assert_int_equal(q_forward(&q, big, yb, 8, &e), QA_OK);
+    QEncoding enc;
+    assert_int_equal(q_encode(&q, big, codes, 8, &enc, &e), QA_OK);
+    for (int i = 0; i < 8; i++) {
+        assert_true(isfinite(yb[i]));
+        assert_true(codes[i] >= 0 && codes[i] < q.lv.n);
+        QT_CLOSE(yb[i], big[i], 1e-3 * fabs(big[i]) + 1e-6);
+    }
+    q_free(&q);
 }
 
 int main(void)

@@ -54,6 +54,15 @@ static void test_errors(void **state)
     assert_string_equal(e.field, "alpha");
     assert_int_equal(q_set_alpha(&q, -2.0f, &e), QA_ERR);
     assert_int_equal(q_set_alpha(&q, NAN, &e), QA_ERR);
+    /* 65535 / 1.2e-38 is no float: the output was NaN */
+    assert_int_equal(q_set_alpha(&q, 1.2e-38f, &e), QA_ERR);
+    assert_string_equal(e.msg, "must be in 1e-30..3e+38, got 1.2e-38");
+    assert_int_equal(q_set_alpha(&q, INFINITY, &e), QA_ERR);
+    assert_int_equal(q_set_alpha(&q, 1e-30f, &e), QA_OK);
+    float tiny[3] = {0.0f, 1e-31f, 5.0f}, ty[3];
+    assert_int_equal(q_forward(&q, tiny, ty, 3, &e), QA_OK);
+    for (int i = 0; i < 3; i++)
+        assert_true(isfinite(ty[i]));
     assert_int_equal(q_init(&q, "pactt", 4, 0, &e), QA_ERR);
     assert_string_equal(e.field, "method");
     float bad[2] = {1.0f, INFINITY}, y[2];

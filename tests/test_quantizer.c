@@ -8,6 +8,7 @@
 #include "quant/quantizer.h"
 #include "quant/sawb.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,23 @@ static void test_constant_and_extreme_tensors(void **state)
         assert_true(k < 100);                                              \
     }
 
+/* The bounds of alpha as the option documents them (1e-30..3e+38) are
+ * accepted once made floats; the next float outside is not. */
+static void test_alpha_bounds(void **state)
+{
+    (void)state;
+    Quantizer q;
+    Err e;
+    assert_int_equal(q_init(&q, "uniform", 4, 0, &e), QA_OK);
+    assert_int_equal(q_set_alpha(&q, (float)Q_ALPHA_MAX, &e), QA_OK);
+    assert_int_equal(q_set_alpha(&q, (float)Q_ALPHA_MIN, &e), QA_OK);
+    assert_int_equal(q_set_alpha(&q, nextafterf((float)Q_ALPHA_MAX, INFINITY), &e), QA_ERR);
+    assert_string_equal(e.field, "alpha");
+    assert_int_equal(q_set_alpha(&q, nextafterf((float)Q_ALPHA_MIN, 0), &e), QA_ERR);
+    assert_int_equal(q_set_alpha(&q, NAN, &e), QA_ERR);
+    q_free(&q);
+}
+
 static void test_allocation_failures(void **state)
 {
     (void)state;
@@ -185,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_accepted_bits),
         cmocka_unit_test(test_constant_and_extreme_tensors),
+        cmocka_unit_test(test_alpha_bounds),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,7 +160,7 @@ static void test_rejects(void **s)
     assert_int_equal(st_read(&sf, path, &e), QA_ERR);
     assert_non_null(strstr(e.msg, "truncated"));
     assert_int_equal(st_read(&sf, "/nonexistent/x.safetensors", &e), QA_ERR);
-    assert_string_equal(e.msg, "cannot open model file");
+    assert_string_equal(e.msg, "cannot open model file: No such file or directory");
 }
 
 /* A write that fails leaves no file behind. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "models/area.h"
 #include "models/scale.h"
 
 static void test_rules(void **state)
@@ -74,16 +75,49 @@ static void test_apot(void **state)
     assert_int_equal(scale_apot_lanes(&a, 4), 7);
     assert_int_equal(scale_apot_lanes(&a, 2), 14);
     assert_int_equal(scale_apot_lanes(&a, 16), 1);
-    assert_int_equal(scale_cycles_per_mac(&a, 4), 2);
-    assert_int_equal(scale_cycles_per_mac(&a, 3), 2);
-    assert_int_equal(scale_cycles_per_mac(&a, 5), 3);
+    assert_int_equal(scale_cycles_per_mac(&a, 4, 4), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 3, 4), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 5, 4), 3);
     int r, c;
     a.rows = 32;
     a.cols = 16;
     scale_array(&a, 4, &r, &c);
     assert_int_equal(c, 16 * 7);
     a.pe = PE_UNIFORM;
-    assert_int_equal(scale_cycles_per_mac(&a, 4), 1);
+    assert_int_equal(scale_cycles_per_mac(&a, 4, 4), 1);
+}
+
+/* Bits above base_bits: digit by digit on the base_bits lane. A chip of
+ * 4-bit lanes takes 16 cycles for a 16-bit MAC (4 x 4 digits), 2 for
+ * 8-bit weights on 4-bit activations, 1 at or below 4 bits; an int32 sum
+ * on a 16-bit lane 2. The vector unit makes one pass per digit. */
+static void test_bits_above_base(void **state)
+{
+    (void)state;
+    Accel a;
+    arch_defaults(&a);
+    a.base_bits = 4;
+    assert_int_equal(scale_cycles_per_mac(&a, 16, 16), 16);
+    assert_int_equal(scale_cycles_per_mac(&a, 8, 4), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 4, 8), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 5, 5), 4);
+    assert_int_equal(scale_cycles_per_mac(&a, 4, 4), 1);
+    assert_int_equal(scale_cycles_per_mac(&a, 2, 3), 1);
+    assert_int_equal(scale_vector_passes(&a, 16), 4);
+    assert_int_equal(scale_vector_passes(&a, 4), 1);
+    a.pe = PE_APOT; /* ceil(w/2) terms, times the activation digits */
+    assert_int_equal(scale_cycles_per_mac(&a, 4, 8), 4);
+    a.base_bits = 16;
+    a.pe = PE_UNIFORM;
+    assert_int_equal(scale_cycles_per_mac(&a, 16, 32), 2);
+    assert_int_equal(scale_cycles_per_mac(&a, 16, 16), 1);
+    assert_int_equal(scale_vector_passes(&a, 32), 2);
+    /* the peak follows: 4-bit lanes at 16 bits, 1/16 of their 4-bit peak */
+    AreaReport lo, hi;
+    a.base_bits = 4;
+    area_report(&a, 4, &lo);
+    area_report(&a, 16, &hi);
+    assert_true(lo.macs_per_cycle == 16 * hi.macs_per_cycle);
 }
 
 int main(void)
@@ -92,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_placement),
         cmocka_unit_test(test_apot),
+        cmocka_unit_test(test_bits_above_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

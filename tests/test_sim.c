@@ -17,6 +17,7 @@
 
 #include "models/analytic.h"
 #include "models/mapper.h"
+#include "sim/engine/acct.h"
 #include "sim/engine/chan.h"
 #include "sim/engine/sim.h"
 #include "tests/qtest.h"
@@ -199,10 +200,13 @@ static void test_chan_lone_transfer(void **state)
     assert_int_equal(done, 12);
     assert_int_equal(free_at, 5);
     assert_int_equal(sim_chan_floor_cycles(&u, 1 << 20), 0);
-    /* 1 GHz -> 1 ns; 1.5 GHz -> 666666.67 fs, rounded. */
-    assert_int_equal(sim_period_fs(&a), 1000000);
+    /* 1 GHz -> 1 ns; 1.5 GHz -> 666666.67 fs, rounded; 667 ps; 1 ns. */
+    assert_int_equal(sim_period_units(&a, -15), 1000000);
     a.clock_ghz = 1.5;
-    assert_int_equal(sim_period_fs(&a), 666667);
+    assert_int_equal(sim_period_units(&a, -15), 666667);
+    assert_int_equal(sim_period_units(&a, -12), 667);
+    assert_int_equal(sim_period_units(&a, -9), 1);
+    assert_int_equal(sim_period_units(&a, -6), 0);
 }
 
 /* --- double buffering: hand cases -------------------------------------- */
@@ -605,15 +609,20 @@ static void map_resnet50(Accel *a, int bits, Net *net, TileSchedule *ts)
 
 /* One core, unlimited bandwidth: ResNet-50 at 16/8/4/2 bits under every
  * dataflow takes exactly the analytic cycles, layer by layer, and the DRAM
- * bytes counted in the Dram target are the mapper's. */
+ * bytes counted in the Dram target are the mapper's; the energy (with
+ * pact2018's energy group) is the same to the last bit. */
 static void test_resnet50_one_core_equals_analytic(void **state)
 {
     (void)state;
     static const int bits[] = {16, 8, 4, 2};
+    Accel pact;
+    Err pe;
+    assert_int_equal(arch_load(&pact, "arch/pact2018.cfg", &pe), QA_OK);
     for (int df = 0; df < DF_COUNT; df++)
         for (size_t b = 0; b < QA_COUNT(bits); b++) {
             Accel a;
             arch_defaults(&a);
+            a.energy = pact.energy;
             a.cores = 1;
             a.dram_gbps = 0;
             a.dataflow = (Dataflow)df;
@@ -633,8 +642,12 @@ static void test_resnet50_one_core_equals_analytic(void **state)
                 assert_int_equal(rs.layers[l].stall_cycles,
                                  an.layers[l].stall_cycles);
                 expect_traffic(&a, &ts.layers[l], &rs.layers[l], &bursts);
+                assert_memory_equal(&rs.layers[l].energy,
+                                    &an.layers[l].energy, sizeof(Energy));
             }
             assert_int_equal(rs.cycles, an.cycles);
+            assert_memory_equal(&rs.energy, &an.energy, sizeof(Energy));
+            assert_true(rs.energy.total_pj > 0);
             assert_int_equal(rs.transactions, bursts);
             assert_true(rs.cycles > 0);
             stats_free(&rs);
@@ -806,6 +819,115 @@ static void test_bad_inputs(void **state)
     stats_free(&rs);
 }
 
+/* --- counts that do not wrap -------------------------------------------- */
+
+/* A long legal run: 0.01 GHz, one 1x1 array, ResNet-50 at batch 32 takes
+ * 1.3e11 cycles of 100 ns, 1.3e19 fs: beyond 2^63 femtoseconds, where the
+ * SystemC engine's time wrapped (negative cycles, exit 0). With one core
+ * and unlimited bandwidth both engines must agree to the cycle, the
+ * SystemC one in a coarser time base. */
+static void test_long_run_counts(void **state)
+{
+    (void)state;
+    Accel a;
+    arch_defaults(&a);
+    a.clock_ghz = 0.01;
+    a.cores = 1;
+    a.rows = a.cols = 1;
+    a.sram_bytes = 2 << 20;
+    a.dram_gbps = 0;
+    a.dram_latency_cycles = 150;
+    a.burst_bytes = 4096;
+    Net net;
+    TileSchedule ts;
+    Err e;
+    assert_int_equal(net_build(&net, "resnet50", &e), QA_OK);
+    net_set_batch(&net, 32);
+    BitPolicy bp = {16, 16, 16, 0};
+    assert_int_equal(net_apply_bits(&net, &bp, &e), QA_OK);
+    assert_int_equal(map_net(&a, &net, &ts, &e), QA_OK);
+    SimTimeBase tb;
+    assert_int_equal(sim_time_base(&a, &ts, &tb, &e), QA_OK);
+    assert_int_equal(tb.exp10, -12); /* 100 ns = 1e5 ps */
+    assert_int_equal(tb.period, 100000);
+    RunStats rs, an;
+    assert_int_equal(sim_run(&a, &ts, NULL, &rs, &e), QA_OK);
+    assert_int_equal(analytic_run(&a, &net, &ts, &an, &e), QA_OK);
+    /* more than 2^63 fs of 1e8 fs each */
+    assert_true(an.cycles > 92233720368LL);
+    assert_int_equal(rs.cycles, an.cycles);
+    for (int l = 0; l < rs.n; l++)
+        assert_int_equal(rs.layers[l].cycles, an.layers[l].cycles);
+    stats_free(&rs);
+    stats_free(&an);
+    /* The default chip's runs keep femtoseconds (their VCDs unchanged). */
+    a.clock_ghz = 1.5;
+    assert_int_equal(sim_time_base(&a, &ts, &tb, &e), QA_OK);
+    assert_int_equal(tb.exp10, -15);
+    assert_int_equal(tb.period, 666667);
+    tile_free(&ts);
+    net_free(&net);
+}
+
+/* A schedule whose cycles no time base and no int64 can hold: both
+ * engines refuse it, naming why, instead of printing wrapped numbers. */
+static void test_uncountable_run_refused(void **state)
+{
+    (void)state;
+    int one[1] = {1};
+    TileGroup g[1] = {tg((int64_t)1 << 40, 64, (int64_t)1 << 30, 64)};
+    Sched s;
+    sched_init(&s);
+    sched_add(&s, 1, one, g);
+    Accel a = chip(1, 0, 10, 64, 1);
+    RunStats rs;
+    Err e;
+    err_clear(&e);
+    assert_int_equal(sim_run(&a, &s.ts, NULL, &rs, &e), QA_ERR);
+    assert_string_equal(e.field, "systemc");
+    assert_non_null(strstr(e.msg, "more time than SystemC can count"));
+    stats_free(&rs);
+    Net net;
+    Layer big;
+    net_init(&net, "hand");
+    memset(&big, 0, sizeof big);
+    snprintf(big.name, sizeof big.name, "big");
+    net.layers = &big;
+    net.n = 1;
+    assert_int_equal(analytic_run(&a, &net, &s.ts, &rs, &e), QA_ERR);
+    assert_string_equal(e.field, "big");
+    assert_non_null(strstr(e.msg, "more than 2^62 cycles"));
+}
+
+/* A tile that moves more than the TLM payload's 4 GiB: the length travels
+ * in the XferExt extension, so the SystemC engine takes what a 1 TiB
+ * scratchpad allows: every byte is counted, in the right number of bursts,
+ * and it agrees with the analytic engine where nothing contends. */
+static void test_transfer_over_4gib(void **state)
+{
+    (void)state;
+    int one[1] = {1};
+    int64_t big = ((int64_t)5 << 30) + 7;
+    TileGroup g[1] = {tg(2, big, 1000, 64)};
+    Sched s;
+    sched_init(&s);
+    sched_add(&s, 1, one, g);
+    Accel a = chip(1, 0, 100, 1 << 20, 1);
+    RunStats rs;
+    run_ok(&a, &s, &rs);
+    expect_same_as_analytic(&a, &s, &rs);
+    int64_t bursts = 0;
+    expect_traffic(&a, &s.maps[0], &rs.layers[0], &bursts);
+    assert_int_equal(rs.transactions, bursts);
+    assert_int_equal(rs.dram_rd_bytes, 2 * big);
+    stats_free(&rs);
+    a.dram_gbps = 64.0; /* 64 bytes per cycle: the bytes take their time */
+    run_ok(&a, &s, &rs);
+    assert_int_equal(rs.dram_rd_bytes, 2 * big);
+    assert_true(rs.cycles >= 2 * big / 64);
+    stats_free(&rs);
+}
+
 /* Under AddressSanitizer, SystemC's coroutine stack switches make ASan
  * print one fixed three-line notice per process; it is the only output
  * allowed besides nothing. Removes those lines in place. */
@@ -926,6 +1048,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chan_lone_transfer),
+        cmocka_unit_test(test_long_run_counts),
+        cmocka_unit_test(test_uncountable_run_refused),
+        cmocka_unit_test(test_transfer_over_4gib),
         cmocka_unit_test(test_double_buffer_compute_bound),
         cmocka_unit_test(test_double_buffer_memory_bound),
         cmocka_unit_test(test_contention_two_cores),

@@ -41,13 +41,15 @@ static void test_pact2018(void **state)
     assert_string_equal(s.axes[STUDY_ARRAY].v[0].text, "32x16");
     assert_string_equal(s.axes[STUDY_DATAFLOW].v[0].text, "ws");
     assert_int_equal(s.axes[STUDY_CORES].v[0].line, 0);
-    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 31);
+    assert_int_equal(s.axes[STUDY_BITS].v[0].line, 34);
     /* The paper's numbers are the study file's data. */
     assert_float_equal(s.claims.area_ratio, 14.0, 0);
     assert_float_equal(s.claims.bw_speedup, 4.5, 0);
     assert_float_equal(s.claims.bw_gbps, 64.0, 0);
     assert_float_equal(s.claims.super_gbps, 32.0, 0);
     assert_float_equal(s.claims.fl_gain, 1.24, 0);
+    assert_float_equal(s.claims.energy_exponent, 2.0, 0);
+    assert_float_equal(s.claims.energy_tolerance, 0.2, 0);
     /* Baseline and plot groups. */
     assert_true(s.baseline_set[STUDY_BITS]);
     assert_string_equal(s.baseline[STUDY_BITS].text, "16/16");
@@ -164,6 +166,45 @@ static void test_chip_axes(void **state)
     assert_int_equal(p.accel.cores, 1);
     study_point(&s, 64, &p);
     assert_int_equal(p.accel.cores, 2);
+    study_free(&s);
+}
+
+/* The timing axis sets core.timing; like area_model, a points column only
+ * when the study names it. */
+static void test_timing_axis(void **state)
+{
+    (void)state;
+    const char *path = write_tmp("timing.cfg",
+        "arch = \"arch/tiny.cfg\";\n"
+        "timing = [\"qarray\", \"scalesim\"];\n");
+    Study s;
+    Err e;
+    assert_int_equal(study_load(&s, path, &e), QA_OK);
+    remove(path);
+    assert_int_equal(s.npoints, 2);
+    assert_true(study_axis_shown(&s, STUDY_TIMING));
+    StudyPoint p;
+    study_point(&s, 1, &p);
+    assert_int_equal(p.accel.timing, TIMING_SCALESIM);
+    assert_string_equal(p.v[STUDY_TIMING]->text, "scalesim");
+    char *h = points_header_text(&s);
+    assert_non_null(h);
+    assert_non_null(strstr(h, ",dataflow,timing,rule,"));
+    free(h);
+    study_free(&s);
+
+    path = write_tmp("timing_bad.cfg", "arch = \"arch/tiny.cfg\";\n"
+                               "timing = \"scale-sim\";\n");
+    assert_int_equal(study_load(&s, path, &e), QA_ERR);
+    remove(path);
+    assert_string_equal(e.field, "timing");
+
+    assert_int_equal(study_load(&s, "arch/studies/pact2018.cfg", &e), QA_OK);
+    assert_false(study_axis_shown(&s, STUDY_TIMING));
+    h = points_header_text(&s);
+    assert_non_null(h);
+    assert_null(strstr(h, "timing"));
+    free(h);
     study_free(&s);
 }
 
@@ -357,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_pact2018),
         cmocka_unit_test(test_chip_axes),
         cmocka_unit_test(test_area_axis),
+        cmocka_unit_test(test_timing_axis),
         cmocka_unit_test(test_shard_parse),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_alloc_failures),

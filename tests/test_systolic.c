@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "models/scalesim.h"
 #include "models/systolic.h"
 
 static uint64_t rng_next(uint64_t *s)
@@ -221,19 +222,37 @@ static void test_monotonic(void **state)
     }
 }
 
-/* Single buffered, full folds are SCALE-Sim's 2R + C + T - 2 each for WS
- * and IS (T = M resp. N); OS is one cycle shorter (see systolic.c). 32x32
- * array, 3 x 2 full folds, T = 100. */
+/* Single buffered full folds beside SCALE-Sim v2's per-fold counts
+ * (models/scalesim.h; scalesim/compute/systolic_compute_{ws,is,os}.py of
+ * commit 22f88b1). WS and IS: 2R + C + T - 2 in both (T = M resp. N).
+ * OS: 2R + C + K - 3 here, K + R + C - 2 in SCALE-Sim, R - 1 cycles less:
+ * SCALE-Sim writes a fold's R result rows from cycle K - 1 on, bottom row
+ * first (systolic_compute_os.py:316-317, 341-354, 370), although a PE of
+ * row r gets its last operands only in cycle K - 1 + r + c; here a column
+ * shifts its results out once its bottom PE is done (systolic.c). 32x32
+ * array, 3 x 2 full folds, T = 100; and ResNet-50's CB2a_1 at os (M = 3136,
+ * K = N = 64: 98 x 2 folds), which SCALE-Sim v2 reports as 196 x 126 - 1
+ * = 24,695 cycles (tests/golden/scalesim_v2.csv). */
 static void test_scalesim_full_folds(void **state)
 {
     (void)state;
     const int64_t per_fold = 2 * 32 + 32 + 100 - 2;
     assert_int_equal(sys_gemm_cycles(DF_WS, 32, 32, 100, 96, 64, 0),
                      6 * per_fold);
+    assert_int_equal(scalesim_fold_cycles(DF_WS, 32, 32, 100), per_fold);
     assert_int_equal(sys_gemm_cycles(DF_IS, 32, 32, 64, 96, 100, 0),
                      6 * per_fold);
+    assert_int_equal(scalesim_fold_cycles(DF_IS, 32, 32, 100), per_fold);
     assert_int_equal(sys_gemm_cycles(DF_OS, 32, 32, 96, 100, 64, 0),
-                     6 * (per_fold - 1));
+                     6 * (2 * 32 + 32 + 100 - 3));
+    assert_int_equal(scalesim_fold_cycles(DF_OS, 32, 32, 100),
+                     100 + 32 + 32 - 2);
+    assert_int_equal(sys_gemm_cycles(DF_OS, 32, 32, 3136, 64, 64, 0),
+                     196 * (2 * 32 + 32 + 64 - 3));
+    assert_int_equal(scalesim_gemm_cycles(DF_OS, 32, 32, 3136, 64, 64),
+                     24695);
+    assert_int_equal(scalesim_gemm_cycles(DF_OS, 32, 32, 3136, 64, 64),
+                     196 * (64 + 32 + 32 - 2) - 1);
 }
 
 static void test_bad_and_huge(void **state)

@@ -239,6 +239,155 @@ static void test_scalesim_rows(void **state)
     net_free(&net);
 }
 
+/* The GEMM format "Layer, M, N, K," (SCALE-Sim's -i gemm): an M x K input
+ * times K x N weights, a 1x1 conv over M x 1 pixels, fc when M = 1. */
+static void test_gemm_rows(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "g.csv");
+    write_file(path, "Layer Name, m, n, k\n"
+                     "g_128_64_256, 128, 64, 256,\n"
+                     "gemv, 1, 1000, 2048\n");
+    Net net;
+    Err e;
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_OK);
+    assert_int_equal(net.n, 2);
+    Gemm g = layer_gemm(&net.layers[0]);
+    assert_int_equal(g.M, 128);
+    assert_int_equal(g.K, 256);
+    assert_int_equal(g.N, 64);
+    assert_int_equal(net.layers[0].op, OP_CONV);
+    assert_int_equal(net.layers[0].bn_after, 0);
+    assert_int_equal(net.layers[1].op, OP_FC);
+    assert_int_equal(layer_macs(&net.layers[1]), 2048000);
+    assert_int_equal(net.layers[1].in[0], 0);
+    /* exported as the conv rows SCALE-Sim reads the same GEMM from */
+    assert_int_equal(topo_csv_save(&net, path, &e), QA_OK);
+    assert_string_equal(read_file(path),
+                        "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+                        "Filter Width, Channels, Num Filter, Strides,\n"
+                        "g_128_64_256, 128, 1, 1, 1, 256, 64, 1,\n"
+                        "gemv, 1, 1, 1, 1, 2048, 1000, 1,\n");
+    unlink(path);
+    net_free(&net);
+}
+
+/* SCALE-Sim's depthwise rule: a row named with "DP" (case-sensitive) is
+ * one layer per channel, each of one channel, the same filters, named
+ * NAME + "Channel_" + i, each reading the row's input. One channel keeps
+ * its name, so the split layers export and import unchanged. */
+static void test_dp_rows(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "dw.csv");
+    write_file(path, "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+                     "Filter Width, Channels, Num Filter, Strides,\n"
+                     "pw, 14, 14, 1, 1, 16, 8, 1,\n"
+                     "Conv_DP_b, 15, 15, 3, 3, 5, 2, 2,\n"
+                     "dp_lower, 14, 14, 3, 3, 4, 1, 1,\n"
+                     "one_DP, 14, 14, 3, 3, 1, 1, 1,\n");
+    Net net, back;
+    Err e;
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_OK);
+    assert_int_equal(net.n, 1 + 5 + 1 + 1);
+    for (int i = 0; i < 5; i++) {
+        const Layer *l = &net.layers[1 + i];
+        char want[32];
+        snprintf(want, sizeof want, "Conv_DP_bChannel_%d", i);
+        assert_string_equal(l->name, want);
+        assert_int_equal(l->C, 1);
+        assert_int_equal(l->K, 2);
+        assert_int_equal(l->P, 7);
+        assert_int_equal(l->in[0], 0);
+    }
+    assert_string_equal(net.layers[6].name, "dp_lower");
+    assert_int_equal(net.layers[6].C, 4);
+    assert_int_equal(net.layers[6].in[0], 5); /* file order: the last one */
+    assert_string_equal(net.layers[7].name, "one_DP");
+    assert_int_equal(topo_csv_save(&net, path, &e), QA_OK);
+    assert_int_equal(topo_csv_load(&back, path, &e), QA_OK);
+    assert_int_equal(back.n, net.n);
+    for (int i = 0; i < net.n; i++)
+        assert_string_equal(back.layers[i].name, net.layers[i].name);
+    net_free(&back);
+    /* a layer named with DP and several channels would come back split */
+    snprintf(net.layers[6].name, sizeof net.layers[6].name, "xDPx");
+    err_clear(&e);
+    assert_int_equal(topo_csv_save(&net, path, &e), QA_ERR);
+    assert_string_equal(e.field, "xDPx");
+    assert_non_null(strstr(e.msg, "would be read back as 4 layers"));
+    net_free(&net);
+    /* 4 rows of 4096 channels fill the 16384 layers a file may make */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
+          "Channels, Num Filter, Strides,\n", f);
+    for (int i = 0; i < 5; i++)
+        fprintf(f, "DP%d, 4, 4, 3, 3, 4096, 1, 1,\n", i);
+    fclose(f);
+    err_clear(&e);
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_ERR);
+    assert_int_equal(e.line, 6);
+    assert_string_equal(e.msg, "more than 16384 layers (DP rows count one per "
+                               "channel)");
+    assert_int_equal(net.n, 0);
+    unlink(path);
+}
+
+/* Columns after Strides: SCALE-Sim's width stride (when it equals the
+ * height stride) and the notes of its own Resnet50.csv (header ",,Eh,Ew,
+ * e2", an empty row of commas, empty columns in every row). */
+static void test_extra_columns(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "Resnet50.csv");
+    write_file(path, "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+                     "Filter Width, Channels, Num Filter, Strides,,,Eh,Ew,e2\n"
+                     ",,,,,,,,,,,,\n"
+                     "Conv1,224,224,7,7,3,64,2,,,110,110,12100\n"
+                     "CB2a_1,56,56,1,1,64,64,1,,,,,\n"
+                     "s2,56,56,1,1,64,64,2,2,\n");
+    Net net;
+    Err e;
+    assert_int_equal(topo_csv_load(&net, path, &e), QA_OK);
+    assert_int_equal(net.n, 3);
+    assert_int_equal(net.layers[0].P, 109);
+    assert_int_equal(net.layers[2].stride, 2);
+    net_free(&net);
+    unlink(path);
+}
+
+/* SCALE-Sim v2's rounding (TOPO_CEIL): alexnet's conv1 (224, 11x11,
+ * stride 4) gives 55x55, over 227 input rows; where the stride divides,
+ * both roundings agree and the input stays as written. */
+static void test_ceil_rounding(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "alex.csv");
+    write_file(path, "Layer name, IFMAP Height, IFMAP Width, Filter Height, "
+                     "Filter Width, Channels, Num Filter, Strides,\n"
+                     "Conv1, 224, 224, 11, 11, 3, 96, 4,\n"
+                     "c2, 57, 20, 3, 3, 8, 8, 2,\n"
+                     "fc, 1, 1, 1, 1, 9216, 4096, 3,\n");
+    Net net;
+    Err e;
+    assert_int_equal(topo_csv_read(&net, path, TOPO_CEIL, &e), QA_OK);
+    unlink(path);
+    assert_int_equal(net.layers[0].P, 55);
+    assert_int_equal(net.layers[0].H, 227);
+    assert_int_equal(net.layers[0].pad, 0);
+    assert_int_equal(net.layers[1].P, 28);
+    assert_int_equal(net.layers[1].H, 57);
+    assert_int_equal(net.layers[1].Q, 10);  /* (20 - 3)/2 rounded up, + 1 */
+    assert_int_equal(net.layers[1].W, 21);
+    assert_int_equal(net.layers[2].op, OP_FC);
+    net_free(&net);
+}
+
 static void test_save_errors(void **state)
 {
     (void)state;
@@ -323,9 +472,12 @@ static const Bad bad[] = {
      "qarray: tests/bad/topo_header.csv:1: Num Filter: header column 7 is "
      "'Num Filters', expected 'Num Filter'\n"},
     {"tests/bad/topo_header_cols.csv",
-     "qarray: tests/bad/topo_header_cols.csv:1: header: 9 columns, expected "
+     "qarray: tests/bad/topo_header_cols.csv:1: Strides: header column 8 is "
+     "'Stride height', expected 'Strides'\n"},
+    {"tests/bad/topo_header_short.csv",
+     "qarray: tests/bad/topo_header_short.csv:1: header: 5 columns, expected "
      "8: Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
-     "Channels, Num Filter, Strides,\n"},
+     "Channels, Num Filter, Strides, (or a GEMM topology: Layer, M, N, K,)\n"},
     {"tests/bad/topo_empty.csv",
      "qarray: tests/bad/topo_empty.csv:1: header: empty file, expected: "
      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
@@ -334,8 +486,23 @@ static const Bad bad[] = {
      "qarray: tests/bad/topo_columns.csv:3: Strides: missing (row has 7 of "
      "8 columns)\n"},
     {"tests/bad/topo_extra.csv",
-     "qarray: tests/bad/topo_extra.csv:2: column 9: unexpected value '1' "
-     "(rows have 8 columns)\n"},
+     "qarray: tests/bad/topo_extra.csv:2: column 9: width stride 1 differs "
+     "from Strides 2 (a qarray layer has one stride)\n"},
+    {"tests/bad/topo_extra_cols.csv",
+     "qarray: tests/bad/topo_extra_cols.csv:2: column 11: unexpected value "
+     "'7' (the header has 8 columns)\n"},
+    {"tests/bad/topo_gemm_extra.csv",
+     "qarray: tests/bad/topo_gemm_extra.csv:2: column 5: unexpected value '1' "
+     "(GEMM rows have 4 columns)\n"},
+    {"tests/bad/topo_gemm_zero.csv",
+     "qarray: tests/bad/topo_gemm_zero.csv:2: N: must be positive, got 0\n"},
+    {"tests/bad/topo_dp_name.csv",
+     "qarray: tests/bad/topo_dp_name.csv:2: Layer name: "
+     "'mobilenet_v2_block12_expand_DP_depthwise_3x3' + Channel_575 is longer "
+     "than 47 characters (a DP row names one layer per channel)\n"},
+    {"tests/bad/topo_dp_many.csv",
+     "qarray: tests/bad/topo_dp_many.csv:2: Channels: 5000: a DP row is one "
+     "layer per channel, at most 4096\n"},
     {"tests/bad/topo_nonint.csv",
      "qarray: tests/bad/topo_nonint.csv:4: IFMAP Width: not an integer: "
      "'5x8'\n"},
@@ -363,7 +530,7 @@ static const Bad bad[] = {
      "qarray: tests/bad/topo_huge.csv:2: conv1: layer too large: input of "
      "1152921504606846976 elements per image, more than 2^36\n"},
     {"tests/bad/topo_missing.csv",
-     "qarray: tests/bad/topo_missing.csv: cannot open: No such file or "
+     "qarray: tests/bad/topo_missing.csv: cannot open topology CSV: No such file or "
      "directory\n"},
 };
 
@@ -428,6 +595,10 @@ int main(void)
         cmocka_unit_test(test_load_aligned_rounding),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_scalesim_rows),
+        cmocka_unit_test(test_gemm_rows),
+        cmocka_unit_test(test_dp_rows),
+        cmocka_unit_test(test_extra_columns),
+        cmocka_unit_test(test_ceil_rounding),
         cmocka_unit_test(test_save_errors),
         cmocka_unit_test(test_load_oom),
         cmocka_unit_test(test_bad_files),

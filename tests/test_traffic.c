@@ -102,14 +102,21 @@ static void fc_view(Layer *l, LayerView *v)
     memset(v, 0, sizeof *v);
     v->l = l;
     v->on_array = 1;
+    v->kind = VIEW_DENSE;
     v->nin = 1;
     v->rows_out = 4;
     v->ch = 64;
+    v->unit_k = 1;
     v->kg = 1024;
     v->row_in_bytes = 1024;
     v->w_all = 65536;
-    v->in_all = 4096;
+    v->in_all[0] = 4096;
     v->out_all = 256;
+    /* the same as the view of the layer */
+    LayerView d;
+    memset(&d, 0, sizeof d);
+    traffic_view_dims(l, &d);
+    assert_memory_equal(&d, v, sizeof d);
 }
 
 static void test_eval_by_hand(void **state)

@@ -39,10 +39,10 @@ int net_add(Net *net, const Layer *l, Err *e)
     Layer copy = *l;
     if (layer_finish(&copy, e))
         return QA_ERR;
-    if (copy.op != OP_ADD)
+    if (layer_inputs(&copy) < 2)
         copy.in[1] = LAYER_NO_INPUT;
     if (check_producer(net, &copy, 0, e) ||
-        (copy.op == OP_ADD && check_producer(net, &copy, 1, e)))
+        (layer_inputs(&copy) == 2 && check_producer(net, &copy, 1, e)))
         return QA_ERR;
     if (net->n == net->cap) {
         int cap = net->cap ? 2 * net->cap : 16;
@@ -62,15 +62,15 @@ void net_set_batch(Net *net, int batch)
         net->layers[i].N = batch;
 }
 
-static int reads(const Layer *l, int id)
+int net_reads(const Layer *l, int id)
 {
-    return l->in[0] == id || (l->op == OP_ADD && l->in[1] == id);
+    return l->in[0] == id || (layer_inputs(l) == 2 && l->in[1] == id);
 }
 
 int net_last_use(const Net *net, int id)
 {
     for (int j = net->n - 1; j > id; j--)
-        if (reads(&net->layers[j], id))
+        if (net_reads(&net->layers[j], id))
             return j;
     return -1;
 }
@@ -143,6 +143,9 @@ int net_apply_bits(Net *net, const BitPolicy *p, Err *e)
             l->w_bits = l->a_bits = p->shortcut_bits;
         if ((i == first || i == last) && p->first_last_bits)
             l->w_bits = l->a_bits = p->first_last_bits;
+        /* A matmul's second operand is an activation too. */
+        if (l->op == OP_MATMUL)
+            l->w_bits = l->a_bits;
     }
 
     /* Then backwards: every consumer of layer i has a larger id, so its
@@ -151,7 +154,7 @@ int net_apply_bits(Net *net, const BitPolicy *p, Err *e)
         Layer *l = &net->layers[i];
         int o_bits = 0;
         for (int j = i + 1; j < net->n; j++)
-            if (reads(&net->layers[j], i))
+            if (net_reads(&net->layers[j], i))
                 o_bits = QA_MAX(o_bits, net->layers[j].a_bits);
         l->o_bits = o_bits ? o_bits : NET_FINAL_OUT_BITS;
         if (!layer_on_array(l)) {

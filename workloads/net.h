@@ -21,6 +21,8 @@ void net_free(Net *net);
 int net_add(Net *net, const Layer *l, Err *e);
 /* Set the batch size of every layer (1..LAYER_BATCH_MAX). */
 void net_set_batch(Net *net, int batch);
+/* 1 if layer l reads the output of layer id (-1: the network input). */
+int net_reads(const Layer *l, int id);
 /* Index of the last layer that reads layer id's output (-1 if none). */
 int net_last_use(const Net *net, int id);
 /* Id of the layer with this name, -1 if none. */
@@ -36,7 +38,8 @@ int net_array_layers(const Net *net); /* conv + fc count */
  * of the SAWB paper sets 16). Pool/add layers carry activations through.
  * o_bits of each layer becomes the a_bits of its consumers.
  *
- * In detail: conv/fc get w_bits/a_bits; a projection shortcut conv
+ * In detail: conv/fc/matmul get w_bits/a_bits (a matmul's second operand,
+ * an activation, gets a_bits as its w_bits); a projection shortcut conv
  * (Layer.shortcut) gets shortcut_bits for both if non-zero; the first and
  * last conv/fc get first_last_bits for both if non-zero (this wins over
  * shortcut_bits). A layer's o_bits is the max a_bits of its consumers, 16
@@ -66,13 +69,23 @@ int net_build_scaled(Net *net, const char *name, int width, int classes, Err *e)
 /* Comma-separated list of built-in names, for --help. */
 const char *net_builtin_names(void);
 
-/* SCALE-Sim topology CSV (header "Layer name, IFMAP Height, IFMAP Width,
- * Filter Height, Filter Width, Channels, Num Filter, Strides,"). Layers are
- * chained in file order. Errors name file, line and column.
- * topo_csv_load initialises net (named after the file) and leaves it empty
- * on error. topo_csv_save writes conv/fc layers only, through a temp file
- * (no partial output on error). Details of the format: topo_csv.c. */
+/* SCALE-Sim topology CSV: conv rows (header "Layer name, IFMAP Height,
+ * IFMAP Width, Filter Height, Filter Width, Channels, Num Filter,
+ * Strides,") or GEMM rows (header "Layer, M, N, K,"); a conv row named
+ * with "DP" is one layer per channel. Layers are chained in file order.
+ * Errors name file, line and column. The loaders initialise net (named
+ * after the file) and leave it empty on error. topo_csv_save writes
+ * conv/fc layers as conv rows only, through a temp file (no partial
+ * output on error). Details of the format: topo_csv.c. */
+typedef enum {
+    TOPO_FLOOR,   /* P = floor((H - R) / stride) + 1: SCALE-Sim v1, the
+                     frameworks, qarray's own timing */
+    TOPO_CEIL,    /* P = ceil((H - R) / stride) + 1: SCALE-Sim v2; H, W
+                     grow to the rows it covers */
+} TopoRounding;
+/* topo_csv_read with TOPO_FLOOR. */
 int topo_csv_load(Net *net, const char *path, Err *e);
+int topo_csv_read(Net *net, const char *path, TopoRounding round, Err *e);
 int topo_csv_save(const Net *net, const char *path, Err *e);
 
 #endif

@@ -2,6 +2,7 @@
 #include "quant/int/export.h"
 #include "quant/int/safetensors.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,6 +451,124 @@ static int16_t *take_weights(const StFile *f, const char *name, int ndim, const 
     return w;
 }
 
+/* ---- reading the metadata: every number range-checked ---- */
+
+/* The next whitespace-separated token of *p into buf; 0 at the end. */
+static int token(const char **p, char *buf, size_t n)
+{
+    const char *s = *p + strspn(*p, " \t");
+    size_t len = strcspn(s, " \t");
+    if (!len)
+        return 0;
+    snprintf(buf, n, "%.*s", (int)QA_MIN(len, n - 1), s);
+    *p = s + len;
+    return len < n;
+}
+
+/* One integer field in lo..hi: the whole token, no wrap (sscanf's %d is
+ * undefined past INT_MAX). */
+static int int_field(const char **p, const char *name, long lo, long hi, int *out,
+                     const char *path, int line, const char *where, Err *e)
+{
+    char buf[64], *end;
+    if (!token(p, buf, sizeof buf))
+        return err_set(e, path, line, where, "%s: missing or too long", name);
+    errno = 0;
+    long v = strtol(buf, &end, 10);
+    if (errno || *end || end == buf || v < lo || v > hi)
+        return err_set(e, path, line, where, "%s: '%s' is not an integer in %ld..%ld", name,
+                       buf, lo, hi);
+    *out = (int)v;
+    return QA_OK;
+}
+
+/* One finite number (scales and alphas are documentation of the codes, but
+ * a NaN or an infinity is no scale). */
+static int real_field(const char **p, const char *name, float *out, const char *path,
+                      int line, const char *where, Err *e)
+{
+    char buf[64], *end;
+    if (!token(p, buf, sizeof buf))
+        return err_set(e, path, line, where, "%s: missing or too long", name);
+    float v = strtof(buf, &end);
+    if (*end || end == buf || !isfinite(v) || v < 0)
+        return err_set(e, path, line, where, "%s: '%s' is not a finite number >= 0", name,
+                       buf);
+    *out = v;
+    return QA_OK;
+}
+
+static int end_of_fields(const char *p, const char *path, int line, const char *where,
+                         Err *e)
+{
+    p += strspn(p, " \t\r");
+    if (*p)
+        return err_set(e, path, line, where, "unexpected '%s' after the last field", p);
+    return QA_OK;
+}
+
+/* "C H W bits scale" of the input, "N" of the classes. */
+static int parse_input(INet *net, const char *input, const char *classes, const char *path,
+                       Err *e)
+{
+    const char *p = input;
+    if (int_field(&p, "C", 1, 65536, &net->in_C, path, 0, "input", e) ||
+        int_field(&p, "H", 1, 65536, &net->in_H, path, 0, "input", e) ||
+        int_field(&p, "W", 1, 65536, &net->in_W, path, 0, "input", e) ||
+        int_field(&p, "bits", 1, 8, &net->in_bits, path, 0, "input", e) ||
+        real_field(&p, "scale", &net->in_scale, path, 0, "input", e) ||
+        end_of_fields(p, path, 0, "input", e))
+        return QA_ERR;
+    p = classes;
+    if (int_field(&p, "classes", 1, 1024, &net->classes, path, 0, "classes", e) ||
+        end_of_fields(p, path, 0, "classes", e))
+        return QA_ERR;
+    return QA_OK;
+}
+
+/* One line of the graph: name kind in0 in1 C H W K R S stride pad w_bits
+ * out_bits w_scale out_scale alpha. Shapes, windows and bits in range;
+ * in0/in1 earlier ops (intref_validate checks which). */
+static int parse_op(const char *buf, IOp *op, const char *path, int ln, Err *e)
+{
+    const char *p = buf;
+    char kind[16];
+    float alpha;
+    if (!token(&p, op->name, sizeof op->name))
+        return err_set(e, path, ln, "graph", "layer name missing or longer than %zu bytes",
+                       sizeof op->name - 1);
+    int k;
+    if (!token(&p, kind, sizeof kind))
+        return err_set(e, path, ln, op->name, "kind missing");
+    for (k = 0; k < 4 && strcmp(kind, kind_names[k]); k++)
+        ;
+    if (k == 4)
+        return err_set(e, path, ln, op->name, "kind '%s' is not conv, add, maxpool or gapfc",
+                       kind);
+    op->kind = (IOpKind)k;
+    const char *n = op->name;
+    int win = op->kind == IOP_CONV || op->kind == IOP_MAXPOOL;
+    int kmin = op->kind == IOP_CONV || op->kind == IOP_GAPFC ? 1 : 0;
+    if (int_field(&p, "in0", -1, 1 << 20, &op->in[0], path, ln, n, e) ||
+        int_field(&p, "in1", -1, 1 << 20, &op->in[1], path, ln, n, e) ||
+        int_field(&p, "C", 1, 65536, &op->C, path, ln, n, e) ||
+        int_field(&p, "H", 1, 65536, &op->H, path, ln, n, e) ||
+        int_field(&p, "W", 1, 65536, &op->W, path, ln, n, e) ||
+        int_field(&p, "K", kmin, 65536, &op->K, path, ln, n, e) ||
+        int_field(&p, "R", win, 64, &op->R, path, ln, n, e) ||
+        int_field(&p, "S", win, 64, &op->S, path, ln, n, e) ||
+        int_field(&p, "stride", win, 64, &op->stride, path, ln, n, e) ||
+        int_field(&p, "pad", 0, 64, &op->pad, path, ln, n, e) ||
+        int_field(&p, "w_bits", 0, INTREF_MAX_BITS, &op->w_bits, path, ln, n, e) ||
+        int_field(&p, "out_bits", 0, 16, &op->out_bits, path, ln, n, e) ||
+        real_field(&p, "w_scale", &op->w_scale, path, ln, n, e) ||
+        real_field(&p, "out_scale", &op->out_scale, path, ln, n, e) ||
+        real_field(&p, "alpha", &alpha, path, ln, n, e) ||
+        end_of_fields(p, path, ln, n, e))
+        return QA_ERR;
+    return QA_OK;
+}
+
 int export_load(INet *net, const char *path, Err *e)
 {
     intref_init(net);
@@ -468,12 +587,12 @@ int export_load(INet *net, const char *path, Err *e)
         err_set(e, path, 0, "version", "model version %s, this build reads 1", ver ? ver : "(none)");
         goto done;
     }
-    if (!graph || !input || !classes ||
-        sscanf(input, "%d %d %d %d %f", &net->in_C, &net->in_H, &net->in_W, &net->in_bits,
-               &net->in_scale) != 5 || sscanf(classes, "%d", &net->classes) != 1) {
+    if (!graph || !input || !classes) {
         err_set(e, path, 0, "__metadata__", "needs graph, input and classes");
         goto done;
     }
+    if (parse_input(net, input, classes, path, e) != QA_OK)
+        goto done;
     const char *line = graph;
     for (int ln = 1; *line; ln++) {
         const char *nl = strchr(line, '\n');
@@ -490,27 +609,15 @@ int export_load(INet *net, const char *path, Err *e)
             continue;
         IOp op;
         memset(&op, 0, sizeof op);
-        char kind[16];
-        float alpha;
-        int got = sscanf(buf, "%47s %15s %d %d %d %d %d %d %d %d %d %d %d %d %f %f %f", op.name,
-                         kind, &op.in[0], &op.in[1], &op.C, &op.H, &op.W, &op.K, &op.R, &op.S,
-                         &op.stride, &op.pad, &op.w_bits, &op.out_bits, &op.w_scale,
-                         &op.out_scale, &alpha);
-        int k;
-        for (k = 0; k < 4 && strcmp(kind, kind_names[k]); k++)
-            ;
-        if (got != 17 || k == 4) {
-            err_set(e, path, ln, "graph", "want 17 fields 'name kind in0 in1 C H W K R S stride "
-                    "pad w_bits out_bits w_scale out_scale alpha'");
+        if (parse_op(buf, &op, path, ln, e) != QA_OK)
             goto done;
-        }
-        op.kind = (IOpKind)k;
-        if (op.C < 1 || op.H < 1 || op.W < 1 || op.C > 65536 || op.H > 65536 || op.W > 65536 ||
-            (op.kind != IOP_ADD && op.kind != IOP_MAXPOOL && (op.K < 1 || op.K > 65536)) ||
-            (op.kind == IOP_CONV && (op.R < 1 || op.S < 1 || op.R > 64 || op.S > 64))) {
-            err_set(e, path, ln, "graph", "layer %s: bad shape", op.name);
-            goto done;
-        }
+        /* tensors are found by layer name: two layers of one name would
+         * both read the first one's */
+        for (int i = 0; i < net->n; i++)
+            if (!strcmp(net->ops[i].name, op.name)) {
+                err_set(e, path, ln, op.name, "layer name used twice");
+                goto done;
+            }
         char tn[96];
         int64_t wsh[4] = {op.K, op.C, op.R, op.S}, kk[1] = {op.K}, two[1] = {2}, one[1] = {1};
         if (op.kind == IOP_CONV || op.kind == IOP_GAPFC) {
@@ -533,14 +640,10 @@ int export_load(INet *net, const char *path, Err *e)
                    (op.kind == IOP_ADD && !(op.mult && op.shift));
         if (need || intref_add(net, &op, e) < 0) {
             free(op.w), free(op.bias), free(op.mult), free(op.shift);
+            if (!e->file[0])
+                snprintf(e->file, sizeof e->file, "%s", path);
             goto done;
         }
-        int nsh = op.kind == IOP_CONV ? op.K : op.kind == IOP_ADD ? 1 : 0;
-        for (int j = 0; j < nsh; j++)
-            if (op.shift[j] < 0 || op.shift[j] > 62) {
-                err_set(e, path, ln, op.name, "shift %d outside 0..62", op.shift[j]);
-                goto done;
-            }
     }
     if (intref_validate(net, e)) {
         snprintf(e->file, sizeof e->file, "%s", path);

@@ -100,10 +100,86 @@ static void out_shape(const INet *net, int id, int *C, int *H, int *W)
     }
 }
 
+/* Largest |value| of op id's output: codes of out_bits bits, an int32
+ * branch, or (max pool) its input's. */
+static double out_max(const INet *net, int id)
+{
+    while (id != INTREF_INPUT && net->ops[id].kind == IOP_MAXPOOL)
+        id = net->ops[id].in[0];
+    if (id == INTREF_INPUT)
+        return ldexp(1.0, net->in_bits) - 1;
+    const IOp *op = &net->ops[id];
+    if (op->kind == IOP_GAPFC || op->out_bits == 0)
+        return (double)INT32_MAX;
+    return ldexp(1.0, op->out_bits) - 1;
+}
+
+static double abs_max16(const int16_t *v, size_t n)
+{
+    int m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = QA_MAX(m, v[i] < 0 ? -v[i] : v[i]);
+    return m;
+}
+
+static double abs_max32(const int32_t *v, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = QA_MAX(m, fabs((double)v[i]));
+    return m;
+}
+
+/* The integer arithmetic of the rules in intref.h must fit int64 for any
+ * input codes: every requantization is v * m + b + 2^(sh-1) with |v * m|
+ * and |b| each at most 2^61, and every classifier sum at most 2^61. The
+ * bounds use the op's own weights and the widest codes its inputs can
+ * hold; a model file that breaks them (a bias of INT64_MAX, a 32-bit
+ * input to a wide conv) is refused here, before anything runs. */
+#define INTREF_SUM_MAX 2305843009213693952.0 /* 2^61 */
+
+static int check_arith(const INet *net, const IOp *op, Err *e)
+{
+    size_t nk = (size_t)QA_MAX(op->K, 0);
+    size_t nw = op->kind == IOP_CONV ? nk * op->C * op->R * op->S : nk * op->C;
+    double x = out_max(net, op->in[0]);
+    if (op->kind == IOP_CONV || op->kind == IOP_GAPFC) {
+        for (size_t k = 0; k < nk; k++)
+            if (op->bias[k] > (int64_t)1 << 61 || op->bias[k] < -((int64_t)1 << 61))
+                return err_set(e, NULL, 0, op->name, "bias[%zu] = %lld is outside "
+                               "+-2^61: the integer arithmetic would overflow int64", k,
+                               (long long)op->bias[k]);
+    }
+    if (op->kind == IOP_CONV) {
+        double acc = abs_max16(op->w, nw) * x * op->C * op->R * op->S;
+        double m = abs_max32(op->mult, nk);
+        if (acc * m > INTREF_SUM_MAX)
+            return err_set(e, NULL, 0, op->name, "partial sums up to %.4g times a "
+                           "multiplier up to %.4g pass 2^61: the integer arithmetic "
+                           "would overflow int64", acc, m);
+    } else if (op->kind == IOP_ADD) {
+        double v = out_max(net, op->in[0]) * fabs((double)op->mult[0]) +
+                   out_max(net, op->in[1]) * fabs((double)op->mult[1]);
+        if (v > INTREF_SUM_MAX)
+            return err_set(e, NULL, 0, op->name, "rescaled sum up to %.4g passes 2^61: "
+                           "the integer arithmetic would overflow int64", v);
+    } else if (op->kind == IOP_GAPFC) {
+        double s = abs_max16(op->w, nw) * x * (double)op->H * op->W * op->C;
+        if (s > INTREF_SUM_MAX)
+            return err_set(e, NULL, 0, op->name, "classifier sums up to %.4g pass "
+                           "2^61: the integer arithmetic would overflow int64", s);
+    }
+    return QA_OK;
+}
+
 int intref_validate(const INet *net, Err *e)
 {
     if (net->n < 1 || net->ops[net->n - 1].kind != IOP_GAPFC)
         return err_set(e, NULL, 0, "graph", "the last op must be the classifier (gapfc)");
+    if (net->in_bits < 1 || net->in_bits > 8)
+        return err_set(e, NULL, 0, "input", "in_bits %d outside 1..8 (the image codes "
+                       "are bytes)", net->in_bits);
+    int64_t elems = (int64_t)net->in_C * net->in_H * net->in_W;
     for (int i = 0; i < net->n; i++) {
         const IOp *op = &net->ops[i];
         int nin = op->kind == IOP_ADD ? 2 : 1;
@@ -122,6 +198,29 @@ int intref_validate(const INet *net, Err *e)
             return err_set(e, NULL, 0, op->name, "missing weights or requantization");
         if (op->out_bits < 0 || op->out_bits > 16)
             return err_set(e, NULL, 0, op->name, "out_bits %d outside 0..16", op->out_bits);
+        /* the chip times a layer by its bits (1..16 lanes wide); ops
+         * without weights have none */
+        if (need_w && (op->w_bits < 1 || op->w_bits > INTREF_MAX_BITS))
+            return err_set(e, NULL, 0, op->name, "w_bits %d outside 1..%d", op->w_bits,
+                           INTREF_MAX_BITS);
+        if (!need_w && op->w_bits != 0)
+            return err_set(e, NULL, 0, op->name, "w_bits %d on an op without weights",
+                           op->w_bits);
+        /* every tensor a forward allocates, and int indexing, stay small */
+        int64_t out = (int64_t)op->K * op->P * op->Q;
+        if ((int64_t)op->C * op->H * op->W > INTREF_MAX_ELEMS || out > INTREF_MAX_ELEMS)
+            return err_set(e, NULL, 0, op->name, "%dx%dx%d in, %dx%dx%d out: more than "
+                           "2^26 elements", op->C, op->H, op->W, op->K, op->P, op->Q);
+        elems += out;
+        if (elems > INTREF_MAX_ELEMS)
+            return err_set(e, NULL, 0, op->name, "the network's outputs pass 2^26 "
+                           "elements per image");
+        int nsh = op->kind == IOP_CONV ? op->K : op->kind == IOP_ADD ? 1 : 0;
+        for (int j = 0; j < nsh; j++)
+            if (op->shift[j] < 0 || op->shift[j] > 62)
+                return err_set(e, NULL, 0, op->name, "shift %d outside 0..62", op->shift[j]);
+        if (check_arith(net, op, e) != QA_OK)
+            return QA_ERR;
     }
     if (net->classes < 1 || net->classes > 1024)
         return err_set(e, NULL, 0, "classes", "%d outside 1..1024", net->classes);

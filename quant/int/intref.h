@@ -53,12 +53,22 @@ typedef struct {
     int classes;
 } INet;
 
+/* Limits intref_validate holds a network to: bits of weight codes (the
+ * chip's widest lanes), elements of any tensor and of all op outputs of one
+ * image (a forward holds them all: 2^26 int32, 256 MiB). */
+#define INTREF_MAX_BITS 16
+#define INTREF_MAX_ELEMS ((int64_t)1 << 26)
+
 void intref_init(INet *net);
 /* Append an op (its arrays are taken over by the net); returns its id,
  * computing P, Q. Errors: bad shape, out of memory. */
 int intref_add(INet *net, const IOp *op, Err *e);
 void intref_free(INet *net);
-/* Check every op's shape against its producers and every array present. */
+/* Check every op's shape against its producers and every array present,
+ * the bits (input 1..8, weights 1..16, outputs 0..16), the sizes
+ * (INTREF_MAX_ELEMS), the shifts (0..62) and that the integer arithmetic of
+ * the rules above fits int64 for any input: partial sums times multipliers
+ * and biases each within 2^61. Errors name the op and the value. */
 int intref_validate(const INet *net, Err *e);
 
 /* Integer logits (classes) of one image of in_bits codes (in_C, in_H, in_W).

@@ -88,10 +88,8 @@ int st_write(const char *path, const StTensor *t, int n, const char *const *meta
     for (int i = 0; ok && i < n; i++)
         ok = t[i].bytes == 0 || fwrite(t[i].data, 1, t[i].bytes, af.f) == t[i].bytes;
     free(hdr);
-    if (!ok) {
-        qa_afile_abort(&af);
-        return err_set(e, path, 0, NULL, "write failed");
-    }
+    if (!ok)
+        return qa_afile_fail(&af, e);
     return qa_afile_commit(&af, e);
 }
 
@@ -323,19 +321,12 @@ int st_read(StFile *f, const char *path, Err *e)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->path, sizeof f->path, "%s", path);
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return err_set(e, path, 0, NULL, "cannot open model file");
-    fseek(in, 0, SEEK_END);
-    long len = ftell(in);
-    fseek(in, 0, SEEK_SET);
-    f->buf = qa_malloc(len > 0 ? (size_t)len : 1);
-    if (!f->buf) {
-        fclose(in);
-        return err_set(e, path, 0, NULL, "out of memory");
-    }
-    f->len = fread(f->buf, 1, (size_t)(len > 0 ? len : 0), in);
-    fclose(in);
+    /* Read whole (a FIFO or device too), never more than ST_MAX_FILE_BYTES:
+     * a folder or /dev/zero must not become a huge allocation. */
+    char *buf;
+    if (qa_read_input(path, "model file", ST_MAX_FILE_BYTES, 0, &buf, &f->len, e) != QA_OK)
+        return QA_ERR;
+    f->buf = (uint8_t *)buf;
     if (f->len < 8)
         goto trunc;
     uint64_t hlen = 0;

@@ -12,6 +12,8 @@
 typedef enum { ST_F32, ST_I8, ST_U8, ST_I16, ST_I32, ST_I64, ST_NTYPES } StDtype;
 
 #define ST_MAX_DIMS 4
+/* Largest model file read (a ResNet-50 at 16 bits is about 52 MB). */
+#define ST_MAX_FILE_BYTES ((size_t)1 << 30)
 
 typedef struct {
     char name[96];

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* Read the first `limit` bytes of a (gzip'd or plain) file once
@@ -15,10 +16,19 @@
 static int read_all(const char *path, size_t limit, uint8_t **out, size_t *len,
                     Err *e)
 {
-    gzFile g = gzopen(path, "rb");
-    if (!g)
-        return err_set(e, path, 0, NULL, "cannot open (install dataset-fashion-mnist, "
-                       "or pass --data DIR / set " IDX_ENV_DIR ")");
+    Err oe;
+    FILE *f = qa_open_input(path, "data set", 0, &oe);
+    if (!f)
+        return err_set(e, path, 0, NULL, "%s (install dataset-fashion-mnist, "
+                       "or pass --data DIR / set " IDX_ENV_DIR ")", oe.msg);
+    int fd = dup(fileno(f));
+    fclose(f);
+    gzFile g = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (!g) {
+        if (fd >= 0)
+            close(fd);
+        return err_set(e, path, 0, NULL, "out of memory");
+    }
     size_t cap = QA_MIN(limit, (size_t)1 << 16), n = 0;
     uint8_t *buf = qa_malloc(cap);
     if (!buf)

@@ -1,5 +1,5 @@
 /* layers.c: forward and backward of the training layers (see layers.h).
- * All threading is OpenMP around single-threaded cblas_sgemm calls
+ * All threading is OpenMP around single-threaded cblas_sgemm calls (nn_sgemm)
  * (OpenBLAS's own thread pool would spin against OpenMP's): convolutions
  * are split over fixed slices of the batch, the linear layer's GEMM over
  * fixed column slices of C, and the loops around GEMMs over channels. Every
@@ -8,20 +8,11 @@
 #include "quant/train/layers.h"
 #include "arch/qa.h"
 
-#include <cblas.h>
+#include "quant/train/blas.h"
 #include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
-
-static void blas_single_thread(void)
-{
-    static int done;
-    if (!done) {
-        openblas_set_num_threads(1);
-        done = 1;
-    }
-}
 
 /* C (M, N) = alpha op(A) op(B) + beta C, row-major, in fixed slices of
  * GEMM_SLICE columns (one OpenMP task each): the slices, hence the sums,
@@ -32,13 +23,12 @@ static void gemm(int transA, int transB, int M, int N, int K, float alpha,
                  const float *A, int lda, const float *B, int ldb, float beta,
                  float *C, int ldc)
 {
-    blas_single_thread();
     int slices = (N + GEMM_SLICE - 1) / GEMM_SLICE;
 #pragma omp parallel for schedule(static) if (slices > 1)
     for (int i = 0; i < slices; i++) {
         int j0 = i * GEMM_SLICE, j1 = QA_MIN(N, j0 + GEMM_SLICE);
         const float *b = transB ? B + (size_t)j0 * ldb : B + j0;
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+        nn_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans, M, j1 - j0, K, alpha, A, lda, b,
                     ldb, beta, C + j0, ldc);
     }
@@ -218,7 +208,6 @@ void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
 {
     const int crs = d->C * d->R * d->S, PQ = d->P * d->Q, npq = d->N * PQ;
     const int G = conv_groups(d), B = conv_chunk(d);
-    blas_single_thread();
 #pragma omp parallel for schedule(static)
     for (int g = 0; g < G; g++) {
         float *buf = col + g * conv_slice_floats(d);
@@ -232,7 +221,7 @@ void nn_conv2d_forward(const ConvDims *d, const float *in, const float *w,
                 im2col(d, in, n0, QA_MIN(B, hi - n0), buf);
                 b = buf, ldb = cols;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->K, cols, crs,
+            nn_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d->K, cols, crs,
                         1.0f, w, crs, b, ldb, 0.0f, out + (size_t)n0 * PQ, npq);
         }
     }
@@ -244,7 +233,6 @@ void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
     const int crs = d->C * d->R * d->S, PQ = d->P * d->Q, npq = d->N * PQ;
     const int G = conv_groups(d), B = conv_chunk(d);
     const size_t slice = conv_slice_floats(d), nw = (size_t)d->K * crs;
-    blas_single_thread();
 #pragma omp parallel for schedule(static)
     for (int g = 0; g < G; g++) {
         float *buf = col + g * slice, *gdw = buf + slice - nw;
@@ -259,17 +247,17 @@ void nn_conv2d_backward(const ConvDims *d, const float *in, const float *w,
                 b = buf, ldb = cols;
             }
             /* slice dw (K, CRS) += dout (K, cols) x col^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, cols, 1.0f,
+            nn_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d->K, crs, cols, 1.0f,
                         go, npq, b, ldb, n0 == lo ? 0.0f : 1.0f, gdw, crs);
             if (!din)
                 continue;
             if (is_pointwise(d)) { /* din += w^T x dout in place */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, cols, d->K,
+                nn_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, cols, d->K,
                             1.0f, w, crs, go, npq, 1.0f, din + (size_t)n0 * PQ, npq);
                 continue;
             }
             /* dcol (CRS, cols) = w^T x dout, reusing the block */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, cols, d->K, 1.0f,
+            nn_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, crs, cols, d->K, 1.0f,
                         w, crs, go, npq, 0.0f, buf, cols);
             col2im_add(d, buf, n0, nn, din);
         }

@@ -1,5 +1,6 @@
 /* model.c: QNet construction, forward and backward (model.h). */
 #include "quant/train/model.h"
+#include "quant/train/blas.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -469,6 +470,9 @@ static void begin_net(QNet *net, const char *arch, int C, int H, int W, int batc
 /* Quantizers and buffers of a net whose ops are all there. */
 static int finish_net(QNet *net, const QuantSpec *quant, Err *e)
 {
+    /* OpenBLAS is loaded only by what builds a network to run (blas.h). */
+    if (nn_blas_load(e) != QA_OK)
+        return QA_ERR;
     if (quant && setup_quant(net, quant, e))
         return QA_ERR;
     if (alloc_all(net))

@@ -54,7 +54,7 @@ static const KtKey keys[] = {
 };
 
 static const KtTable table = {"recipe", keys, (int)QA_COUNT(keys),
-                              "qarray train --help", 1};
+                              "qarray train --help", 1, NULL};
 
 void recipe_defaults(Recipe *r)
 {

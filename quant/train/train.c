@@ -1,11 +1,13 @@
 /* train.c: the training loop and checkpoints (train.h). */
 #include "quant/train/train.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void)
 {
@@ -276,19 +278,18 @@ int train_save(const Trainer *t, const char *path, Err *e)
     if (fwrite(&h, sizeof h, 1, af.f) != 1 || fwrite(&spare, sizeof spare, 1, af.f) != 1 ||
         fwrite(t->net.params, sizeof(float), np, af.f) != np ||
         fwrite(t->net.velocity, sizeof(float), np, af.f) != np ||
-        fwrite(t->net.state, sizeof(float), t->net.n_state, af.f) != t->net.n_state) {
-        qa_afile_abort(&af);
-        return err_set(e, path, 0, NULL, "write failed");
-    }
+        fwrite(t->net.state, sizeof(float), t->net.n_state, af.f) != t->net.n_state)
+        return qa_afile_fail(&af, e);
     return qa_afile_commit(&af, e);
 }
 
 
 int train_load(Trainer *t, const char *path, int weights_only, Err *e)
 {
-    FILE *f = fopen(path, "rb");
+    /* Resuming reads the checkpoint this run then rewrites: its own. */
+    FILE *f = qa_open_input(path, "checkpoint", weights_only ? 0 : QA_IN_OWN, e);
     if (!f)
-        return err_set(e, path, 0, NULL, "cannot open checkpoint");
+        return QA_ERR;
     CkptHeader h;
     int rc = QA_ERR;
     size_t np = t->net.n_params;
@@ -425,9 +426,15 @@ int train_run(Trainer *tp, const Recipe *r, const char *out, int resume, FILE *l
     if (resume) {
         if (!out)
             return train_free(&t), err_set(e, NULL, 0, "--resume", "needs -o CHECKPOINT");
-        if (train_load(&t, out, 0, e))
-            return train_free(&t), QA_ERR;
-        fprintf(log, "resumed %s at epoch %d (step %ld)\n", out, t.epoch, t.step);
+        /* A run killed before its first checkpoint left none: resuming
+         * it is starting it (a checkpoint that exists must load). */
+        if (access(out, F_OK) != 0 && errno == ENOENT) {
+            fprintf(log, "no checkpoint %s yet: starting from the beginning\n", out);
+        } else {
+            if (train_load(&t, out, 0, e))
+                return train_free(&t), QA_ERR;
+            fprintf(log, "resumed %s at epoch %d (step %ld)\n", out, t.epoch, t.step);
+        }
     }
     fprintf(log, "train %s: %s width %d, %d params, %d train / %d test images, %.1f MMAC/image\n",
             r->file, t.net.arch, t.net.width, (int)t.net.n_params, t.train.n, t.test.n,

@@ -57,19 +57,35 @@ static int is_option(const ArgCmd *c, const char *s)
     return find_short(c, s[1]) != NULL;
 }
 
+/* v as the shortest of %g, %.9g, %.17g that reads back as v: a bound
+ * printed to 6 digits (FLT_MIN as 1.17549e-38) was a value the option
+ * refuses. */
+static void bound_text(double v, char *buf, size_t n)
+{
+    static const char *const fmts[] = {"%g", "%.9g", "%.17g"};
+    for (size_t i = 0; i < QA_COUNT(fmts); i++) {
+        snprintf(buf, n, fmts[i], v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 /* The accepted values of a number option: "in 1..16", "> 0", "> 0 and <= 100". */
 static void range_text(const ArgOpt *o, int in, char *buf, size_t n)
 {
     int above = (o->flags & ARG_ABOVE_LO) != 0;
+    char lo[40], hi[40];
+    bound_text(o->lo, lo, sizeof lo);
+    bound_text(o->hi, hi, sizeof hi);
     if (o->kind != ARG_REAL)
         snprintf(buf, n, "%s%lld..%lld", in ? "in " : "", (long long)o->lo,
                  (long long)o->hi);
     else if (isinf(o->hi))
-        snprintf(buf, n, "%s %g", above ? ">" : ">=", o->lo);
+        snprintf(buf, n, "%s %s", above ? ">" : ">=", lo);
     else if (above)
-        snprintf(buf, n, "> %g and <= %g", o->lo, o->hi);
+        snprintf(buf, n, "> %s and <= %s", lo, hi);
     else
-        snprintf(buf, n, "%s%g..%g", in ? "in " : "", o->lo, o->hi);
+        snprintf(buf, n, "%s%s..%s", in ? "in " : "", lo, hi);
 }
 
 /* "a, b, c" (sep ", ") or "a|b|c". */
@@ -177,6 +193,88 @@ static int check_rules(const Args *a, const ArgCmd *c, Err *e)
     return QA_OK;
 }
 
+/* A file an option or operand names: the path and who names it. */
+typedef struct {
+    const char *path;
+    char who[80];
+} FileUse;
+
+#define ARGS_MAX_FILES (ARGS_MAX_OPERANDS + 2 * ARGS_MAX_OPTS)
+#define ARGS_MAX_WRITES 16
+
+static void add_use(FileUse *u, int *n, const char *path, const char *who)
+{
+    if (!path || !path[0] || *n >= ARGS_MAX_FILES)
+        return;
+    u[*n].path = path;
+    snprintf(u[*n].who, sizeof u[*n].who, "%s", who);
+    (*n)++;
+}
+
+static int ends_with(const char *s, const char *sfx)
+{
+    size_t n = strlen(s), m = strlen(sfx);
+    return n >= m && !strcmp(s + n - m, sfx);
+}
+
+/* No output may be an input or another output: compared as files, so a
+ * link or another spelling of the same name is caught too. */
+static int check_files(const Args *a, const ArgCmd *c, void *obj, Err *e)
+{
+    static FileUse in[ARGS_MAX_FILES], out[ARGS_MAX_FILES];
+    static char dir_files[ARGS_MAX_WRITES][1100];
+    int nin = 0, nout = 0, ndir = 0;
+    char fl[80];
+    for (int i = 0; i < c->nopts; i++) {
+        const ArgOpt *o = &c->opts[i];
+        unsigned f = o->flags;
+        if (!(f & (ARG_IN | ARG_OUT | ARG_OUT_DIR)))
+            continue;
+        flag_name(o, fl, sizeof fl);
+        if (o->kind == ARG_LIST) {
+            const ArgList *l = FIELD(ArgList, obj, o);
+            for (int j = 0; j < l->n; j++)
+                add_use(f & ARG_IN ? in : out, f & ARG_IN ? &nin : &nout, l->v[j], fl);
+            continue;
+        }
+        if (o->kind != ARG_STR)
+            continue;
+        const char *v = *FIELD(const char *, obj, o);
+        if (!v)
+            continue;
+        if (f & ARG_IN) {
+            add_use(in, &nin, v, fl);
+        } else if ((f & ARG_OUT) && (!(f & ARG_OUT_DIR) || ends_with(v, ".csv"))) {
+            add_use(out, &nout, v, fl);
+        } else if (f & ARG_OUT_DIR) {
+            /* a folder: itself (an input there is no folder to write
+             * into) and the files the command puts into it */
+            add_use(out, &nout, v, fl);
+            for (const char *p = o->writes ? o->writes : ""; *p && ndir < ARGS_MAX_WRITES;) {
+                size_t len = strcspn(p, " ");
+                snprintf(dir_files[ndir], sizeof dir_files[ndir], "%s/%.*s", v, (int)len, p);
+                add_use(out, &nout, dir_files[ndir++], fl);
+                p += len;
+                p += strspn(p, " ");
+            }
+        }
+    }
+    if (c->operand_flags & ARG_IN)
+        for (int i = 0; i < a->noperands; i++)
+            add_use(in, &nin, a->operand[i], c->operands);
+    for (int i = 0; i < nout; i++) {
+        for (int j = 0; j < nin; j++)
+            if (qa_same_file(out[i].path, in[j].path))
+                return err_set(e, NULL, 0, out[i].who, "'%s' is also the input %s: writing "
+                               "it would replace what is read", out[i].path, in[j].who);
+        for (int j = 0; j < i; j++)
+            if (qa_same_file(out[i].path, out[j].path))
+                return err_set(e, NULL, 0, out[i].who, "'%s' is also written by %s: give "
+                               "each output its own file", out[i].path, out[j].who);
+    }
+    return QA_OK;
+}
+
 int args_parse(Args *a, const ArgCmd *c, void *obj, int argc, char **argv,
                Err *e)
 {
@@ -258,7 +356,7 @@ int args_parse(Args *a, const ArgCmd *c, void *obj, int argc, char **argv,
     if (a->noperands < c->min_operands)
         return err_set(e, NULL, 0, c->operands, "required (qarray %s --help)",
                        c->name);
-    return QA_OK;
+    return check_files(a, c, obj, e);
 }
 
 int args_main(const ArgCmd *c, int argc, char **argv)
@@ -274,6 +372,8 @@ int args_main(const ArgCmd *c, int argc, char **argv)
     }
     if (c->init)
         c->init(obj);
+    /* From here on no output may replace a file the command read. */
+    qa_inputs_protect(1);
     int rc = args_parse(&a, c, obj, argc, argv, &e);
     if (rc == QA_ERR)
         rc = ARGS_USAGE;

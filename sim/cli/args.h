@@ -38,6 +38,13 @@ typedef enum {
 /* ArgOpt.flags */
 #define ARG_REQUIRED 1u /* must be given */
 #define ARG_ABOVE_LO 2u /* ARG_REAL: lo itself is refused */
+/* What a file option names, so that no output replaces an input or another
+ * output of the same command (checked by args_parse on the files
+ * themselves: a symbolic link, a hard link or "./x" is the same file). */
+#define ARG_IN 4u       /* a file the command reads */
+#define ARG_OUT 8u      /* a file the command writes */
+#define ARG_OUT_DIR 16u /* a folder the command writes `writes` into; with
+                           ARG_OUT too, a value ending in ".csv" is a file */
 
 #define ARGS_LIST_MAX 32
 typedef struct {
@@ -65,6 +72,8 @@ typedef struct {
     const char *fields;   /* space-separated Err fields of library code
                              this option feeds ("w_bits a_bits"), renamed
                              to the flag by args_flagify */
+    const char *writes;   /* ARG_OUT_DIR: space-separated names of the
+                             files written into the folder */
 } ArgOpt;
 
 typedef enum {
@@ -92,6 +101,7 @@ typedef struct {
     const char *operands; /* metavariable of the arguments that are not
                              options ("TABLE"); NULL: none are taken */
     int min_operands;
+    unsigned operand_flags; /* ARG_IN: the operands are files read */
     void (*more)(FILE *f);/* help printed after the options; NULL: none */
     size_t size;          /* the command's option struct */
     void (*init)(void *obj); /* defaults no table can hold (the number of
@@ -150,7 +160,8 @@ void args_flagify(const Args *a, Err *e);
 /* The options every command spells the same way. */
 #define ARGS_OPT_ARCH(T, f)                                                    \
     {.name = "arch", .letter = 'c', .kind = ARG_STR, .off = offsetof(T, f),    \
-     .meta = "FILE", .help = "architecture file", .def = ARGS_ARCH_DEFAULT}
+     .meta = "FILE", .help = "architecture file", .def = ARGS_ARCH_DEFAULT,    \
+     .flags = ARG_IN}
 /* Architecture keys a command that takes a chip lets the user override. */
 #define ARGS_OPT_CHIP                                                          \
     {.name = "bw", .kind = ARG_CHIP, .key = "dram.gbps", .meta = "GBPS",       \
@@ -163,17 +174,22 @@ void args_flagify(const Args *a, Err *e);
      .meta = "D", .help = "dataflow of the arrays: ws, os or is"}
 #define ARGS_OPT_STUDY(T, f, help_)                                            \
     {.name = "study", .letter = 's', .kind = ARG_STR, .off = offsetof(T, f),   \
-     .meta = "FILE", .help = (help_), .flags = ARG_REQUIRED}
+     .meta = "FILE", .help = (help_), .flags = ARG_REQUIRED | ARG_IN}
 #define ARGS_OPT_WORKLOAD(T, f, def_, flags_)                                  \
     {.name = "workload", .letter = 'w', .kind = ARG_STR, .off = offsetof(T, f),\
      .meta = "NAME", .help = "built-in network (qarray net --help lists them)",\
      .def = (def_), .flags = (flags_), .fields = "network"}
 #define ARGS_OPT_MODEL(T, f, help_, flags_)                                    \
     {.name = "model", .letter = 'm', .kind = ARG_STR, .off = offsetof(T, f),   \
-     .meta = "FILE", .help = (help_), .flags = (flags_)}
+     .meta = "FILE", .help = (help_), .flags = (flags_) | ARG_IN}
 #define ARGS_OPT_OUT(T, f, meta_, help_, flags_)                               \
     {.name = "out", .letter = 'o', .kind = ARG_STR, .off = offsetof(T, f),     \
      .meta = (meta_), .help = (help_), .flags = (flags_)}
+/* An output folder; writes_: the names of the files put into it. */
+#define ARGS_OPT_OUT_DIR(T, f, meta_, help_, flags_, writes_)                  \
+    {.name = "out", .letter = 'o', .kind = ARG_STR, .off = offsetof(T, f),     \
+     .meta = (meta_), .help = (help_), .flags = (flags_) | ARG_OUT_DIR,         \
+     .writes = (writes_)}
 #define ARGS_OPT_BITS(T, f, max, def_, flags_)                                 \
     {.name = "bits", .letter = 'b', .kind = ARG_BITS, .off = offsetof(T, f),   \
      .meta = "W[/A]", .help = "weight/activation bits of the inner layers",   \

@@ -13,7 +13,8 @@ typedef struct {
 
 static const ArgOpt opts[] = {
     ARGS_OPT_STUDY(MergeOpts, study, "the study the shards ran"),
-    ARGS_OPT_OUT(MergeOpts, out, "DIR", "output folder (default: the study's out)", 0),
+    ARGS_OPT_OUT_DIR(MergeOpts, out, "DIR", "output folder (default: the study's out)", 0,
+                     "points.csv"),
     ARGS_OPT_ENGINE(MergeOpts, engine, NULL, "as given to the shards' qarray sweep"),
     {.name = "no-plot", .kind = ARG_FLAG, .off = offsetof(MergeOpts, no_plot),
      .help = "do not run gnuplot"},
@@ -47,7 +48,7 @@ const ArgCmd cmd_merge = {
              "into DIR/points.csv; every point exactly once. Then print the comparison and\n"
              "draw the plots like qarray sweep.",
     .opts = opts, .nopts = (int)QA_COUNT(opts),
-    .operands = "TABLE", .min_operands = 1,
+    .operands = "TABLE", .min_operands = 1, .operand_flags = ARG_IN,
     .size = sizeof(MergeOpts),
     .run = run,
 };

@@ -1,14 +1,18 @@
 /* cmd_net.c: `qarray net`: show a network's layers, shapes, MACs, weights
  * and per-layer bits after a bit policy; export it as a SCALE-Sim topology
- * CSV, or read one instead of a built-in network. Nothing is timed here. */
+ * CSV, or read one (or an ONNX model) instead of a built-in network.
+ * Nothing is timed here. */
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 #include "workloads/net.h"
+#include "workloads/onnx.h"
 
 #include <stdio.h>
+#include <string.h>
 
 typedef struct {
-    const char *workload, *topo, *out;
+    const char *workload, *topo, *onnx, *out;
+    ArgList input_shape;
     int batch;
     ArgBits bits;
     int first_last, shortcut;
@@ -22,18 +26,26 @@ static void list_networks(FILE *f)
 static const ArgOpt opts[] = {
     ARGS_OPT_WORKLOAD(NetOpts, workload, "resnet50", 0),
     {.name = "topo", .kind = ARG_STR, .off = offsetof(NetOpts, topo), .meta = "FILE",
-     .help = "read a SCALE-Sim topology CSV instead"},
+     .help = "read a SCALE-Sim topology CSV instead", .flags = ARG_IN},
+    {.name = "onnx", .kind = ARG_STR, .off = offsetof(NetOpts, onnx), .meta = "FILE",
+     .help = "read an ONNX model instead", .flags = ARG_IN},
+    {.name = "input-shape", .kind = ARG_LIST, .off = offsetof(NetOpts, input_shape),
+     .meta = "NAME=DIMS", .help = "shape of an ONNX input, as input=1x3x224x224\n"
+     "(needed when the model leaves a dimension open)"},
     ARGS_OPT_BATCH(NetOpts, batch, LAYER_BATCH_MAX, "1", "images per inference"),
     ARGS_OPT_BITS(NetOpts, bits, ARCH_MAX_BITS, "16", 0),
     ARGS_OPT_FIRST_LAST(NetOpts, first_last, 1, ARCH_MAX_BITS, NULL,
                         "bits of the first conv and last fc; default: as --bits"),
     ARGS_OPT_SHORTCUT_BITS(NetOpts, shortcut),
     ARGS_OPT_OUT(NetOpts, out, "FILE.csv", "export the conv/fc layers as a SCALE-Sim\n"
-                 "topology CSV", 0),
+                 "topology CSV", ARG_OUT),
 };
 
 static const ArgRule rules[] = {
     {ARG_CONFLICTS, "topo", "workload", NULL, "give one network"},
+    {ARG_CONFLICTS, "onnx", "workload", NULL, "give one network"},
+    {ARG_CONFLICTS, "onnx", "topo", NULL, "give one network"},
+    {ARG_REQUIRES, "input-shape", "onnx", NULL, NULL},
 };
 
 static void print_net(const Net *net, const NetOpts *o)
@@ -51,11 +63,16 @@ static void print_net(const Net *net, const NetOpts *o)
     int64_t weight_bytes = 0;
     for (int i = 0; i < net->n; i++) {
         const Layer *l = &net->layers[i];
-        char in[16];
-        if (l->op == OP_ADD)
+        char in[16], op[16];
+        if (layer_inputs(l) == 2)
             snprintf(in, sizeof in, "%d,%d", l->in[0], l->in[1]);
         else
             snprintf(in, sizeof in, "%d", l->in[0]);
+        /* grouped conv, heads of a matmul */
+        if (l->groups > 1)
+            snprintf(op, sizeof op, "%s/%d", layer_op_name(l->op), l->groups);
+        else
+            snprintf(op, sizeof op, "%s", layer_op_name(l->op));
         char w[8];
         if (layer_on_array(l))
             snprintf(w, sizeof w, "%d", l->w_bits);
@@ -63,7 +80,7 @@ static void print_net(const Net *net, const NetOpts *o)
             snprintf(w, sizeof w, "-");
         printf("%3d %-20s %-7s %-7s %3d %5d %4d %4d %5d %2d %2d %2d %2d %4d "
                "%4d %13lld %9lld %2s %2d %2d\n",
-               i, l->name, layer_op_name(l->op), in, l->N, l->C, l->H, l->W,
+               i, l->name, op, in, l->N, l->C, l->H, l->W,
                l->K, l->R, l->S, l->stride, l->pad, l->P, l->Q,
                (long long)layer_macs(l), (long long)layer_weights(l), w,
                l->a_bits, l->o_bits);
@@ -79,13 +96,21 @@ static int run(const Args *a, void *obj, Err *e)
 {
     (void)a;
     const NetOpts *o = obj;
+    OnnxOptions oo;
+    memset(&oo, 0, sizeof oo);
+    for (int i = 0; i < o->input_shape.n; i++)
+        if (onnx_options_add(&oo, o->input_shape.v[i], "--input-shape", e) != QA_OK)
+            return ARGS_USAGE;
     Net net;
-    if ((o->topo ? topo_csv_load(&net, o->topo, e) : net_build(&net, o->workload, e)) != QA_OK)
+    int rc = o->onnx ? onnx_load(&net, o->onnx, &oo, e)
+             : o->topo ? topo_csv_load(&net, o->topo, e)
+                       : net_build(&net, o->workload, e);
+    if (rc != QA_OK)
         return QA_ERR;
     net_set_batch(&net, o->batch);
     BitPolicy bits = {o->bits.w, o->bits.a, o->first_last, o->shortcut};
     /* Export before printing, so a failed export prints one line only. */
-    int rc = net_apply_bits(&net, &bits, e);
+    rc = net_apply_bits(&net, &bits, e);
     if (rc == QA_OK && o->out)
         rc = topo_csv_save(&net, o->out, e);
     if (rc == QA_OK) {

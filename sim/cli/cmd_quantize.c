@@ -21,7 +21,7 @@ static const ArgOpt opts[] = {
     ARGS_OPT_SEED(QuantizeOpts, seed, "seed of the weights and the images"),
     ARGS_OPT_BATCH(QuantizeOpts, batch, 64, "4", "synthetic images per calibration batch"),
     ARGS_OPT_OUT(QuantizeOpts, out, "FILE", "the integer model file (safetensors)",
-                 ARG_REQUIRED),
+                 ARG_REQUIRED | ARG_OUT),
 };
 
 static int run(const Args *a, void *obj, Err *e)

@@ -36,7 +36,9 @@ static const ArgOpt opts[] = {
              "step size (lsq) or clip range (faq). Default: pact/cgpact\n"
              "10, apot family max|x|, lsq 2 mean|x|/sqrt(Q_P), faq\n"
              "calibrated. dorefa and sawb take no alpha.",
-     .lo = 0, .hi = INFINITY, .flags = ARG_ABOVE_LO},
+     /* a float the quantizers can divide by: 1e39 became inf, 1e-46 became
+      * 0 ("must be > 0, got 0"), 1.2e-38 gave NaN outputs */
+     .lo = Q_ALPHA_MIN, .hi = Q_ALPHA_MAX},
     {.name = "signed", .kind = ARG_FLAG, .off = offsetof(QtOpts, is_signed),
      .help = "signed levels (weights); dorefa and sawb are always\n"
              "signed, pact and cgpact never"},
@@ -44,11 +46,11 @@ static const ArgOpt opts[] = {
      .help = "weight normalization (APoT eq. 9) first (apot family only)"},
     {.name = "in", .letter = 'i', .kind = ARG_STR, .off = offsetof(QtOpts, in),
      .meta = "FILE.npy", .help = "the tensor: float32, little-endian, C order",
-     .flags = ARG_REQUIRED},
+     .flags = ARG_REQUIRED | ARG_IN},
     ARGS_OPT_OUT(QtOpts, out, "FILE.npy", "the fake-quantized values (float32, same shape)",
-                 ARG_REQUIRED),
+                 ARG_REQUIRED | ARG_OUT),
     {.name = "codes", .kind = ARG_STR, .off = offsetof(QtOpts, codes), .meta = "FILE.npy",
-     .help = "the integer codes, in the narrowest integer dtype"},
+     .help = "the integer codes, in the narrowest integer dtype", .flags = ARG_OUT},
 };
 
 static int run(const Args *a, void *obj, Err *e)
@@ -71,7 +73,7 @@ static int run(const Args *a, void *obj, Err *e)
         q.wn = 1;
     }
     NpyShape sh;
-    if (npy_read_f32(o->in, &x, &sh, e))
+    if (npy_read_f32(o->in, &x, &sh, e) || npy_check_finite(o->in, x, sh.n, e))
         goto fail;
     y = qa_malloc(sh.n * sizeof *y);
     if (!y) {

@@ -36,7 +36,8 @@ static const ArgOpt opts[] = {
     {.name = "jobs", .letter = 'j', .kind = ARG_INT, .off = offsetof(SweepArgs, jobs),
      .meta = "N", .help = "worker processes; default: the online cores", .lo = 1,
      .hi = 1024},
-    ARGS_OPT_OUT(SweepArgs, out, "DIR", "output folder (default: the study's out)", 0),
+    ARGS_OPT_OUT_DIR(SweepArgs, out, "DIR", "output folder (default: the study's out)", 0,
+                     "points.csv"),
     ARGS_OPT_ENGINE(SweepArgs, engine, NULL, "run every point on this engine (default:\n"
                     "the study's)"),
     {.name = "shard", .kind = ARG_STR, .off = offsetof(SweepArgs, shard), .meta = "I/N",

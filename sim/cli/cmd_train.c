@@ -4,6 +4,8 @@
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
 
+#include <string.h>
+
 typedef struct {
     const char *recipe, *out, *data, *export_path;
     ArgList set;
@@ -18,15 +20,17 @@ static void recipe_keys(FILE *f)
 
 static const ArgOpt opts[] = {
     {.name = "recipe", .letter = 'c', .kind = ARG_STR, .off = offsetof(TrainOpts, recipe),
-     .meta = "FILE", .help = "the recipe (libconfig; keys below)", .flags = ARG_REQUIRED},
-    ARGS_OPT_OUT(TrainOpts, out, "FILE", "the checkpoint, rewritten after every epoch", 0),
+     .meta = "FILE", .help = "the recipe (libconfig; keys below)",
+     .flags = ARG_REQUIRED | ARG_IN},
+    ARGS_OPT_OUT(TrainOpts, out, "FILE", "the checkpoint, rewritten after every epoch",
+                 ARG_OUT),
     {.name = "resume", .kind = ARG_FLAG, .off = offsetof(TrainOpts, resume),
      .help = "continue the checkpoint exactly"},
     ARGS_OPT_DATA(TrainOpts, data),
     {.name = "set", .kind = ARG_LIST, .off = offsetof(TrainOpts, set), .meta = "KEY=VALUE",
      .help = "override a recipe key (repeatable)"},
     {.name = "export", .kind = ARG_STR, .off = offsetof(TrainOpts, export_path),
-     .meta = "FILE", .help = "write the integer model (safetensors)"},
+     .meta = "FILE", .help = "write the integer model (safetensors)", .flags = ARG_OUT},
 };
 
 static const ArgRule rules[] = {
@@ -37,6 +41,13 @@ static int run(const Args *a, void *obj, Err *e)
 {
     (void)a;
     const TrainOpts *o = obj;
+    /* the shape of each --set is the command line's to check: "-1" or
+     * "=4" is a bad option, not a recipe key named "-1" */
+    for (int i = 0; i < o->set.n; i++)
+        if (!strchr(o->set.v[i], '=') || o->set.v[i][0] == '=') {
+            err_set(e, NULL, 0, "--set", "'%s' is not KEY=VALUE", o->set.v[i]);
+            return ARGS_USAGE;
+        }
     Recipe r;
     if (recipe_load(&r, o->recipe, e) != QA_OK)
         return QA_ERR;

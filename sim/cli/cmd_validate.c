@@ -49,7 +49,7 @@ static const ArgOpt opts[] = {
      .help = "every tile's partial sums in the accumulation order,\n"
      "so max|acc| is exact on every layer (slower); by\n"
      "default a bound stands in where it fits acc_bits"},
-    ARGS_OPT_OUT(ValidateOpts, out, "FILE.csv", "per-layer results", 0),
+    ARGS_OPT_OUT(ValidateOpts, out, "FILE.csv", "per-layer results", ARG_OUT),
 };
 
 #define RANDOM_ONLY "--dataset runs the test set, not random images"
@@ -92,31 +92,67 @@ static void print_table(const ValResult *r, const Accel *a)
     }
 }
 
-/* The per-layer CSV (-o). */
+/* One row of the per-layer CSV (-o): a layer's FuncLayer, its name and
+ * op, the chip's accumulator width and the layer's cycles. */
+typedef struct {
+    char layer[LAYER_NAME_MAX];
+    const char *op;
+    FuncLayer f;
+    int acc_bits;
+    int64_t cycles;
+    int acc_exact;
+} ValRow;
+
+#define V_(f) offsetof(ValRow, f)
+#define F_(m) (offsetof(ValRow, f) + offsetof(FuncLayer, m))
+static const CsvCol val_cols[] = {
+    CSV_COL("layer", CSV_STR, V_(layer), "", "layer name"),
+    CSV_COL("op", CSV_PSTR, V_(op), "", "conv, fc, add, maxpool, avgpool"),
+    CSV_COL("tiles", CSV_I64, F_(tiles), "", "tiles the chip computed"),
+    CSV_COL("macs", CSV_I64, F_(macs), "", "MACs the chip computed"),
+    CSV_COL("outputs", CSV_I64, F_(elems), "", "output elements compared"),
+    CSV_COL("mismatches", CSV_I64, F_(mismatches), "", "outputs that differ from the reference"),
+    CSV_COL("first_image", CSV_I64, F_(first[0]), "", "first mismatch: image"),
+    CSV_COL("first_k", CSV_I64, F_(first[1]), "", "first mismatch: channel"),
+    CSV_COL("first_p", CSV_I64, F_(first[2]), "", "first mismatch: row"),
+    CSV_COL("first_q", CSV_I64, F_(first[3]), "", "first mismatch: column"),
+    CSV_COL("max_abs_acc", CSV_I64, F_(max_acc), "", "largest partial sum held"),
+    CSV_COL("acc_bits_needed", CSV_INT, F_(acc_bits_needed), "bits", "signed bits that hold it"),
+    CSV_COL("acc_bits", CSV_INT, V_(acc_bits), "bits", "the chip's accumulators"),
+    CSV_COL("overflow", CSV_INT, F_(overflow), "", "1: acc_bits_needed > acc_bits"),
+    CSV_COL("pe_tiles", CSV_I64, F_(pe_tiles), "", "tiles re-run on the PE-level array"),
+    CSV_COL("pe_macs", CSV_I64, F_(pe_macs), "", "their MACs"),
+    CSV_COL("pe_mismatches", CSV_I64, F_(pe_mismatches), "", "PE-level outputs that differ"),
+    CSV_COL("pe_cycles", CSV_I64, F_(pe_cycles), "cycles", "PE-level cycles of those tiles"),
+    CSV_COL("sys_cycles", CSV_I64, F_(sys_cycles), "cycles", "closed-form cycles of the same GEMMs"),
+    CSV_COL("pe_max_abs_acc", CSV_I64, F_(pe_max_acc), "", "largest partial sum on the PE-level array"),
+    CSV_COL("cycles", CSV_I64, V_(cycles), "cycles", "the layer's simulated cycles"),
+    CSV_COL("acc_exact", CSV_INT, V_(acc_exact), "", "1: max_abs_acc is exact, 0: an upper bound"),
+    CSV_COL("max_abs_sum", CSV_I64, F_(max_sum), "", "largest final sum of an output"),
+    CSV_COL("fast_tiles", CSV_I64, F_(fast_tiles), "", "tiles summed by oneDNN's product"),
+};
+#undef V_
+#undef F_
+static const CsvTable val_table = CSV_TABLE(val_cols);
+
+/* The per-layer CSV (-o), through the CSV writer (a layer name is a user
+ * string of the model file). */
 static int write_csv(const char *path, const ValResult *r, const Accel *a, Err *e)
 {
-    AtomicFile af;
-    if (qa_afile_open(&af, path, e) != QA_OK)
-        return QA_ERR;
-    fprintf(af.f, "layer,op,tiles,macs,outputs,mismatches,first_image,first_k,first_p,"
-                  "first_q,max_abs_acc,acc_bits_needed,acc_bits,overflow,pe_tiles,pe_macs,"
-                  "pe_mismatches,pe_cycles,sys_cycles,pe_max_abs_acc,cycles,acc_exact,"
-                  "max_abs_sum,fast_tiles\n");
+    ValRow *rows = qa_calloc((size_t)QA_MAX(r->shape.n, 1), sizeof *rows);
+    if (!rows)
+        return err_set(e, path, 0, NULL, "out of memory");
     for (int l = 0; l < r->shape.n; l++) {
-        const FuncLayer *f = &r->layers[l].f;
-        fprintf(af.f, "%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%d,%d,%d,%lld,"
-                "%lld,%lld,%lld,%lld,%lld,%lld,%d,%lld,%lld\n", r->shape.layers[l].name,
-                layer_op_name(r->shape.layers[l].op), (long long)f->tiles,
-                (long long)f->macs, (long long)f->elems, (long long)f->mismatches,
-                (long long)f->first[0], (long long)f->first[1], (long long)f->first[2],
-                (long long)f->first[3], (long long)f->max_acc, f->acc_bits_needed,
-                a->acc_bits, f->overflow, (long long)f->pe_tiles, (long long)f->pe_macs,
-                (long long)f->pe_mismatches, (long long)f->pe_cycles,
-                (long long)f->sys_cycles, (long long)f->pe_max_acc,
-                (long long)r->layers[l].cycles, f->exact_tiles == f->tiles,
-                (long long)f->max_sum, (long long)f->fast_tiles);
+        snprintf(rows[l].layer, sizeof rows[l].layer, "%s", r->shape.layers[l].name);
+        rows[l].op = layer_op_name(r->shape.layers[l].op);
+        rows[l].f = r->layers[l].f;
+        rows[l].acc_bits = a->acc_bits;
+        rows[l].cycles = r->layers[l].cycles;
+        rows[l].acc_exact = r->layers[l].f.exact_tiles == r->layers[l].f.tiles;
     }
-    return qa_afile_commit(&af, e);
+    int rc = csv_write(path, &val_table, rows, sizeof *rows, r->shape.n, e);
+    free(rows);
+    return rc;
 }
 
 /* The images to run: Fashion-MNIST test images (labels too) or seeded

@@ -2,31 +2,78 @@
  * (see acct.h). */
 #include "sim/engine/acct.h"
 
+#include "models/energy.h"
+
 #include "sim/engine/chan.h"
 #include "sim/engine/sim.h"
 
+#include <math.h>
 #include <string.h>
 
-#include <limits.h>
-
-/* A DMA transfer is one TLM payload, whose length is an unsigned int. */
-#define SIM_MAX_XFER_BYTES ((int64_t)UINT_MAX)
-
+/* A transfer's length travels in an extension of the TLM payload
+ * (XferExt, core.hh): a tile may move more than the payload's unsigned
+ * int of bytes (a 1 TiB scratchpad holds such tiles). */
 static int check_group(const TileGroup *g, int l, int i, Err *e)
 {
-    int64_t load = g->load_w_bytes + g->load_in_bytes + g->load_psum_bytes;
-    int64_t store = g->store_out_bytes + g->store_psum_bytes;
     if (g->count < 0 || g->compute_cycles < 0 || g->load_w_bytes < 0 ||
         g->load_in_bytes < 0 || g->load_psum_bytes < 0 ||
         g->store_out_bytes < 0 || g->store_psum_bytes < 0)
         return err_set(e, NULL, 0, "schedule",
                        "layer %d group %d: negative count, cycles or bytes",
                        l, i);
-    if (load > SIM_MAX_XFER_BYTES || store > SIM_MAX_XFER_BYTES)
-        return err_set(e, NULL, 0, "schedule",
-                       "layer %d group %d: a tile moves more than %lld bytes",
-                       l, i, (long long)SIM_MAX_XFER_BYTES);
     return QA_OK;
+}
+
+/* Cycles of one transfer of b bytes, paid alone: a latency and a cycle of
+ * rounding for each burst, and its bytes at full bandwidth. */
+static double xfer_bound(const Accel *a, double b, double bpc)
+{
+    if (b <= 0)
+        return 0;
+    double bursts = ceil(b / a->burst_bytes);
+    return bursts * ((double)a->dram_latency_cycles + 1) + (bpc > 0 ? ceil(b / bpc) : 0);
+}
+
+/* Every tile's load, compute and store one after another. In the model
+ * something is always in progress until the run ends (a compute, bytes on
+ * the channel, or a burst in its latency), so the run ends sooner. */
+static double serial_bound(const Accel *a, const TileSchedule *ts)
+{
+    double bpc = arch_dram_bytes_per_cycle(a), t = 0;
+    for (int l = 0; l < ts->n; l++) {
+        const LayerMap *m = &ts->layers[l];
+        if (m->cores_used <= 0)
+            continue;
+        for (int i = m->first[0]; i < m->first[m->cores_used]; i++) {
+            const TileGroup *g = &m->groups[i];
+            double load = (double)g->load_w_bytes + (double)g->load_in_bytes +
+                          (double)g->load_psum_bytes;
+            double store = (double)g->store_out_bytes + (double)g->store_psum_bytes;
+            t += (double)g->count * ((double)g->compute_cycles + xfer_bound(a, load, bpc) +
+                                     xfer_bound(a, store, bpc));
+        }
+    }
+    return t;
+}
+
+int sim_time_base(const Accel *a, const TileSchedule *ts, SimTimeBase *tb, Err *e)
+{
+    if (sim_check(a, ts, e) != QA_OK)
+        return QA_ERR;
+    double cycles = 2 * serial_bound(a, ts) + 1e6;
+    for (int x = -15; x <= 0; x += 3) {
+        int64_t period = sim_period_units(a, x);
+        if (period < 1)
+            break; /* coarser units hold no period either */
+        if (cycles * (double)period < (double)QA_COUNT_MAX) {
+            tb->exp10 = x;
+            tb->period = period;
+            return QA_OK;
+        }
+    }
+    return err_set(e, NULL, 0, "systemc", "the run may take up to %.3g cycles at %g GHz: "
+                   "more time than SystemC can count (2^62 of its time unit); the "
+                   "analytic engine counts up to 2^62 cycles", cycles, a->clock_ghz);
 }
 
 const char *const sim_arbitration_names[SIM_ARB_COUNT + 1] = {"round-robin", "fcfs",
@@ -111,4 +158,5 @@ void sim_layer_account(const Accel *a, const LayerMap *m, int64_t cycles,
     s->dram_wr_bytes = wr_bytes;
     s->dram_busy = cycles > 0 ? (double)s->mem_cycles / cycles : 0;
     s->util = tile_layer_util(a, m, cycles);
+    energy_layer(a, m, cycles, rd_bytes, wr_bytes, &s->energy);
 }

@@ -53,7 +53,10 @@ int64_t sim_chan_floor_cycles(const Accel *a, int64_t bytes)
     return analytic_xfer_cycles(a, bytes) - a->dram_latency_cycles;
 }
 
-int64_t sim_period_fs(const Accel *a)
+int64_t sim_period_units(const Accel *a, int exp10)
 {
-    return (int64_t)llround(1e6 / a->clock_ghz);
+    /* 1e6 / clock_ghz femtoseconds, written so that exp10 = -15 is that
+     * very expression (a femtosecond period is what runs always had). */
+    double fs = 1e6 / a->clock_ghz;
+    return (int64_t)llround(exp10 == -15 ? fs : fs / pow(10.0, exp10 + 15));
 }

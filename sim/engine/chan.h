@@ -48,9 +48,9 @@ void sim_chan_serve(SimChan *ch, int64_t arrival, int64_t bytes,
  * (0 when unlimited): the bandwidth floor of a layer. */
 int64_t sim_chan_floor_cycles(const Accel *a, int64_t bytes);
 
-/* Length of one clock period in femtoseconds (the SystemC time resolution
- * of the model), rounded to the nearest femtosecond. */
-int64_t sim_period_fs(const Accel *a);
+/* Length of one clock period in units of 10^exp10 seconds (-15: fs),
+ * rounded to the nearest unit; 0 when shorter than half a unit. */
+int64_t sim_period_units(const Accel *a, int exp10);
 
 #ifdef __cplusplus
 }

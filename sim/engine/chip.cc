@@ -5,8 +5,8 @@
 
 Chip::Chip(sc_core::sc_module_name name, const Accel *a,
            const TileSchedule *ts, SimArbitration arbitration,
-           const SimFunctional *func, Stats &st, RunStats *rs)
-    : sc_module(name), clk_{sim_period_fs(a)}, dram_("dram", a, clk_, st),
+           const SimFunctional *func, Stats &st, RunStats *rs, int64_t period)
+    : sc_module(name), clk_{period}, dram_("dram", a, clk_, st),
       interconnect_("interconnect", 2 * a->cores, a->burst_bytes,
                     arbitration, clk_, st),
       controller_("controller", a, ts, clk_, st, rs)

@@ -17,9 +17,10 @@
 
 class Chip : public sc_core::sc_module {
 public:
+    // period: one clock cycle in the time resolution (sim_time_base).
     Chip(sc_core::sc_module_name name, const Accel *a, const TileSchedule *ts,
          SimArbitration arbitration, const SimFunctional *func, Stats &st,
-         RunStats *rs);
+         RunStats *rs, int64_t period);
 
     bool finished() const { return controller_.finished(); }
 

@@ -3,6 +3,9 @@
 // got there is never lost.
 #include "sim/engine/core.hh"
 
+#include <algorithm>
+#include <climits>
+
 Core::Core(sc_core::sc_module_name name, int id, int buffers,
            const Clock &clk, Stats &st, const SimFunctional *func)
     : sc_module(name), load_socket("load_socket"),
@@ -16,6 +19,14 @@ Core::Core(sc_core::sc_module_name name, int id, int buffers,
     SC_THREAD(load_thread);
     SC_THREAD(compute_thread);
     SC_THREAD(store_thread);
+    load_tr_.set_extension(&load_len_);
+    store_tr_.set_extension(&store_len_);
+}
+
+Core::~Core()
+{
+    load_tr_.clear_extension(&load_len_);
+    store_tr_.clear_extension(&store_len_);
 }
 
 void Core::start(const TileGroup *groups, int ngroups, int layer)
@@ -47,8 +58,14 @@ void Core::transfer(tlm_utils::simple_initiator_socket<Core> &socket,
     p.set_command(cmd);
     p.set_address(0);
     p.set_data_ptr(nullptr);  // timing only: no data is moved
-    p.set_data_length(static_cast<unsigned>(bytes));
-    p.set_streaming_width(static_cast<unsigned>(bytes));
+    // The whole length in the extension; the payload's own (unsigned)
+    // length says as much of it as it can hold.
+    XferExt *len = nullptr;
+    p.get_extension(len);
+    len->bytes = bytes;
+    unsigned shown = static_cast<unsigned>(std::min<int64_t>(bytes, UINT_MAX));
+    p.set_data_length(shown);
+    p.set_streaming_width(shown);
     p.set_byte_enable_ptr(nullptr);
     p.set_dmi_allowed(false);
     p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);

@@ -17,6 +17,7 @@
 #include "sim/engine/sim.h"
 #include "sim/engine/clock.hh"
 #include "sim/engine/sc_stats.hh"
+#include "sim/engine/xfer.hh"
 
 #include <systemc>
 #include <tlm>
@@ -41,6 +42,7 @@ public:
 
     Core(sc_core::sc_module_name name, int id, int buffers, const Clock &clk,
          Stats &st, const SimFunctional *func);
+    ~Core() override;
 
     void start(const TileGroup *groups, int ngroups, int layer) override;
     bool finished() const override { return done_seq_ == seq_; }
@@ -73,6 +75,7 @@ private:
     sc_core::sc_event start_ev_, loaded_ev_, computed_ev_, in_free_ev_,
         out_free_ev_, done_;
     tlm::tlm_generic_payload load_tr_, store_tr_;
+    XferExt load_len_, store_len_;  // their lengths (attached, not owned)
     bool load_busy_ = false, compute_busy_ = false, store_busy_ = false;
 };
 

@@ -53,7 +53,7 @@ typedef enum { PART_WHOLE, PART_POOL, PART_FC } Part;
 /* Elements per call of the element loops where rows are contiguous. */
 #define RQ_SPAN 1024
 
-/* 2^62: see wide_row */
+/* 2^62: see chip_wide_row */
 #define WIDE_OFS ((int64_t)1 << 62)
 
 /* A tile waiting to be computed. */
@@ -101,9 +101,9 @@ struct FuncChip {
                       * shift the same way: a call of the element loops
                       * takes several pixels of a narrow layer */
     int32_t **rqm, **rqs;
-    int64_t **rqo, **rqd; /* rqc + 2^62 and 2^(62-shift): wide_row's */
+    int64_t **rqo, **rqd; /* rqc + 2^62 and 2^(62-shift): chip_wide_row's */
     int *rq_rows;
-    int *rqfast;     /* (ref->n) conv: every |rqc| < 2^61 (wide_row applies) */
+    int *rqfast;     /* (ref->n) conv: every |rqc| < 2^61 (chip_wide_row applies) */
     uint8_t *img8;   /* (batch, C, H, W) as given */
     uint8_t *img;    /* (batch, H, W, C) */
     void **out;      /* (net->n) (batch, P, Q, K), u8 or int32 */
@@ -535,7 +535,9 @@ int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e)
  * No OpenMP inside: an outlined parallel region would not inherit the
  * target. For codes the floor of a negative sum never matters (it clamps
  * to 0), so the shift is logical; the rules are those of intref.h, in the
- * chip's own copy. */
+ * chip's own copy. Named chip_*: clang gives a static target_clones
+ * function a global resolver symbol, so irun.c's codes_row and the like
+ * would clash with these where both are linked (the fuzz build). */
 #define QA_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 static inline int64_t clamp_code(int64_t y, int bits)
@@ -564,9 +566,10 @@ QA_CLONES static int64_t max_abs_row(const int32_t *restrict o, int64_t n)
 }
 
 /* codes: y = min(max(v m + c, 0) >> sh, hi), c = bias + 2^(sh-1) */
-QA_CLONES static void codes_row(const int32_t *restrict o, int64_t n,
-                                const int32_t *restrict m, const int64_t *restrict c,
-                                const int32_t *restrict sh, int64_t hi, uint8_t *restrict y)
+QA_CLONES static void chip_codes_row(const int32_t *restrict o, int64_t n,
+                                     const int32_t *restrict m, const int64_t *restrict c,
+                                     const int32_t *restrict sh, int64_t hi,
+                                     uint8_t *restrict y)
 {
     for (int64_t j = 0; j < n; j++) {
         int64_t t = (int64_t)o[j] * m[j] + c[j];
@@ -580,10 +583,10 @@ QA_CLONES static void codes_row(const int32_t *restrict o, int64_t n,
  * 2^62: adding 2^62 makes it >= 0 and moves it by a multiple of 2^sh, so
  * a logical shift floors it (AVX2 has no 64-bit arithmetic shift): c here
  * holds bias + 2^(sh-1) + 2^62, d 2^(62-sh) */
-QA_CLONES static void wide_row(const int32_t *restrict o, int64_t n,
-                               const int32_t *restrict m, const int64_t *restrict c,
-                               const int32_t *restrict sh, const int64_t *restrict d,
-                               int32_t *restrict y)
+QA_CLONES static void chip_wide_row(const int32_t *restrict o, int64_t n,
+                                    const int32_t *restrict m, const int64_t *restrict c,
+                                    const int32_t *restrict sh, const int64_t *restrict d,
+                                    int32_t *restrict y)
 {
     const int64_t lo = INT32_MIN, hi = INT32_MAX;
     for (int64_t j = 0; j < n; j++) {
@@ -596,9 +599,9 @@ QA_CLONES static void wide_row(const int32_t *restrict o, int64_t n,
 }
 
 /* the add's codes: y = min(max(a m0 + b m1 + c, 0) >> sh, hi) */
-QA_CLONES static void add_row(const int32_t *restrict a, const int32_t *restrict b,
-                              int64_t n, int64_t m0, int64_t m1, int64_t c, int sh,
-                              int64_t hi, uint8_t *restrict y)
+QA_CLONES static void chip_add_row(const int32_t *restrict a, const int32_t *restrict b,
+                                   int64_t n, int64_t m0, int64_t m1, int64_t c, int sh,
+                                   int64_t hi, uint8_t *restrict y)
 {
     for (int64_t j = 0; j < n; j++) {
         int64_t t = a[j] * m0 + b[j] * m1 + c;
@@ -846,9 +849,9 @@ static int64_t store(FuncChip *f, int layer, int64_t pix0, int64_t M, int64_t k0
             int64_t r = max_abs_row(o, len);
             mx = QA_MAX(mx, r);
             if (bits > 0)
-                codes_row(o, len, m, c, sh, hi, y8 + i * K);
+                chip_codes_row(o, len, m, c, sh, hi, y8 + i * K);
             else
-                wide_row(o, len, m, co, sh, d, y32 + i * K);
+                chip_wide_row(o, len, m, co, sh, d, y32 + i * K);
         }
         return mx;
     }
@@ -992,7 +995,7 @@ static void add_block(FuncChip *f, int layer, const TileBlock *tb, int inner)
             widen(a, wa, at, cl, xa);
             widen(b, wb, at, cl, xb);
             if (bits > 0) {
-                add_row(xa, xb, cl, m0, m1, c, sh, hi, (uint8_t *)f->out[layer] + at);
+                chip_add_row(xa, xb, cl, m0, m1, c, sh, hi, (uint8_t *)f->out[layer] + at);
                 continue;
             }
             for (int64_t j = 0; j < cl; j++) {

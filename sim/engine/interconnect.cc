@@ -1,6 +1,7 @@
 // interconnect.cc: the burst arbiter, round-robin or FCFS (see
 // interconnect.hh).
 #include "sim/engine/interconnect.hh"
+#include "sim/engine/xfer.hh"
 
 #include <algorithm>
 
@@ -34,7 +35,9 @@ void Interconnect::b_transport(int id, tlm::tlm_generic_payload &p,
     Queue &q = queues_[static_cast<size_t>(id)];
     q.cmd = p.get_command();
     q.arrival_cycles = clk_.now();
-    q.left_bytes = p.get_data_length();
+    XferExt *len = nullptr;
+    p.get_extension(len);
+    q.left_bytes = len ? len->bytes : static_cast<int64_t>(p.get_data_length());
     if (!armed_) {
         armed_ = true;
         // Zero-time: queues that ask in the same delta cycle are all seen

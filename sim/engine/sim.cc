@@ -26,6 +26,7 @@
 #include "sim/engine/acct.h"
 #include "sim/engine/chip.hh"
 #include "sim/engine/sc_stats.hh"
+#include "sim/engine/vcd.hh"
 
 #include <cerrno>
 #include <cstdio>
@@ -48,6 +49,7 @@ struct Job {
     const TileSchedule *ts;
     const SimOptions *opt;
     int fd;
+    SimTimeBase tb;
 };
 Job job;
 
@@ -153,22 +155,16 @@ void quiet_reports()
     sc_report_handler::set_actions(SC_FATAL, SC_THROW);
 }
 
-// Removes a temporary file on every way out unless it was renamed.
-struct TmpFile {
-    std::string path;
-    ~TmpFile()
-    {
-        if (!path.empty())
-            remove(path.c_str());
-    }
-};
-
 // The child's whole run; returns the message of what went wrong, or "".
 std::string simulate(RunStats *rs)
 {
     const Accel *a = job.a;
     const SimOptions *opt = job.opt;
-    sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
+    static const sc_core::sc_time_unit units[] = {
+        sc_core::SC_FS, sc_core::SC_PS, sc_core::SC_NS,
+        sc_core::SC_US, sc_core::SC_MS, sc_core::SC_SEC};
+    sc_core::sc_time_unit unit = units[(job.tb.exp10 + 15) / 3];
+    sc_core::sc_set_time_resolution(1, unit);
     if (stats_init(rs, job.ts->n) != QA_OK)
         return "out of memory";
     rs->cores = a->cores;
@@ -178,32 +174,28 @@ std::string simulate(RunStats *rs)
     if (!rs->core_busy)
         return "out of memory";
     Stats st(a->cores);
-    // sc_create_vcd_trace_file appends ".vcd": write "<path>.tmp.<pid>.vcd"
-    // and rename it when complete, so no half-written trace is left.
-    std::string tmp_base;
-    TmpFile tmp_file;
+    // The trace streams through a VcdSink into the output (all or
+    // nothing, every write checked, no wall-clock date).
+    VcdSink sink;
     if (opt->vcd_path) {
-        tmp_base = std::string(opt->vcd_path) + ".tmp." +
-                   std::to_string(static_cast<long>(getpid()));
-        tmp_file.path = tmp_base + ".vcd";
-        st.vcd = sc_core::sc_create_vcd_trace_file(tmp_base.c_str());
-        st.vcd->set_time_unit(1, sc_core::SC_FS);
+        std::string msg = sink.open(opt->vcd_path);
+        if (!msg.empty())
+            return msg;
+        st.vcd = sc_core::sc_create_vcd_trace_file(sink.name().c_str());
+        st.vcd->set_time_unit(1, unit);
     }
     recorder.fd = job.fd;
     recorder.n = 0;
     SimFunctional rec = {&recorder, record_tile, nullptr};
     Chip chip("chip", a, job.ts, opt->arbitration, opt->func ? &rec : nullptr,
-              st, rs);
+              st, rs, job.tb.period);
     sc_core::sc_start();
     if (!chip.finished())
         return "no event left before the last layer ended (deadlock)";
     if (st.vcd) {
         sc_core::sc_close_vcd_trace_file(st.vcd);
         st.vcd = nullptr;
-        if (rename(tmp_file.path.c_str(), opt->vcd_path) != 0)
-            return std::string(opt->vcd_path) + ": cannot write: " +
-                   strerror(errno);
-        tmp_file.path.clear();
+        return sink.finish();
     }
     return "";
 }
@@ -301,7 +293,8 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
 {
     static const SimOptions defaults = {NULL, 0, SIM_ARB_ROUND_ROBIN, NULL};
     std::memset(rs, 0, sizeof *rs);
-    if (sim_check(a, ts, e) != QA_OK)
+    SimTimeBase tb;
+    if (sim_time_base(a, ts, &tb, e) != QA_OK)
         return QA_ERR;
     if (opt && (opt->arbitration < 0 || opt->arbitration >= SIM_ARB_COUNT))
         return err_set(e, NULL, 0, "arbitration", "unknown policy %d",
@@ -311,7 +304,7 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
     int fds[2];
     if (pipe(fds) != 0)
         return err_set(e, NULL, 0, "systemc", "pipe: %s", strerror(errno));
-    job = Job{a, ts, opt ? opt : &defaults, fds[1]};
+    job = Job{a, ts, opt ? opt : &defaults, fds[1], tb};
     fflush(NULL);  // or the child would flush the parent's buffers again
     pid_t parent = getpid();
     pid_t pid = fork();

@@ -14,7 +14,10 @@
 extern char **environ;
 
 /* Double-quoted gnuplot strings take C-like escapes (\\ \" \n \t \ooo);
- * single-quoted ones would pass a line break raw into the command line. */
+ * single-quoted ones would pass a line break raw into the command line.
+ * A backquote goes as \140: gnuplot runs `text` in double quotes as a
+ * shell command before it reads the string, so a chip named `rm x` ran
+ * rm; the escape becomes a backquote only after that substitution. */
 void gnuplot_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -26,6 +29,7 @@ void gnuplot_string(FILE *f, const char *s)
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
+        case '`': fputs("\\140", f); break;
         default:
             if (c < 0x20 || c == 0x7f)
                 fprintf(f, "\\%03o", c);
@@ -84,19 +88,21 @@ static int run(const char *script, char *stmts, const char *log, Err *e)
     int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     free(path);
+    /* The program is at fault here, or what its log says: not the script
+     * file (a missing gnuplot was reported against the script). */
     if (rc != 0)
-        return err_set(e, script, 0, NULL, "cannot run gnuplot: %s "
-                       "(install gnuplot-nox)", strerror(rc));
+        return err_set(e, NULL, 0, "gnuplot", "cannot run it: %s (install gnuplot-nox)",
+                       strerror(rc));
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
-            return err_set(e, script, 0, NULL, "waiting for gnuplot: %s",
-                           strerror(errno));
+            return err_set(e, NULL, 0, "gnuplot", "waiting for it: %s", strerror(errno));
     if (WIFSIGNALED(st))
-        return err_set(e, script, 0, NULL, "gnuplot killed by signal %d "
-                       "(see %s)", WTERMSIG(st), log);
+        return err_set(e, NULL, 0, "gnuplot", "killed by signal %d while drawing %s "
+                       "(its messages: %s)", WTERMSIG(st), script, log);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return err_set(e, script, 0, NULL, "gnuplot failed (see %s)", log);
+        return err_set(e, NULL, 0, "gnuplot", "drawing %s failed (its messages: %s)",
+                       script, log);
     return QA_OK;
 }
 

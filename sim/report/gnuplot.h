@@ -18,9 +18,10 @@ typedef struct {
     long num;
 } GnuplotVar;
 
-/* s as a double-quoted gnuplot string: backslash, double quote and
- * control characters escaped, so any user string (a chip or layer name)
- * is one string token whatever it holds. */
+/* s as a double-quoted gnuplot string: backslash, double quote, backquote
+ * (gnuplot's command substitution) and control characters escaped, so any
+ * user string (a chip or layer name) is one string token whatever it holds
+ * and runs nothing. */
 void gnuplot_string(FILE *f, const char *s);
 
 /* Runs `gnuplot -e "VARS; out=\"TMP\"" script`, its stdout and stderr

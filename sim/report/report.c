@@ -7,8 +7,8 @@
 
 #define L(f) offsetof(LayerRecord, f)
 static const CsvCol layer_cols[] = {
-    CSV_COL("layer", CSV_STR, L(name), "", "layer name (torchvision naming)"),
-    CSV_COL("op", CSV_STR, L(op), "", "conv, fc, maxpool, avgpool or add"),
+    CSV_COL("layer", CSV_STR, L(name), "", "layer name (torchvision naming; an ONNX model's from its nodes)"),
+    CSV_COL("op", CSV_STR, L(op), "", "conv, fc, matmul (two activations), maxpool, avgpool, add, or a vector op: eltwise, softmax, norm, reduce, copy"),
     CSV_COL("N", CSV_INT, L(N), "", "batch"),
     CSV_COL("C", CSV_INT, L(C), "", "input channels"),
     CSV_COL("H", CSV_INT, L(H), "", "input height"),
@@ -38,18 +38,26 @@ static const CsvCol layer_cols[] = {
     CSV_COL("stall_cycles", CSV_I64, L(stall_cycles), "cycles", "busiest core's cycles not computing (waiting for data, fill, drain)"),
     CSV_COL("bound_by", CSV_STR, L(bound), "", "compute or memory: which of compute_cycles and mem_cycles is larger"),
     CSV_COL("dram_w_bytes", CSV_I64, L(dram_w_bytes), "bytes", "weights read from DRAM"),
-    CSV_COL("dram_in_bytes", CSV_I64, L(dram_in_bytes), "bytes", "input activations read from DRAM"),
+    CSV_COL("dram_in_bytes", CSV_I64, L(dram_in_bytes), "bytes", "input activations read from DRAM (a matmul: both operands)"),
     CSV_COL("dram_out_bytes", CSV_I64, L(dram_out_bytes), "bytes", "outputs (and spilled tensors) written to DRAM"),
     CSV_COL("dram_bytes", CSV_I64, L(dram_bytes), "bytes", "all DRAM traffic of the layer"),
     CSV_COL("compulsory_bytes", CSV_I64, L(compulsory_bytes), "bytes", "each off-chip tensor once (inputs on chip and kept outputs excluded)"),
     CSV_COL("sram_peak_bytes", CSV_I64, L(sram_peak_bytes), "bytes", "scratchpad in use on the busiest core"),
     CSV_COL("in_on_chip", CSV_INT, L(in_on_chip), "", "1: input kept on chip by its producer"),
     CSV_COL("out_on_chip", CSV_INT, L(out_on_chip), "", "1: output kept on chip for its consumers"),
-    CSV_COL("w_fetches", CSV_INT, L(w_fetches), "", "times the weights cross from DRAM"),
+    CSV_COL("w_fetches", CSV_INT, L(w_fetches), "", "times the weights (a matmul: its second operand) cross from DRAM"),
     CSV_COL("in_fetches", CSV_INT, L(in_fetches), "", "times the input crosses from DRAM"),
     CSV_COL("util", CSV_F64, L(util), "", "MACs / (peak MACs per cycle x cycles)"),
     CSV_COL("dram_busy", CSV_F64, L(dram_busy), "", "fraction of the layer the DRAM channel is busy"),
-    CSV_COL("reason", CSV_STR, L(reason), "", "why each tensor is read, kept or written"),
+    CSV_NUM("sram_read_bytes", CSV_F64, L(sram_rd_bytes), "%.0f", "bytes", "scratchpad bytes read: operands into the array per fold, partial sums back, pool/add inputs, bytes stored to DRAM"),
+    CSV_NUM("sram_write_bytes", CSV_F64, L(sram_wr_bytes), "%.0f", "bytes", "scratchpad bytes written: partial sums, outputs, bytes loaded from DRAM"),
+    CSV_COL("energy_uj", CSV_F64, L(energy_uj), "uJ", "the layer's energy, e_mac_uj + e_array_uj + e_sram_uj + e_dram_uj + e_leak_uj (0 without an energy group)"),
+    CSV_COL("e_mac_uj", CSV_F64, L(e_mac_uj), "uJ", "MACs on the array and pool/add operations on the vector unit"),
+    CSV_COL("e_array_uj", CSV_F64, L(e_array_uj), "uJ", "operands and partial sums moved between PE registers"),
+    CSV_COL("e_sram_uj", CSV_F64, L(e_sram_uj), "uJ", "scratchpad reads and writes"),
+    CSV_COL("e_dram_uj", CSV_F64, L(e_dram_uj), "uJ", "DRAM reads and writes"),
+    CSV_COL("e_leak_uj", CSV_F64, L(e_leak_uj), "uJ", "leakage of the whole chip over the layer's time"),
+    CSV_COL("reason", CSV_STR, L(reason), "", "why each tensor is read, kept or written; how a grouped conv or matmul meets the array (one GEMM per group, or several block-diagonally)"),
 };
 #undef L
 
@@ -78,6 +86,19 @@ static const CsvCol run_cols[] = {
     CSV_COL("base_cycles", CSV_I64, R_(base_cycles), "cycles", "the same chip and network at base_bits (16)"),
     CSV_COL("speedup", CSV_F64, R_(speedup), "", "base_cycles / cycles"),
     CSV_COL("peak_gain", CSV_F64, R_(peak_gain), "", "peak MACs per cycle relative to base_bits"),
+    CSV_COL("energy_uj", CSV_F64, R_(energy_uj), "uJ", "energy of one inference (the batch): the sum of the five components (0 without an energy group)"),
+    CSV_COL("e_mac_uj", CSV_F64, R_(e_mac_uj), "uJ", "MACs and vector-unit operations"),
+    CSV_COL("e_array_uj", CSV_F64, R_(e_array_uj), "uJ", "register hops inside the arrays"),
+    CSV_COL("e_sram_uj", CSV_F64, R_(e_sram_uj), "uJ", "scratchpad reads and writes"),
+    CSV_COL("e_dram_uj", CSV_F64, R_(e_dram_uj), "uJ", "DRAM reads and writes"),
+    CSV_COL("e_leak_uj", CSV_F64, R_(e_leak_uj), "uJ", "leakage over the run's time"),
+    CSV_COL("energy_per_image_uj", CSV_F64, R_(energy_per_image_uj), "uJ", "energy_uj / batch"),
+    CSV_COL("power_w", CSV_F64, R_(power_w), "W", "average power: energy / time"),
+    CSV_COL("tops_per_w", CSV_F64, R_(tops_per_w), "TOPS/W", "2 x MACs / energy"),
+    CSV_COL("images_per_j", CSV_F64, R_(images_per_j), "1/J", "images per joule"),
+    CSV_COL("edp_j_s", CSV_F64, R_(edp_j_s), "J*s", "energy-delay product of the run: energy x time"),
+    CSV_COL("base_energy_uj", CSV_F64, R_(base_energy_uj), "uJ", "the same chip and network at base_bits (16)"),
+    CSV_COL("energy_gain", CSV_F64, R_(energy_gain), "", "base_energy_uj / energy_uj: times less energy than at 16 bits"),
 };
 #undef R_
 
@@ -136,5 +157,33 @@ void report_layer_record(const Layer *l, const LayerMap *m,
     r->in_fetches = (int)m->in_fetches;
     r->util = s->util;
     r->dram_busy = s->dram_busy;
+    const ChipAccess *c = &m->access;
+    r->sram_rd_bytes = (c->rd_w_bits + c->rd_in_bits + c->rd_psum_bits) / 8.0 +
+                       (double)s->dram_wr_bytes;
+    r->sram_wr_bytes = (c->wr_psum_bits + c->wr_out_bits) / 8.0 +
+                       (double)s->dram_rd_bytes;
+    r->energy_uj = s->energy.total_pj * 1e-6;
+    r->e_mac_uj = s->energy.mac_pj * 1e-6;
+    r->e_array_uj = s->energy.array_pj * 1e-6;
+    r->e_sram_uj = s->energy.sram_pj * 1e-6;
+    r->e_dram_uj = s->energy.dram_pj * 1e-6;
+    r->e_leak_uj = s->energy.leak_pj * 1e-6;
     snprintf(r->reason, sizeof r->reason, "%s", m->reason);
+}
+
+void report_run_energy(const Energy *en, double base_pj, RunRecord *r)
+{
+    r->energy_uj = en->total_pj * 1e-6;
+    r->e_mac_uj = en->mac_pj * 1e-6;
+    r->e_array_uj = en->array_pj * 1e-6;
+    r->e_sram_uj = en->sram_pj * 1e-6;
+    r->e_dram_uj = en->dram_pj * 1e-6;
+    r->e_leak_uj = en->leak_pj * 1e-6;
+    r->base_energy_uj = base_pj * 1e-6;
+    r->energy_per_image_uj = r->batch > 0 ? r->energy_uj / r->batch : 0;
+    r->power_w = r->time_ms > 0 ? r->energy_uj * 1e-3 / r->time_ms : 0;
+    r->tops_per_w = en->total_pj > 0 ? 2.0 * (double)r->macs / en->total_pj : 0;
+    r->images_per_j = r->energy_uj > 0 ? r->batch / (r->energy_uj * 1e-6) : 0;
+    r->edp_j_s = r->energy_uj * 1e-6 * r->time_ms * 1e-3;
+    r->energy_gain = en->total_pj > 0 ? base_pj / en->total_pj : 0;
 }

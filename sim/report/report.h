@@ -27,6 +27,9 @@ typedef struct {
     int in_on_chip, out_on_chip, w_fetches, in_fetches;
     double util;
     double dram_busy;
+    double sram_rd_bytes, sram_wr_bytes;
+    double energy_uj;        /* the sum of the five components */
+    double e_mac_uj, e_array_uj, e_sram_uj, e_dram_uj, e_leak_uj;
     char reason[160];
 } LayerRecord;
 
@@ -46,10 +49,25 @@ typedef struct {
     int64_t base_cycles;     /* the same chip and network at base_bits */
     double speedup;          /* base_cycles / cycles */
     double peak_gain;        /* peak MACs relative to base_bits */
+    /* Energy of one run (the whole batch); all 0 for a chip without an
+     * energy group. */
+    double energy_uj;
+    double e_mac_uj, e_array_uj, e_sram_uj, e_dram_uj, e_leak_uj;
+    double energy_per_image_uj;
+    double power_w;          /* energy / time */
+    double tops_per_w;       /* 2 x MACs / energy */
+    double images_per_j;
+    double edp_j_s;          /* energy x time of the run */
+    double base_energy_uj;   /* the same chip and network at base_bits */
+    double energy_gain;      /* base_energy_uj / energy_uj */
 } RunRecord;
 
 void report_layer_record(const Layer *l, const LayerMap *m,
                          const LayerStats *s, LayerRecord *r);
+/* The energy columns of rec from a run's energy (pJ), its time and MACs
+ * (rec's time_ms, batch and macs set); base_pj: the base_bits run's
+ * energy (0: unknown). */
+void report_run_energy(const Energy *en, double base_pj, RunRecord *rec);
 
 /* layers.csv and summary.csv, atomically; errors name the file. */
 int report_write_layers(const char *path, const LayerRecord *rows, int n,

@@ -155,9 +155,9 @@ static char *slurp(FILE *f, size_t *len)
 int table_read(Table *t, const char *path, Err *e)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
+    FILE *f = qa_open_input(path, "table", 0, e);
     if (!f)
-        return err_set(e, path, 0, NULL, "cannot open");
+        return QA_ERR;
     size_t len;
     t->buf = slurp(f, &len);
     fclose(f);

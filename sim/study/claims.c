@@ -22,7 +22,16 @@
  * equivalents, models/rtl/mac_area.csv): the fixed 2-bit MAC against the
  * fixed 16-bit one, and the precision-configurable 16-bit MAC's eight
  * 2-bit lanes against the fixed 16-bit MAC. They are reported, not
- * counted in the summary line. */
+ * counted in the summary line.
+ *
+ * And one statement of the FAQ paper (McKinstry et al. 2018, "energy and
+ * area scale down quadratically with precision"), checked at bw_gbps with
+ * every layer at the inner bits, energy E(b) = e_mac_uj or energy_uj:
+ *   emac   the MACs alone: E(16) / E(b) = (16 / b)^x with x within
+ *          energy_tolerance of energy_exponent (2) at 4 and at 2 bits.
+ *   esys   the whole chip (MAC, array, scratchpad, DRAM, leakage), the
+ *          same test; the table after it says which components carry the
+ *          energy at the lowest precision and how each one scales. */
 #include "sim/study/claims.h"
 #include "models/area.h"
 #include "models/area_synth.h"
@@ -32,7 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CL_AREA, CL_LIN, CL_DROP, CL_BW64, CL_BW32, CL_FL, CL_COUNT };
+enum { CL_AREA, CL_LIN, CL_DROP, CL_BW64, CL_BW32, CL_FL, CL_EMAC, CL_ESYS,
+       CL_COUNT };
 
 /* The name and the paper's statement of each claim, with the study's
  * numbers in them. */
@@ -60,14 +70,24 @@ static void claim_text(const ClaimData *d, int c, char *name, size_t nn,
         snprintf(name, nn, "%g GB/s: 16 -> 4 bits", d->super_gbps);
         snprintf(paper, np, "super-linear");
         break;
-    default:
+    case CL_FL:
         snprintf(name, nn, "first/last at 4, 2 bits, not 8");
         snprintf(paper, np, "%gx more", d->fl_gain);
+        break;
+    case CL_EMAC:
+        snprintf(name, nn, "MAC energy 16 -> 4, 2 bits (FAQ)");
+        snprintf(paper, np, "~b^%g: %gx, %gx", d->energy_exponent,
+                 pow(4, d->energy_exponent), pow(8, d->energy_exponent));
+        break;
+    default:
+        snprintf(name, nn, "chip energy 16 -> 4, 2 bits (FAQ)");
+        snprintf(paper, np, "~b^%g: %gx, %gx", d->energy_exponent,
+                 pow(4, d->energy_exponent), pow(8, d->energy_exponent));
         break;
     }
 }
 static const char *const claim_short[CL_COUNT] = {
-    "area", "lin", "drop", "bw64", "bw32", "fl"};
+    "area", "lin", "drop", "bw64", "bw32", "fl", "emac", "esys"};
 
 typedef struct {
     int known;         /* 0: the study lacks a point the claim needs */
@@ -79,6 +99,7 @@ typedef struct {
 typedef struct {
     const Table *t;
     int c_bits, c_fl, c_bw, c_speed, c_gain;
+    int c_energy, c_emac;   /* -1: a table without energy columns */
     int c_axes[STUDY_NAXES];
     const int *rows;   /* rows of one group */
     int n;
@@ -100,6 +121,53 @@ static double speedup(const Group *g, const char *bits, const char *fl,
         }
     }
     return 0;
+}
+
+/* The group's row with these bits, first/last and bandwidth; -1 if none. */
+static int find(const Group *g, const char *bits, const char *fl,
+                const char *bw)
+{
+    for (int i = 0; i < g->n; i++) {
+        int r = g->rows[i];
+        if (!strcmp(table_get(g->t, r, g->c_bits), bits) &&
+            !strcmp(table_get(g->t, r, g->c_fl), fl) &&
+            !strcmp(table_get(g->t, r, g->c_bw), bw))
+            return r;
+    }
+    return -1;
+}
+
+/* x of E(16) / E(b) = (16 / b)^x for column c at bandwidth bw, every
+ * layer at b bits; 0 when a point or its energy is missing. */
+static double energy_exp(const Group *g, int c, int b, const char *bw,
+                         double *ratio)
+{
+    char bits[16];
+    snprintf(bits, sizeof bits, "%d/%d", b, b);
+    int r16 = find(g, "16/16", "same", bw), rb = find(g, bits, "same", bw);
+    if (c < 0 || r16 < 0 || rb < 0)
+        return 0;
+    double e16 = table_num(g->t, r16, c), eb = table_num(g->t, rb, c);
+    if (!(e16 > 0) || !(eb > 0))
+        return 0;
+    *ratio = e16 / eb;
+    return log(*ratio) / log(16.0 / b);
+}
+
+static void judge_energy(const Group *g, int c, const ClaimData *d, Verdict *v)
+{
+    char bw[32];
+    snprintf(bw, sizeof bw, "%g", d->bw_gbps);
+    double r4 = 0, r2 = 0;
+    double x4 = energy_exp(g, c, 4, bw, &r4), x2 = energy_exp(g, c, 2, bw, &r2);
+    if (x4 == 0 || x2 == 0)
+        return;
+    v->known = 1;
+    v->holds = fabs(x4 - d->energy_exponent) <= d->energy_tolerance &&
+               fabs(x2 - d->energy_exponent) <= d->energy_tolerance;
+    snprintf(v->model, sizeof v->model, "%.2fx, %.1fx", r4, r2);
+    snprintf(v->note, sizeof v->note, "b^%.2f, b^%.2f (b^%g)", x4, x2,
+             d->energy_exponent);
 }
 
 static void judge(const Group *g, const Study *s, Verdict v[CL_COUNT])
@@ -169,6 +237,8 @@ static void judge(const Group *g, const Study *s, Verdict v[CL_COUNT])
                  100 * (r4 / d->fl_gain - 1), 100 * (r2 / d->fl_gain - 1),
                  d->fl_gain);
     }
+    judge_energy(g, g->c_emac, d, &v[CL_EMAC]);
+    judge_energy(g, g->c_energy, d, &v[CL_ESYS]);
 }
 
 static const char *verdict_word(const Verdict *v)
@@ -297,6 +367,113 @@ static int explain(const Study *s, const Group *g, FILE *f, Err *e)
     return QA_OK;
 }
 
+/* Where the energy goes: at 64 GB/s with every layer at the inner bits,
+ * uJ per image by component, each component's exponent from 16 bits to
+ * the narrowest precision, and why the components that scale slower than
+ * b^1.8 do (those with 5 % or more of the energy there, and the MAC
+ * always: it is the emac claim). */
+static const struct {
+    const char *col, *name, *why;
+} ecomp[] = {
+    {"e_mac_uj", "MAC", NULL},
+    {"e_array_uj", "array", "operand hops ~ b, partial-sum hops of w + a + log2 K bits"},
+    {"e_sram_uj", "SRAM", "operand bytes ~ b, partial sums of w + a + log2 K bits"},
+    {"e_dram_uj", "DRAM", "bytes ~ b, fewer once tensors fit on chip"},
+    {"e_leak_uj", "leak", "~ time: it falls with the speedup only"},
+};
+
+/* Why the MAC alone is not quadratic, from the chip's energy group. */
+static void mac_why(const Accel *a, char *buf, size_t n)
+{
+    const EnergyParams *p = &a->energy;
+    size_t len;
+    if (a->pe == PE_APOT)
+        len = (size_t)snprintf(buf, n, "shift-add terms ~ w, each an add of "
+                               "w + a + log2 K bits (b^%.3g of its width)",
+                               p->add_exp);
+    else if (p->mac == EMAC_TABLE)
+        len = (size_t)snprintf(buf, n, "the table's PE per MAC");
+    else
+        len = (size_t)snprintf(buf, n, "multiply b^%.4g, accumulate add of "
+                               "w + a + log2 K bits b^%.3g of its width",
+                               p->mul_exp, p->add_exp);
+    if (p->flex_overhead != 1 && len < n)
+        snprintf(buf + len, n - len, ", lanes below %d bits x%.3g",
+                 a->base_bits, p->flex_overhead);
+}
+
+static int explain_energy(const Study *s, const Group *g, FILE *f)
+{
+    if (g->c_energy < 0 || g->c_emac < 0)
+        return QA_OK;
+    int c_batch = g->c_axes[STUDY_BATCH];
+    int c[QA_COUNT(ecomp)];
+    for (size_t k = 0; k < QA_COUNT(ecomp); k++)
+        if ((c[k] = table_col(g->t, ecomp[k].col)) < 0)
+            return QA_OK;
+    char bw[32];
+    snprintf(bw, sizeof bw, "%g", s->claims.bw_gbps);
+    int r16 = find(g, "16/16", "same", bw), last = -1, header = 0;
+    const StudyValue *lowest = NULL; /* the narrowest W = A with a point */
+    for (int i = 0; i < s->axes[STUDY_BITS].n; i++) {
+        const StudyValue *v = &s->axes[STUDY_BITS].v[i];
+        int r = find(g, v->text, "same", bw);
+        if (r < 0 || !(table_num(g->t, r, g->c_energy) > 0))
+            continue;
+        double batch = c_batch >= 0 ? table_num(g->t, r, c_batch) : 1;
+        if (!(batch >= 1))
+            batch = 1;
+        if (!header) {
+            fprintf(f, "\nWhere the energy goes (%s GB/s, every layer at the "
+                       "bits; uJ per image):\n", bw);
+            fprintf(f, "%-12s %9s %9s %9s %9s %9s %9s %8s\n", "bits", "total",
+                    "MAC", "array", "SRAM", "DRAM", "leak", "vs 16b");
+            header = 1;
+        }
+        fprintf(f, "%-12s %9.1f", v->text,
+                table_num(g->t, r, g->c_energy) / batch);
+        for (size_t k = 0; k < QA_COUNT(ecomp); k++)
+            fprintf(f, " %9.1f", table_num(g->t, r, c[k]) / batch);
+        if (r16 >= 0)
+            fprintf(f, " %7.2fx", table_num(g->t, r16, g->c_energy) /
+                                      table_num(g->t, r, g->c_energy));
+        fputc('\n', f);
+        if (v->i0 == v->i1 && v->i0 < 16 && (!lowest || v->i0 < lowest->i0)) {
+            last = r;
+            lowest = v;
+        }
+    }
+    if (r16 < 0 || last < 0)
+        return QA_OK;
+    double l16 = log(16.0 / (double)lowest->i0);
+    double tot = table_num(g->t, last, g->c_energy);
+    double x[QA_COUNT(ecomp)];
+    char lab[32];
+    snprintf(lab, sizeof lab, "b^x, 16->%ld", lowest->i0);
+    fprintf(f, "%-12s %9.2f", lab,
+            log(table_num(g->t, r16, g->c_energy) / tot) / l16);
+    for (size_t k = 0; k < QA_COUNT(ecomp); k++) {
+        double e16 = table_num(g->t, r16, c[k]), eb = table_num(g->t, last, c[k]);
+        x[k] = e16 > 0 && eb > 0 ? log(e16 / eb) / l16 : (double)NAN;
+        fprintf(f, " %9.2f", x[k]);
+    }
+    fprintf(f, "\nWhy not b^2 (scaling slower than b^1.8, share of the %s-bit "
+               "energy):\n", lowest->text);
+    for (size_t k = 0; k < QA_COUNT(ecomp); k++) {
+        double share = table_num(g->t, last, c[k]) / tot;
+        if (!(x[k] < 1.8) || (k > 0 && share < 0.05))
+            continue;
+        char why[200];
+        if (ecomp[k].why)
+            snprintf(why, sizeof why, "%s", ecomp[k].why);
+        else
+            mac_why(&s->accel, why, sizeof why);
+        fprintf(f, "  %-6s %3.0f%%  b^%.2f: %s\n", ecomp[k].name, 100 * share,
+                x[k], why);
+    }
+    return QA_OK;
+}
+
 int claims_print(const Study *s, const char *path, FILE *f, Err *e)
 {
     Table t;
@@ -304,7 +481,8 @@ int claims_print(const Study *s, const char *path, FILE *f, Err *e)
         return QA_ERR;
     Group g = {&t, table_col(&t, "bits"), table_col(&t, "first_last"),
                table_col(&t, "dram_gbps"), table_col(&t, "speedup"),
-               table_col(&t, "peak_gain"), {0}, NULL, 0};
+               table_col(&t, "peak_gain"), table_col(&t, "energy_uj"),
+               table_col(&t, "e_mac_uj"), {0}, NULL, 0};
     for (int ax = 0; ax < STUDY_NAXES; ax++)
         g.c_axes[ax] = table_col(&t, study_axis_name((StudyAxis)ax));
     if (g.c_bits < 0 || g.c_fl < 0 || g.c_bw < 0 || g.c_speed < 0 ||
@@ -355,7 +533,8 @@ int claims_print(const Study *s, const char *path, FILE *f, Err *e)
         }
         if (ngroups <= 4) {
             print_detail(s, &g, v, f);
-            if (explain(s, &g, f, e) != QA_OK) {
+            if (explain(s, &g, f, e) != QA_OK ||
+                explain_energy(s, &g, f) != QA_OK) {
                 free(gid);
                 free(rows);
                 table_free(&t);

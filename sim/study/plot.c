@@ -12,6 +12,14 @@
  *   area.dat           bits mac_um2 density                      (Fig. 6b)
  *   layers_cycles.dat  idx, then compute and other cycles per bits
  *   layers_dram.dat    idx, then DRAM MB per bits
+ *   energy.dat         one block (gnuplot index) per bandwidth: bits,
+ *                      then uJ per image by component (mac array sram
+ *                      dram leak): where the energy goes
+ *   energy_bits.dat    bits quadratic MAC MAC_quadratic <one column per
+ *                      bandwidth>: uJ per image; quadratic is the first
+ *                      bandwidth's 16-bit total x (w a / 256), MAC its
+ *                      MACs alone, MAC_quadratic their 16-bit energy x
+ *                      (w a / 256)
  *   layer_names.gp     layer_name[idx + 1]: the layer names as gnuplot
  *                      strings. Names are user strings (a topology CSV, an
  *                      ONNX model) and gnuplot's data files cannot carry
@@ -37,7 +45,15 @@ static const struct {
 } figures[] = {
     {"speedup", VARY_BITS_BW}, {"area", VARY_ALL}, {"tops_mm2", VARY_BITS_BW},
     {"layers_cycles", VARY_BITS}, {"layers_dram", VARY_BITS},
+    {"energy", VARY_BITS_BW}, {"energy_bits", VARY_BITS_BW},
 };
+
+/* The energy figures need a table with energy in it (a chip with an
+ * energy group). */
+static int is_energy_figure(const char *name)
+{
+    return !strncmp(name, "energy", 6);
+}
 
 typedef struct {
     const Study *s;
@@ -124,6 +140,7 @@ static void caption(const Study *s, unsigned vary, char *buf, size_t n)
         case STUDY_DATAFLOW: snprintf(lab, sizeof lab, "%s dataflow", t); break;
         case STUDY_RULE: snprintf(lab, sizeof lab, "%s scaling", t); break;
         case STUDY_PLACEMENT: snprintf(lab, sizeof lab, "lanes in %s", t); break;
+        case STUDY_TIMING: snprintf(lab, sizeof lab, "%s timing", t); break;
         case STUDY_AREA: snprintf(lab, sizeof lab, "%s MAC area", t); break;
         case STUDY_DRAM:
             if (v->d > 0)
@@ -301,6 +318,92 @@ out:
     return rc;
 }
 
+static const char *const ecols[] = {"e_mac_uj", "e_array_uj", "e_sram_uj",
+                                    "e_dram_uj", "e_leak_uj"};
+
+/* uJ per image of column c in row r. */
+static double per_image(const Data *d, int r, int c)
+{
+    double batch = (double)fixed_value(d->s, STUDY_BATCH)->i0;
+    int cb = d->c_axes[STUDY_BATCH];
+    if (cb >= 0)
+        batch = table_num(&d->t, r, cb);
+    return table_num(&d->t, r, c) / (batch >= 1 ? batch : 1);
+}
+
+/* 1 when the table has energy (some row with energy_uj > 0). */
+static int has_energy(const Data *d)
+{
+    int c = table_col(&d->t, "energy_uj");
+    for (int r = 0; c >= 0 && r < d->t.nrows; r++)
+        if (table_num(&d->t, r, c) > 0)
+            return 1;
+    return 0;
+}
+
+static int write_energy(const Data *d, Err *e)
+{
+    const Study *s = d->s;
+    AtomicFile af, bf;
+    int c[QA_COUNT(ecols)];
+    int c_tot = table_col(&d->t, "energy_uj");
+    char lab[64];
+    for (size_t k = 0; k < QA_COUNT(ecols); k++)
+        c[k] = table_col(&d->t, ecols[k]);
+    if (open_dat(s, "energy", &af, e) != QA_OK)
+        return QA_ERR;
+    if (open_dat(s, "energy_bits", &bf, e) != QA_OK) {
+        qa_afile_abort(&af);
+        return QA_ERR;
+    }
+    /* No header row in energy.dat: its blocks are read by index, and
+     * gnuplot takes column titles from the file's first line only. */
+    for (int b = 0; b < s->axes[STUDY_DRAM].n; b++) {
+        bw_label(&s->axes[STUDY_DRAM].v[b], lab, sizeof lab);
+        fprintf(af.f, "%s# %s: bits mac array sram dram leak (uJ per image)\n",
+                b ? "\n\n" : "", lab);
+        for (int i = 0; i < s->axes[STUDY_BITS].n; i++) {
+            const StudyValue *bv = &s->axes[STUDY_BITS].v[i];
+            int r = find_row(d, VARY_BITS_BW, bv->text,
+                             s->axes[STUDY_DRAM].v[b].text);
+            bits_label(bv, lab, sizeof lab);
+            fprintf(af.f, "%s", lab);
+            for (size_t k = 0; k < QA_COUNT(ecols); k++)
+                fprintf(af.f, " %.6g", r >= 0 ? per_image(d, r, c[k]) : (double)NAN);
+            fputc('\n', af.f);
+        }
+    }
+    fprintf(bf.f, "bits quadratic MAC MAC_quadratic");
+    for (int b = 0; b < s->axes[STUDY_DRAM].n; b++) {
+        bw_label(&s->axes[STUDY_DRAM].v[b], lab, sizeof lab);
+        fprintf(bf.f, " %s", lab);
+    }
+    fputc('\n', bf.f);
+    /* The reference: the first bandwidth's energy at 16 bits, scaled by
+     * the bits squared. */
+    int r16 = find_row(d, VARY_BITS_BW, "16/16", s->axes[STUDY_DRAM].v[0].text);
+    double e16 = r16 >= 0 ? per_image(d, r16, c_tot) : (double)NAN;
+    double m16 = r16 >= 0 ? per_image(d, r16, c[0]) : (double)NAN;
+    for (int i = 0; i < s->axes[STUDY_BITS].n; i++) {
+        const StudyValue *bv = &s->axes[STUDY_BITS].v[i];
+        int r0 = find_row(d, VARY_BITS_BW, bv->text, s->axes[STUDY_DRAM].v[0].text);
+        bits_label(bv, lab, sizeof lab);
+        double q = (double)(bv->i0 * bv->i1) / 256.0;
+        fprintf(bf.f, "%s %.6g %.6g %.6g", lab, e16 * q,
+                r0 >= 0 ? per_image(d, r0, c[0]) : (double)NAN, m16 * q);
+        for (int b = 0; b < s->axes[STUDY_DRAM].n; b++) {
+            int r = find_row(d, VARY_BITS_BW, bv->text, s->axes[STUDY_DRAM].v[b].text);
+            fprintf(bf.f, " %.6g", r >= 0 ? per_image(d, r, c_tot) : (double)NAN);
+        }
+        fputc('\n', bf.f);
+    }
+    if (qa_afile_commit(&af, e) != QA_OK) {
+        qa_afile_abort(&bf);
+        return QA_ERR;
+    }
+    return qa_afile_commit(&bf, e);
+}
+
 int plot_write_data(const Study *s, const char *table, Err *e)
 {
     Data d;
@@ -323,7 +426,8 @@ int plot_write_data(const Study *s, const char *table, Err *e)
     int rc = QA_ERR;
     if (write_by_bw(&d, "speedup", "speedup", "linear", e) == QA_OK &&
         write_by_bw(&d, "tops_mm2", "tops_per_mm2", "peak", e) == QA_OK &&
-        write_area(s, e) == QA_OK && write_layers(&d, e) == QA_OK)
+        write_area(s, e) == QA_OK && write_layers(&d, e) == QA_OK &&
+        (!has_energy(&d) || write_energy(&d, e) == QA_OK))
         rc = QA_OK;
     table_free(&d.t);
     return rc;
@@ -339,6 +443,19 @@ int plot_study(const Study *s, const char *table, const char *scripts_dir,
 {
     if (plot_write_data(s, table, e) != QA_OK)
         return QA_ERR;
+    Data d;
+    d.s = s;
+    if (table_read(&d.t, table, e) != QA_OK)
+        return QA_ERR;
+    int energy = has_energy(&d);
+    table_free(&d.t);
+    char bws[512] = "";
+    size_t bl = 0;
+    for (int i = 0; i < s->axes[STUDY_DRAM].n && bl < sizeof bws; i++) {
+        char lab[64];
+        bw_label(&s->axes[STUDY_DRAM].v[i], lab, sizeof lab);
+        bl += (size_t)snprintf(bws + bl, sizeof bws - bl, "%s%s", i ? " " : "", lab);
+    }
     char log[1200], plots[1100], bits[512] = "", cap[1024];
     snprintf(plots, sizeof plots, "%s/plots", s->out_dir);
     snprintf(log, sizeof log, "%s/gnuplot.log", plots);
@@ -352,6 +469,8 @@ int plot_study(const Study *s, const char *table, const char *scripts_dir,
     }
     for (size_t i = 0; i < QA_COUNT(figures); i++) {
         char script[1100];
+        if (is_energy_figure(figures[i].name) && !energy)
+            continue;
         snprintf(script, sizeof script, "%s/%s.gp", scripts_dir,
                  figures[i].name);
         caption(s, figures[i].vary, cap, sizeof cap);
@@ -360,6 +479,7 @@ int plot_study(const Study *s, const char *table, const char *scripts_dir,
             {"nb", NULL, s->axes[STUDY_BITS].n},
             {"nbw", NULL, s->axes[STUDY_DRAM].n},
             {"bits", bits, 0},
+            {"bws", bws, 0},
             {"caption", cap, 0},
         };
         if (gnuplot_draw(script, vars, (int)QA_COUNT(vars), plots, log, e) !=

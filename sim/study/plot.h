@@ -10,8 +10,9 @@
 /* Write the data files of the study's table (points.csv at `table`). */
 int plot_write_data(const Study *s, const char *table, Err *e);
 /* Data files, then every script (speedup, area, tops_mm2, layers_cycles,
- * layers_dram: NAME.gp draws NAME.png and NAME.svg, titled with the chip
- * and the values the figure fixes); errors name the script and the log. */
+ * layers_dram, and with energy in the table energy and energy_bits:
+ * NAME.gp draws NAME.png and NAME.svg, titled with the chip and the
+ * values the figure fixes); errors name the script and the log. */
 int plot_study(const Study *s, const char *table, const char *scripts_dir,
                Err *e);
 

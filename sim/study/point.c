@@ -99,8 +99,13 @@ static int build_net(const PointSpec *p, int w, int a, int fl, int baseline,
 {
     if (p->model_path[0])
         return model_net(p, baseline ? p->accel.base_bits : 0, net, e);
-    int rc = p->topo_path[0] ? topo_csv_load(net, p->topo_path, e)
-                             : net_build(net, p->workload, e);
+    /* SCALE-Sim's timing takes its topologies as it reads them (rounding
+     * output sizes up, workloads/topo_csv.c) */
+    TopoRounding round = p->accel.timing == TIMING_SCALESIM ? TOPO_CEIL
+                                                            : TOPO_FLOOR;
+    int rc = p->onnx_path[0]   ? onnx_load(net, p->onnx_path, &p->onnx, e)
+             : p->topo_path[0] ? topo_csv_read(net, p->topo_path, round, e)
+                               : net_build(net, p->workload, e);
     if (rc != QA_OK)
         return QA_ERR;
     net_set_batch(net, p->batch);
@@ -136,6 +141,10 @@ static int time_net(const PointSpec *p, const Net *net, const char *vcd,
         rc = err_set(e, NULL, 0, "engine", "unknown engine %d", (int)p->engine);
         break;
     }
+    /* Both engines stop their counts at QA_COUNT_MAX: such a run is too
+     * long to report (analytic_run says so itself). */
+    if (rc == QA_OK && (rc = stats_check(rs, net, e)) != QA_OK)
+        stats_free(rs);
     if (rc != QA_OK)
         tile_free(ts);
     return rc;
@@ -166,6 +175,7 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
     int bb = a->base_bits;
     if (p->base_cycles > 0) {
         brs.cycles = p->base_cycles;
+        brs.energy.total_pj = p->base_energy_pj;
     } else {
         if (build_net(p, bb, bb, bb, 1, &base, e) != QA_OK)
             goto fail;
@@ -202,11 +212,12 @@ int point_run(const PointSpec *p, RunRecord *rec, LayerRecord **layers,
                              : 0;
     rec->tops_per_mm2 = rec->achieved_tops / ar.chip_mm2;
     rec->util = rs.cycles > 0 ? (double)rec->macs /
-                                    ((double)ar.macs_per_cycle * rs.cycles)
+                                    (ar.macs_per_cycle * (double)rs.cycles)
                               : 0;
     rec->base_cycles = brs.cycles;
     rec->speedup = rs.cycles > 0 ? (double)brs.cycles / rs.cycles : 0;
-    rec->peak_gain = (double)ar.macs_per_cycle / br.macs_per_cycle;
+    rec->peak_gain = ar.macs_per_cycle / br.macs_per_cycle;
+    report_run_energy(&rs.energy, brs.energy.total_pj, rec);
 
     if (layers) {
         LayerRecord *rows = qa_calloc((size_t)QA_MAX(net.n, 1), sizeof *rows);

@@ -7,13 +7,17 @@
 #include "arch/arch.h"
 #include "sim/report/report.h"
 #include "sim/engine/sim.h"
+#include "workloads/onnx.h"
 
 typedef enum { ENGINE_ANALYTIC, ENGINE_SYSTEMC, ENGINE_COUNT } Engine;
 
 typedef struct {
     Accel accel;
-    char workload[64];         /* built-in name, or "" with topo_path */
+    char workload[64];         /* built-in name, or "" with topo_path or
+                                  onnx_path */
     char topo_path[512];       /* SCALE-Sim CSV; "" for a built-in */
+    char onnx_path[512];       /* ONNX model; "" for a built-in */
+    OnnxOptions onnx;          /* its input shapes (--input-shape) */
     char model_path[512];      /* integer model file (safetensors): its
                                 * layers and per-layer bits; the bit
                                 * options are then ignored */
@@ -25,6 +29,7 @@ typedef struct {
     int64_t base_cycles;       /* > 0: cycles of the base_bits run, already
                                   known to the caller (a sweep's cache):
                                   it is not run again */
+    double base_energy_pj;     /* with base_cycles: that run's energy */
     const char *vcd_path;      /* SystemC engine: value-change dump */
     SimArbitration arbitration;/* SystemC engine: DRAM channel arbitration */
     int verbose;

@@ -9,7 +9,8 @@
 /* Result columns; the key columns (point id, then one per axis, named
  * after it) come first. The RunRecord columns mean what they mean in
  * summary.csv, whose table documents them (qarray run --help-columns);
- * speedup_16 is summary.csv's speedup. */
+ * speedup_16 and energy_gain_16 are summary.csv's speedup and
+ * energy_gain. */
 #define RES(name, kind, f) CSV_COL(name, kind, offsetof(PointRow, rec.f), "", "")
 #define P_(f) offsetof(PointRow, f)
 static const CsvCol result_cols[] = {
@@ -29,8 +30,23 @@ static const CsvCol result_cols[] = {
     RES("base_cycles", CSV_I64, base_cycles),
     RES("speedup_16", CSV_F64, speedup),
     RES("peak_gain", CSV_F64, peak_gain),
+    RES("energy_uj", CSV_F64, energy_uj),
+    RES("e_mac_uj", CSV_F64, e_mac_uj),
+    RES("e_array_uj", CSV_F64, e_array_uj),
+    RES("e_sram_uj", CSV_F64, e_sram_uj),
+    RES("e_dram_uj", CSV_F64, e_dram_uj),
+    RES("e_leak_uj", CSV_F64, e_leak_uj),
+    RES("energy_per_image_uj", CSV_F64, energy_per_image_uj),
+    RES("power_w", CSV_F64, power_w),
+    RES("tops_per_w", CSV_F64, tops_per_w),
+    RES("images_per_j", CSV_F64, images_per_j),
+    RES("edp_j_s", CSV_F64, edp_j_s),
+    RES("base_energy_uj", CSV_F64, base_energy_uj),
+    RES("energy_gain_16", CSV_F64, energy_gain),
     CSV_COL("baseline_cycles", CSV_I64, P_(baseline_cycles), "cycles", "the study's baseline point for this point"),
     CSV_COL("speedup", CSV_F64, P_(speedup_vs_baseline), "", "baseline_cycles / cycles"),
+    CSV_COL("baseline_energy_uj", CSV_F64, P_(baseline_energy_uj), "uJ", "energy of the study's baseline point"),
+    CSV_COL("energy_gain", CSV_F64, P_(energy_gain_vs_baseline), "", "baseline_energy_uj / energy_uj"),
     CSV_COL("layers_csv", CSV_STR, P_(layers_csv), "", "the point's layers.csv, relative to the study's folder"),
 };
 #undef RES

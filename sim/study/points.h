@@ -14,6 +14,8 @@ typedef struct {
     RunRecord rec;
     int64_t baseline_cycles;
     double speedup_vs_baseline;
+    double baseline_energy_uj;
+    double energy_gain_vs_baseline;
     char layers_csv[32];
 } PointRow;
 

@@ -1,8 +1,8 @@
 /* study.c: libconfig study files: the plain keys (name, arch, out, compare,
  * claims) and the axes. A chip axis (cores, sram_bytes, array, dataflow,
- * rule, placement, area_model, dram_gbps) is set through the architecture
- * file's key table, so it has the same types and limits as the file and
- * the command line; the other axes (workload, engine, batch, first_last, bits) have a
+ * timing, rule, placement, area_model, dram_gbps) is set through the
+ * architecture file's key table, so it has the same types and limits as
+ * the file and the command line; the other axes (workload, engine, batch, first_last, bits) have a
  * parser each here. An axis key takes one value or a list; the same code
  * reads the `baseline` and `plot` groups (one value per axis) and
  * command-line overrides, so a value means the same thing wherever it is
@@ -50,9 +50,9 @@ static int p_workload(const Raw *r, StudyValue *v, char *why, size_t n)
         strpbrk(r->s, ",\"\r\n")) {
         /* The text is a key cell of points.csv, whose rows merge and
          * resume read one line at a time. */
-        snprintf(why, n, "expected a network name or a SCALE-Sim .csv path "
-                         "(a string without commas, quotes or line breaks, "
-                         "under 64 characters)");
+        snprintf(why, n, "expected a network name, a SCALE-Sim .csv or an "
+                         "ONNX .onnx path (a string without commas, quotes or "
+                         "line breaks, under 64 characters)");
         return QA_ERR;
     }
     snprintf(v->text, sizeof v->text, "%s", r->s);
@@ -115,13 +115,14 @@ static int p_bits(const Raw *r, StudyValue *v, char *why, size_t n)
 }
 
 static const AxisDef axis_defs[STUDY_NAXES] = {
-    [STUDY_WORKLOAD] = {"workload", p_workload, NULL, "built-in network or SCALE-Sim topology .csv"},
+    [STUDY_WORKLOAD] = {"workload", p_workload, NULL, "built-in network, SCALE-Sim topology .csv or ONNX model .onnx"},
     [STUDY_ENGINE] = {"engine", p_engine, NULL, "analytic or systemc"},
     [STUDY_BATCH] = {"batch", p_batch, NULL, "images per inference, 1..65536"},
     [STUDY_CORES] = {"cores", NULL, "cores", "cores (architecture key cores)"},
     [STUDY_SRAM] = {"sram_bytes", NULL, "core.sram_bytes", "scratchpad per core: bytes or \"2 MiB\" (core.sram_bytes)"},
     [STUDY_ARRAY] = {"array", NULL, "core.rows", "PE array per core at base bits, \"ROWSxCOLS\" (core.rows, core.cols)"},
     [STUDY_DATAFLOW] = {"dataflow", NULL, "core.dataflow", "ws, os or is (core.dataflow)"},
+    [STUDY_TIMING] = {"timing", NULL, "core.timing", "whose array cycles: scalesim (SCALE-Sim v2's count) or qarray (core.timing); a points column only when given", 1},
     [STUDY_RULE] = {"rule", NULL, "precision.rule", "precision rule: linear, area, quadratic, table (precision.rule)"},
     [STUDY_PLACEMENT] = {"placement", NULL, "precision.placement", "extra lanes as cols, rows or both (precision.placement)"},
     [STUDY_AREA] = {"area_model", NULL, "area.model", "MAC area model: pact, bitfusion or synth (area.model); a points column only when given", 1},
@@ -185,6 +186,10 @@ static void chip_value(const Accel *a, StudyAxis ax, StudyValue *v)
         v->i0 = a->placement;
         snprintf(v->text, sizeof v->text, "%s", arch_place_name(a->placement));
         break;
+    case STUDY_TIMING:
+        v->i0 = a->timing;
+        snprintf(v->text, sizeof v->text, "%s", arch_timing_name(a->timing));
+        break;
     case STUDY_AREA:
         v->i0 = a->area_model;
         snprintf(v->text, sizeof v->text, "%s",
@@ -234,6 +239,7 @@ static void apply_chip(Accel *a, StudyAxis ax, const StudyValue *v)
     case STUDY_DATAFLOW: a->dataflow = (Dataflow)v->i0; break;
     case STUDY_RULE: a->scale_rule = (ScaleRule)v->i0; break;
     case STUDY_PLACEMENT: a->placement = (Placement)v->i0; break;
+    case STUDY_TIMING: a->timing = (Timing)v->i0; break;
     case STUDY_AREA: a->area_model = (AreaModel)v->i0; break;
     case STUDY_DRAM: a->dram_gbps = v->d; break;
     default: break;
@@ -417,11 +423,13 @@ static const KtKey claim_keys[] = {
     {"claims.super_gbps", KT_FLOAT, CF(super_gbps), 0.001, 1e6, "GB/s", "the bandwidth where 16 -> 4 bits beats the 4x peak gain", NULL},
     {"claims.fl_gain", KT_FLOAT, CF(fl_gain), 1, 100, "x", "first/last layers at the inner bits instead of 8 (PACT: 1.24)", NULL},
     {"claims.fl_tolerance", KT_FLOAT, CF(fl_tolerance), 0, 1, "", "relative difference that still holds", NULL},
+    {"claims.energy_exponent", KT_FLOAT, CF(energy_exponent), 0, 10, "", "energy 16 -> b bits scales as (16/b)^this, at bw_gbps (FAQ: 2, quadratic)", NULL},
+    {"claims.energy_tolerance", KT_FLOAT, CF(energy_tolerance), 0, 10, "", "absolute difference of the exponent that still holds", NULL},
 };
 #undef CF
 static const KtTable claim_table = {"study file", claim_keys,
                                     (int)QA_COUNT(claim_keys),
-                                    "qarray sweep --help", 0};
+                                    "qarray sweep --help", 0, NULL};
 
 static void claim_defaults(ClaimData *c)
 {
@@ -429,6 +437,7 @@ static void claim_defaults(ClaimData *c)
     c->linear_share = 0.9, c->drop_share = 0.75;
     c->bw_gbps = 64, c->bw_speedup = 4.5, c->super_gbps = 32;
     c->fl_gain = 1.24, c->fl_tolerance = 0.1;
+    c->energy_exponent = 2, c->energy_tolerance = 0.2;
 }
 
 void study_help_claims(FILE *f)
@@ -465,9 +474,24 @@ static int walk(Study *s, config_t *cfg, Err *e)
         const char *key = config_setting_name(c);
         int line = (int)config_setting_source_line(c);
         int ax = find_axis(key);
-        if (ax >= 0) {
+        if (ax >= 0 || !strcmp(key, "onnx")) {
+            /* onnx = "model.onnx" (or a list): the workload axis, every
+             * value an ONNX model */
+            int onnx = ax < 0;
+            if (onnx)
+                ax = STUDY_WORKLOAD;
+            if (ax == STUDY_WORKLOAD && s->axes[ax].line)
+                return err_set(e, s->file, line, key, "the workload is given "
+                               "twice (workload and onnx are one axis)");
             if (parse_axis(s, (StudyAxis)ax, c, e) != QA_OK)
                 return QA_ERR;
+            for (int k = 0; onnx && k < s->axes[ax].n; k++) {
+                size_t len = strlen(s->axes[ax].v[k].text);
+                if (len < 6 || strcmp(s->axes[ax].v[k].text + len - 5, ".onnx"))
+                    return err_set(e, s->file, s->axes[ax].v[k].line, key,
+                                   "\"%s\": expected an ONNX model path "
+                                   "ending in .onnx", s->axes[ax].v[k].text);
+            }
         } else if (!strcmp(key, "name")) {
             if (get_string(s, c, key, s->name, sizeof s->name, e) != QA_OK)
                 return QA_ERR;

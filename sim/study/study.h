@@ -22,7 +22,7 @@
 /* Axes in cross-product order: the first varies slowest. */
 typedef enum {
     STUDY_WORKLOAD, STUDY_ENGINE, STUDY_BATCH, STUDY_CORES, STUDY_SRAM,
-    STUDY_ARRAY, STUDY_DATAFLOW, STUDY_RULE, STUDY_PLACEMENT, STUDY_AREA,
+    STUDY_ARRAY, STUDY_DATAFLOW, STUDY_TIMING, STUDY_RULE, STUDY_PLACEMENT, STUDY_AREA,
     STUDY_DRAM, STUDY_FIRST_LAST, STUDY_BITS, STUDY_NAXES
 } StudyAxis;
 
@@ -52,6 +52,7 @@ typedef struct {
     double bw_gbps, bw_speedup; /* at this bandwidth, 16 -> 4 bits at least */
     double super_gbps;      /* at this bandwidth, above the 4x peak gain */
     double fl_gain, fl_tolerance; /* first/last at the inner bits, not 8 */
+    double energy_exponent, energy_tolerance; /* FAQ: E(16)/E(b) ~ (16/b)^x */
 } ClaimData;
 
 typedef struct {

@@ -42,6 +42,8 @@ void sweep_point_spec(const StudyPoint *p, PointSpec *ps)
     const char *w = p->v[STUDY_WORKLOAD]->text;
     if (ends_with(w, ".csv"))
         snprintf(ps->topo_path, sizeof ps->topo_path, "%s", w);
+    else if (onnx_is_path(w))
+        snprintf(ps->onnx_path, sizeof ps->onnx_path, "%s", w);
     else
         snprintf(ps->workload, sizeof ps->workload, "%s", w);
     ps->w_bits = (int)p->v[STUDY_BITS]->i0;
@@ -59,16 +61,18 @@ int sweep_check(const Study *s, Err *e)
         const char *w = wl->v[i].text;
         Net net;
         Err ne;
+        int file = ends_with(w, ".csv") || onnx_is_path(w);
         int rc = ends_with(w, ".csv") ? topo_csv_load(&net, w, &ne)
+                 : onnx_is_path(w)    ? onnx_load(&net, w, NULL, &ne)
                                       : net_build(&net, w, &ne);
         net_free(&net);
         if (rc != QA_OK) {
-            if (ends_with(w, ".csv"))
+            if (file)
                 *e = ne;
             else
                 err_set(e, s->file, wl->v[i].line, "workload",
-                        "\"%s\" is not a built-in network (%s) or a .csv",
-                        w, net_builtin_names());
+                        "\"%s\" is not a built-in network (%s), a .csv or "
+                        "an .onnx", w, net_builtin_names());
             return QA_ERR;
         }
     }
@@ -112,6 +116,7 @@ static void run_key(const StudyPoint *p, char *buf, size_t n)
 typedef struct {
     char key[512];
     int64_t cycles;
+    double energy_pj;        /* the run's energy (0 without a model) */
     RunRecord rec;           /* full entries: the point's record */
     LayerRecord *layers;     /* full entries: (nl) */
     int nl, full;
@@ -143,6 +148,7 @@ static void cache_put(RunCache *c, const char *key, const RunRecord *rec,
     memset(en, 0, sizeof *en);
     snprintf(en->key, sizeof en->key, "%s", key);
     en->cycles = rec->cycles;
+    en->energy_pj = rec->energy_uj * 1e6;
     if (!layers)
         return;
     en->layers = qa_malloc((size_t)QA_MAX(nl, 1) * sizeof *layers);
@@ -185,6 +191,7 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
     const CacheEntry *hit = cache_find(cache, pkey, 1);
     const CacheEntry *base = cache_find(cache, bkey, 0);
     int64_t bc = base ? base->cycles : 0;
+    double be = base ? base->energy_pj : 0;
     if (!bc && strcmp(pkey, bkey)) {
         PointSpec bs;
         RunRecord brec;
@@ -195,6 +202,7 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
         if (point_run(&bs, &brec, NULL, NULL, e) != QA_OK)
             goto fail;
         bc = brec.cycles;
+        be = brec.energy_uj * 1e6;
         cache_put(cache, bkey, &brec, NULL, 0);
         hit = cache_find(cache, pkey, 1);
     }
@@ -203,23 +211,33 @@ static int run_point(const Study *s, RunCache *cache, int64_t id, Err *e)
         lr = hit->layers;
         nl = hit->nl;
     } else {
-        if (is_base)
+        if (is_base) {
             ps.base_cycles = bc > 0 ? bc : 1;
+            ps.base_energy_pj = be;
+        }
         if (point_run(&ps, &row.rec, &layers, &nl, e) != QA_OK)
             goto fail;
         lr = layers;
-        if (!bc)
+        if (!bc) {
             bc = row.rec.cycles; /* the point is its own baseline */
+            be = row.rec.energy_uj * 1e6;
+        }
         if (is_base) {
             row.rec.base_cycles = bc;
             row.rec.speedup = row.rec.cycles > 0
                 ? (double)bc / (double)row.rec.cycles : 0;
+            row.rec.base_energy_uj = be * 1e-6;
+            row.rec.energy_gain = row.rec.energy_uj > 0
+                ? row.rec.base_energy_uj / row.rec.energy_uj : 0;
         }
         cache_put(cache, pkey, &row.rec, layers, nl);
     }
     row.baseline_cycles = bc;
     row.speedup_vs_baseline = row.rec.cycles > 0
         ? (double)row.baseline_cycles / (double)row.rec.cycles : 0;
+    row.baseline_energy_uj = be * 1e-6;
+    row.energy_gain_vs_baseline = row.rec.energy_uj > 0
+        ? row.baseline_energy_uj / row.rec.energy_uj : 0;
     snprintf(row.layers_csv, sizeof row.layers_csv, "layers/p%06lld.csv",
              (long long)id);
     points_layers_path(s, id, path, sizeof path);
