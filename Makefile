@@ -18,7 +18,7 @@ PKGS = gcc g++ make pkg-config libsystemc-dev libconfig-dev libcmocka-dev \
        gnuplot-nox libopenblas-dev zlib1g-dev dataset-fashion-mnist \
        clang libclang-rt-14-dev verilator yosys libprotobuf-c-dev \
        protobuf-c-compiler libonnx-dev python3-onnx libsqlite3-dev sqlite3 \
-       parallel slurm-wlm munge
+       parallel slurm-wlm munge libdnnl-dev
 
 CC = gcc
 CXX = g++
@@ -49,7 +49,8 @@ CFLAGS = -std=c11 -O2 -g -fopenmp $(WARN) -D_POSIX_C_SOURCE=200809L -I. -I$(BUIL
          $(PC_CFLAGS) -MMD -MP $(SAN)
 CXXFLAGS = -std=c++17 -O2 -g $(WARN_CXX) -I. $(PC_CFLAGS) -MMD -MP $(SAN)
 LDFLAGS = -fopenmp -Wl,--as-needed $(SAN)
-LDLIBS = $(PC_LIBS) -lm -lpthread
+# oneDNN (libdnnl-dev) ships no pkg-config file.
+LDLIBS = $(PC_LIBS) -ldnnl -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 
 LIB_DIRS = arch workloads models quant quant/train quant/int sim/engine \
@@ -93,11 +94,13 @@ ONNX_OBJ = onnx onnx_val onnx_ops onnx_shape
 $(BUILD)/quant/int/onnx_q.o $(BUILD)/quant/int/onnx_out.o: $(BUILD)/gen/onnx.pb-c.h
 $(ONNX_OBJ:%=$(BUILD)/workloads/%.o): $(BUILD)/gen/onnx.pb-c.h
 
-# The functional tile GEMM (sim/engine/func.c) runs billions of MACs per ResNet-50
-# image, and the training layers (quant/train/layers.c) stream every activation
-# several times per step; -O2's very-cheap cost model leaves their inner
-# loops scalar.
-$(BUILD)/sim/engine/func.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
+# The functional tiles and the integer reference (sim/engine/func.c, fgemm.c,
+# quant/int/irun.c, iconv.c) requantize, compare and lay out every activation
+# and weight of a ResNet-50 image, and the training layers
+# (quant/train/layers.c) stream every activation several times per step;
+# -O2's very-cheap cost model leaves their inner loops scalar.
+$(BUILD)/sim/engine/func.o $(BUILD)/sim/engine/fgemm.o $(BUILD)/quant/int/irun.o \
+$(BUILD)/quant/int/iconv.o $(BUILD)/quant/train/layers.o: CFLAGS += -O3
 
 # The git commit of the build, recorded with every study database
 # (sim/study/store.c). The stamp changes only when the commit does, so
@@ -223,12 +226,14 @@ FUZZ_CFLAGS = -std=c11 -O1 -g $(WARN_C) -D_POSIX_C_SOURCE=200809L -I. \
               -I$(FUZZ_BUILD)/gen $(PC_CFLAGS) -MMD -MP $(FUZZ_SAN) $(FUZZ_OMP) -DQA_TESTING
 # sim/report/table.c and csv.c (the reader and the writer of qarray's own
 # CSV tables), sim/study/study.c (study files) and sim/engine/func.c (the
-# functional chip's layer graph of a model file) are plain C.
+# functional chip's layer graph of a model file) with fgemm.c (its tiles on
+# oneDNN's product) are plain C.
 FUZZ_SRC := $(foreach d,arch workloads models quant quant/train quant/int,$(wildcard $(d)/*.c)) \
-            sim/report/table.c sim/report/csv.c sim/study/study.c sim/engine/func.c
+            sim/report/table.c sim/report/csv.c sim/study/study.c sim/engine/func.c \
+            sim/engine/fgemm.c
 FUZZ_OBJ := $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/onnx.pb-c.o
 # No SystemC: the harnesses reach only the C library.
-FUZZ_LIBS := $(shell pkg-config --libs libconfig zlib libprotobuf-c 2>/dev/null) -ldl -lm
+FUZZ_LIBS := $(shell pkg-config --libs libconfig zlib libprotobuf-c 2>/dev/null) -ldnnl -ldl -lm
 FUZZ_LIB := $(FUZZ_BUILD)/libqarray.a
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)

@@ -91,4 +91,30 @@ static inline void qt_assert_err(const Err *e, const char *file, int line,
 
 #define QT_CLOSE(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* This test binary again as a new process, `arg` its only argument, with
+ * oneDNN's instruction set capped at isa (ONEDNN_MAX_CPU_ISA, read once
+ * per process, so only a fresh process can take another cap). Returns its
+ * exit status, -1 if it could not run. */
+static inline int qt_run_capped(const char *isa, const char *arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        char self[] = "/proc/self/exe";
+        char *argv[] = {self, (char *)arg, NULL};
+        setenv("ONEDNN_MAX_CPU_ISA", isa, 1);
+        execv(self, argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 #endif

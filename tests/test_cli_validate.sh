@@ -55,10 +55,21 @@ done
 # the analytic engine computes the same tiles: same table but for the cycles column
 "$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --engine analytic >"$T/c" 2>&1 ||
     fail "validate --engine analytic: $(cat "$T/c")"
-cut -d, -f1-20 "$T/v_ws.csv" >"$T/a"
+cut -d, -f1-20,22- "$T/v_ws.csv" >"$T/a"
 "$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --engine analytic -o "$T/c.csv" >/dev/null 2>&1
-cut -d, -f1-20 "$T/c.csv" >"$T/b"
+cut -d, -f1-20,22- "$T/c.csv" >"$T/b"
 cmp -s "$T/a" "$T/b" || fail "analytic engine and SystemC cores differ"
+# --exact-acc: every array layer's largest partial sum exact (acc_exact 1,
+# no "<=" in the table), never below the default run's final sums, and
+# never above its bounds
+"$Q" validate -m "$T/m.safetensors" -c arch/tiny.cfg --input 3 --batch 2 --exact-acc \
+    -o "$T/x.csv" >"$T/x" 2>&1 || fail "validate --exact-acc: $(cat "$T/x")"
+grep -q "<=" "$T/x" && fail "validate --exact-acc shows a bound: $(cat "$T/x")"
+awk -F, 'NR > 1 && ($2 == "conv" || $2 == "fc") && $22 != 1 { bad = 1 } END { exit bad }' "$T/x.csv" ||
+    fail "validate --exact-acc: a layer not exact"
+paste -d, "$T/x.csv" "$T/v_ws.csv" | awk -F, 'NR > 1 && ($2 == "conv" || $2 == "fc") &&
+    ($11 + 0 > $35 + 0 || $11 + 0 < $23 + 0) { bad = 1 } END { exit bad }' ||
+    fail "validate --exact-acc: exact max|acc| outside [final sums, bound]"
 
 # fault injection: weight 5 of c2.conv is in output channel 0
 expect_error "qarray: $T/m.safetensors: c2.conv: 392 outputs differ from the integer reference, first at image 0 channel 0 row 0 column 1: chip 4, reference 5" \

@@ -50,7 +50,7 @@ static void rig_up(Rig *r, const Accel *a, int bits, int64_t pe_macs)
         err_print(&e, stderr);
         fail();
     }
-    FuncOptions o = {pe_macs};
+    FuncOptions o = {.pe_max_macs = pe_macs};
     assert_int_equal(func_init(&r->f, &r->a, &r->ref, &r->net, &r->ts, &o, &e), QA_OK);
     uint8_t img[IMAGES * 3 * 12 * 12];
     fn_images(&r->ref, 99, IMAGES, img);
@@ -267,7 +267,7 @@ static void test_overflow_hand(void **s)
         FuncChip *f;
         assert_int_equal(func_net(&ref, 1, &net, &e), QA_OK);
         assert_int_equal(map_net(&a, &net, &ts, &e), QA_OK);
-        FuncOptions o = {1000};
+        FuncOptions o = {.pe_max_macs = 1000};
         assert_int_equal(func_init(&f, &a, &ref, &net, &ts, &o, &e), QA_OK);
         uint8_t img[16];
         memset(img, 255, sizeof img);
@@ -310,6 +310,72 @@ static void test_overflow_network(void **s)
     assert_true(func_overflows(r.f) >= 1);
     assert_int_equal(func_total_mismatches(r.f), 0);
     rig_down(&r);
+}
+
+/* The overflow verdict at every accumulator width around every layer's
+ * edge, bounds against exact partial sums: for acc_bits 8..34 on the 4-
+ * and 8-bit networks at each dataflow, a run with every tile in order
+ * (exact_acc) gives each layer's largest |partial sum| E; the default run
+ * (bounds where they fit) must report overflow exactly where E needs more
+ * than acc_bits, report E itself on every overflowing layer, a bound >= E
+ * elsewhere, the same outputs and logits, and a largest final sum <= E. */
+static void test_bounds_at_the_edge(void **s)
+{
+    (void)s;
+    Err e;
+    static const int bits[] = {4, 8};
+    int edges = 0, bounded = 0, products = 0;
+    for (int df = 0; df < DF_COUNT; df++)
+        for (size_t b = 0; b < QA_COUNT(bits); b++)
+            for (int acc = 8; acc <= 34; acc++) {
+                Accel a;
+                tiny(&a);
+                a.dataflow = (Dataflow)df;
+                a.acc_bits = acc;
+                Rig r, x;
+                rig_up(&r, &a, bits[b], 0);
+                rig_up(&x, &a, bits[b], 0);
+                func_free(x.f);
+                FuncOptions o = {.exact_acc = 1};
+                uint8_t img[IMAGES * 3 * 12 * 12];
+                fn_images(&x.ref, 99, IMAGES, img);
+                assert_int_equal(func_init(&x.f, &x.a, &x.ref, &x.net, &x.ts, &o, &e), QA_OK);
+                assert_int_equal(func_set_images(x.f, img, &e), QA_OK);
+                assert_int_equal(func_run(r.f, &e), QA_OK);
+                assert_int_equal(func_compare(r.f, &e), QA_OK);
+                assert_int_equal(func_run(x.f, &e), QA_OK);
+                assert_int_equal(func_compare(x.f, &e), QA_OK);
+                const FuncLayer *fb = func_layers(r.f), *fx = func_layers(x.f);
+                for (int l = 0; l < r.net.n; l++) {
+                    if (!layer_on_array(&r.net.layers[l]))
+                        continue;
+                    int64_t E = fx[l].max_acc;
+                    assert_int_equal(fx[l].exact_tiles, fx[l].tiles);
+                    assert_int_equal(fb[l].overflow, fx[l].overflow);
+                    assert_int_equal(fx[l].overflow, fx[l].acc_bits_needed > acc);
+                    if (fb[l].overflow) {
+                        assert_int_equal(fb[l].max_acc, E);
+                        assert_int_equal(fb[l].acc_bits_needed, fx[l].acc_bits_needed);
+                    }
+                    assert_true(fb[l].max_acc >= E);
+                    assert_true(fb[l].max_sum <= E);
+                    assert_int_equal(fb[l].max_sum, fx[l].max_sum);
+                    edges += fx[l].acc_bits_needed == acc || fx[l].acc_bits_needed == acc + 1;
+                    bounded += fb[l].exact_tiles < fb[l].tiles;
+                }
+                products += func_times(r.f)->bound_macs > 0;
+                assert_int_equal(func_total_mismatches(r.f), 0);
+                assert_int_equal(func_total_mismatches(x.f), 0);
+                assert_memory_equal(func_logits(r.f), func_logits(x.f),
+                                    IMAGES * 10 * sizeof(int64_t));
+                rig_down(&r);
+                rig_down(&x);
+            }
+    /* every array layer met its edge from both sides; bounds decided
+     * layers, and the bound product A x |W| decided tiles */
+    assert_true(edges >= 2 * 7 * DF_COUNT * (int)QA_COUNT(bits));
+    assert_true(bounded > 0);
+    assert_true(products > 0);
 }
 
 /* The same through the SystemC cores: the tiles are computed in the
@@ -371,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_fault_injection),
         cmocka_unit_test(test_overflow_hand),
         cmocka_unit_test(test_overflow_network),
+        cmocka_unit_test(test_bounds_at_the_edge),
         cmocka_unit_test(test_systemc_functional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,7 +81,7 @@ static void test_bitexact(void **s)
     fn_images(&g.ref, 99, IMAGES, want);
     assert_memory_equal(g.images, want, sizeof want);
 
-    ValOptions o = {2, 1, 20000, NULL, 0, 0};
+    ValOptions o = {2, 1, 20000, NULL, 0, 0, 0};
     ValResult sc, c;
     run(&g, &o, &sc);
     o.systemc = 0;
@@ -142,7 +142,7 @@ static void test_one_core_cycles(void **s)
     rig_up(&g, 8);
     g.a.cores = 1;
     g.a.dram_gbps = 0;
-    ValOptions o = {IMAGES, 1, 0, NULL, 0, 0};
+    ValOptions o = {IMAGES, 1, 0, NULL, 0, 0, 0};
     ValResult sc, c;
     run(&g, &o, &sc);
     o.systemc = 0;
@@ -168,7 +168,7 @@ static void test_flipped_weight(void **s)
     rig_up(&g, 4);
     Err e;
     for (int systemc = 0; systemc <= 1; systemc++) {
-        ValOptions o = {2, systemc, 0, "b2a", 7 * 108 + 40, 3};
+        ValOptions o = {2, systemc, 0, "b2a", 7 * 108 + 40, 3, 0};
         ValResult r;
         run(&g, &o, &r);
         assert_int_equal(r.first_bad, 5);
@@ -192,7 +192,7 @@ static void test_flipped_weight(void **s)
         validate_free(&r);
     }
     /* bad fault positions: no such layer, a bit past the code's width */
-    ValOptions o = {2, 0, 0, "nope", 0, 0};
+    ValOptions o = {2, 0, 0, "nope", 0, 0, 0};
     ValResult r;
     assert_int_equal(validate_run(&g.a, &g.ref, g.images, IMAGES, &o, &r, &e), QA_ERR);
     qt_assert_err(&e, "", 0, "flip", "no layer 'nope' in the model");
@@ -212,7 +212,7 @@ static void test_overflow(void **s)
     Rig g;
     rig_up(&g, 8);
     g.a.acc_bits = 16;
-    ValOptions o = {IMAGES, 0, 0, NULL, 0, 0};
+    ValOptions o = {IMAGES, 0, 0, NULL, 0, 0, 0};
     ValResult r;
     run(&g, &o, &r);
     assert_int_equal(r.mismatches, 0);

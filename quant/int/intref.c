@@ -1,5 +1,6 @@
 /* intref.c: integer-only network inference (rules in intref.h). */
 #include "quant/int/intref.h"
+#include "quant/int/irun.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -405,26 +406,5 @@ int intref_forward_ops(const INet *net, const uint8_t *image, int64_t *logits,
 
 int intref_predict(const INet *net, const uint8_t *images, int n, int *pred, Err *e)
 {
-    size_t nin = (size_t)net->in_C * net->in_H * net->in_W;
-    int rc = QA_OK;
-#pragma omp parallel for schedule(dynamic, 8)
-    for (int i = 0; i < n; i++) {
-        int64_t lg[1024];
-        Err le;
-        if (intref_forward(net, images + (size_t)i * nin, lg, &le)) {
-#pragma omp critical
-            {
-                rc = QA_ERR;
-                if (e)
-                    *e = le;
-            }
-            continue;
-        }
-        int best = 0;
-        for (int k = 1; k < net->classes; k++)
-            if (lg[k] > lg[best])
-                best = k;
-        pred[i] = best;
-    }
-    return rc;
+    return irun_predict(net, images, n, INTREF_BATCH, pred, e);
 }

@@ -1,7 +1,9 @@
 /* intref.h: integer-only inference of an exported network: the bit-exact
  * reference the simulated array's functional mode is checked against.
  * Only integer arithmetic runs here; scales are carried for documentation
- * and for reading logits as real numbers. One image at a time, (C, H, W).
+ * and for reading logits as real numbers. intref_forward is plain loops,
+ * one image at a time, (C, H, W): the spot check; quant/int/irun.h runs
+ * the same rules on a batch, fast.
  *
  * Rules (all products and sums in int64, floor division by powers of two):
  *   requant(v, m, sh, b) = floor((v*m + b + 2^(sh-1)) / 2^sh)   (sh = 0: v*m + b)
@@ -77,7 +79,9 @@ int intref_forward(const INet *net, const uint8_t *image, int64_t *logits, Err *
  * the layer-by-layer reference of the array's functional mode. */
 int intref_forward_ops(const INet *net, const uint8_t *image, int64_t *logits,
                        int32_t *const *outs, Err *e);
-/* Run a batch of images (n, C, H, W), predictions in pred (n); OpenMP over images. */
+/* Predictions (n) of images (n, C, H, W): irun_predict (quant/int/irun.h,
+ * the same results, fast) in batches of INTREF_BATCH. */
+#define INTREF_BATCH 64
 int intref_predict(const INet *net, const uint8_t *images, int n, int *pred, Err *e);
 
 /* requant() above; exposed for the array's functional model and tests. */

@@ -15,7 +15,7 @@
 
 typedef struct {
     const char *model, *arch, *data, *out, *flip;
-    int input, limit, batch, dataset, engine;
+    int input, limit, batch, dataset, engine, exact_acc;
     int64_t seed, pe_macs;
 } ValidateOpts;
 
@@ -45,6 +45,10 @@ static const ArgOpt opts[] = {
     {.name = "flip", .kind = ARG_STR, .off = offsetof(ValidateOpts, flip),
      .meta = "L:I:B", .help = "fault injection: flip bit B of weight code I of\n"
      "layer L (a name) in the chip's copy"},
+    {.name = "exact-acc", .kind = ARG_FLAG, .off = offsetof(ValidateOpts, exact_acc),
+     .help = "every tile's partial sums in the accumulation order,\n"
+     "so max|acc| is exact on every layer (slower); by\n"
+     "default a bound stands in where it fits acc_bits"},
     ARGS_OPT_OUT(ValidateOpts, out, "FILE.csv", "per-layer results", ARG_OUT),
 };
 
@@ -65,9 +69,19 @@ static void print_table(const ValResult *r, const Accel *a)
         const FuncLayer *f = &r->layers[l].f;
         char bits[24] = "-", pe[24] = "-", mx[24] = "-";
         if (layer_on_array(ly)) {
-            snprintf(mx, sizeof mx, "%lld", (long long)f->max_acc);
-            snprintf(bits, sizeof bits, "%d/%d%s", f->acc_bits_needed, a->acc_bits,
-                     f->overflow ? " OVF" : "");
+            /* not every tile's partial sums ran in order: max|acc| is a
+             * bound ("<="), the bits lie between those of the largest
+             * final sum and the bound's */
+            int exact = f->exact_tiles == f->tiles;
+            int lo = 1;
+            while (lo < 64 && (f->max_sum >> (lo - 1)) != 0)
+                lo++;
+            snprintf(mx, sizeof mx, "%s%lld", exact ? "" : "<=", (long long)f->max_acc);
+            if (exact || lo >= f->acc_bits_needed)
+                snprintf(bits, sizeof bits, "%d/%d%s", f->acc_bits_needed, a->acc_bits,
+                         f->overflow ? " OVF" : "");
+            else
+                snprintf(bits, sizeof bits, "%d..%d/%d", lo, f->acc_bits_needed, a->acc_bits);
             snprintf(pe, sizeof pe, "%lld%s", (long long)f->pe_tiles,
                      f->pe_mismatches || f->pe_cycles != f->sys_cycles ||
                      f->pe_max_acc != f->pe_max_want ? " BAD" : "");
@@ -86,6 +100,7 @@ typedef struct {
     FuncLayer f;
     int acc_bits;
     int64_t cycles;
+    int acc_exact;
 } ValRow;
 
 #define V_(f) offsetof(ValRow, f)
@@ -112,6 +127,9 @@ static const CsvCol val_cols[] = {
     CSV_COL("sys_cycles", CSV_I64, F_(sys_cycles), "cycles", "closed-form cycles of the same GEMMs"),
     CSV_COL("pe_max_abs_acc", CSV_I64, F_(pe_max_acc), "", "largest partial sum on the PE-level array"),
     CSV_COL("cycles", CSV_I64, V_(cycles), "cycles", "the layer's simulated cycles"),
+    CSV_COL("acc_exact", CSV_INT, V_(acc_exact), "", "1: max_abs_acc is exact, 0: an upper bound"),
+    CSV_COL("max_abs_sum", CSV_I64, F_(max_sum), "", "largest final sum of an output"),
+    CSV_COL("fast_tiles", CSV_I64, F_(fast_tiles), "", "tiles summed by oneDNN's product"),
 };
 #undef V_
 #undef F_
@@ -130,6 +148,7 @@ static int write_csv(const char *path, const ValResult *r, const Accel *a, Err *
         rows[l].f = r->layers[l].f;
         rows[l].acc_bits = a->acc_bits;
         rows[l].cycles = r->layers[l].cycles;
+        rows[l].acc_exact = r->layers[l].f.exact_tiles == r->layers[l].f.tiles;
     }
     int rc = csv_write(path, &val_table, rows, sizeof *rows, r->shape.n, e);
     free(rows);
@@ -220,7 +239,8 @@ static void print_summary(const ValResult *r, double wall)
 static int run(const Args *a, void *obj, Err *e)
 {
     const ValidateOpts *o = obj;
-    ValOptions vo = {o->batch, o->engine == ENGINE_SYSTEMC, o->pe_macs, NULL, 0, 0};
+    ValOptions vo = {o->batch, o->engine == ENGINE_SYSTEMC, o->pe_macs, NULL, 0, 0,
+                     o->exact_acc};
     char flip_layer[64];
     if (o->flip && parse_flip(o->flip, flip_layer, sizeof flip_layer, &vo, e) != QA_OK)
         return ARGS_USAGE;
@@ -268,8 +288,9 @@ const ArgCmd cmd_validate = {
         "codes by the cores, accumulators are checked against the chip's acc_bits,\n"
         "and every layer's outputs are compared with the integer reference\n"
         "(quant/int/intref.h). Prints per layer the mismatches, the largest partial\n"
-        "sum, the PE-level cross-check and the cycles. Exit status 1 if any output\n"
-        "differs or any accumulator overflows.",
+        "sum (\"<=\": a bound, exact wherever it overflows; --exact-acc: exact), the\n"
+        "PE-level cross-check and the cycles. Exit status 1 if any output differs\n"
+        "or any accumulator overflows.",
     .opts = opts, .nopts = (int)QA_COUNT(opts),
     .rules = rules, .nrules = (int)QA_COUNT(rules),
     .size = sizeof(ValidateOpts),

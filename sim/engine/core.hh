@@ -8,8 +8,9 @@
 // the pipeline of analytic.c. A tile's compute time is its TileGroup's
 // compute_cycles (the mapper's closed-form systolic timing); loads and stores
 // are TLM-2.0 transfers through the interconnect. Events are per tile.
-// In functional mode the compute thread also calls the C function that
-// does the tile's arithmetic (SimFunctional.tile) when its compute ends.
+// In functional mode the compute thread also reports each tile when its
+// compute ends (SimFunctional.tile: sim.cc sends it to the process that
+// does the tile's arithmetic).
 #ifndef SIM_CORE_HH
 #define SIM_CORE_HH
 

@@ -1,9 +1,13 @@
 /* func.h: functional mode of the chip. Every tile of the mapper's schedule
- * is computed on integer codes of their bit width: exact accumulation whose
- * largest partial sum is checked against Accel.acc_bits (overflow reported,
- * never wrapped), requantization by the rules of quant/int/intref.h; outputs are
- * compared with the integer reference layer by layer. The arithmetic of a
- * tile lives here; the SystemC cores call func_tile at its simulated time. */
+ * is computed on integer codes of their bit width: exact sums (oneDNN's
+ * integer product where the codes fit it, exact loops otherwise,
+ * sim/engine/fgemm.h) whose partial sums are checked against
+ * Accel.acc_bits in the chip's accumulation order (an overflow is reported,
+ * never wrapped, never missed and never invented), requantization by the
+ * rules of quant/int/intref.h; outputs are compared with the integer
+ * reference (quant/int/irun.h, which shares no product code with the
+ * tiles) layer by layer. The arithmetic of a tile lives here; a SystemC
+ * run calls func_tile in the order its cores end the tiles. */
 #ifndef FUNC_H
 #define FUNC_H
 
@@ -29,9 +33,17 @@ typedef struct {
     int64_t got, want;     /* its chip and reference values */
     int64_t elems;         /* output elements compared */
     int64_t max_acc;       /* largest |partial sum| held in the dataflow's
-                            * registers or accumulator buffer (array layers) */
+                            * registers or accumulator buffer (array layers):
+                            * exact when exact_tiles == tiles, else an upper
+                            * bound (see func.c); exact whenever it overflows */
     int acc_bits_needed;   /* signed bits that hold max_acc */
-    int overflow;          /* acc_bits_needed > Accel.acc_bits */
+    int overflow;          /* acc_bits_needed > Accel.acc_bits: exact, never
+                            * a bound's verdict */
+    int64_t max_sum;       /* largest |final sum| of an output (exact; a lower
+                            * bound of the largest partial sum) */
+    int64_t exact_tiles;   /* tiles whose partial sums were computed in the
+                            * accumulation order (max_acc exact for them) */
+    int64_t fast_tiles;    /* tiles whose sums came from oneDNN's product */
     int64_t macs, tiles;   /* computed by the chip */
     int64_t pe_tiles;      /* tiles re-run on the PE-level reference array */
     int64_t pe_macs;       /* MACs of those re-runs */
@@ -47,7 +59,29 @@ typedef struct {
      * whole; for larger ones the first (and last) tile of each core is
      * re-run on its leading rows and columns up to that budget. 0: never. */
     int64_t pe_max_macs;
+    /* 1: every tile's partial sums in the accumulation order, so max_acc
+     * is exact on every layer (slower); 0: bounds decide where they can. */
+    int exact_acc;
 } FuncOptions;
+
+/* Where a run's time went (wall seconds of the caller's thread). */
+typedef struct {
+    int threads;           /* threads computing tiles */
+    int64_t tiles;         /* tiles computed (array and vector unit) */
+    int64_t fast_macs;     /* MACs of oneDNN's products (the tiles' sums) */
+    int64_t bound_macs;    /* MACs of the bound products A x |W| */
+    int64_t ordered_macs;  /* MACs of the ordered loops (incl. re-runs) */
+    /* wall seconds */
+    double tile_s;         /* computing tiles, im2col included */
+    double im2col_s;       /* of which the u8 im2col of the fast layers */
+    double compare_s;      /* func_compare: the reference and the comparison */
+    double ref_s;          /* of which the reference */
+    /* thread-seconds (a tile's time times the threads it had) */
+    double gemm_s;         /* oneDNN's products (sums and bounds) */
+    double ordered_s;      /* the ordered loops */
+    double pe_s;           /* the PE-level re-runs */
+    double vector_s;       /* the vector-unit tiles (add, pools) */
+} FuncTimes;
 
 typedef struct FuncChip FuncChip;
 
@@ -68,16 +102,22 @@ int func_set_images(FuncChip *f, const uint8_t *images, Err *e);
  * Errors: not an array layer, index or bit out of range. */
 int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e);
 
-/* Compute tile t of core `core` of layer `layer` (tile_block gives the
- * output block). Inputs must have been computed. QA_ERR only when out of
- * memory or for an internal error of the reference array. */
+/* Tile t of core `core` of layer `layer` (tile_block gives the output
+ * block). A layer's tiles are independent, so they are gathered and
+ * computed together, one per thread, when the layer's last tile arrives
+ * or a tile of another layer does (func_run and func_compare compute what
+ * is left); a layer's inputs must be complete by then. QA_ERR when out of
+ * memory, oneDNN fails, for an internal error (the reference array, or
+ * oneDNN's sums differing from the ordered ones), or for a tile that is
+ * not in the schedule; the error may come from an earlier tile of the
+ * layer being computed. */
 int func_tile(FuncChip *f, int layer, int core, int64_t t, Err *e);
 
 /* Every tile of every layer in schedule order, without timing (the C path). */
 int func_run(FuncChip *f, Err *e);
 
 /* Run the integer reference on every image and fill the per-layer results
- * (func_layers). QA_ERR only when out of memory. */
+ * (func_layers). QA_ERR only when out of memory or oneDNN fails. */
 int func_compare(FuncChip *f, Err *e);
 
 /* Results: (net->n) layers; logits (batch, classes) of the chip; the
@@ -86,9 +126,10 @@ int func_compare(FuncChip *f, Err *e);
 const FuncLayer *func_layers(const FuncChip *f);
 const int64_t *func_logits(const FuncChip *f);
 const int *func_ref_pred(const FuncChip *f);
+const FuncTimes *func_times(const FuncChip *f);
 
-/* Hooks for sim_run: the cores compute each tile with func_tile; the
- * simulation process runs func_compare and sends the results back. */
+/* Hooks for sim_run: every tile the cores end is computed with func_tile
+ * (in this process), then func_compare. */
 SimFunctional func_sim_hooks(FuncChip *f);
 
 /* Total mismatches and overflowing layers over all layers. */

@@ -6,11 +6,20 @@
 // leaves with _exit (no atexit handlers, no second flush of inherited stdio
 // buffers). The parent reads the pipe and reaps the child.
 //
+// Functional mode: the tiles' arithmetic runs in the parent, which holds
+// the data, in the order the child's cores finish the tiles. The child
+// sends that order while it simulates (the data never changes the timing),
+// and the parent computes as the records arrive. The child itself stays
+// single-threaded: an OpenMP runtime that has run threads in the parent
+// does not work in a forked child (GNU libgomp waits forever for its old
+// workers), and the parent's GEMMs use them.
+//
 // Pipe format (native byte order, same binary on both ends):
+//   functional mode: any number of  int32 TILES, int32 count,
+//                    count x {int32 layer, int32 core, int64 tile}
 //   int32 status (0 ok)
 //   ok:    int32 n, int32 cores, int64 transactions,
-//          LayerStats[n], double core_busy[n * cores],
-//          functional mode only: int64 length, the packed results
+//          LayerStats[n], double core_busy[n * cores]
 //   error: int32 length, char message[length]
 #include "sim/engine/sim.h"
 
@@ -97,6 +106,44 @@ int send_stats(int fd, const RunStats *rs)
     return QA_OK;
 }
 
+// A tag that no status takes.
+const int32_t TILES = 0x54494c45;
+
+// The child's side of functional mode: tile records, sent in chunks.
+struct TileRecord {
+    int32_t layer, core;
+    int64_t t;
+};
+
+struct Recorder {
+    int fd;
+    int32_t n;
+    TileRecord rec[64];
+};
+Recorder recorder;
+
+int flush_tiles(Recorder *r)
+{
+    int32_t head[2] = {TILES, r->n};
+    int rc = QA_OK;
+    if (r->n > 0 && (write_all(r->fd, head, sizeof head) != QA_OK ||
+                     write_all(r->fd, r->rec, sizeof *r->rec *
+                               static_cast<size_t>(r->n)) != QA_OK))
+        rc = QA_ERR;
+    r->n = 0;
+    return rc;
+}
+
+int record_tile(void *ctx, int layer, int core, int64_t t, Err *e)
+{
+    Recorder *r = static_cast<Recorder *>(ctx);
+    r->rec[r->n++] = TileRecord{layer, core, t};
+    if (r->n == static_cast<int32_t>(QA_COUNT(r->rec)) && flush_tiles(r) != QA_OK)
+        return err_set(e, NULL, 0, "systemc", "the parent process stopped "
+                       "reading tiles");
+    return QA_OK;
+}
+
 // Reports below error severity are dropped unless verbose; errors throw and
 // come back to sim_run as a message.
 void quiet_reports()
@@ -137,7 +184,11 @@ std::string simulate(RunStats *rs)
         st.vcd = sc_core::sc_create_vcd_trace_file(sink.name().c_str());
         st.vcd->set_time_unit(1, unit);
     }
-    Chip chip("chip", a, job.ts, opt->arbitration, opt->func, st, rs, job.tb.period);
+    recorder.fd = job.fd;
+    recorder.n = 0;
+    SimFunctional rec = {&recorder, record_tile, nullptr};
+    Chip chip("chip", a, job.ts, opt->arbitration, opt->func ? &rec : nullptr,
+              st, rs, job.tb.period);
     sc_core::sc_start();
     if (!chip.finished())
         return "no event left before the last layer ended (deadlock)";
@@ -164,28 +215,11 @@ int sc_main(int, char **)
         msg = ex.what();
     }
     int rc = 0;
-    if (!msg.empty()) {
+    if (job.opt->func && flush_tiles(&recorder) != QA_OK) {
+        rc = 1;
+    } else if (!msg.empty()) {
         send_error(job.fd, msg);
         rc = 1;
-    } else if (job.opt->func) {
-        // Packed before anything is sent, so a failure is still an error
-        // message rather than a truncated stream.
-        const SimFunctional *f = job.opt->func;
-        void *buf = nullptr;
-        size_t len = 0;
-        Err e;
-        err_clear(&e);
-        if (f->pack(f->ctx, &buf, &len, &e) != QA_OK) {
-            send_error(job.fd, std::string(e.field) + ": " + e.msg);
-            rc = 1;
-        } else {
-            int64_t n = static_cast<int64_t>(len);
-            if (send_stats(job.fd, &rs) != QA_OK ||
-                write_all(job.fd, &n, sizeof n) != QA_OK ||
-                write_all(job.fd, buf, len) != QA_OK)
-                rc = 1;
-        }
-        free(buf);
     } else if (send_stats(job.fd, &rs) != QA_OK) {
         rc = 1;
     }
@@ -193,11 +227,37 @@ int sc_main(int, char **)
     return rc;
 }
 
-static int read_stats(int fd, RunStats *rs, Err *e)
+// The tile records up to the status: each tile computed by f as it
+// arrives. After a failing tile the child is stopped and *status is left
+// unread (QA_ERR with the tile's message).
+static int read_tiles(int fd, pid_t pid, const SimFunctional *f,
+                      int32_t *status, Err *e)
 {
-    int32_t status;
-    if (read_all(fd, &status, sizeof status) != QA_OK)
-        return err_set(e, NULL, 0, "systemc", "simulation process died");
+    TileRecord rec[QA_COUNT(recorder.rec)];
+    for (;;) {
+        int32_t n;
+        if (read_all(fd, status, sizeof *status) != QA_OK)
+            return err_set(e, NULL, 0, "systemc", "simulation process died");
+        if (*status != TILES)
+            return QA_OK;
+        if (read_all(fd, &n, sizeof n) != QA_OK || n < 1 ||
+            n > static_cast<int32_t>(QA_COUNT(rec)) ||
+            read_all(fd, rec, sizeof *rec * static_cast<size_t>(n)) != QA_OK)
+            return err_set(e, NULL, 0, "systemc", "bad tile records from the "
+                           "simulation process");
+        for (int32_t i = 0; i < n; i++)
+            if (!f || f->tile(f->ctx, rec[i].layer, rec[i].core, rec[i].t, e) !=
+                          QA_OK) {
+                if (!f)
+                    err_set(e, NULL, 0, "systemc", "tile records in a timing run");
+                kill(pid, SIGKILL);
+                return QA_ERR;
+            }
+    }
+}
+
+static int read_stats(int fd, int32_t status, RunStats *rs, Err *e)
+{
     if (status != 0) {
         int32_t len;
         char msg[400];
@@ -226,27 +286,6 @@ static int read_stats(int fd, RunStats *rs, Err *e)
         return err_set(e, NULL, 0, "systemc", "truncated statistics from the "
                        "simulation process");
     return QA_OK;
-}
-
-// The functional results after the statistics; the child's memory is its
-// own, so what its cores computed comes back through the pipe.
-static int read_func(int fd, const SimFunctional *f, Err *e)
-{
-    int64_t n;
-    if (read_all(fd, &n, sizeof n) != QA_OK || n < 0)
-        return err_set(e, NULL, 0, "systemc", "truncated functional results "
-                       "from the simulation process");
-    void *buf = qa_malloc(n > 0 ? static_cast<size_t>(n) : 1);
-    if (!buf)
-        return err_set(e, NULL, 0, NULL, "out of memory");
-    int rc = read_all(fd, buf, static_cast<size_t>(n));
-    if (rc != QA_OK)
-        rc = err_set(e, NULL, 0, "systemc", "truncated functional results "
-                     "from the simulation process");
-    else
-        rc = f->unpack(f->ctx, buf, static_cast<size_t>(n), e);
-    free(buf);
-    return rc;
 }
 
 extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
@@ -292,15 +331,18 @@ extern "C" int sim_run(const Accel *a, const TileSchedule *ts,
         _exit(rc == 0 ? 0 : 1);
     }
     close(fds[1]);
-    int rc = read_stats(fds[0], rs, e);
-    if (rc == QA_OK && job.opt->func)
-        rc = read_func(fds[0], job.opt->func, e);
+    int32_t status;
+    int rc = read_tiles(fds[0], pid, job.opt->func, &status, e);
+    if (rc == QA_OK)
+        rc = read_stats(fds[0], status, rs, e);
     close(fds[0]);
     int wstatus;
     while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
         ;
     if (rc == QA_OK && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0))
         rc = err_set(e, NULL, 0, "systemc", "simulation process failed");
+    if (rc == QA_OK && job.opt->func && job.opt->func->finish)
+        rc = job.opt->func->finish(job.opt->func->ctx, e);
     if (rc == QA_OK)
         stats_total(rs);
     return rc;

@@ -27,15 +27,18 @@ typedef enum {
     SIM_ARB_COUNT
 } SimArbitration;
 
-/* Functional mode: each core calls tile() when a tile's compute ends in
- * simulated time (the arithmetic is C, sim/engine/func.c); after the run the
- * simulation process packs its results (pack mallocs *buf) and the caller's
- * process unpacks them. A failing tile() stops the run with its message. */
+/* Functional mode: tile() computes a tile's data (the arithmetic is C,
+ * sim/engine/func.c). It runs in the caller's process, where the data is,
+ * once for each tile in the order the simulated cores end their computes:
+ * the simulation process sends that order over the pipe while it runs
+ * (data never changes timing), so tile() may use threads and the caller
+ * keeps what it computed. finish() (may be NULL) runs after a simulation
+ * that ended well. A failing tile() or finish() stops the run with its
+ * message. */
 typedef struct {
     void *ctx;
     int (*tile)(void *ctx, int layer, int core, int64_t t, Err *e);
-    int (*pack)(void *ctx, void **buf, size_t *len, Err *e);
-    int (*unpack)(void *ctx, const void *buf, size_t len, Err *e);
+    int (*finish)(void *ctx, Err *e);
 } SimFunctional;
 
 /* Zero-initialized means: no VCD, quiet, round-robin, timing only. */

@@ -22,6 +22,8 @@ static void add_layer(ValLayer *t, const FuncLayer *f, int64_t first_image,
     a->mismatches += f->mismatches;
     a->elems += f->elems;
     a->max_acc = QA_MAX(a->max_acc, f->max_acc);
+    a->max_sum = QA_MAX(a->max_sum, f->max_sum);
+    a->exact_tiles += f->exact_tiles, a->fast_tiles += f->fast_tiles;
     a->acc_bits_needed = QA_MAX(a->acc_bits_needed, f->acc_bits_needed);
     a->overflow |= f->overflow;
     a->macs += f->macs, a->tiles += f->tiles;
@@ -48,7 +50,7 @@ static int run_batch(const Accel *a, const INet *ref, const ValOptions *o, int f
         return QA_ERR;
     if (map_net(a, &net, &ts, e) != QA_OK)
         goto done;
-    FuncOptions fo = {o->pe_macs};
+    FuncOptions fo = {.pe_max_macs = o->pe_macs, .exact_acc = o->exact_acc};
     if (func_init(&f, a, ref, &net, &ts, &fo, e) != QA_OK ||
         func_set_images(f, images, e) != QA_OK)
         goto done;

@@ -25,6 +25,8 @@ typedef struct {
     const char *flip_layer;
     int64_t flip_index;
     int flip_bit;
+    int exact_acc;          /* FuncOptions.exact_acc: every tile's partial
+                             * sums in the accumulation order */
 } ValOptions;
 
 /* One layer summed over the batches. The first mismatch is the first of
