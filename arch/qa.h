@@ -97,8 +97,11 @@ long qa_alloc_count(void);
  * refused by name ("is a folder, not a model file"), and the file is noted
  * (device and inode) so that no output of the same process can replace it.
  * QA_IN_OWN marks the command's own state (a checkpoint it reads and then
- * rewrites): it is not noted. */
+ * rewrites): it is not noted. QA_IN_REGULAR refuses anything but a
+ * regular file before opening it, so a FIFO never blocks the open (for
+ * readers that need the size: ONNX models and their external data). */
 #define QA_IN_OWN 1u
+#define QA_IN_REGULAR 2u
 FILE *qa_open_input(const char *path, const char *what, unsigned flags, Err *e);
 /* The whole file (regular file, FIFO or device) into a NUL-terminated
  * buffer the caller frees; more than max bytes is an error naming `what`. */

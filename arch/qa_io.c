@@ -63,6 +63,12 @@ int qa_is_input(const char *path)
 
 FILE *qa_open_input(const char *path, const char *what, unsigned flags, Err *e)
 {
+    struct stat pre;
+    if ((flags & QA_IN_REGULAR) && stat(path, &pre) == 0 &&
+        !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode)) {
+        err_set(e, path, 0, NULL, "cannot open %s: not a regular file", what);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         err_set(e, path, 0, NULL, "cannot open %s: %s", what, strerror(errno));

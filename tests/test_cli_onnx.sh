@@ -112,5 +112,28 @@ expect_error 2 "qarray: --input-shape: only with --onnx" net -w resnet18 --input
 expect_error 1 "qarray: $B/cycle.onnx: relu1: Relu: the graph has a cycle: input 'c1' depends on this node's own output" \
     net --onnx $B/cycle.onnx
 
+# A FIFO named as the model (or as its external data, or as the model of
+# qarray eval) is refused before it is opened: the open would wait for a
+# writer forever. timeout turns a hang into exit 124.
+mkfifo "$T/fifo.onnx"
+timeout 10 "$Q" run --onnx "$T/fifo.onnx" > "$T/out" 2> "$T/err"
+rc=$?
+[ "$rc" = 1 ] || fail "run --onnx FIFO: exit $rc, want 1"
+[ "$(cat "$T/err")" = "qarray: $T/fifo.onnx: cannot open ONNX model: not a regular file" ] ||
+    fail "run --onnx FIFO: stderr '$(cat "$T/err")'"
+timeout 10 "$Q" eval -m "$T/fifo.onnx" > "$T/out" 2> "$T/err"
+rc=$?
+[ "$rc" = 1 ] || fail "eval -m FIFO: exit $rc, want 1"
+[ "$(cat "$T/err")" = "qarray: $T/fifo.onnx: not a regular file of 1 byte .. 2 GiB" ] ||
+    fail "eval -m FIFO: stderr '$(cat "$T/err")'"
+mkdir "$T/ext"
+cp tests/onnx/external.onnx "$T/ext/"
+mkfifo "$T/ext/external.onnx.data"
+timeout 10 "$Q" net --onnx "$T/ext/external.onnx" > "$T/out" 2> "$T/err"
+rc=$?
+[ "$rc" = 1 ] || fail "external data FIFO: exit $rc, want 1"
+grep -q "external data file '$T/ext/external.onnx.data' cannot be read" "$T/err" ||
+    fail "external data FIFO: stderr '$(cat "$T/err")'"
+
 [ "$fails" = 0 ] || exit 1
 echo "test_cli_onnx: ok"

@@ -442,7 +442,7 @@ int onnx_load_buffer(Net *net, const char *name, const uint8_t *buf,
 int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e)
 {
     net_init(net, NULL);
-    FILE *f = qa_open_input(path, "ONNX model", 0, e);
+    FILE *f = qa_open_input(path, "ONNX model", QA_IN_REGULAR, e);
     if (!f)
         return QA_ERR;
     struct stat st;

@@ -285,7 +285,7 @@ static int ext_read(OnnxCtx *c, const Onnx__TensorProto *t, int64_t need,
     char path[2100];
     snprintf(path, sizeof path, "%s/%s", c->dir, loc);
     Err ignored;
-    FILE *f = qa_open_input(path, "external data", 0, &ignored);
+    FILE *f = qa_open_input(path, "external data", QA_IN_REGULAR, &ignored);
     struct stat st;
     if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         if (f)

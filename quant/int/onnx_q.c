@@ -1401,10 +1401,13 @@ int onnxq_load_buffer(INet *net, const char *name, const uint8_t *buf, size_t le
 int onnxq_load(INet *net, const char *path, Err *e)
 {
     intref_init(net);
+    /* Refused before the open, which would block on a FIFO. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return err_set(e, path, 0, NULL, "not a regular file of 1 byte .. 2 GiB");
     FILE *f = fopen(path, "rb");
     if (!f)
         return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
-    struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
         st.st_size > INT32_MAX) {
         fclose(f);
