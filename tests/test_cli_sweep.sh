@@ -210,5 +210,21 @@ expect_error 1 "qarray: $T/sh/points.shard-0-of-2.csv: not a qarray study databa
 [ ! -e "$T/m/points.csv" ] || fail "merge wrote a table after an error"
 [ ! -e "$T/m/points.db" ] || fail "merge wrote a database after an error"
 
+# A point without layers now (it no longer fits, or --no-layers) keeps no
+# layer CSV from an earlier run of the same folder: it would describe the
+# other chip.
+cp arch/tiny.cfg "$T/stale_arch.cfg"
+sed "s#arch/tiny.cfg#$T/stale_arch.cfg#" $S >"$T/stale.cfg"
+"$Q" sweep -s "$T/stale.cfg" -o "$T/stale" --no-plot -j 2 >/dev/null 2>&1 || fail "stale: first sweep"
+[ "$(ls "$T/stale/layers" | wc -l)" -eq 32 ] || fail "stale: layer CSVs of the first sweep"
+sed -i 's/"64 KiB"/"2 KiB"/' "$T/stale_arch.cfg"
+"$Q" sweep -s "$T/stale.cfg" -o "$T/stale" --no-plot -j 2 --resume >/dev/null 2>&1 || fail "stale: 2 KiB sweep"
+[ "$(ls "$T/stale/layers" | wc -l)" -eq 8 ] ||
+    fail "stale: $(ls "$T/stale/layers" | wc -l) layer CSVs, want the 8 points with rows of their own"
+[ ! -e "$T/stale/layers/p000000.csv" ] || fail "stale: point 0 does not fit, its old layer CSV is kept"
+"$Q" sweep -s "$T/stale.cfg" -o "$T/stale" --no-plot -j 2 --resume --no-layers >/dev/null 2>&1 ||
+    fail "stale: --no-layers sweep"
+[ "$(ls "$T/stale/layers" | wc -l)" -eq 0 ] || fail "stale: --no-layers keeps the earlier layer CSVs"
+
 [ "$fails" -eq 0 ] && echo "test_cli_sweep: ok"
 [ "$fails" -eq 0 ]

@@ -840,6 +840,9 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
         if (qa_mkdirs(path, e) != QA_OK)
             return QA_ERR;
     }
+    struct stat lst;
+    snprintf(path, sizeof path, "%s/layers", s->out_dir);
+    int stale_dir = stat(path, &lst) == 0 && S_ISDIR(lst.st_mode);
     AtomicFile af;
     if (qa_afile_open(&af, table_path, e) != QA_OK)
         return QA_ERR;
@@ -864,6 +867,17 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
         if (layer_csvs && row.layers_csv[0] && strcmp(row.status, POINTS_INFEASIBLE)) {
             points_layers_path(s, id, path, sizeof path);
             if (report_write_layers(path, st->lbuf, nl, e) != QA_OK) {
+                qa_afile_abort(&af);
+                return QA_ERR;
+            }
+        } else if (layer_csvs && stale_dir) {
+            /* A point without layers now (infeasible, or --no-layers) may
+             * have a CSV from an earlier run of this folder: it would
+             * describe another chip or study. */
+            points_layers_path(s, id, path, sizeof path);
+            if (unlink(path) != 0 && errno != ENOENT) {
+                err_set(e, path, 0, NULL, "cannot remove the earlier run's "
+                        "layer CSV: %s", strerror(errno));
                 qa_afile_abort(&af);
                 return QA_ERR;
             }
