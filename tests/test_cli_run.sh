@@ -30,6 +30,14 @@ $Q run -c "$T/noenergy.cfg" -w resnet20 --bits 4 --batch 2 --engine analytic \
 grep -q "energy          not modelled: the architecture file has no energy group" "$T/out2.txt" ||
     no "no 'not modelled' line: $(cat "$T/out2.txt")"
 grep -q "energy" "$T/noenergy/config.cfg" && no "config.cfg of a chip without energy has an energy group"
+# An energy group of zeros (valid: every range starts at 0) is not "no
+# energy group".
+sed -E 's/^(  (mul8_pj|add8_pj|hop_pj_per_bit|sram_read_pj_per_byte|sram_write_pj_per_byte|dram_pj_per_bit|leak_logic_mw_per_mm2|leak_sram_mw_per_mm2) = ).*/\10.0;/' \
+    arch/tiny.cfg > "$T/zeroenergy.cfg"
+$Q run -c "$T/zeroenergy.cfg" -w resnet20 --bits 4 --engine analytic > "$T/out2z.txt" 2>&1 ||
+    no "run with an energy group of zeros failed"
+grep -q "^  energy          0 uJ per inference: the values of the architecture file's energy group give no energy$" \
+    "$T/out2z.txt" || no "energy group of zeros: $(grep energy "$T/out2z.txt")"
 [ -f "$T/tiny/config.cfg" ] || no "effective config not written"
 # The effective config loads back and gives the same result.
 $Q run -c "$T/tiny/config.cfg" -w resnet20 --bits 4 --batch 2 \

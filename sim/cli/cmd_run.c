@@ -92,8 +92,15 @@ static void fmt_energy(char *buf, size_t n, double uj)
         snprintf(buf, n, "%.3f mJ", uj * 1e-3);
 }
 
-static void print_energy(const RunRecord *r, int base_bits)
+static void print_energy(const RunRecord *r, int base_bits, int energy_set)
 {
+    if (!(r->energy_uj > 0) && energy_set) {
+        /* A group of zeros is valid (every range starts at 0) but has no
+         * shares, TOPS/W or ratio to print. */
+        printf("  energy          0 uJ per inference: the values of the architecture "
+               "file's energy group give no energy\n");
+        return;
+    }
     if (!(r->energy_uj > 0)) {
         printf("  energy          not modelled: the architecture file has no "
                "energy group (qarray run --help-config)\n");
@@ -130,7 +137,8 @@ static const char *num(char *buf, size_t n, double v, int decimals)
 
 /* The baseline is the chip at its base_bits (16 on every preset, but not
  * on every chip): the summary says which. */
-static void print_summary(const RunRecord *r, double clock_ghz, int base_bits)
+static void print_summary(const RunRecord *r, double clock_ghz, int base_bits,
+                          int energy_set)
 {
     char a[32], b[32], c[32];
     printf("%s on %s (%s engine): W%d/A%d, first/last %d bits, batch %d\n",
@@ -155,7 +163,7 @@ static void print_summary(const RunRecord *r, double clock_ghz, int base_bits)
            num(c, sizeof c, r->chip_mm2, 2));
     printf("  speedup         %sx over the same chip at %d bits (%lld cycles)\n",
            num(a, sizeof a, r->speedup, 3), base_bits, (long long)r->base_cycles);
-    print_energy(r, base_bits);
+    print_energy(r, base_bits, energy_set);
 }
 
 /* PATH.csv, or a device or FIFO (/dev/stdout, a pipe): the per-layer
@@ -229,7 +237,7 @@ static int run(const Args *a, void *obj, Err *e)
     if (args_load_chip(a, o->arch, &p.accel, e) != QA_OK ||
         point_run(&p, &rec, o->out ? &rows : NULL, &n, e) != QA_OK)
         return QA_ERR;
-    print_summary(&rec, p.accel.clock_ghz, p.accel.base_bits);
+    print_summary(&rec, p.accel.clock_ghz, p.accel.base_bits, p.accel.energy.set);
     int rc = o->out ? write_outputs(o->out, &p, &rec, rows, n, e) : QA_OK;
     free(rows);
     if (rc == QA_OK && o->out)
