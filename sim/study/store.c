@@ -934,11 +934,16 @@ static int merge_one(Store *st, char *const *files, int fi, Err *e)
                    !strcmp((const char *)sqlite3_column_text(q, 0), want);
         sqlite3_finalize(q);
         if (!same) {
+            /* The layers setting comes from the first database: the first
+             * cannot differ from itself in it. */
+            char other[1200] = "";
+            if (fi > 0)
+                snprintf(other, sizeof other, ", or %s layers than %s",
+                         st->layers ? "without" : "with", files[0]);
             err_set(e, file, 0, "provenance", "computed by another qarray build "
                     "or for another chip or topology than study %s with this "
-                    "qarray (" QA_VERSION ", %s), or %s layers than %s: run "
-                    "the shard again", s->file, QA_COMMIT,
-                    st->layers ? "without" : "with", files[0]);
+                    "qarray (" QA_VERSION ", %s)%s: run the shard again",
+                    s->file, QA_COMMIT, other);
             goto out;
         }
     }
