@@ -106,25 +106,6 @@ typedef struct {
     int n;
 } Group;
 
-/* Speedup (and peak gain) of the point with these bits, first/last and
- * bandwidth in the group; 0 if the study has no such point. */
-static double speedup(const Group *g, const char *bits, const char *fl,
-                      const char *bw, double *gain)
-{
-    for (int i = 0; i < g->n; i++) {
-        int r = g->rows[i];
-        if (points_row_ok(g->t, r) &&
-            !strcmp(table_get(g->t, r, g->c_bits), bits) &&
-            !strcmp(table_get(g->t, r, g->c_fl), fl) &&
-            !strcmp(table_get(g->t, r, g->c_bw), bw)) {
-            if (gain)
-                *gain = table_num(g->t, r, g->c_gain);
-            return table_num(g->t, r, g->c_speed);
-        }
-    }
-    return 0;
-}
-
 /* The group's row with these bits, first/last and bandwidth; -1 if none
  * (or only a row of a point that does not fit). */
 static int find(const Group *g, const char *bits, const char *fl,
@@ -139,6 +120,18 @@ static int find(const Group *g, const char *bits, const char *fl,
             return r;
     }
     return -1;
+}
+
+/* Speedup (and peak gain, 0 without the point) of the point with these
+ * bits, first/last and bandwidth in the group; 0 if the study has no such
+ * point. */
+static double speedup(const Group *g, const char *bits, const char *fl,
+                      const char *bw, double *gain)
+{
+    int r = find(g, bits, fl, bw);
+    if (gain)
+        *gain = r < 0 ? 0 : table_num(g->t, r, g->c_gain);
+    return r < 0 ? 0 : table_num(g->t, r, g->c_speed);
 }
 
 /* x of E(16) / E(b) = (16 / b)^x for column c at bandwidth bw, every
