@@ -515,29 +515,32 @@ static int better_step(int64_t c, int64_t b, const Step *s)
 typedef struct {
     int64_t cycles, bytes;
     int fail_layer;          /* first layer no state could pass; -1 */
-    Step *dp;                /* (n + 1) x 2^MAP_MAX_LIVE */
+    Step *dp;                /* (n + 1) x nstate */
+    int nstate;              /* 2^(most live tensors before any layer) */
     int final;               /* best state after the last layer */
 } Plan;
-
-#define NSTATE (1 << MAP_MAX_LIVE)
 
 static int plan(Mapper *mp, const Live *live, int w_res,
                 int64_t w_total, Plan *pl, Err *e)
 {
     const Net *net = mp->net;
     int n = net->n;
-    pl->dp = qa_malloc((size_t)(n + 1) * NSTATE * sizeof *pl->dp);
+    pl->nstate = 1;
+    for (int i = 0; i <= n; i++)
+        pl->nstate = QA_MAX(pl->nstate, 1 << live[i].n);
+    int ns = pl->nstate;
+    pl->dp = qa_malloc((size_t)(n + 1) * (size_t)ns * sizeof *pl->dp);
     if (!pl->dp)
         return err_set(e, NULL, 0, NULL, "out of memory");
-    for (int i = 0; i < (n + 1) * NSTATE; i++)
+    for (int i = 0; i < (n + 1) * ns; i++)
         pl->dp[i].cycles = pl->dp[i].bytes = INT64_MAX;
     pl->dp[0].cycles = pl->dp[0].bytes = 0;
     pl->fail_layer = -1;
     for (int i = 0; i < n; i++) {
         const Layer *l = &net->layers[i];
         const Live *L = &live[i], *N1 = &live[i + 1];
-        Step *cur = &pl->dp[(size_t)i * NSTATE];
-        Step *nxt = &pl->dp[(size_t)(i + 1) * NSTATE];
+        Step *cur = &pl->dp[(size_t)i * ns];
+        Step *nxt = &pl->dp[(size_t)(i + 1) * ns];
         int self = -1; /* the layer's own bit in the next state */
         for (int b = 0; b < N1->n; b++)
             if (N1->id[b] == i)
@@ -603,7 +606,7 @@ static int plan(Mapper *mp, const Live *live, int w_res,
             return QA_OK;
         }
     }
-    Step *end = &pl->dp[(size_t)n * NSTATE];
+    Step *end = &pl->dp[(size_t)n * ns];
     pl->cycles = pl->bytes = INT64_MAX;
     for (int s = 0; s < (1 << live[n].n); s++)
         if (end[s].cycles != INT64_MAX &&
@@ -624,12 +627,13 @@ static int emit_plan(Mapper *mp, const Live *live, const Plan *pl, int w_res,
     int *state = qa_malloc((size_t)(n + 1) * sizeof *state);
     if (!state)
         return err_set(e, NULL, 0, NULL, "out of memory");
+    int ns = pl->nstate;
     state[n] = pl->final;
     for (int i = n; i > 0; i--)
-        state[i - 1] = pl->dp[(size_t)i * NSTATE + state[i]].prev;
+        state[i - 1] = pl->dp[(size_t)i * ns + state[i]].prev;
     int rc = QA_OK;
     for (int i = 0; i < n && rc == QA_OK; i++) {
-        const Step *st = &pl->dp[(size_t)(i + 1) * NSTATE + state[i + 1]];
+        const Step *st = &pl->dp[(size_t)(i + 1) * ns + state[i + 1]];
         const Frontier *f = &mp->fr[st->fr];
         const Live *L = &live[i];
         int held = state[i] & ~st->evict;

@@ -347,7 +347,9 @@ static void core_tile(const Accel *a, const LayerView *v, const TileChoice *c,
 /* How many inner iterations from i on make the same tile as i: the
  * tiles after the first differ only where the block size changes (the
  * first `rem` blocks are one longer), unless they load input rows whose
- * count depends on the block's position. */
+ * count depends on the block's position (not so for a flat op, whose
+ * tiles read in proportion, nor when every output row fetches rows of its
+ * own, traffic_rows_uniform). */
 static int64_t same_run(const LayerView *v, const TileChoice *c,
                         const CoreShare *g, int64_t o, int64_t i)
 {
@@ -355,9 +357,10 @@ static int64_t same_run(const LayerView *v, const TileChoice *c,
         return 1;
     int64_t rem;
     if (g->w_outer) {
-        int per_position = v->kind != VIEW_DENSE ||
-                           (c->in_reads > 0 && (o == 0 || c->in_reads > 1));
-        if (per_position)
+        int loads = v->kind != VIEW_DENSE ||
+                    (c->in_reads > 0 && (o == 0 || c->in_reads > 1));
+        int by_position = v->kind != VIEW_FLAT && !traffic_rows_uniform(v->l);
+        if (loads && by_position)
             return 1;
         rem = g->rows_c % c->nb_m;
     } else {

@@ -62,15 +62,23 @@ static int64_t cum_rows(const Layer *l, int64_t k)
 int64_t traffic_in_rows_range(const Layer *l, int64_t start, int64_t a,
                               int64_t b)
 {
-    int64_t total = 0, P = l->P;
-    for (int64_t x = a; x < b;) {
-        int64_t img = x / P;
-        int64_t e = QA_MIN(b, (img + 1) * P);
-        int64_t s0 = QA_MAX(start, img * P); /* this pass's first row here */
-        total += cum_rows(l, e - s0) - cum_rows(l, x - s0);
-        x = e;
-    }
-    return total;
+    if (b <= a)
+        return 0;
+    int64_t P = l->P;
+    int64_t first = a / P, last = (b - 1) / P; /* images touched */
+    /* this pass's first row in an image: `start` in its own image, the
+     * image's first row in every later one */
+    int64_t s0 = QA_MAX(start, first * P);
+    if (first == last)
+        return cum_rows(l, b - s0) - cum_rows(l, a - s0);
+    int64_t head = cum_rows(l, (first + 1) * P - s0) - cum_rows(l, a - s0);
+    int64_t whole = (last - first - 1) * cum_rows(l, P);
+    return head + whole + cum_rows(l, b - last * P);
+}
+
+int traffic_rows_uniform(const Layer *l)
+{
+    return halo_rows(l) == 0 && (int64_t)l->P * l->stride <= l->H;
 }
 
 void traffic_view_dims(const Layer *l, LayerView *v)

@@ -82,6 +82,11 @@ int64_t traffic_in_rows(const Layer *l, int64_t r);
 int64_t traffic_in_rows_range(const Layer *l, int64_t start, int64_t a,
                               int64_t b);
 
+/* 1 when every output row fetches exactly `stride` input rows of its own
+ * (no window overlap, no row cut off at the image's end): then r output
+ * rows fetch r * stride rows wherever they lie. */
+int traffic_rows_uniform(const Layer *l);
+
 /* Bytes of the tiles of block sizes (units n, rows r) for one layer. */
 int64_t traffic_w_tile(const LayerView *v, int64_t n);
 /* Bytes of one input row of a tile of n units: all C channels for a dense

@@ -1,11 +1,13 @@
 /* bench_analytic.c: one ResNet-50 design point (4 bits, 64 GB/s, pact2018,
  * batch 1 and 16) through the mapper's exact search and the analytic
- * engine, and the whole point as `qarray run` does it (the same at 16 bits
- * for the speedup). Goal: < 20 ms per point, search included. The energy
- * model runs inside both (tile_build counts, the engine prices): its part
- * is timed again alone on the point's schedule, every layer counted and
- * priced. Goal: < 10 % of the point without it. Prints medians of 15 runs
- * and the cycles and energy computed. */
+ * engine; the same at 16 bits, the baseline of its speedup; and both, as
+ * `qarray run` does them. Goal: < 20 ms per point, search included (a
+ * study prices each point once: its baseline is the study's own 16-bit
+ * point, reused). The energy model runs inside both (tile_build counts,
+ * the engine prices): its part is timed again alone on the point's
+ * schedule, every layer counted and priced. Goal: < 10 % of the point
+ * without it. Prints medians of 15 runs and the cycles and energy
+ * computed. */
 #include "models/analytic.h"
 #include "models/energy.h"
 #include "models/mapper.h"
@@ -51,7 +53,7 @@ static int bench(int batch)
     if (net_apply_bits(&base, &bb, &e) != QA_OK)
         return 1;
     enum { RUNS = 15 };
-    double tm[RUNS], tr[RUNS], tp[RUNS], te[RUNS], ts_only[RUNS];
+    double tm[RUNS], tr[RUNS], tp[RUNS], te[RUNS], ts_only[RUNS], tb[RUNS];
     int64_t cycles = 0, base_cycles = 0;
     double energy_pj = 0;
     for (int i = 0; i < RUNS; i++) {
@@ -86,6 +88,7 @@ static int bench(int batch)
         }
         stats_free(&rs);
         tile_free(&ts);
+        double tb0 = now_s();
         if (map_net(&a, &base, &ts, &e) != QA_OK ||
             analytic_run(&a, &base, &ts, &rs, &e) != QA_OK) {
             err_print(&e, stderr);
@@ -97,22 +100,28 @@ static int bench(int batch)
         tile_free(&ts);
         tm[i] = t1 - t0, tr[i] = t2 - t1, tp[i] = t3 - t0 - te[i];
         ts_only[i] = t2 - t0;
+        tb[i] = t3 - tb0;
     }
     qsort(tm, RUNS, sizeof tm[0], cmp);
     qsort(tr, RUNS, sizeof tr[0], cmp);
     qsort(tp, RUNS, sizeof tp[0], cmp);
     qsort(te, RUNS, sizeof te[0], cmp);
     qsort(ts_only, RUNS, sizeof ts_only[0], cmp);
+    qsort(tb, RUNS, sizeof tb[0], cmp);
     /* The point's own time (search and engine) includes the energy model
      * once: compare with what remains without it. */
     double share = te[RUNS / 2] / (ts_only[RUNS / 2] - te[RUNS / 2]);
+    double point = ts_only[RUNS / 2] - te[RUNS / 2], base_point = tb[RUNS / 2];
+    int met = point < 20e-3 && base_point < 20e-3;
     printf("analytic ResNet-50 W4A4 64 GB/s batch %2d: search %.2f ms, engine "
-           "%.3f ms; point with its 16-bit baseline %.2f ms (min %.2f, max "
-           "%.2f); %lld cycles, speedup %.3fx; goal < 20 ms: %s\n",
-           batch, tm[RUNS / 2] * 1e3, tr[RUNS / 2] * 1e3, tp[RUNS / 2] * 1e3,
+           "%.3f ms; the point %.2f ms, its 16-bit baseline %.2f ms; goal "
+           "< 20 ms per point: %s\n"
+           "  both, as qarray run: %.2f ms (min %.2f, max %.2f); %lld "
+           "cycles, speedup %.3fx\n",
+           batch, tm[RUNS / 2] * 1e3, tr[RUNS / 2] * 1e3, point * 1e3,
+           base_point * 1e3, met ? "met" : "NOT met", tp[RUNS / 2] * 1e3,
            tp[0] * 1e3, tp[RUNS - 1] * 1e3, (long long)cycles,
-           (double)base_cycles / (double)cycles,
-           tp[RUNS / 2] < 20e-3 ? "met" : "NOT met");
+           (double)base_cycles / (double)cycles);
     printf("  energy model (count + price, %d layers): %.3f ms = %.1f %% of "
            "the point without it; %.3f mJ; goal < 10 %%: %s\n", net.n,
            te[RUNS / 2] * 1e3, 100 * share, energy_pj * 1e-9,

@@ -70,6 +70,36 @@ static void test_in_rows_range(void **state)
     Layer ds = conv(256, 512, 56, 1, 2, 0);  /* no overlap: stride > R */
     assert_int_equal(traffic_in_rows_range(&ds, 0, 0, 7), 14);
     assert_int_equal(traffic_in_rows_range(&ds, 0, 7, 14), 14);
+    /* Across whole images (batch 5): from row 50 of image 0 (6 rows of
+     * output, 56 - 52 = 4 new input rows) through images 1..3 (56 each)
+     * to rows 0..9 of image 4 (10 + 2). */
+    c3.N = 5;
+    assert_int_equal(traffic_in_rows_range(&c3, 0, 50, 4 * 56 + 10),
+                     4 + 3 * 56 + 12);
+    /* The same pass cut into 1-row blocks fetches the same rows. */
+    sum = 0;
+    for (int64_t r = 50; r < 4 * 56 + 10; r++)
+        sum += traffic_in_rows_range(&c3, 50, r, r + 1);
+    assert_int_equal(sum, traffic_in_rows_range(&c3, 50, 50, 4 * 56 + 10));
+}
+
+/* Where every output row fetches `stride` rows of its own, r rows fetch
+ * r * stride wherever they lie, so tiles of equal size are equal. */
+static void test_rows_uniform(void **state)
+{
+    (void)state;
+    Layer ds = conv(256, 512, 56, 1, 2, 0);  /* P = 28, 28 * 2 = 56 rows */
+    ds.N = 3;
+    assert_true(traffic_rows_uniform(&ds));
+    for (int64_t a = 0; a + 5 <= 3 * 28; a++)
+        assert_int_equal(traffic_in_rows_range(&ds, 0, a, a + 5), 10);
+    Layer odd = conv(64, 64, 7, 1, 2, 0);    /* P = 4: 4 * 2 > 7 rows */
+    assert_false(traffic_rows_uniform(&odd));
+    assert_int_equal(traffic_in_rows_range(&odd, 0, 3, 4), 1); /* row 6 only */
+    Layer c3 = conv(64, 64, 56, 3, 1, 1);    /* overlapping windows */
+    assert_false(traffic_rows_uniform(&c3));
+    Layer pw = conv(64, 64, 56, 1, 1, 0);    /* 1x1, stride 1 */
+    assert_true(traffic_rows_uniform(&pw));
 }
 
 static void test_part(void **state)
@@ -214,6 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_rows),
         cmocka_unit_test(test_in_rows_range),
+        cmocka_unit_test(test_rows_uniform),
         cmocka_unit_test(test_part),
         cmocka_unit_test(test_eval_by_hand),
         cmocka_unit_test(test_broadcast),
