@@ -40,15 +40,18 @@ int map_err_nofit(const Err *e)
            !strncmp(e->msg, MAP_NOFIT, strlen(MAP_NOFIT));
 }
 
-/* A tile shape: the choices that fix compute cycles and per-pass bytes. */
+/* A tile shape: the choices that fix compute cycles and per-pass bytes
+ * (traffic_shape derives the rest again when a candidate is priced). */
 typedef struct {
-    TileChoice c;
+    int split, cores_used;
+    int64_t tn, tr, nb_n, nb_m;
     int64_t compute;
 } Shape;
 
 /* A shape with a loop order and caching, priced by traffic.c once per
  * class with every input and the weights in DRAM, for an output sent to
- * DRAM ([0]) and kept ([1]); a context only takes parts of it away. */
+ * DRAM ([0]) and kept ([1]); a context only takes parts of it away.
+ * Variants are in the order (shape, order, cache), which breaks ties. */
 typedef struct {
     int shape, order, cache;
     int64_t w_reads, in_reads;
@@ -56,17 +59,12 @@ typedef struct {
     int64_t buffer[2], held[2];
 } Variant;
 
-/* A candidate of a context: a shape with a loop order and caching. key is
- * the chip bytes it needs besides resident tensors, cores * buffers +
- * held: it fits when key <= cores * sram - resident. lb is a lower bound
- * of its cycles; cycles and first (the first core's pipeline, a tighter
- * bound) are found when needed, -1 until then. */
+/* A candidate priced in a context: its cycles and the first core's
+ * pipeline (a tighter bound), -1 until known. */
 typedef struct {
-    int shape;
-    int order, cache;
-    int64_t lb, key, bytes;
+    int var;
     int64_t cycles, first;
-} Cand;
+} Priced;
 
 /* Layers of the same shape and bits share their shapes and frontiers. */
 typedef struct {
@@ -78,17 +76,28 @@ typedef struct {
     int nvar;
 } Class;
 
-/* The candidates of one layer class in one context, by lower bound, and
- * the last answers given (budget -> candidate). */
+/* The candidates of one layer class in one context: every variant with a
+ * lower bound of its cycles (lb, -1 when it fits no chip of this size),
+ * the few priced, and the last answers given (budget -> variant). A
+ * candidate's bytes and key (the chip bytes it needs besides resident
+ * tensors, cores * buffers + held: it fits when key <= cores * sram -
+ * resident) follow from its variant and the context. */
 typedef struct {
     int cls, flags, keep, w_res;
     int64_t spill;
-    Cand *cands;
-    int n;
-    int *pick;           /* (n) scratch: the candidates a query prices */
-    int64_t memo_budget[4];
+    int w_on_chip, in_on_chip[2]; /* the context as the layer sees it */
+    int64_t *lb;         /* (nvar) */
+    Priced *priced;
+    int npriced, cappriced;
+    int64_t memo_budget[4], memo_cycles[4];
     int memo_pick[4], memo_n;
 } Frontier;
+
+/* A candidate a query may price, with what orders it. */
+typedef struct {
+    int64_t lb, bytes, key;
+    int var;
+} Pick;
 
 typedef struct {
     const Accel *a;
@@ -98,6 +107,8 @@ typedef struct {
     int ncls;
     Frontier *fr;
     int nfr, capfr;
+    Pick *pick;          /* (most variants of a class) scratch of query */
+    int cappick;
 } Mapper;
 
 /* ---- layer classes ---- */
@@ -138,7 +149,68 @@ static int classify(Mapper *mp, Err *e)
     return QA_OK;
 }
 
-/* Every tile shape of a class: split, cores used, blocks per core. */
+/* The full choice of shape sh (traffic_shape derives its sizes). */
+static void shape_choice(const LayerView *v, const Shape *sh, TileChoice *c)
+{
+    memset(c, 0, sizeof *c);
+    c->split = (CoreSplit)sh->split;
+    c->cores_used = sh->cores_used;
+    c->tn = sh->tn;
+    c->tr = sh->tr;
+    traffic_shape(v, c);
+}
+
+/* Grow an array of *cap elements of `size` bytes to hold n + 1. */
+static int grow(void **p, int *cap, int n, size_t size)
+{
+    if (n < *cap)
+        return QA_OK;
+    int nc = *cap ? 2 * *cap : 64;
+    void *q = qa_realloc(*p, (size_t)nc * size);
+    if (!q)
+        return QA_ERR;
+    *p = q, *cap = nc;
+    return QA_OK;
+}
+
+/* The variants of shape c (index si) of a class, appended to k->var. */
+static int add_variants(const Accel *a, const LayerView *v, const TileChoice *sc,
+                        int si, Class *k, int *capvar)
+{
+    for (int order = 0; order < (v->on_array ? 2 : 1); order++)
+        for (int cache = 0; cache < (v->on_array ? 2 : 1); cache++) {
+            /* caching a tensor read once changes nothing (the input of
+             * a grouped conv or matmul is read once in any order) */
+            if (cache && (order == LOOP_W_OUTER ? sc->nb_n : sc->nb_m) == 1)
+                continue;
+            if (cache && order == LOOP_W_OUTER && v->kind == VIEW_GROUPS)
+                continue;
+            if (grow((void **)&k->var, capvar, k->nvar, sizeof *k->var) != QA_OK)
+                return QA_ERR;
+            Variant *va = &k->var[k->nvar++];
+            va->shape = si, va->order = order, va->cache = cache;
+            for (int keep = 0; keep < 2; keep++) {
+                TileChoice c = *sc;
+                c.order = (LoopOrder)order;
+                c.cache = cache;
+                c.keep_out = keep;
+                traffic_eval(a, v, 0, &c);
+                va->buffer[keep] = c.buffer_bytes;
+                va->held[keep] = c.held_bytes;
+                if (!keep) {
+                    va->w_reads = c.w_reads, va->in_reads = c.in_reads;
+                    va->dram_w = c.dram_w;
+                    va->dram_in_k[0] = c.dram_in_k[0];
+                    va->dram_in_k[1] = c.dram_in_k[1];
+                    va->out_all = c.dram_out;
+                }
+            }
+        }
+    return QA_OK;
+}
+
+/* Every tile shape of a class: split, cores used, blocks per core; and
+ * their variants. */
 static int build_shapes(Mapper *mp, Class *k, Err *e)
 {
     const Accel *a = mp->a;
@@ -146,14 +218,11 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
     memset(&x, 0, sizeof x);
     LayerView v;
     tile_view(mp->net, k->rep, &x, &v);
-    int cap = 64, n = 0;
-    Shape *s = qa_malloc((size_t)cap * sizeof *s);
+    int cap = 0, capvar = 0;
+    k->nshapes = k->nvar = 0;
     TileMemo *memo = qa_calloc(1, sizeof *memo);
-    if (!s || !memo) {
-        free(s);
-        free(memo);
+    if (!memo)
         return err_set(e, NULL, 0, NULL, "out of memory");
-    }
     for (int split = 0; split < 2; split++) {
         int64_t units = traffic_units(&v, (CoreSplit)split);
         int64_t maxcu = QA_MIN((int64_t)a->cores, units);
@@ -170,69 +239,54 @@ static int build_shapes(Mapper *mp, Class *k, Err *e)
             int64_t most = a->timing == TIMING_SCALESIM ? 1 : INT64_MAX;
             for (int64_t dn = 1; dn <= QA_MIN(base.share_ch, most); dn *= 2)
                 for (int64_t dm = 1; dm <= QA_MIN(base.share_rows, most); dm *= 2) {
-                    if (n == cap) {
-                        Shape *ns = qa_realloc(s, (size_t)cap * 2 * sizeof *s);
-                        if (!ns) {
-                            free(s);
-                            free(memo);
-                            return err_set(e, NULL, 0, NULL, "out of memory");
-                        }
-                        s = ns, cap *= 2;
-                    }
-                    Shape *sh = &s[n++];
-                    sh->c = base;
-                    sh->c.tn = QA_CEIL_DIV(base.share_ch, dn);
-                    sh->c.tr = QA_CEIL_DIV(base.share_rows, dm);
-                    traffic_shape(&v, &sh->c);
-                    sh->compute = tile_choice_compute(a, &v, &k->arr, &sh->c, memo);
+                    if (grow((void **)&k->shapes, &cap, k->nshapes,
+                             sizeof *k->shapes) != QA_OK)
+                        goto oom;
+                    TileChoice c = base;
+                    c.tn = QA_CEIL_DIV(base.share_ch, dn);
+                    c.tr = QA_CEIL_DIV(base.share_rows, dm);
+                    traffic_shape(&v, &c);
+                    Shape *sh = &k->shapes[k->nshapes];
+                    sh->split = split, sh->cores_used = (int)cu;
+                    sh->tn = c.tn, sh->tr = c.tr;
+                    sh->nb_n = c.nb_n, sh->nb_m = c.nb_m;
+                    sh->compute = tile_choice_compute(a, &v, &k->arr, &c, memo);
+                    if (add_variants(a, &v, &c, k->nshapes, k, &capvar) != QA_OK)
+                        goto oom;
+                    k->nshapes++;
                 }
         }
     }
     free(memo);
-    k->shapes = s;
-    k->nshapes = n;
-    int per = v.on_array ? 4 : 1;
-    k->var = qa_malloc((size_t)QA_MAX(1, n * per) * sizeof *k->var);
-    if (!k->var)
-        return err_set(e, NULL, 0, NULL, "out of memory");
-    k->nvar = 0;
-    for (int i = 0; i < n; i++)
-        for (int order = 0; order < (v.on_array ? 2 : 1); order++)
-            for (int cache = 0; cache < (v.on_array ? 2 : 1); cache++) {
-                /* caching a tensor read once changes nothing (the input of
-                 * a grouped conv or matmul is read once in any order) */
-                const TileChoice *sc = &s[i].c;
-                if (cache && (order == LOOP_W_OUTER ? sc->nb_n : sc->nb_m) == 1)
-                    continue;
-                if (cache && order == LOOP_W_OUTER && v.kind == VIEW_GROUPS)
-                    continue;
-                Variant *va = &k->var[k->nvar++];
-                va->shape = i, va->order = order, va->cache = cache;
-                for (int keep = 0; keep < 2; keep++) {
-                    TileChoice c = *sc;
-                    c.order = (LoopOrder)order;
-                    c.cache = cache;
-                    c.keep_out = keep;
-                    traffic_eval(a, &v, 0, &c);
-                    va->buffer[keep] = c.buffer_bytes;
-                    va->held[keep] = c.held_bytes;
-                    if (!keep) {
-                        va->w_reads = c.w_reads, va->in_reads = c.in_reads;
-                        va->dram_w = c.dram_w;
-                        va->dram_in_k[0] = c.dram_in_k[0];
-                        va->dram_in_k[1] = c.dram_in_k[1];
-                        va->out_all = c.dram_out;
-                    }
-                }
-            }
     return QA_OK;
+oom:
+    free(memo);
+    return err_set(e, NULL, 0, NULL, "out of memory");
 }
 
 /* ---- frontiers ---- */
 
-static int cand_cmp(const void *x, const void *y)
+static int64_t var_key(const Accel *a, const Frontier *f, const Variant *va)
 {
-    const Cand *p = x, *q = y;
+    return qa_cadd(qa_cmul(a->cores, va->buffer[f->keep]), va->held[f->keep]);
+}
+
+/* DRAM bytes of variant va in context f, and each part of them. */
+static int64_t var_bytes(const Frontier *f, const Variant *va, int64_t *w,
+                         int64_t *in, int64_t *out)
+{
+    int64_t dw = f->w_on_chip ? 0 : va->dram_w, din = 0;
+    for (int j = 0; j < 2; j++)
+        din += f->in_on_chip[j] ? 0 : va->dram_in_k[j];
+    int64_t dout = f->keep ? 0 : va->out_all;
+    if (w)
+        *w = dw, *in = din, *out = dout;
+    return qa_cadd(qa_cadd(dw, din), qa_cadd(dout, f->spill));
+}
+
+static int pick_cmp(const void *x, const void *y)
+{
+    const Pick *p = x, *q = y;
     if (p->lb != q->lb)
         return p->lb < q->lb ? -1 : 1;
     if (p->bytes != q->bytes)
@@ -240,9 +294,16 @@ static int cand_cmp(const void *x, const void *y)
     if (p->key != q->key)
         return p->key < q->key ? -1 : 1;
     /* a total order: the same list on every platform */
-    int pi = p->shape * 4 + p->order * 2 + p->cache;
-    int qi = q->shape * 4 + q->order * 2 + q->cache;
-    return (pi > qi) - (pi < qi);
+    return (p->var > q->var) - (p->var < q->var);
+}
+
+static void pick_of(const Mapper *mp, const Frontier *f, int i, Pick *p)
+{
+    const Variant *va = &mp->cls[f->cls].var[i];
+    p->lb = f->lb[i];
+    p->bytes = var_bytes(f, va, NULL, NULL, NULL);
+    p->key = var_key(mp->a, f, va);
+    p->var = i;
 }
 
 static void context_of(const Frontier *f, int64_t resident, TileContext *x)
@@ -278,14 +339,15 @@ static int64_t price(Mapper *mp, const Frontier *f, const LayerView *v,
     return QA_MAX(worst, mem);
 }
 
-/* The view and the full choice of candidate cd. */
-static void cand_choice(const Mapper *mp, const Frontier *f, const Cand *cd,
-                        const LayerView *v, int64_t resident, TileChoice *c)
+/* The full choice of variant i in the frontier's context. */
+static void var_choice(const Mapper *mp, const Frontier *f, int i,
+                       const LayerView *v, int64_t resident, TileChoice *c)
 {
     const Class *k = &mp->cls[f->cls];
-    *c = k->shapes[cd->shape].c;
-    c->order = (LoopOrder)cd->order;
-    c->cache = cd->cache;
+    const Variant *va = &k->var[i];
+    shape_choice(v, &k->shapes[va->shape], c);
+    c->order = (LoopOrder)va->order;
+    c->cache = va->cache;
     c->keep_out = f->keep;
     traffic_eval(mp->a, v, resident, c);
 }
@@ -320,15 +382,14 @@ static int64_t lower_bound(const Accel *a, const LayerView *v, const Shape *sh,
                            int64_t dram_w, int64_t dram_in, int64_t dram_out,
                            int64_t bytes, double bpc)
 {
-    const TileChoice *c = &sh->c;
-    int64_t tiles = c->nb_n * c->nb_m, cu = c->cores_used;
+    int64_t tiles = sh->nb_n * sh->nb_m, cu = sh->cores_used;
     int w_outer = va->order == LOOP_W_OUTER;
     int64_t w_loads = 0, in_loads = 0;
     if (dram_w > 0)
-        w_loads = w_outer ? c->nb_n : (va->w_reads > 1 ? tiles : c->nb_n);
+        w_loads = w_outer ? sh->nb_n : (va->w_reads > 1 ? tiles : sh->nb_n);
     if (dram_in > 0)
         in_loads = v->kind != VIEW_DENSE ? tiles
-                   : w_outer ? (va->in_reads > 1 ? tiles : c->nb_m) : c->nb_m;
+                   : w_outer ? (va->in_reads > 1 ? tiles : sh->nb_m) : sh->nb_m;
     /* both sets hold the first tile */
     int64_t loads = w_loads == tiles || in_loads == tiles ? tiles
                     : w_loads && in_loads ? w_loads + in_loads - 1
@@ -345,123 +406,139 @@ static int64_t lower_bound(const Accel *a, const LayerView *v, const Shape *sh,
     return QA_MAX(lb, QA_MAX(ld, st));
 }
 
-
-/* The candidates of a context and a lower bound of each. */
+/* The lower bound of every variant in a context. */
 static int build_frontier(Mapper *mp, Frontier *f, Err *e)
 {
     const Accel *a = mp->a;
     Class *k = &mp->cls[f->cls];
     if (k->nshapes < 0 && build_shapes(mp, k, e) != QA_OK)
         return QA_ERR;
+    if (k->nvar > mp->cappick) {
+        Pick *np = qa_realloc(mp->pick, (size_t)k->nvar * sizeof *np);
+        if (!np)
+            return err_set(e, NULL, 0, NULL, "out of memory");
+        mp->pick = np, mp->cappick = k->nvar;
+    }
     LayerView v;
     frontier_view(mp, f, &v);
+    f->w_on_chip = v.w_resident;
+    for (int j = 0; j < 2; j++)
+        f->in_on_chip[j] = j < v.nin && v.in_resident[j];
     double bpc = arch_dram_bytes_per_cycle(a);
     int64_t chip = (int64_t)a->cores * a->sram_bytes;
-    f->cands = qa_malloc((size_t)QA_MAX(1, k->nvar) * sizeof *f->cands);
-    if (!f->cands)
+    f->lb = qa_malloc((size_t)QA_MAX(1, k->nvar) * sizeof *f->lb);
+    if (!f->lb)
         return err_set(e, NULL, 0, NULL, "out of memory");
-    int n = 0;
     for (int i = 0; i < k->nvar; i++) {
         const Variant *va = &k->var[i];
-        int64_t key = qa_cadd(qa_cmul(a->cores, va->buffer[f->keep]), va->held[f->keep]);
-        if (va->buffer[f->keep] > a->sram_bytes || key > chip)
+        f->lb[i] = -1;
+        if (va->buffer[f->keep] > a->sram_bytes || var_key(a, f, va) > chip)
             continue; /* fits no chip of this size */
-        /* what the context takes away from the all-in-DRAM prices */
-        int64_t dram_w = v.w_resident ? 0 : va->dram_w;
-        int64_t dram_in = 0;
-        for (int j = 0; j < v.nin; j++)
-            dram_in += v.in_resident[j] ? 0 : va->dram_in_k[j];
-        int64_t dram_out = f->keep ? 0 : va->out_all;
-        Cand *cd = &f->cands[n++];
-        cd->shape = va->shape, cd->order = va->order, cd->cache = va->cache;
-        cd->key = key;
-        cd->bytes = qa_cadd(qa_cadd(dram_w, dram_in), qa_cadd(dram_out, f->spill));
-        cd->lb = lower_bound(a, &v, &k->shapes[va->shape], va, f, dram_w,
-                             dram_in, dram_out, cd->bytes, bpc);
-        cd->cycles = cd->first = -1;
+        int64_t dw, din, dout;
+        int64_t bytes = var_bytes(f, va, &dw, &din, &dout);
+        f->lb[i] = lower_bound(a, &v, &k->shapes[va->shape], va, f, dw, din,
+                               dout, bytes, bpc);
     }
-    f->n = n;
-    f->pick = qa_malloc((size_t)QA_MAX(1, n) * sizeof *f->pick);
-    if (!f->pick)
-        return err_set(e, NULL, 0, NULL, "out of memory");
     return QA_OK;
 }
 
-/* Price candidate cd (once; the result is kept). best: the cycles to beat,
- * or -1; the first core's pipeline alone, a tighter bound at 1/cores of
- * the price, may show cd cannot beat it: then cd->cycles stays unknown and
- * 0 is returned. 1 when priced, -1 on error. */
-static int price_cand(Mapper *mp, Frontier *f, const LayerView *v, Cand *cd,
-                      int64_t best, Err *e)
+/* The priced record of variant i, made (unknown) if new; NULL: no memory. */
+static Priced *priced(Frontier *f, int i)
 {
-    if (cd->cycles >= 0)
-        return 1;
-    TileChoice c;
-    cand_choice(mp, f, cd, v, 0, &c);
-    if (c.cores_used > 1 && cd->first < 0) {
-        cd->first = tile_core_cycles(mp->a, v, &c, f->spill,
-                                     &mp->cls[f->cls].arr, 0, NULL, e);
-        if (cd->first < 0)
+    for (int j = 0; j < f->npriced; j++)
+        if (f->priced[j].var == i)
+            return &f->priced[j];
+    if (grow((void **)&f->priced, &f->cappriced, f->npriced,
+             sizeof *f->priced) != QA_OK)
+        return NULL;
+    Priced *p = &f->priced[f->npriced++];
+    p->var = i, p->cycles = p->first = -1;
+    return p;
+}
+
+/* Price variant i (once; the result is kept) into *out. best: the cycles
+ * to beat, or -1; the first core's pipeline alone, a tighter bound at
+ * 1/cores of the price, may show i cannot beat it: then its cycles stay
+ * unknown and 0 is returned. 1 when priced, -1 on error. */
+static int price_var(Mapper *mp, Frontier *f, const LayerView *v, int i,
+                     int64_t best, int64_t *out, Err *e)
+{
+    Priced *p = priced(f, i);
+    if (!p)
+        return err_set(e, NULL, 0, NULL, "out of memory"), -1;
+    if (p->cycles < 0) {
+        TileChoice c;
+        var_choice(mp, f, i, v, 0, &c);
+        if (c.cores_used > 1 && p->first < 0) {
+            p->first = tile_core_cycles(mp->a, v, &c, f->spill,
+                                        &mp->cls[f->cls].arr, 0, NULL, e);
+            if (p->first < 0)
+                return -1;
+        }
+        if (best >= 0 && p->first >= best)
+            return 0;
+        p->cycles = price(mp, f, v, &c, e);
+        if (p->cycles < 0)
             return -1;
     }
-    if (best >= 0 && cd->first >= best)
-        return 0;
-    cd->cycles = price(mp, f, v, &c, e);
-    return cd->cycles < 0 ? -1 : 1;
+    *out = p->cycles;
+    return 1;
 }
 
-static const Frontier *cmp_frontier;
-
-static int pick_cmp(const void *x, const void *y)
-{
-    const Cand *p = &cmp_frontier->cands[*(const int *)x];
-    const Cand *q = &cmp_frontier->cands[*(const int *)y];
-    return cand_cmp(p, q);
-}
-
-/* The fastest candidate that fits beside `resident` bytes (the first in
- * bound order among equals); -1 if none, -2 on error. The candidate of
- * least bound is priced first; then only those whose bound is below the
- * best found can win, and they are priced in bound order until the bound
- * reaches the best: the answer is exact. */
-static int query(Mapper *mp, Frontier *f, int64_t resident, Err *e)
+/* The fastest variant that fits beside `resident` bytes (the first in
+ * bound order among equals) and its cycles; -1 if none, -2 on error. The
+ * variant of least bound is priced first; then only those whose bound is
+ * below the best found can win, and they are priced in bound order until
+ * the bound reaches the best: the answer is exact. */
+static int query(Mapper *mp, Frontier *f, int64_t resident, int64_t *cycles,
+                 Err *e)
 {
     int64_t budget = (int64_t)mp->a->cores * mp->a->sram_bytes - resident;
+    const Class *k = &mp->cls[f->cls];
     for (int i = 0; i < f->memo_n; i++)
-        if (f->memo_budget[i] == budget)
+        if (f->memo_budget[i] == budget) {
+            *cycles = f->memo_cycles[i];
             return f->memo_pick[i];
+        }
     LayerView v;
     frontier_view(mp, f, &v);
-    int first = -1;
-    for (int i = 0; i < f->n; i++)
-        if (f->cands[i].key <= budget &&
-            (first < 0 || cand_cmp(&f->cands[i], &f->cands[first]) < 0))
-            first = i;
-    int best = first;
-    if (first >= 0) {
-        if (price_cand(mp, f, &v, &f->cands[first], -1, e) < 0)
+    Pick first = {0, 0, 0, -1}, p;
+    for (int i = 0; i < k->nvar; i++) {
+        if (f->lb[i] < 0 || f->lb[i] > (first.var < 0 ? INT64_MAX : first.lb))
+            continue;
+        pick_of(mp, f, i, &p);
+        if (p.key <= budget && (first.var < 0 || pick_cmp(&p, &first) < 0))
+            first = p;
+    }
+    int best = first.var;
+    int64_t best_cycles = -1;
+    if (best >= 0) {
+        if (price_var(mp, f, &v, best, -1, &best_cycles, e) < 0)
             return -2;
         int m = 0;
-        for (int i = 0; i < f->n; i++)
-            if (i != first && f->cands[i].key <= budget &&
-                f->cands[i].lb < f->cands[first].cycles)
-                f->pick[m++] = i;
-        cmp_frontier = f;
-        qsort(f->pick, (size_t)m, sizeof *f->pick, pick_cmp);
+        for (int i = 0; i < k->nvar; i++)
+            if (i != best && f->lb[i] >= 0 && f->lb[i] < best_cycles) {
+                pick_of(mp, f, i, &mp->pick[m]);
+                if (mp->pick[m].key <= budget)
+                    m++;
+            }
+        qsort(mp->pick, (size_t)m, sizeof *mp->pick, pick_cmp);
         for (int j = 0; j < m; j++) {
-            Cand *cd = &f->cands[f->pick[j]];
-            if (cd->lb >= f->cands[best].cycles)
+            if (mp->pick[j].lb >= best_cycles)
                 break;
-            int rc = price_cand(mp, f, &v, cd, f->cands[best].cycles, e);
+            int64_t c;
+            int rc = price_var(mp, f, &v, mp->pick[j].var, best_cycles, &c, e);
             if (rc < 0)
                 return -2;
-            if (rc == 1 && cd->cycles < f->cands[best].cycles)
-                best = f->pick[j];
+            if (rc == 1 && c < best_cycles)
+                best = mp->pick[j].var, best_cycles = c;
         }
     }
     int slot = f->memo_n < 4 ? f->memo_n++ : 3;
     f->memo_budget[slot] = budget;
     f->memo_pick[slot] = best;
+    f->memo_cycles[slot] = best_cycles;
+    *cycles = best_cycles;
     return best;
 }
 
@@ -474,14 +551,9 @@ static Frontier *frontier(Mapper *mp, int cls, int flags, int keep, int w_res,
             f->w_res == w_res && f->spill == spill)
             return f;
     }
-    if (mp->nfr == mp->capfr) {
-        int nc = mp->capfr ? 2 * mp->capfr : 64;
-        Frontier *nf = qa_realloc(mp->fr, (size_t)nc * sizeof *nf);
-        if (!nf) {
-            err_set(e, NULL, 0, NULL, "out of memory");
-            return NULL;
-        }
-        mp->fr = nf, mp->capfr = nc;
+    if (grow((void **)&mp->fr, &mp->capfr, mp->nfr, sizeof *mp->fr) != QA_OK) {
+        err_set(e, NULL, 0, NULL, "out of memory");
+        return NULL;
     }
     Frontier *f = &mp->fr[mp->nfr++];
     memset(f, 0, sizeof *f);
@@ -504,7 +576,7 @@ typedef struct {
     int64_t cycles, bytes;   /* INT64_MAX: unreachable */
     int prev;                /* state before the layer */
     int evict, keep;
-    int fr, pt;              /* the layer's frontier and point */
+    int fr, pt;              /* the layer's frontier and variant */
 } Step;
 
 static int better_step(int64_t c, int64_t b, const Step *s)
@@ -582,15 +654,18 @@ static int plan(Mapper *mp, const Live *live, int w_res,
                                            w_res, spill, e);
                     if (!f)
                         return QA_ERR;
-                    int p = query(mp, f, res, e);
+                    int64_t cyc;
+                    int p = query(mp, f, res, &cyc, e);
                     if (p == -2)
                         return QA_ERR;
                     if (p < 0)
                         continue;
                     any = 1;
                     int to = next | (keep ? 1 << self : 0);
-                    int64_t c = qa_cadd(cur[s].cycles, f->cands[p].cycles);
-                    int64_t by = qa_cadd(cur[s].bytes, f->cands[p].bytes);
+                    int64_t c = qa_cadd(cur[s].cycles, cyc);
+                    int64_t by = qa_cadd(cur[s].bytes,
+                                         var_bytes(f, &mp->cls[f->cls].var[p],
+                                                   NULL, NULL, NULL));
                     if (better_step(c, by, &nxt[to])) {
                         nxt[to].cycles = c, nxt[to].bytes = by;
                         nxt[to].prev = s, nxt[to].evict = ev, nxt[to].keep = keep;
@@ -648,7 +723,7 @@ static int emit_plan(Mapper *mp, const Live *live, const Plan *pl, int w_res,
         LayerMap *m = &ts->layers[i];
         *m = mp->cls[mp->cls_of[i]].arr;
         TileChoice c;
-        cand_choice(mp, f, &f->cands[st->pt], &v, res, &c);
+        var_choice(mp, f, st->pt, &v, res, &c);
         rc = tile_build(mp->a, net, i, &v, &c, &x, m, e);
     }
     free(state);
@@ -662,12 +737,13 @@ static void mapper_free(Mapper *mp)
         free(mp->cls[i].var);
     }
     for (int i = 0; i < mp->nfr; i++) {
-        free(mp->fr[i].cands);
-        free(mp->fr[i].pick);
+        free(mp->fr[i].lb);
+        free(mp->fr[i].priced);
     }
     free(mp->cls);
     free(mp->cls_of);
     free(mp->fr);
+    free(mp->pick);
 }
 
 int map_net(const Accel *a, const Net *net, TileSchedule *ts, Err *e)
