@@ -721,7 +721,7 @@ int kt_parse_size(const char *s, double *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || !(v >= 0) || isinf(v))
+    if (end == s || !(v >= 0) || isinf(v) || !qa_decimal(s, end))
         return QA_ERR;
     while (*end == ' ')
         end++;
@@ -760,7 +760,7 @@ int kt_parse_qty(const char *s, const char *unit, double *out,
     while (*s == ' ')
         s++;
     double v = strtod(s, &end);
-    if (end == s || isnan(v) || isinf(v))
+    if (end == s || isnan(v) || isinf(v) || !qa_decimal(s, end))
         return QA_ERR;
     while (*end == ' ')
         end++;

@@ -103,10 +103,20 @@ int qa_parse_double(const char *s, double *out)
         return QA_ERR;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || *end || v != v)
+    if (errno || *end || v != v || !qa_decimal(s, end))
         return QA_ERR;
     *out = v;
     return QA_OK;
+}
+
+int qa_decimal(const char *s, const char *end)
+{
+    if (s == end)
+        return 0;
+    for (; s < end; s++)
+        if (!strchr("0123456789.eE+- ", *s))
+            return 0;
+    return 1;
 }
 
 void qa_progress(const char *what, long done, long total)

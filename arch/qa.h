@@ -174,9 +174,15 @@ int qa_same_file(const char *a, const char *b);
 /* mkdir -p; QA_OK if the folder exists afterwards. */
 int qa_mkdirs(const char *path, Err *e);
 
-/* Checked string to number: the whole string must parse. */
+/* Checked string to number: the whole string must parse. A double is
+ * written in decimal (digits, point, exponent): strtod's hex, "inf" and
+ * "nan" are refused. */
 int qa_parse_long(const char *s, long *out);
 int qa_parse_double(const char *s, double *out);
+
+/* 1 if [s, end) is a decimal number as a person writes one: digits, a
+ * point, an exponent and signs only (what strtod read). */
+int qa_decimal(const char *s, const char *end);
 
 /* Progress on stderr, only when stderr is a terminal (DESIGN: long work shows
  * progress on a tty and is quiet otherwise). done <= total. */

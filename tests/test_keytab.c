@@ -394,6 +394,17 @@ static void test_value_parsers(void **state)
     assert_float_equal(d, 2e6, 0);
     assert_int_equal(kt_parse_size("-1", &d), QA_ERR);
     assert_int_equal(kt_parse_size("inf", &d), QA_ERR);
+    /* strtod reads hex; a quantity a person writes is decimal */
+    assert_int_equal(kt_parse_size("0x10 KiB", &d), QA_ERR);
+    assert_int_equal(kt_parse_size("1.5e3", &d), QA_OK);
+    assert_float_equal(d, 1500, 0);
+    const char *bad;
+    assert_int_equal(kt_parse_qty("0x10 pJ", "pJ", &d, &bad), QA_ERR);
+    assert_int_equal(kt_parse_qty("2.5 fJ", "pJ", &d, &bad), QA_OK);
+    assert_float_equal(d, 2.5e-3, 1e-15);
+    assert_int_equal(qa_parse_double("0x40", &d), QA_ERR);
+    assert_int_equal(qa_parse_double("-2.5e-1", &d), QA_OK);
+    assert_float_equal(d, -0.25, 0);
     assert_int_equal(kt_parse_gbps("unlimited", &d), QA_OK);
     assert_float_equal(d, 0, 0);
     assert_int_equal(kt_parse_gbps("0", &d), QA_ERR);
