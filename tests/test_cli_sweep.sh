@@ -209,6 +209,7 @@ expect_error 1 "qarray: $T/sh/points.shard-0-of-2.csv: not a qarray study databa
     merge -s $S -o "$T/m" "$T/sh/points.shard-0-of-2.csv"
 [ ! -e "$T/m/points.csv" ] || fail "merge wrote a table after an error"
 [ ! -e "$T/m/points.db" ] || fail "merge wrote a database after an error"
+[ ! -e "$T/m" ] || fail "a failed merge left the folder it made: $(ls -A "$T/m")"
 
 # A point without layers now (it no longer fits, or --no-layers) keeps no
 # layer CSV from an earlier run of the same folder: it would describe the

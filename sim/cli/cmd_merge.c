@@ -7,6 +7,7 @@
 #include "sim/study/sweep.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct {
     const char *study, *out;
@@ -66,6 +67,8 @@ static int run(const Args *a, void *obj, Err *e)
     }
     store_path(&s, 0, 1, db, sizeof db);
     snprintf(path, sizeof path, "%s/points.csv", s.out_dir);
+    /* a merge that fails leaves no folder it made */
+    int had_dir = access(s.out_dir, F_OK) == 0;
     if (rc == QA_OK)
         rc = qa_mkdirs(s.out_dir, e);
     if (rc == QA_OK)
@@ -84,6 +87,8 @@ static int run(const Args *a, void *obj, Err *e)
                    (long long)infeasible, path);
         rc = sweep_finish(&s, path, !o->no_plot, stdout, e);
     }
+    if (rc != QA_OK && !had_dir)
+        rmdir(s.out_dir); /* only if empty: nothing of the merge is lost */
     if (named)
         for (int i = 0; i < o->shards; i++)
             free(named[i]);
