@@ -226,6 +226,15 @@ sed -i 's/"64 KiB"/"2 KiB"/' "$T/stale_arch.cfg"
 "$Q" sweep -s "$T/stale.cfg" -o "$T/stale" --no-plot -j 2 --resume --no-layers >/dev/null 2>&1 ||
     fail "stale: --no-layers sweep"
 [ "$(ls "$T/stale/layers" | wc -l)" -eq 0 ] || fail "stale: --no-layers keeps the earlier layer CSVs"
+# A study that shrank (batch 1 only: 16 of 32 points) keeps no layer CSV
+# of the point ids it no longer has.
+sed 's/batch = \[1, 4\];/batch = [1];/; s/batch = 4;/batch = 1;/' $S >"$T/shrunk.cfg"
+"$Q" sweep -s $S -o "$T/shrink" --no-plot -j 2 >/dev/null 2>&1 || fail "shrink: first sweep"
+"$Q" sweep -s "$T/shrunk.cfg" -o "$T/shrink" --no-plot -j 2 >/dev/null 2>&1 || fail "shrink: second sweep"
+[ "$(ls "$T/shrink/layers" | wc -l)" -eq 16 ] ||
+    fail "shrink: $(ls "$T/shrink/layers" | wc -l) layer CSVs, want 16"
+[ -e "$T/shrink/layers/p000015.csv" ] && [ ! -e "$T/shrink/layers/p000016.csv" ] ||
+    fail "shrink: the wrong layer CSVs were kept"
 
 [ "$fails" -eq 0 ] && echo "test_cli_sweep: ok"
 [ "$fails" -eq 0 ]

@@ -7,6 +7,7 @@
  * commits, which a resume runs again. */
 #include "sim/study/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -825,6 +826,34 @@ static int any_infeasible(Store *st, const char *schema, int *any, Err *e)
     return QA_OK;
 }
 
+/* Remove layers/pNNNNNN.csv of point ids the study no longer has (an
+ * earlier run of the folder had more points): no row names them. */
+static int remove_beyond(const Study *s, Err *e)
+{
+    char dir[1100], path[1400];
+    snprintf(dir, sizeof dir, "%s/layers", s->out_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return QA_OK;
+    struct dirent *de;
+    int rc = QA_OK;
+    while (rc == QA_OK && (de = readdir(d)) != NULL) {
+        long long id;
+        char name[64];
+        if (sscanf(de->d_name, "p%lld", &id) != 1 || id < s->npoints)
+            continue;
+        snprintf(name, sizeof name, "p%06lld.csv", id); /* points_layers_path */
+        if (strcmp(name, de->d_name))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (unlink(path) != 0 && errno != ENOENT)
+            rc = err_set(e, path, 0, NULL, "cannot remove the earlier run's "
+                         "layer CSV: %s", strerror(errno));
+    }
+    closedir(d);
+    return rc;
+}
+
 int store_export(Store *st, const char *table_path, int layer_csvs,
                  int64_t *infeasible, Err *e)
 {
@@ -882,6 +911,11 @@ int store_export(Store *st, const char *table_path, int layer_csvs,
                 return QA_ERR;
             }
         }
+    }
+    if (layer_csvs && stale_dir && st->si == 0 && st->sn == 1 &&
+        remove_beyond(s, e) != QA_OK) {
+        qa_afile_abort(&af);
+        return QA_ERR;
     }
     return qa_afile_commit(&af, e);
 }
