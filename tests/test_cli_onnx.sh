@@ -102,10 +102,26 @@ expect_error 1 "qarray: $B/unsupported_op.onnx: nms1: NonMaxSuppression: unsuppo
 expect_error 1 "qarray: $B/truncated.onnx: not an ONNX model, or cut short: its 5162 bytes do not parse as a ModelProto" \
     run --onnx $B/truncated.onnx -o "$T/none"
 [ -e "$T/none" ] && fail "a failed run wrote its output"
-expect_error 1 "qarray: $B/dynamic_batch.onnx: graph: input 'input': dimension 0 ('batch') is dynamic: give the input's shape with --input-shape input=D0xD1x..." \
+expect_error 1 "qarray: $B/dynamic_batch.onnx: graph: input 'input': dimension 0 ('batch') is dynamic: give the input's shape with --input-shape input=D0xD1x... (a study: input_shape = \"input=...\")" \
     net --onnx $B/dynamic_batch.onnx
 "$Q" net --onnx $B/dynamic_batch.onnx --input-shape input=1x8x10x10 > /dev/null 2>&1 ||
     fail "--input-shape does not fix the dynamic batch"
+# A study gives the shape with input_shape; its points equal qarray run's.
+cat > "$T/dyn.cfg" <<EOF
+name = "dyn"; arch = "arch/tiny.cfg"; out = "$T/dyn"; engine = "analytic";
+onnx = "$B/dynamic_batch.onnx";
+input_shape = "input=1x8x10x10";
+bits = 4;
+EOF
+"$Q" sweep -s "$T/dyn.cfg" --no-plot -j 1 >/dev/null 2>"$T/err" || fail "study input_shape: $(cat "$T/err")"
+"$Q" run -c arch/tiny.cfg --engine analytic --onnx $B/dynamic_batch.onnx \
+    --input-shape input=1x8x10x10 -b 4 > "$T/dyn_run.txt" 2>&1 || fail "dyn run"
+want=$(sed -n 's/^ *cycles *\([0-9,]*\).*/\1/p' "$T/dyn_run.txt" | head -1 | tr -d ,)
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cycles") c = i } NR == 2 { print $c }' "$T/dyn/points.csv")
+[ -n "$want" ] && [ "$got" = "$want" ] || fail "study input_shape: cycles $got, qarray run $want"
+sed 's/input_shape = .*/input_shape = "input=1x8xx10";/' "$T/dyn.cfg" > "$T/dyn_bad.cfg"
+expect_error 1 "qarray: $T/dyn_bad.cfg:3: input_shape: 'input=1x8xx10': expected 1 to 8 dimensions after '=', as 1x3x224x224" \
+    sweep -s "$T/dyn_bad.cfg" --no-plot
 expect_error 2 "qarray: --input-shape: 'input=1xx8': expected 1 to 8 dimensions after '=', as 1x3x224x224" \
     net --onnx $B/dynamic_batch.onnx --input-shape input=1xx8
 expect_error 2 "qarray: --input-shape: only with --onnx" net -w resnet18 --input-shape input=1

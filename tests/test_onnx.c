@@ -306,7 +306,8 @@ static void test_bad_models(void **state)
                  "not an ONNX model, or cut short");
     expect_error("tests/onnx/bad/dynamic_batch.onnx", NULL, "graph",
                  "input 'input': dimension 0 ('batch') is dynamic: give the "
-                 "input's shape with --input-shape input=D0xD1x...");
+                 "input's shape with --input-shape input=D0xD1x... (a study: "
+                 "input_shape = \"input=...\")");
     expect_error("tests/onnx/bad/cycle.onnx", NULL, NULL, "the graph has a cycle");
     expect_error("tests/onnx/bad/absurd_dims.onnx", NULL, "graph",
                  "tensor 'input': dimension 2 is 1099511627776, outside 0..2^31");
@@ -332,7 +333,7 @@ static void test_bad_models(void **state)
     memset(&o, 0, sizeof o);
     assert_int_equal(onnx_options_add(&o, "image=1x3x4x4", "--input-shape", &e), QA_OK);
     expect_error("tests/onnx/small_op11.onnx", &o, "graph",
-                 "--input-shape names 'image', which is not an input");
+                 "an input shape is given for 'image', which is not an input");
 }
 
 static void test_parse_shape(void **state)

@@ -140,7 +140,8 @@ static int declared_shape(OnnxCtx *c, const Onnx__ValueInfoProto *vi, Val *v)
     const Onnx__TensorShapeProto *s = t->tensor_type->shape;
     if (!s)
         return ov_err(c, "input '%s' has no shape: give it with --input-shape "
-                      "%s=D0xD1x...", vi->name, vi->name);
+                      "%s=D0xD1x... (a study: input_shape = \"%s=...\")",
+                      vi->name, vi->name, vi->name);
     if (s->n_dim > ONNX_MAX_RANK)
         return ov_err(c, "input '%s' has %zu dimensions, more than %d",
                       vi->name, s->n_dim, ONNX_MAX_RANK);
@@ -153,9 +154,10 @@ static int declared_shape(OnnxCtx *c, const Onnx__ValueInfoProto *vi, Val *v)
                                       d->dim_param
                                   ? d->dim_param : "";
             return ov_err(c, "input '%s': dimension %zu%s%s%s is dynamic: give "
-                          "the input's shape with --input-shape %s=D0xD1x...",
+                          "the input's shape with --input-shape %s=D0xD1x... "
+                          "(a study: input_shape = \"%s=...\")",
                           vi->name, i, sym[0] ? " ('" : "", sym, sym[0] ? "')" : "",
-                          vi->name);
+                          vi->name, vi->name);
         }
         dims[i] = d->dim_value;
     }
@@ -199,8 +201,8 @@ static int read_inputs(OnnxCtx *c)
     for (int i = 0; c->opt && i < c->opt->nshapes; i++) {
         const Val *v = ov_find(c, c->opt->shapes[i].name);
         if (!v || v->kind != V_ACT)
-            return ov_err(c, "--input-shape names '%s', which is not an input "
-                          "of the graph (or is an initializer)",
+            return ov_err(c, "an input shape is given for '%s', which is not "
+                          "an input of the graph (or is an initializer)",
                           c->opt->shapes[i].name);
     }
     if (!data)

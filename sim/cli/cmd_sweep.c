@@ -21,8 +21,10 @@ static void study_help(FILE *f)
 "  compare = \"pact2018\" (print the paper's claims beside the model),\n"
 "  baseline = { axis = value; ... } (speedups are over this point; default\n"
 "  bits = 16, first_last = \"same\"), plot = { axis = value; ... } (the\n"
-"  slice the figures show), and the axes, one value or a list each (mixed\n"
-"  types need a ( ) list); axes not given take the chip's value:\n");
+"  slice the figures show), input_shape = \"NAME=1x3x224x224\" (or a list:\n"
+"  the shapes of ONNX inputs the models leave open, as --input-shape),\n"
+"  and the axes, one value or a list each (mixed types need a ( ) list);\n"
+"  axes not given take the chip's value:\n");
     for (int ax = 0; ax < STUDY_NAXES; ax++)
         fprintf(f, "  %-11s %s\n", study_axis_name((StudyAxis)ax),
                 study_axis_help((StudyAxis)ax));

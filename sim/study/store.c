@@ -489,6 +489,12 @@ static int inputs_hash(Store *st, char **chip, Err *e)
         h = store_hash(h, bytes ? bytes : "", len);
         free(bytes);
     }
+    /* the input shapes an ONNX model is read with change its layers */
+    for (int i = 0; i < st->s->onnx.nshapes; i++) {
+        const OnnxShape *sh = &st->s->onnx.shapes[i];
+        h = hash_str(h, sh->name);
+        h = store_hash(h, sh->dims, (size_t)sh->rank * sizeof sh->dims[0]);
+    }
     st->inputs = h;
     return QA_OK;
 }

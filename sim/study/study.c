@@ -523,6 +523,24 @@ static int walk(Study *s, config_t *cfg, Err *e)
                 if (kt_set_setting(kk, &s->claims, k, s->file, NULL, e) != QA_OK)
                     return QA_ERR;
             }
+        } else if (!strcmp(key, "input_shape")) {
+            /* "NAME=D0xD1x..." or a list of them, as --input-shape */
+            int list = config_setting_is_aggregate(c);
+            int n = list ? config_setting_length(c) : 1;
+            for (int j = 0; j < n; j++) {
+                const config_setting_t *v =
+                    list ? config_setting_get_elem(c, (unsigned)j) : c;
+                int vl = (int)config_setting_source_line(v);
+                if (config_setting_type(v) != CONFIG_TYPE_STRING)
+                    return err_set(e, s->file, vl, key, "expected a string "
+                                   "NAME=D0xD1x... or a list of them");
+                if (onnx_options_add(&s->onnx, config_setting_get_string(v),
+                                     key, e) != QA_OK) {
+                    e->line = vl;
+                    snprintf(e->file, sizeof e->file, "%.255s", s->file);
+                    return QA_ERR;
+                }
+            }
         } else if (!strcmp(key, "baseline")) {
             base = c;
         } else if (!strcmp(key, "plot")) {
@@ -663,6 +681,7 @@ void study_point(const Study *s, int64_t id, StudyPoint *p)
     int64_t rest = id;
     p->id = id;
     p->accel = s->accel;
+    p->onnx = &s->onnx;
     for (int ax = STUDY_NAXES - 1; ax >= 0; ax--) {
         const StudyAxisValues *av = &s->axes[ax];
         p->v[ax] = &av->v[rest % av->n];

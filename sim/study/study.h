@@ -8,6 +8,7 @@
 #define STUDY_H
 
 #include "arch/arch.h"
+#include "workloads/onnx.h"
 
 /* At most this many points: a sweep keeps a list of the points to run
  * (8 bytes each) and merge a row per point, and a study of 2^32 points
@@ -62,6 +63,7 @@ typedef struct {
     char out_dir[512];
     char compare[32];               /* "pact2018" or "" */
     ClaimData claims;
+    OnnxOptions onnx;               /* input_shape: shapes of ONNX inputs */
     Accel accel;                    /* the base chip */
     StudyAxisValues axes[STUDY_NAXES];
     StudyValue baseline[STUDY_NAXES];
@@ -76,6 +78,7 @@ typedef struct {
     int64_t id;
     const StudyValue *v[STUDY_NAXES];
     Accel accel;
+    const OnnxOptions *onnx;        /* the study's input shapes */
 } StudyPoint;
 
 /* Load and check a study; on error s holds nothing to free and e names

@@ -48,8 +48,11 @@ void sweep_point_spec(const StudyPoint *p, PointSpec *ps)
     const char *w = p->v[STUDY_WORKLOAD]->text;
     if (ends_with(w, ".csv"))
         snprintf(ps->topo_path, sizeof ps->topo_path, "%s", w);
-    else if (onnx_is_path(w))
+    else if (onnx_is_path(w)) {
         snprintf(ps->onnx_path, sizeof ps->onnx_path, "%s", w);
+        if (p->onnx)
+            ps->onnx = *p->onnx;
+    }
     else
         snprintf(ps->workload, sizeof ps->workload, "%s", w);
     ps->w_bits = (int)p->v[STUDY_BITS]->i0;
@@ -69,7 +72,7 @@ int sweep_check(const Study *s, Err *e)
         Err ne;
         int file = ends_with(w, ".csv") || onnx_is_path(w);
         int rc = ends_with(w, ".csv") ? topo_csv_load(&net, w, &ne)
-                 : onnx_is_path(w)    ? onnx_load(&net, w, NULL, &ne)
+                 : onnx_is_path(w)    ? onnx_load(&net, w, &s->onnx, &ne)
                                       : net_build(&net, w, &ne);
         net_free(&net);
         if (rc != QA_OK) {
