@@ -236,5 +236,15 @@ sed 's/batch = \[1, 4\];/batch = [1];/; s/batch = 4;/batch = 1;/' $S >"$T/shrunk
 [ -e "$T/shrink/layers/p000015.csv" ] && [ ! -e "$T/shrink/layers/p000016.csv" ] ||
     fail "shrink: the wrong layer CSVs were kept"
 
+# One writer per database: while another process holds the database
+# (util-linux flock stands in for a running sweep), a sweep into the same
+# folder stops before it writes anything.
+mkdir -p "$T/locked"
+flock "$T/locked/points.db" "$Q" sweep -s $S -o "$T/locked" --no-plot -j 1 \
+    >/dev/null 2>"$T/err" && fail "locked: exit 0"
+[ "$(cat "$T/err")" = "qarray: $T/locked/points.db: another qarray sweep or merge is writing this database: wait for it to end, or give another output folder" ] ||
+    fail "locked: '$(cat "$T/err")'"
+[ ! -e "$T/locked/points.csv" ] || fail "locked: a table was written"
+
 [ "$fails" -eq 0 ] && echo "test_cli_sweep: ok"
 [ "$fails" -eq 0 ]

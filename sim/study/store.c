@@ -14,6 +14,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +46,7 @@ struct Store {
     sqlite3_stmt *ins_point, *ins_layer, *del_point, *del_layers;
     LayerRecord *lbuf;    /* (lcap) layers of the point being read */
     int lcap;
+    int lock_fd;          /* holds flock(LOCK_EX) on the file; -1 */
 };
 
 /* Column positions in points: point, axes, results, status, then these. */
@@ -579,6 +582,8 @@ void store_close(Store *st)
     sqlite3_finalize(st->del_point);
     sqlite3_finalize(st->del_layers);
     sqlite3_close(st->db);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
     free(st->lbuf);
     free(st);
 }
@@ -647,11 +652,29 @@ static int open_db(Store **out, const char *path, const Study *s, long si,
     st->s = s;
     st->si = si;
     st->sn = sn;
+    st->lock_fd = -1;
     st->layers = !(flags & STORE_NO_LAYERS);
     snprintf(st->path, sizeof st->path, "%s", path);
     struct stat sb;
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         err_set(e, path, 0, NULL, "not a regular file");
+        goto fail;
+    }
+    /* One writer per database: a second sweep (or merge) of the same
+     * folder would interleave its table and layer CSVs with this one's.
+     * flock is apart from SQLite's own fcntl locks on Linux. */
+    st->lock_fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (st->lock_fd < 0) {
+        err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            err_set(e, path, 0, NULL, "another qarray sweep or merge is "
+                    "writing this database: wait for it to end, or give "
+                    "another output folder");
+        else
+            err_set(e, path, 0, NULL, "cannot lock: %s", strerror(errno));
         goto fail;
     }
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
