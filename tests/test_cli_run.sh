@@ -164,5 +164,11 @@ $Q area -c arch/pact2018.cfg | grep -q "14.00" || no "area table lacks the 14x d
 $Q area -c arch/tiny.cfg | grep -q "^   16 .* 0.307$" || no "area table lacks tiny's 0.307 TOPS/W at 16 bits"
 $Q area -c "$T/noenergy.cfg" | grep -q "^   16 .* -$" || no "area table of a chip without energy"
 
+# Run from another folder, the default architecture file is not found:
+# the error says the default is relative to the current folder.
+msg=$(cd "$T" && "$OLDPWD/$Q" run --engine analytic 2>&1 >/dev/null)
+[ "$msg" = "qarray: arch/pact2018.cfg: cannot open architecture file: No such file or directory (the default -c is relative to the current folder: run qarray from its own folder, or give -c FILE)" ] ||
+    no "default -c from another folder: '$msg'"
+
 [ $fail -eq 0 ] && echo "test_cli_run.sh: ok"
 exit $fail

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch/keytab.h"
 
@@ -394,8 +395,17 @@ int args_given(const Args *a, const char *name)
 
 int args_load_chip(const Args *a, const char *path, Accel *acc, Err *e)
 {
-    if (arch_load(acc, path, e) != QA_OK)
+    if (arch_load(acc, path, e) != QA_OK) {
+        /* The default is relative to the current folder: say so when it is
+         * missing there (qarray run from another folder). */
+        if (!strcmp(path, ARGS_ARCH_DEFAULT) && access(path, F_OK) != 0) {
+            size_t n = strlen(e->msg);
+            snprintf(e->msg + n, sizeof e->msg - n, " (the default -c is "
+                     "relative to the current folder: run qarray from its "
+                     "own folder, or give -c FILE)");
+        }
         return QA_ERR;
+    }
     const ArgCmd *c = a->cmd;
     char fl[80];
     for (int i = 0; i < c->nopts; i++)
