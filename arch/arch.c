@@ -147,8 +147,18 @@ int arch_energy_table_len(const double *list)
  * arch_load can say on which line they are. */
 static int energy_validate(const EnergyParams *p, const char *file, Err *e)
 {
-    if (!p->set || p->mac != EMAC_TABLE)
+    if (!p->set)
         return QA_OK;
+    if (p->mac != EMAC_TABLE) {
+        /* a table given beside the formula would be ignored */
+        if (arch_energy_table_len(p->table_bits) > 0)
+            return err_set(e, file, 0, "energy.table_bits", "is read only "
+                           "with mac = \"table\"; mac is \"formula\"");
+        if (arch_energy_table_len(p->table_pj) > 0)
+            return err_set(e, file, 0, "energy.table_pj", "is read only "
+                           "with mac = \"table\"; mac is \"formula\"");
+        return QA_OK;
+    }
     int nb = arch_energy_table_len(p->table_bits);
     int np = arch_energy_table_len(p->table_pj);
     if (nb == 0)

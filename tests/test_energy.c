@@ -445,6 +445,7 @@ static void test_bad_energy_keys(void **state)
         {"tests/bad/energy_unit.cfg", 14, "energy.dram_pj_per_bit", "\"8 mW/mm2\": mW/mm2 is not a unit of pJ/bit (fJ/bit|pJ/bit|nJ/bit|pJ/B)"},
         {"tests/bad/energy_table.cfg", 5, "energy.table_pj", "has 2 entries, energy.table_bits 3: one energy per width"},
         {"tests/bad/energy_notable.cfg", 2, "energy.table_bits", "mac = \"table\" needs the widths of the table"},
+        {"tests/bad/energy_formula_table.cfg", 4, "energy.table_bits", "is read only with mac = \"table\"; mac is \"formula\""},
     };
     for (size_t i = 0; i < QA_COUNT(bad); i++) {
         Accel a;
