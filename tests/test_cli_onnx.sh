@@ -125,6 +125,17 @@ expect_error 1 "qarray: $T/dyn_bad.cfg:3: input_shape: 'input=1x8xx10': expected
 expect_error 2 "qarray: --input-shape: 'input=1xx8': expected 1 to 8 dimensions after '=', as 1x3x224x224" \
     net --onnx $B/dynamic_batch.onnx --input-shape input=1xx8
 expect_error 2 "qarray: --input-shape: only with --onnx" net -w resnet18 --input-shape input=1
+# A study's input_shape that nothing would read, an empty list and a
+# misspelt name are refused, each naming what is wrong.
+sed 's/^onnx = .*/workload = "resnet20";/' "$T/dyn.cfg" > "$T/dyn_bad.cfg"
+expect_error 1 "qarray: $T/dyn_bad.cfg:3: input_shape: no workload of the study is an ONNX model (.onnx): the shapes would apply to nothing" \
+    sweep -s "$T/dyn_bad.cfg" --no-plot
+sed 's/input_shape = .*/input_shape = [];/' "$T/dyn.cfg" > "$T/dyn_bad.cfg"
+expect_error 1 "qarray: $T/dyn_bad.cfg:3: input_shape: empty list: give at least one NAME=D0xD1x... or leave input_shape out" \
+    sweep -s "$T/dyn_bad.cfg" --no-plot
+sed 's/input_shape = .*/input_shape = "inptu=1x8x10x10";/' "$T/dyn.cfg" > "$T/dyn_bad.cfg"
+expect_error 1 "qarray: $B/dynamic_batch.onnx: graph: an input shape is given for 'inptu', which is not an input of the graph (or is an initializer)" \
+    sweep -s "$T/dyn_bad.cfg" --no-plot
 expect_error 1 "qarray: $B/cycle.onnx: relu1: Relu: the graph has a cycle: input 'c1' depends on this node's own output" \
     net --onnx $B/cycle.onnx
 

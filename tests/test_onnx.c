@@ -334,6 +334,17 @@ static void test_bad_models(void **state)
     assert_int_equal(onnx_options_add(&o, "image=1x3x4x4", "--input-shape", &e), QA_OK);
     expect_error("tests/onnx/small_op11.onnx", &o, "graph",
                  "an input shape is given for 'image', which is not an input");
+    /* a misspelt name on a model with an open dimension names the
+     * misspelling, not the open dimension whose shape was meant */
+    expect_error("tests/onnx/bad/dynamic_batch.onnx", &o, "graph",
+                 "an input shape is given for 'image', which is not an input");
+    /* an initializer is no input to give a shape */
+    memset(&o, 0, sizeof o);
+    assert_int_equal(onnx_options_add(&o, "input=1x8x10x10", "--input-shape", &e), QA_OK);
+    assert_int_equal(onnx_options_add(&o, "w1=16x8x3x3", "--input-shape", &e), QA_OK);
+    expect_error("tests/onnx/bad/dynamic_batch.onnx", &o, "graph",
+                 "an input shape is given for 'w1', which is not an input of "
+                 "the graph (or is an initializer)");
 }
 
 static void test_parse_shape(void **state)

@@ -328,6 +328,8 @@ static void test_bad_files(void **state)
         {"tests/bad/study_group.cfg", 2, "bits", "expected a value or a list of values, got a group"},
         {"tests/bad/study_dataflow.cfg", 2, "dataflow", "\"xs\" is not one of ws|os|is"},
         {"tests/bad/study_batch.cfg", 2, "batch", "0: expected a batch size (an integer 1..65536)"},
+        {"tests/bad/study_input_shape.cfg", 4, "input_shape", "no workload of the study is an ONNX model (.onnx): the shapes would apply to nothing"},
+        {"tests/bad/study_input_shape_empty.cfg", 4, "input_shape", "empty list: give at least one NAME=D0xD1x... or leave input_shape out"},
         {"tests/bad/no_such_study.cfg", 0, "", "cannot open study file"},
     };
     for (size_t i = 0; i < QA_COUNT(bad); i++) {

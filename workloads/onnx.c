@@ -176,6 +176,19 @@ static int read_inputs(OnnxCtx *c)
 {
     const Onnx__GraphProto *g = c->model->graph;
     int data = 0;
+    /* A misspelt name first: otherwise the input it meant reports its open
+     * dimension and asks for the shape the user did give. Initializers are
+     * the only values read so far. */
+    for (int k = 0; c->opt && k < c->opt->nshapes; k++) {
+        const char *name = c->opt->shapes[k].name;
+        size_t i = 0;
+        while (i < g->n_input && !(g->input[i]->name &&
+                                   !strcmp(g->input[i]->name, name)))
+            i++;
+        if (i == g->n_input || ov_find(c, name))
+            return ov_err(c, "an input shape is given for '%s', which is not "
+                          "an input of the graph (or is an initializer)", name);
+    }
     for (size_t i = 0; i < g->n_input; i++) {
         const Onnx__ValueInfoProto *vi = g->input[i];
         if (!vi->name || !vi->name[0])
@@ -197,13 +210,6 @@ static int read_inputs(OnnxCtx *c)
         } else {
             v->kind = V_PARAM;
         }
-    }
-    for (int i = 0; c->opt && i < c->opt->nshapes; i++) {
-        const Val *v = ov_find(c, c->opt->shapes[i].name);
-        if (!v || v->kind != V_ACT)
-            return ov_err(c, "an input shape is given for '%s', which is not "
-                          "an input of the graph (or is an initializer)",
-                          c->opt->shapes[i].name);
     }
     if (!data)
         return ov_err(c, "the graph has no data input (every input is an "

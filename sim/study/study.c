@@ -527,6 +527,11 @@ static int walk(Study *s, config_t *cfg, Err *e)
             /* "NAME=D0xD1x..." or a list of them, as --input-shape */
             int list = config_setting_is_aggregate(c);
             int n = list ? config_setting_length(c) : 1;
+            if (n == 0)
+                return err_set(e, s->file, line, key, "empty list: give at "
+                               "least one NAME=D0xD1x... or leave input_shape "
+                               "out");
+            s->input_shape_line = line;
             for (int j = 0; j < n; j++) {
                 const config_setting_t *v =
                     list ? config_setting_get_elem(c, (unsigned)j) : c;
@@ -585,6 +590,18 @@ static int finish(Study *s, Err *e)
                            "%s is not a value of the %s axis",
                            s->plot[ax].text, study_axis_name(ax));
         }
+    }
+    /* Shapes nothing reads would be a setting that silently does nothing
+     * (run and net refuse --input-shape without --onnx the same way). */
+    if (s->onnx.nshapes) {
+        const StudyAxisValues *wl = &s->axes[STUDY_WORKLOAD];
+        int any = 0;
+        for (int k = 0; k < wl->n && !any; k++)
+            any = onnx_is_path(wl->v[k].text);
+        if (!any)
+            return err_set(e, s->file, s->input_shape_line, "input_shape",
+                           "no workload of the study is an ONNX model "
+                           "(.onnx): the shapes would apply to nothing");
     }
     /* The default baseline is the chip at base_bits in every layer, the
      * reference of point_run's own speedup. */

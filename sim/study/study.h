@@ -64,6 +64,7 @@ typedef struct {
     char compare[32];               /* "pact2018" or "" */
     ClaimData claims;
     OnnxOptions onnx;               /* input_shape: shapes of ONNX inputs */
+    int input_shape_line;           /* its line in the file, for errors */
     Accel accel;                    /* the base chip */
     StudyAxisValues axes[STUDY_NAXES];
     StudyValue baseline[STUDY_NAXES];
