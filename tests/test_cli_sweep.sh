@@ -245,6 +245,28 @@ flock "$T/locked/points.db" "$Q" sweep -s $S -o "$T/locked" --no-plot -j 1 \
 [ "$(cat "$T/err")" = "qarray: $T/locked/points.db: another qarray sweep or merge is writing this database: wait for it to end, or give another output folder" ] ||
     fail "locked: '$(cat "$T/err")'"
 [ ! -e "$T/locked/points.csv" ] || fail "locked: a table was written"
+# A merge holds its output's lock until the merged file is renamed over
+# it: a sweep started meanwhile stops, and neither run damages the other's
+# database (strace delays the merge's rename; skipped without strace).
+if command -v strace >/dev/null 2>&1; then
+    rm -f "$T/sh/points.db"*
+    strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=5000000:when=1 \
+        "$Q" merge -s $S -o "$T/sh" --no-plot "$T/sh/points.shard-0-of-2.db" \
+        "$T/sh/points.shard-1-of-2.db" >/dev/null 2>"$T/merr" &
+    mpid=$!
+    i=0 # the merge's temporary database: it holds the lock by then
+    while [ $i -lt 100 ] && ! ls "$T/sh" | grep -q 'points.db.tmp'; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    "$Q" sweep -s $S -o "$T/sh" --no-plot -j 1 >/dev/null 2>"$T/err" &&
+        fail "sweep during a merge: exit 0"
+    [ "$(cat "$T/err")" = "qarray: $T/sh/points.db: another qarray sweep or merge is writing this database: wait for it to end, or give another output folder" ] ||
+        fail "sweep during a merge: '$(cat "$T/err")'"
+    wait $mpid || fail "merge beside a refused sweep: $(cat "$T/merr")"
+    [ "$(sqlite3 "$T/sh/points.db" "PRAGMA integrity_check; SELECT count(*) FROM points")" = "ok
+32" ] || fail "merge beside a refused sweep: the database is damaged"
+fi
 
 [ "$fails" -eq 0 ] && echo "test_cli_sweep: ok"
 [ "$fails" -eq 0 ]

@@ -452,6 +452,41 @@ static void test_merge(void **state)
     assert_int_equal(store_merge(&s, order, 3, out, &e), QA_ERR);
     assert_string_equal(e.file, files[2]);
     assert_null(strstr(e.msg, "layers than"));
+    /* A failed merge into a database that was not there leaves none (not
+     * the empty file its lock was taken on). */
+    char fresh[1200];
+    snprintf(fresh, sizeof fresh, "%s/fresh.db", s.out_dir);
+    assert_int_equal(store_merge(&s, order, 3, fresh, &e), QA_ERR);
+    assert_int_equal(access(fresh, F_OK), -1);
+    study_free(&s);
+}
+
+/* A merge refuses a database a sweep has open, and a sweep refuses the
+ * database a merge is writing: the merge holds the lock from its first
+ * look at the output until its file is renamed over it. */
+static void test_merge_lock(void **state)
+{
+    (void)state;
+    Study s;
+    Store *st;
+    Err e;
+    char files[2][1100], out[1100];
+    load_tiny(&s, "mergelock");
+    make_shards(&s, 2, files);
+    store_path(&s, 0, 1, out, sizeof out);
+    char *both[] = {files[0], files[1]};
+    assert_int_equal(store_open(&st, out, &s, 0, 1, 0, &e), QA_OK);
+    assert_int_equal(store_merge(&s, both, 2, out, &e), QA_ERR);
+    assert_string_equal(e.file, out);
+    assert_true(strstr(e.msg, "another qarray sweep or merge is writing") == e.msg);
+    store_close(st);
+    assert_int_equal(store_merge(&s, both, 2, out, &e), QA_OK);
+    /* The merged file (renamed over the old one) is locked by whoever
+     * opens it next. */
+    assert_int_equal(store_open(&st, out, &s, 0, 1, STORE_AS_WRITTEN, &e), QA_OK);
+    Store *st2;
+    assert_int_equal(store_open(&st2, out, &s, 0, 1, STORE_AS_WRITTEN, &e), QA_ERR);
+    store_close(st);
     study_free(&s);
 }
 
@@ -536,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_refused_files),
         cmocka_unit_test(test_shard_rows),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge_lock),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -640,6 +640,51 @@ static int written_layers(Store *st, const char *schema, int *layers, Err *e)
     return QA_OK;
 }
 
+/* open_db flag beside store.h's: the caller holds the file's lock. */
+#define OPEN_LOCKED 0x100u
+
+/* One writer per database: a second sweep (or merge) of the same folder
+ * would interleave its table and layer CSVs with this one's. flock is apart
+ * from SQLite's own fcntl locks on Linux. The lock is on the file open at
+ * path, so a file renamed over path (a merge's) between the open and the
+ * lock is opened again. *made (if not NULL) is 1 when the file was created
+ * here, empty. */
+static int lock_db(const char *path, int *fd_out, int *made, Err *e)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int created = 0;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            created = fd >= 0;
+            if (fd < 0 && errno == EEXIST)
+                continue; /* made by another process meanwhile */
+        }
+        if (fd < 0)
+            return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int en = errno;
+            close(fd);
+            if (en == EWOULDBLOCK)
+                return err_set(e, path, 0, NULL, "another qarray sweep or "
+                               "merge is writing this database: wait for it "
+                               "to end, or give another output folder");
+            return err_set(e, path, 0, NULL, "cannot lock: %s", strerror(en));
+        }
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 &&
+            held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+            *fd_out = fd;
+            if (made)
+                *made = created;
+            return QA_OK;
+        }
+        close(fd); /* replaced (or removed) since the open: again */
+    }
+    return err_set(e, path, 0, NULL, "cannot lock: the file is replaced "
+                   "again and again");
+}
+
 /* Open path with the tables and statements; no provenance written. */
 static int open_db(Store **out, const char *path, const Study *s, long si,
                    long sn, unsigned flags, char **chip, Err *e)
@@ -660,23 +705,8 @@ static int open_db(Store **out, const char *path, const Study *s, long si,
         err_set(e, path, 0, NULL, "not a regular file");
         goto fail;
     }
-    /* One writer per database: a second sweep (or merge) of the same
-     * folder would interleave its table and layer CSVs with this one's.
-     * flock is apart from SQLite's own fcntl locks on Linux. */
-    st->lock_fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (st->lock_fd < 0) {
-        err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
+    if (!(flags & OPEN_LOCKED) && lock_db(path, &st->lock_fd, NULL, e) != QA_OK)
         goto fail;
-    }
-    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
-            err_set(e, path, 0, NULL, "another qarray sweep or merge is "
-                    "writing this database: wait for it to end, or give "
-                    "another output folder");
-        else
-            err_set(e, path, 0, NULL, "cannot lock: %s", strerror(errno));
-        goto fail;
-    }
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                         NULL) != SQLITE_OK) {
         db_err(st, e, "open");
@@ -1102,24 +1132,29 @@ static unsigned peek_flags(const char *path)
 int store_merge(const Study *s, char *const *files, int n,
                 const char *out_path, Err *e)
 {
-    char tmp[1100];
+    char tmp[1100] = "";
     Store *st = NULL;
     char *chip = NULL;
-    int rc = QA_ERR;
-    /* The output must be ours (or absent) before anything is replaced. */
-    struct stat sb;
-    if (stat(out_path, &sb) == 0) {
-        Store *old;
-        char *c2;
-        if (open_db(&old, out_path, s, 0, 1, STORE_AS_WRITTEN, &c2, e) != QA_OK)
-            return QA_ERR;
-        free(c2);
-        store_close(old);
-    }
+    int rc = QA_ERR, lock_fd = -1, made = 0;
     for (int i = 0; i < n; i++)
         if (!strcmp(files[i], out_path))
             return err_set(e, files[i], 0, NULL, "is the merged database "
                            "itself: give the shards' databases");
+    /* The output stays locked until the merged file is renamed over it: a
+     * sweep started meanwhile would otherwise write a file (and a WAL)
+     * the rename replaces under it. */
+    if (lock_db(out_path, &lock_fd, &made, e) != QA_OK)
+        return QA_ERR;
+    /* The output must be ours (or absent) before anything is replaced. */
+    if (!made) {
+        Store *old;
+        char *c2;
+        if (open_db(&old, out_path, s, 0, 1, STORE_AS_WRITTEN | OPEN_LOCKED,
+                    &c2, e) != QA_OK)
+            goto out;
+        free(c2);
+        store_close(old);
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out_path, (long)getpid());
     remove_db(tmp);
     if (open_db(&st, tmp, s, 0, 1, n > 0 ? peek_flags(files[0]) : 0, &chip, e) != QA_OK)
@@ -1183,7 +1218,12 @@ int store_merge(const Study *s, char *const *files, int n,
 out:
     free(chip);
     store_close(st);
-    if (rc != QA_OK)
-        remove_db(tmp);
+    if (rc != QA_OK) {
+        if (tmp[0])
+            remove_db(tmp);
+        if (made)
+            unlink(out_path); /* the empty file the lock made */
+    }
+    close(lock_fd);
     return rc;
 }
