@@ -173,6 +173,13 @@ int qa_same_file(const char *a, const char *b);
 
 /* mkdir -p; QA_OK if the folder exists afterwards. */
 int qa_mkdirs(const char *path, Err *e);
+/* The same, and first (n bytes) gets the shallowest folder this call
+ * created ("" when path was there), for qa_rmdirs to undo. */
+int qa_mkdirs_made(const char *path, char *first, size_t n, Err *e);
+/* Undo qa_mkdirs_made: remove path and its parents up to and including
+ * top (a prefix of path), each only while it is empty; nothing when top is
+ * "" or not a prefix. Never fails: a folder in use simply stays. */
+void qa_rmdirs(const char *path, const char *top);
 
 /* Checked string to number: the whole string must parse. A double is
  * written in decimal (digits, point, exponent): strtod's hex, "inf" and

@@ -578,10 +578,14 @@ int qa_same_file(const char *a, const char *b)
 
 /* ---- folders ---- */
 
-static int mkdir_one(const char *path, Err *e)
+/* *made = 1 when this call created the folder. */
+static int mkdir_one(const char *path, int *made, Err *e)
 {
-    if (mkdir(path, 0777) == 0)
+    *made = 0;
+    if (mkdir(path, 0777) == 0) {
+        *made = 1;
         return QA_OK;
+    }
     int err = errno;
     struct stat st;
     if (err == EEXIST && stat(path, &st) == 0) {
@@ -592,19 +596,50 @@ static int mkdir_one(const char *path, Err *e)
     return err_set(e, path, 0, NULL, "cannot create folder: %s", strerror(err));
 }
 
-int qa_mkdirs(const char *path, Err *e)
+int qa_mkdirs_made(const char *path, char *first, size_t n, Err *e)
 {
     char buf[1024];
+    int made;
+    if (first && n)
+        first[0] = '\0';
     if (strlen(path) >= sizeof buf)
         return err_set(e, path, 0, NULL, "path too long");
     snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/' || p[-1] == '/')
+    for (char *p = buf + 1;; p++) {
+        if (*p && (*p != '/' || p[-1] == '/'))
             continue;
+        char c = *p;
         *p = '\0';
-        if (mkdir_one(buf, e) != QA_OK)
+        if (mkdir_one(buf, &made, e) != QA_OK)
             return QA_ERR;
-        *p = '/';
+        if (made && first && n && !first[0])
+            snprintf(first, n, "%s", buf);
+        if (!c)
+            return QA_OK;
+        *p = c;
     }
-    return mkdir_one(buf, e);
+}
+
+int qa_mkdirs(const char *path, Err *e)
+{
+    return qa_mkdirs_made(path, NULL, 0, e);
+}
+
+void qa_rmdirs(const char *path, const char *top)
+{
+    char buf[1024];
+    size_t lt = strlen(top);
+    if (!lt || strlen(path) >= sizeof buf || strncmp(path, top, lt) ||
+        (path[lt] && path[lt] != '/'))
+        return;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (;;) {
+        size_t l = strlen(buf);
+        while (l > lt && buf[l - 1] == '/')
+            buf[--l] = '\0';
+        if (rmdir(buf) != 0 || l <= lt)
+            return; /* not empty (or gone): it and its parents stay */
+        while (l > lt && buf[l - 1] != '/')
+            buf[--l] = '\0';
+    }
 }

@@ -210,6 +210,17 @@ expect_error 1 "qarray: $T/sh/points.shard-0-of-2.csv: not a qarray study databa
 [ ! -e "$T/m/points.csv" ] || fail "merge wrote a table after an error"
 [ ! -e "$T/m/points.db" ] || fail "merge wrote a database after an error"
 [ ! -e "$T/m" ] || fail "a failed merge left the folder it made: $(ls -A "$T/m")"
+# Into a new nested path every folder it made goes (a, a/b, a/b/c), and
+# into an existing folder nothing of it does.
+"$Q" merge -s $S -o "$T/na/b/c" "$T/sh/points.shard-1-of-2.db" >/dev/null 2>&1 &&
+    fail "merge nested: exit 0"
+[ ! -e "$T/na" ] || fail "a failed merge left folders it made: $(find "$T/na")"
+mkdir -p "$T/keep/sub"
+echo mine > "$T/keep/sub/note.txt"
+"$Q" merge -s $S -o "$T/keep/sub/x/y" "$T/sh/points.shard-1-of-2.db" >/dev/null 2>&1 &&
+    fail "merge into keep: exit 0"
+[ "$(cd "$T/keep" && find . | sort | tr '\n' ' ')" = ". ./sub ./sub/note.txt " ] ||
+    fail "a failed merge changed an existing folder: $(find "$T/keep")"
 
 # A point without layers now (it no longer fits, or --no-layers) keeps no
 # layer CSV from an earlier run of the same folder: it would describe the

@@ -461,6 +461,58 @@ static void test_atomic_dir(void **state)
     assert_string_equal(e.msg, "exists and is not a folder");
 }
 
+/* mkdir -p that says what it made, and its undo: only the folders it
+ * made, only while empty, never the ones that were there. */
+static void test_mkdirs_undo(void **state)
+{
+    (void)state;
+    char top[640], path[700], made[1024], keep[720];
+    Err e;
+    snprintf(top, sizeof top, "%s/m", dir);
+    assert_int_equal(mkdir(top, 0777), 0);
+    snprintf(path, sizeof path, "%s/a/b/c", top);
+    assert_int_equal(qa_mkdirs_made(path, made, sizeof made, &e), QA_OK);
+    snprintf(keep, sizeof keep, "%s/a", top);
+    assert_string_equal(made, keep);
+    assert_true(exists(path));
+    qa_rmdirs(path, made);
+    assert_false(exists(keep));
+    assert_true(exists(top)); /* there before: stays */
+
+    /* a folder that is there already: nothing made, nothing removed */
+    assert_int_equal(qa_mkdirs_made(top, made, sizeof made, &e), QA_OK);
+    assert_string_equal(made, "");
+    qa_rmdirs(top, made);
+    assert_true(exists(top));
+
+    /* a file put into a made folder keeps it and its parents */
+    snprintf(path, sizeof path, "%s/a/b/", top);
+    assert_int_equal(qa_mkdirs_made(path, made, sizeof made, &e), QA_OK);
+    assert_string_equal(made, keep);
+    snprintf(path, sizeof path, "%s/a/b/c", top);
+    assert_int_equal(qa_mkdirs_made(path, made, sizeof made, &e), QA_OK);
+    snprintf(keep, sizeof keep, "%s/a/b/c", top);
+    assert_string_equal(made, keep); /* a/b were there */
+    snprintf(keep, sizeof keep, "%s/a/x.txt", top);
+    put_file(keep, "the user's\n");
+    snprintf(path, sizeof path, "%s/a/b/c", top);
+    qa_rmdirs(path, made);
+    assert_false(exists(path));
+    snprintf(path, sizeof path, "%s/a/b", top);
+    assert_true(exists(path));
+    qa_rmdirs(path, top); /* b removed; a holds x.txt: a and top stay */
+    assert_false(exists(path));
+    assert_true(exists(keep));
+    assert_true(exists(top));
+    /* top that is no prefix of path: nothing */
+    qa_rmdirs(keep, "/nonexistent");
+    assert_true(exists(keep));
+    /* a file in the way */
+    snprintf(path, sizeof path, "%s/a/x.txt/d", top);
+    assert_int_equal(qa_mkdirs_made(path, made, sizeof made, &e), QA_ERR);
+    assert_string_equal(made, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_read_input),
         cmocka_unit_test(test_same_file),
         cmocka_unit_test(test_atomic_dir),
+        cmocka_unit_test(test_mkdirs_undo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

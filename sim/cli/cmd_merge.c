@@ -7,7 +7,6 @@
 #include "sim/study/sweep.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 typedef struct {
     const char *study, *out;
@@ -67,10 +66,11 @@ static int run(const Args *a, void *obj, Err *e)
     }
     store_path(&s, 0, 1, db, sizeof db);
     snprintf(path, sizeof path, "%s/points.csv", s.out_dir);
-    /* a merge that fails leaves no folder it made */
-    int had_dir = access(s.out_dir, F_OK) == 0;
+    /* a merge that fails leaves no folder it made (of a/b/c, the ones
+     * that were not there) */
+    char made[1024] = "";
     if (rc == QA_OK)
-        rc = qa_mkdirs(s.out_dir, e);
+        rc = qa_mkdirs_made(s.out_dir, made, sizeof made, e);
     if (rc == QA_OK)
         rc = store_merge(&s, files, nfiles, db, e);
     if (rc == QA_OK)
@@ -87,8 +87,8 @@ static int run(const Args *a, void *obj, Err *e)
                    (long long)infeasible, path);
         rc = sweep_finish(&s, path, !o->no_plot, stdout, e);
     }
-    if (rc != QA_OK && !had_dir)
-        rmdir(s.out_dir); /* only if empty: nothing of the merge is lost */
+    if (rc != QA_OK)
+        qa_rmdirs(s.out_dir, made); /* only empty ones: nothing is lost */
     if (named)
         for (int i = 0; i < o->shards; i++)
             free(named[i]);
