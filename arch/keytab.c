@@ -229,6 +229,13 @@ static int in_range(const KtKey *k, double d)
     return d >= k->min && d <= k->max; /* false for NaN */
 }
 
+/* -0 (written "-0", "-0.0 pJ" or -0.0) is stored as 0: the same value,
+ * and the reports print "0", not "-0". */
+static double pos_zero(double d)
+{
+    return d == 0 ? 0 : d;
+}
+
 static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
                    Err *e)
 {
@@ -280,7 +287,7 @@ static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
         d = v->kind == V_INT ? (double)v->i : v->d;
         if (!in_range(k, d))
             return range_err(k, v, w, e);
-        *(double *)field = d;
+        *(double *)field = pos_zero(d);
         return QA_OK;
     case KT_FLOAT:
         if (v->kind != V_INT && v->kind != V_FLOAT)
@@ -288,7 +295,7 @@ static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
         d = v->kind == V_INT ? (double)v->i : v->d;
         if (!in_range(k, d))
             return range_err(k, v, w, e);
-        *(double *)field = d;
+        *(double *)field = pos_zero(d);
         return QA_OK;
     case KT_QTY:
         if (v->kind == V_STR) {
@@ -314,7 +321,7 @@ static int set_val(const KtKey *k, void *obj, const Val *v, const Where *w,
         }
         if (!in_range(k, d))
             return range_err(k, v, w, e);
-        *(double *)field = d;
+        *(double *)field = pos_zero(d);
         return QA_OK;
     case KT_BYTES:
         if (v->kind == V_STR) {
@@ -396,7 +403,7 @@ static int set_list(const KtKey *k, void *obj, const config_setting_t *s,
                            "entry %d must be in %g..%g%s%s, is %s", i + 1,
                            k->min, k->max, k->unit[0] ? " " : "", k->unit, val);
         }
-        tab[i] = d;
+        tab[i] = pos_zero(d);
     }
     double *field = (double *)((char *)obj + k->off);
     for (int i = 1; i <= cap; i++)

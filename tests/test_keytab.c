@@ -4,6 +4,7 @@
  * files that are not text, and the effective configuration read back. */
 #include "tests/qtest.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,8 +139,16 @@ static void test_quantities(void **state)
         assert_string_equal(e.field, bad[i].field);
         assert_string_equal(e.msg, bad[i].msg);
     }
+    /* -0, however written, is stored as 0: no "-0" in a report or in the
+     * effective configuration */
+    e = load_q("e = { p = \"-0 pJ/bit\"; leak = -0.0; };", &o);
+    assert_string_equal(e.msg, "");
+    assert_false(signbit(o.p));
+    assert_false(signbit(o.leak));
     /* From text (a flag): the same conversion and the same checks. */
     const KtKey *p = kt_find(&qtable, "e.p");
+    assert_int_equal(kt_set_text(p, &o, "-0", NULL, 0, "--p", &e), QA_OK);
+    assert_false(signbit(o.p));
     assert_int_equal(kt_set_text(p, &o, "2 fJ/bit", NULL, 0, "--p", &e), QA_OK);
     assert_float_equal(o.p, 2e-3, 1e-18);
     assert_int_equal(kt_set_text(p, &o, "3.5", NULL, 0, "--p", &e), QA_OK);
