@@ -169,6 +169,10 @@ $Q area -c "$T/noenergy.cfg" | grep -q "^   16 .* -$" || no "area table of a chi
 msg=$(cd "$T" && "$OLDPWD/$Q" run --engine analytic 2>&1 >/dev/null)
 [ "$msg" = "qarray: arch/pact2018.cfg: cannot open architecture file: No such file or directory (the default -c is relative to the current folder: run qarray from its own folder, or give -c FILE)" ] ||
     no "default -c from another folder: '$msg'"
+# The same path given with -c is the user's: no word about a default.
+msg=$(cd "$T" && "$OLDPWD/$Q" run --engine analytic -c arch/pact2018.cfg 2>&1 >/dev/null)
+[ "$msg" = "qarray: arch/pact2018.cfg: cannot open architecture file: No such file or directory" ] ||
+    no "-c arch/pact2018.cfg from another folder: '$msg'"
 
 [ $fail -eq 0 ] && echo "test_cli_run.sh: ok"
 exit $fail

@@ -397,8 +397,10 @@ int args_load_chip(const Args *a, const char *path, Accel *acc, Err *e)
 {
     if (arch_load(acc, path, e) != QA_OK) {
         /* The default is relative to the current folder: say so when it is
-         * missing there (qarray run from another folder). */
-        if (!strcmp(path, ARGS_ARCH_DEFAULT) && access(path, F_OK) != 0) {
+         * missing there (qarray run from another folder), and only when no
+         * -c was given (a -c of the same text is the user's own path). */
+        if (!args_given(a, "arch") && !strcmp(path, ARGS_ARCH_DEFAULT) &&
+            access(path, F_OK) != 0) {
             size_t n = strlen(e->msg);
             snprintf(e->msg + n, sizeof e->msg - n, " (the default -c is "
                      "relative to the current folder: run qarray from its "
