@@ -170,13 +170,13 @@ static int model(const char *path, const char *net, const char *bits)
     struct stat st;
     if (stat(path, &st) == 0)
         return 0;
+    char wa[16];
+    snprintf(wa, sizeof wa, "%s/%s", bits, bits);
     const char *argv[] = {qarray, "quantize", "-w", net, "--method", "pact-sawb",
-                    "--wbits", bits, "--abits", bits, "-o", path,
-                    NULL};
+                    "-b", wa, "-o", path, NULL};
     double w;
     int rc = run_cmd(argv, NULL, &w);
-    printf("  made %s (qarray quantize -w %s --wbits %s --abits %s) in %.1f s\n", path, net,
-           bits, bits, w);
+    printf("  made %s (qarray quantize -w %s -b %s) in %.1f s\n", path, net, wa, w);
     return rc;
 }
 

@@ -41,6 +41,7 @@
 #include "models/pe_ref.h"
 #include "models/systolic.h"
 #include "quant/int/irun.h"
+#include "quant/rng.h"
 #include "sim/engine/fgemm.h"
 
 #include <omp.h>
@@ -120,6 +121,13 @@ struct FuncChip {
     uint8_t *col;
     size_t col_cap;
     Scratch *scr;    /* (threads) */
+    /* the PE-level re-runs: every eligible tile (pe_all), or the sampled
+     * ones as pe_key()s, ascending; pe_picks (net->n) per layer */
+    int pe_all;
+    uint64_t *pe_keys;
+    int64_t pe_nkeys;
+    int64_t *pe_picks;
+    IRun *run;       /* the reference, made by the first func_compare */
     FuncTimes tm;
 };
 
@@ -323,6 +331,113 @@ static int64_t core_tiles(const LayerMap *m, int core)
     return t;
 }
 
+/* ---- which tiles the PE-level array re-runs ------------------------------ */
+
+/* A tile's key: layer, core and tile index in ascending schedule order. */
+static uint64_t pe_key(int layer, int core, int64_t t)
+{
+    return (uint64_t)layer << 48 | (uint64_t)core << 32 | (uint64_t)t;
+}
+
+/* Whether tile (core, t) of array layer `layer` may be re-run: a non-empty
+ * tile of at most pe_max_macs MACs, or the first or last tile of its core. */
+static int pe_eligible(const FuncChip *f, int layer, int core, int64_t t)
+{
+    const LayerMap *m = &f->ts->layers[layer];
+    const Layer *l = &f->net->layers[layer];
+    TileBlock tb;
+    if (tile_block(m, l, core, t, &tb) != QA_OK || tb.k0 == tb.k1 || tb.r0 == tb.r1)
+        return 0;
+    int64_t macs = (tb.k1 - tb.k0) * (tb.r1 - tb.r0) * l->Q *
+                   op_kd(&f->ref->ops[f->op_of[layer]]);
+    return macs <= f->opt.pe_max_macs || t == m->spill || t == core_tiles(m, core) - 1;
+}
+
+/* Every eligible tile in schedule order (layer, core, tile): counts them
+ * per layer into res[].pe_eligible, and when want (ascending indices into
+ * that order, nwant of them) is given, stores the keys of those tiles. */
+static int64_t pe_walk(FuncChip *f, const int64_t *want, int64_t nwant)
+{
+    int64_t i = 0, w = 0;
+    for (int l = 0; l < f->net->n; l++) {
+        if (!layer_on_array(&f->net->layers[l]))
+            continue;
+        const LayerMap *m = &f->ts->layers[l];
+        int64_t n0 = i;
+        for (int c = 0; c < m->cores_used; c++) {
+            int64_t nt = core_tiles(m, c);
+            for (int64_t t = 0; t < nt; t++) {
+                if (!pe_eligible(f, l, c, t))
+                    continue;
+                if (want && w < nwant && want[w] == i) {
+                    f->pe_keys[w++] = pe_key(l, c, t);
+                    f->pe_picks[l]++;
+                }
+                i++;
+            }
+        }
+        if (!want)
+            f->res[l].pe_eligible = i - n0;
+    }
+    return i;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The tiles to re-run (FuncOptions.pe_tiles): the whole eligible set, or
+ * every (E / pe_tiles)-th of the E eligible tiles from an offset drawn
+ * from pe_seed, which spreads them over the network. */
+static int pe_plan(FuncChip *f, Err *e)
+{
+    if (f->opt.pe_max_macs <= 0)
+        return QA_OK;
+    int64_t E = pe_walk(f, NULL, 0), T = f->opt.pe_tiles;
+    if (T <= 0 || T >= E) {
+        f->pe_all = 1;
+        for (int l = 0; l < f->net->n; l++)
+            f->pe_picks[l] = f->res[l].pe_eligible;
+        return QA_OK;
+    }
+    int64_t *want = qa_malloc(sizeof *want * (size_t)T);
+    f->pe_keys = qa_malloc(sizeof *f->pe_keys * (size_t)T);
+    if (!want || !f->pe_keys) {
+        free(want);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    Rng r;
+    rng_seed(&r, f->opt.pe_seed);
+    int64_t off = (int64_t)(rng_u64(&r) % (uint64_t)E);
+    /* j * E / T grows by at least 1 (E > T) and stays below E: distinct */
+    for (int64_t j = 0; j < T; j++)
+        want[j] = (off + j * E / T) % E;
+    qsort(want, (size_t)T, sizeof *want, cmp_i64);
+    pe_walk(f, want, T);
+    f->pe_nkeys = T;
+    free(want);
+    return QA_OK;
+}
+
+/* Whether the plan re-runs tile (core, t) of layer (an eligible tile). */
+static int pe_picked(const FuncChip *f, int layer, int core, int64_t t)
+{
+    if (f->pe_all)
+        return 1;
+    uint64_t k = pe_key(layer, core, t);
+    int64_t lo = 0, hi = f->pe_nkeys;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (f->pe_keys[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->pe_nkeys && f->pe_keys[lo] == k;
+}
+
 int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
               const TileSchedule *ts, const FuncOptions *o, Err *e)
 {
@@ -372,6 +487,7 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->out = qa_calloc((size_t)n, sizeof *f->out);
     f->res = qa_calloc((size_t)n, sizeof *f->res);
     f->scr = qa_calloc((size_t)f->threads, sizeof *f->scr);
+    f->pe_picks = qa_calloc((size_t)n, sizeof *f->pe_picks);
     size_t nin = (size_t)ref->in_C * ref->in_H * ref->in_W * f->batch;
     f->img8 = qa_calloc(nin, 1);
     f->img = qa_calloc(nin, 1);
@@ -379,7 +495,7 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->pred = qa_calloc((size_t)f->batch, sizeof *f->pred);
     if (!f->op_of || !f->part || !f->wide || !f->ntiles || !f->layer_of || !f->obits ||
         !f->w || !f->wown || !f->row || !f->wt || !f->fw || !f->rqc || !f->rqm || !f->rqs || !f->rqo || !f->rqd || !f->rq_rows ||
-        !f->rqfast || !f->out || !f->res ||
+        !f->rqfast || !f->out || !f->res || !f->pe_picks ||
         !f->scr || !f->img8 || !f->img || !f->logits || !f->pred)
         goto oom;
     /* Layers and ops in step (func_net's expansion of the classifier). */
@@ -446,6 +562,8 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
         if (make_operands(f, i, e) != QA_OK)
             goto fail;
     }
+    if (pe_plan(f, e) != QA_OK)
+        goto fail;
     *fp = f;
     return QA_OK;
 mismatch:
@@ -478,6 +596,8 @@ void func_free(FuncChip *f)
     free(f->rqs), free(f->rqo), free(f->rqd), free(f->rq_rows), free(f->rqfast);
     free(f->out), free(f->res), free(f->scr), free(f->img8), free(f->img);
     free(f->logits), free(f->pred), free(f->q), free(f->qout), free(f->col);
+    free(f->pe_keys), free(f->pe_picks);
+    irun_free(f->run);
     free(f);
 }
 
@@ -497,6 +617,25 @@ int func_set_images(FuncChip *f, const uint8_t *images, Err *e)
                 f->img[((size_t)b * HW + j) * C + c] = images[((size_t)b * C + c) * HW + j];
     f->col_layer = -1;
     return QA_OK;
+}
+
+int func_restart(FuncChip *f, const uint8_t *images, uint64_t pe_seed, Err *e)
+{
+    if (QA_NEVER(f->qn != 0))
+        return err_set(e, NULL, 0, "func", "internal: tiles left from the last run");
+    for (int l = 0; l < f->net->n; l++)
+        memset(&f->res[l], 0, sizeof f->res[l]);
+    memset(f->logits, 0, sizeof *f->logits * (size_t)f->batch * (size_t)f->ref->classes);
+    memset(f->pred, 0, sizeof *f->pred * (size_t)f->batch);
+    memset(f->pe_picks, 0, sizeof *f->pe_picks * (size_t)f->net->n);
+    free(f->pe_keys);
+    f->pe_keys = NULL;
+    f->pe_nkeys = 0, f->pe_all = 0;
+    f->qlayer = -1;
+    f->opt.pe_seed = pe_seed;
+    if (pe_plan(f, e) != QA_OK)
+        return QA_ERR;
+    return func_set_images(f, images, e);
 }
 
 int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e)
@@ -1099,7 +1238,8 @@ static int tile_compute(FuncChip *f, int layer, int core, int64_t t, Scratch *s,
     const IOp *op = &f->ref->ops[f->op_of[layer]];
     int64_t macs = (tb.k1 - tb.k0) * (tb.r1 - tb.r0) * l->Q * op_kd(op);
     int edge = t == m->spill || t == core_tiles(m, core) - 1;
-    int pe = f->opt.pe_max_macs > 0 && (macs <= f->opt.pe_max_macs || edge);
+    int pe = f->opt.pe_max_macs > 0 && (macs <= f->opt.pe_max_macs || edge) &&
+             pe_picked(f, layer, core, t);
     return array_tile(f, layer, m, &tb, pe, s, o, inner, &o->e);
 }
 
@@ -1144,7 +1284,7 @@ static int flush(FuncChip *f, Err *e)
          * and fast tiles whose bounds may not fit; the bound product's
          * for those */
         int loose = bits_needed(fgemm_static_bound(fw)) > f->a->acc_bits;
-        if ((!fast || f->opt.exact_acc || f->opt.pe_max_macs > 0 || loose) &&
+        if ((!fast || f->opt.exact_acc || f->pe_picks[layer] > 0 || loose) &&
             ordered_operand(f, id, e) != QA_OK)
             return QA_ERR;
         if (fast && loose && !f->opt.exact_acc && fgemm_bound_prepare(&f->fw[id], e) != QA_OK)
@@ -1278,13 +1418,11 @@ int func_compare(FuncChip *f, Err *e)
         return QA_ERR;
     double t0 = now_s();
     const INet *ref = f->ref;
-    IRun *run;
-    if (irun_init(&run, ref, f->batch, e) != QA_OK)
+    if (!f->run && irun_init(&f->run, ref, f->batch, e) != QA_OK)
         return QA_ERR;
-    if (irun_forward(run, f->img8, e) != QA_OK) {
-        irun_free(run);
+    IRun *run = f->run;
+    if (irun_forward(run, f->img8, e) != QA_OK)
         return QA_ERR;
-    }
     f->tm.ref_s += now_s() - t0;
     const int64_t *lg = irun_logits(run);
     for (int64_t img = 0; img < f->batch; img++) {
@@ -1332,7 +1470,6 @@ int func_compare(FuncChip *f, Err *e)
             compare_layer(r, f->out[l], f->wide[l], want, wide, f->batch, ly->P, ly->Q, ly->K);
         }
     }
-    irun_free(run);
     f->tm.compare_s += now_s() - t0;
     return QA_OK;
 }
