@@ -88,6 +88,8 @@ struct FuncChip {
     Part *part;      /* (net->n) */
     int *wide;       /* (net->n) outputs as int32 (1) or u8 codes (0) */
     int64_t *ntiles; /* (net->n) tiles of the layer's schedule, all cores */
+    int64_t **ctiles; /* (net->n, cores_used) tiles of each core: a core's
+                       * groups are summed once, not at every tile */
     int *layer_of;   /* (ref->n) layer holding each op's output */
     int *obits;      /* (ref->n) bits of each op's output as u8 codes, 0: int32 */
     const int16_t **w; /* (ref->n) the chip's weight codes, (K, C, R, S): the
@@ -124,7 +126,10 @@ struct FuncChip {
     /* the PE-level re-runs: every eligible tile (pe_all), or the sampled
      * ones as pe_key()s, ascending; pe_picks (net->n) per layer */
     int pe_all;
-    uint64_t *pe_keys;
+    uint64_t *pe_elig; /* (pe_ne) every eligible tile's key, ascending */
+    int64_t pe_ne;
+    int64_t *pe_elig_n; /* (net->n) eligible tiles per layer */
+    uint64_t *pe_keys; /* (pe_tiles) */
     int64_t pe_nkeys;
     int64_t *pe_picks;
     IRun *run;       /* the reference, made by the first func_compare */
@@ -350,36 +355,50 @@ static int pe_eligible(const FuncChip *f, int layer, int core, int64_t t)
         return 0;
     int64_t macs = (tb.k1 - tb.k0) * (tb.r1 - tb.r0) * l->Q *
                    op_kd(&f->ref->ops[f->op_of[layer]]);
-    return macs <= f->opt.pe_max_macs || t == m->spill || t == core_tiles(m, core) - 1;
+    return macs <= f->opt.pe_max_macs || t == m->spill || t == f->ctiles[layer][core] - 1;
 }
 
 /* Every eligible tile in schedule order (layer, core, tile): counts them
- * per layer into res[].pe_eligible, and when want (ascending indices into
- * that order, nwant of them) is given, stores the keys of those tiles. */
-static int64_t pe_walk(FuncChip *f, const int64_t *want, int64_t nwant)
+ * per layer into pe_elig_n, and stores their keys when keys is given. */
+static int64_t pe_walk(FuncChip *f, uint64_t *keys)
 {
-    int64_t i = 0, w = 0;
+    int64_t i = 0;
     for (int l = 0; l < f->net->n; l++) {
         if (!layer_on_array(&f->net->layers[l]))
             continue;
         const LayerMap *m = &f->ts->layers[l];
         int64_t n0 = i;
-        for (int c = 0; c < m->cores_used; c++) {
-            int64_t nt = core_tiles(m, c);
-            for (int64_t t = 0; t < nt; t++) {
-                if (!pe_eligible(f, l, c, t))
-                    continue;
-                if (want && w < nwant && want[w] == i) {
-                    f->pe_keys[w++] = pe_key(l, c, t);
-                    f->pe_picks[l]++;
+        for (int c = 0; c < m->cores_used; c++)
+            for (int64_t t = 0; t < f->ctiles[l][c]; t++)
+                if (pe_eligible(f, l, c, t)) {
+                    if (keys)
+                        keys[i] = pe_key(l, c, t);
+                    i++;
                 }
-                i++;
-            }
-        }
-        if (!want)
-            f->res[l].pe_eligible = i - n0;
+        f->pe_elig_n[l] = i - n0;
     }
     return i;
+}
+
+/* The eligible tiles (once per FuncChip: they depend on the schedule and
+ * --pe-macs only), all of them re-run when pe_tiles is 0 or not below
+ * their number. */
+static int pe_prepare(FuncChip *f, Err *e)
+{
+    if (f->opt.pe_max_macs <= 0)
+        return QA_OK;
+    int64_t E = pe_walk(f, NULL), T = f->opt.pe_tiles;
+    f->pe_ne = E;
+    if (T <= 0 || T >= E) {
+        f->pe_all = 1;
+        return QA_OK;
+    }
+    f->pe_elig = qa_malloc(sizeof *f->pe_elig * (size_t)E);
+    f->pe_keys = qa_malloc(sizeof *f->pe_keys * (size_t)T);
+    if (!f->pe_elig || !f->pe_keys)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    pe_walk(f, f->pe_elig);
+    return QA_OK;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -388,37 +407,33 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The tiles to re-run (FuncOptions.pe_tiles): the whole eligible set, or
- * every (E / pe_tiles)-th of the E eligible tiles from an offset drawn
- * from pe_seed, which spreads them over the network. */
-static int pe_plan(FuncChip *f, Err *e)
+/* This run's tiles (FuncOptions.pe_tiles): every (E / T)-th of the E
+ * eligible tiles from an offset drawn from pe_seed, which spreads them
+ * over the network; their keys ascending in pe_keys, counts per layer in
+ * pe_picks and res[].pe_eligible. */
+static void pe_sample(FuncChip *f)
 {
-    if (f->opt.pe_max_macs <= 0)
-        return QA_OK;
-    int64_t E = pe_walk(f, NULL, 0), T = f->opt.pe_tiles;
-    if (T <= 0 || T >= E) {
-        f->pe_all = 1;
-        for (int l = 0; l < f->net->n; l++)
-            f->pe_picks[l] = f->res[l].pe_eligible;
-        return QA_OK;
+    for (int l = 0; l < f->net->n; l++) {
+        f->res[l].pe_eligible = f->pe_elig_n[l];
+        f->pe_picks[l] = f->pe_all ? f->pe_elig_n[l] : 0;
     }
-    int64_t *want = qa_malloc(sizeof *want * (size_t)T);
-    f->pe_keys = qa_malloc(sizeof *f->pe_keys * (size_t)T);
-    if (!want || !f->pe_keys) {
-        free(want);
-        return err_set(e, NULL, 0, NULL, "out of memory");
-    }
+    if (f->pe_all || !f->pe_elig)
+        return;
+    int64_t E = f->pe_ne, T = f->opt.pe_tiles;
     Rng r;
     rng_seed(&r, f->opt.pe_seed);
     int64_t off = (int64_t)(rng_u64(&r) % (uint64_t)E);
     /* j * E / T grows by at least 1 (E > T) and stays below E: distinct */
+    int64_t *want = (int64_t *)f->pe_keys; /* same size, replaced below */
     for (int64_t j = 0; j < T; j++)
         want[j] = (off + j * E / T) % E;
     qsort(want, (size_t)T, sizeof *want, cmp_i64);
-    pe_walk(f, want, T);
+    /* the eligible keys ascend, so keys at ascending indices do too */
+    for (int64_t j = 0; j < T; j++) {
+        f->pe_keys[j] = f->pe_elig[want[j]];
+        f->pe_picks[f->pe_keys[j] >> 48]++;
+    }
     f->pe_nkeys = T;
-    free(want);
-    return QA_OK;
 }
 
 /* Whether the plan re-runs tile (core, t) of layer (an eligible tile). */
@@ -470,6 +485,7 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->part = qa_calloc((size_t)n, sizeof *f->part);
     f->wide = qa_calloc((size_t)n, sizeof *f->wide);
     f->ntiles = qa_calloc((size_t)n, sizeof *f->ntiles);
+    f->ctiles = qa_calloc((size_t)n, sizeof *f->ctiles);
     f->layer_of = qa_calloc((size_t)ref->n, sizeof *f->layer_of);
     f->obits = qa_calloc((size_t)ref->n, sizeof *f->obits);
     f->w = qa_calloc((size_t)ref->n, sizeof *f->w);
@@ -488,14 +504,15 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->res = qa_calloc((size_t)n, sizeof *f->res);
     f->scr = qa_calloc((size_t)f->threads, sizeof *f->scr);
     f->pe_picks = qa_calloc((size_t)n, sizeof *f->pe_picks);
+    f->pe_elig_n = qa_calloc((size_t)n, sizeof *f->pe_elig_n);
     size_t nin = (size_t)ref->in_C * ref->in_H * ref->in_W * f->batch;
     f->img8 = qa_calloc(nin, 1);
     f->img = qa_calloc(nin, 1);
     f->logits = qa_calloc((size_t)f->batch * ref->classes, sizeof *f->logits);
     f->pred = qa_calloc((size_t)f->batch, sizeof *f->pred);
-    if (!f->op_of || !f->part || !f->wide || !f->ntiles || !f->layer_of || !f->obits ||
+    if (!f->op_of || !f->part || !f->wide || !f->ntiles || !f->ctiles || !f->layer_of || !f->obits ||
         !f->w || !f->wown || !f->row || !f->wt || !f->fw || !f->rqc || !f->rqm || !f->rqs || !f->rqo || !f->rqd || !f->rq_rows ||
-        !f->rqfast || !f->out || !f->res || !f->pe_picks ||
+        !f->rqfast || !f->out || !f->res || !f->pe_picks || !f->pe_elig_n ||
         !f->scr || !f->img8 || !f->img || !f->logits || !f->pred)
         goto oom;
     /* Layers and ops in step (func_net's expansion of the classifier). */
@@ -527,11 +544,14 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
         if (ly->N != f->batch || ly->K != (f->part[l] == PART_POOL ? op->C : op->K))
             goto mismatch;
         f->wide[l] = f->part[l] != PART_WHOLE || f->obits[f->op_of[l]] == 0;
-        f->out[l] = qa_calloc(out_elems(ly), f->wide[l] ? sizeof(int32_t) : 1);
+        /* the SystemC child never reads them (func_sim_hooks) */
+        f->out[l] = qa_private_calloc(out_elems(ly) * (f->wide[l] ? sizeof(int32_t) : 1));
         if (!f->out[l])
             goto oom;
+        if (!(f->ctiles[l] = qa_calloc((size_t)QA_MAX(1, m->cores_used), sizeof **f->ctiles)))
+            goto oom;
         for (int c = 0; c < m->cores_used; c++)
-            f->ntiles[l] += core_tiles(m, c);
+            f->ntiles[l] += f->ctiles[l][c] = core_tiles(m, c);
     }
     for (int i = 0; i < ref->n; i++) {
         const IOp *op = &ref->ops[i];
@@ -562,8 +582,9 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
         if (make_operands(f, i, e) != QA_OK)
             goto fail;
     }
-    if (pe_plan(f, e) != QA_OK)
+    if (pe_prepare(f, e) != QA_OK)
         goto fail;
+    pe_sample(f);
     *fp = f;
     return QA_OK;
 mismatch:
@@ -588,15 +609,19 @@ void func_free(FuncChip *f)
     for (int i = 0; f->rqc && i < f->ref->n; i++)
         free(f->rqc[i]), free(f->rqm[i]), free(f->rqs[i]), free(f->rqo[i]), free(f->rqd[i]);
     for (int l = 0; f->out && l < f->net->n; l++)
-        free(f->out[l]);
+        qa_private_free(f->out[l]);
+    for (int l = 0; f->ctiles && l < f->net->n; l++)
+        free(f->ctiles[l]);
     for (int t = 0; f->scr && t < f->threads; t++)
         free(f->scr[t].c32), free(f->scr[t].t32);
     free(f->op_of), free(f->part), free(f->wide), free(f->ntiles), free(f->layer_of);
     free(f->obits), free(f->w), free(f->wown), free(f->row), free(f->wt), free(f->fw), free(f->rqc), free(f->rqm);
     free(f->rqs), free(f->rqo), free(f->rqd), free(f->rq_rows), free(f->rqfast);
     free(f->out), free(f->res), free(f->scr), free(f->img8), free(f->img);
-    free(f->logits), free(f->pred), free(f->q), free(f->qout), free(f->col);
-    free(f->pe_keys), free(f->pe_picks);
+    free(f->logits), free(f->pred), free(f->q), free(f->qout);
+    qa_private_free(f->col);
+    free(f->pe_keys), free(f->pe_picks), free(f->ctiles), free(f->pe_elig);
+    free(f->pe_elig_n);
     irun_free(f->run);
     free(f);
 }
@@ -627,14 +652,9 @@ int func_restart(FuncChip *f, const uint8_t *images, uint64_t pe_seed, Err *e)
         memset(&f->res[l], 0, sizeof f->res[l]);
     memset(f->logits, 0, sizeof *f->logits * (size_t)f->batch * (size_t)f->ref->classes);
     memset(f->pred, 0, sizeof *f->pred * (size_t)f->batch);
-    memset(f->pe_picks, 0, sizeof *f->pe_picks * (size_t)f->net->n);
-    free(f->pe_keys);
-    f->pe_keys = NULL;
-    f->pe_nkeys = 0, f->pe_all = 0;
     f->qlayer = -1;
     f->opt.pe_seed = pe_seed;
-    if (pe_plan(f, e) != QA_OK)
-        return QA_ERR;
+    pe_sample(f);
     return func_set_images(f, images, e);
 }
 
@@ -826,9 +846,9 @@ static int col_prepare(FuncChip *f, int layer, Err *e)
     int64_t kd = op_kd(op), rows = (int64_t)f->batch * op->P;
     size_t need = (size_t)(rows * op->Q * kd);
     if (need > f->col_cap) {
-        free(f->col);
+        qa_private_free(f->col);
         f->col_cap = 0;
-        if (!(f->col = qa_malloc(need)))
+        if (!(f->col = qa_private_calloc(need)))
             return err_set(e, NULL, 0, NULL, "out of memory");
         f->col_cap = need;
     }
@@ -1237,7 +1257,7 @@ static int tile_compute(FuncChip *f, int layer, int core, int64_t t, Scratch *s,
     }
     const IOp *op = &f->ref->ops[f->op_of[layer]];
     int64_t macs = (tb.k1 - tb.k0) * (tb.r1 - tb.r0) * l->Q * op_kd(op);
-    int edge = t == m->spill || t == core_tiles(m, core) - 1;
+    int edge = t == m->spill || t == f->ctiles[layer][core] - 1;
     int pe = f->opt.pe_max_macs > 0 && (macs <= f->opt.pe_max_macs || edge) &&
              pe_picked(f, layer, core, t);
     return array_tile(f, layer, m, &tb, pe, s, o, inner, &o->e);
@@ -1321,7 +1341,7 @@ int func_tile(FuncChip *f, int layer, int core, int64_t t, Err *e)
     if (layer < 0 || layer >= f->net->n)
         return err_set(e, NULL, 0, "layer", "%d outside 0..%d", layer, f->net->n - 1);
     if (core < 0 || core >= f->ts->layers[layer].cores_used || t < 0 ||
-        t >= core_tiles(&f->ts->layers[layer], core))
+        t >= f->ctiles[layer][core])
         return err_set(e, NULL, 0, f->net->layers[layer].name, "no tile %lld on core %d",
                        (long long)t, core);
     if (layer != f->qlayer) {
@@ -1356,7 +1376,7 @@ int func_run(FuncChip *f, Err *e)
     for (int l = 0; l < f->net->n; l++) {
         const LayerMap *m = &f->ts->layers[l];
         for (int c = 0; c < m->cores_used; c++) {
-            int64_t n = core_tiles(m, c);
+            int64_t n = f->ctiles[l][c];
             for (int64_t t = 0; t < n; t++)
                 if (func_tile(f, l, c, t, e) != QA_OK)
                     return QA_ERR;
