@@ -1148,11 +1148,16 @@ static void add_block(FuncChip *f, int layer, const TileBlock *tb, int inner)
     _Pragma("omp parallel for collapse(2) schedule(static) if (inner && npix * n >= 65536)")
     for (int64_t i = 0; i < spans; i++)
         for (int64_t ch = 0; ch < chunks; ch++) {
-            int32_t xa[CHUNK], xb[CHUNK];
+            int32_t wa32[CHUNK], wb32[CHUNK];
             int64_t j0 = ch * CHUNK, cl = QA_MIN(CHUNK, len - j0);
             int64_t at = (px0 + i) * K + tb->k0 + j0;
-            widen(a, wa, at, cl, xa);
-            widen(b, wb, at, cl, xb);
+            /* int32 inputs are read in place, u8 codes widened */
+            const int32_t *xa = wa ? (const int32_t *)a + at : wa32;
+            const int32_t *xb = wb ? (const int32_t *)b + at : wb32;
+            if (!wa)
+                widen(a, 0, at, cl, wa32);
+            if (!wb)
+                widen(b, 0, at, cl, wb32);
             if (bits > 0) {
                 chip_add_row(xa, xb, cl, m0, m1, c, sh, hi, (uint8_t *)f->out[layer] + at);
                 continue;
