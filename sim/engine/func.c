@@ -81,6 +81,18 @@ typedef struct {
     Err e;           /* its error */
 } TileOut;
 
+/* A PE-level re-run kept for the end of the run (pe_run_all). */
+typedef struct {
+    int layer, cols;
+    int64_t pix0, k0;      /* the tile's first pixel and channel */
+    int64_t mm, n;         /* the block re-run (pe_block) */
+    const int32_t *A;      /* the fc's pooled sums, NULL: a conv's rows are
+                            * laid out again from its input */
+    int64_t *sums;         /* (mm, n) the tile's sums there */
+    FuncLayer r;           /* what the re-run adds (pe_* fields) */
+    double pe_s;
+} PeJob;
+
 struct FuncChip {
     const Accel *a;
     const INet *ref;
@@ -136,6 +148,8 @@ struct FuncChip {
     uint64_t *pe_keys; /* (pe_tiles) */
     int64_t pe_nkeys;
     int64_t *pe_picks;
+    PeJob *pe_jobs;  /* (pe_njobs) re-runs kept for the end of the run */
+    int64_t pe_njobs, pe_jobcap;
     IRun *run;       /* the reference, made by the first func_compare */
     FuncTimes tm;
 };
@@ -628,6 +642,9 @@ void func_free(FuncChip *f)
     free(f->pe_keys), free(f->pe_picks), free(f->ctiles), free(f->pe_elig);
     free(f->pe_elig_n);
     irun_free(f->run);
+    for (int64_t i = 0; i < f->pe_njobs; i++)
+        free(f->pe_jobs[i].sums);
+    free(f->pe_jobs);
     free(f);
 }
 
@@ -916,24 +933,33 @@ static int tile_room(Scratch *s, int64_t elems, Err *e)
     return QA_OK;
 }
 
+/* The block of a tile's (M, N) GEMM the PE-level array re-runs: all of it
+ * within pe_max_macs MACs, else its leading *mm rows at the tile's column
+ * width (at least one row). */
+static void pe_block(const FuncChip *f, int cols, int64_t M, int64_t K, int64_t N,
+                     int64_t *mm, int64_t *n)
+{
+    int64_t budget = f->opt.pe_max_macs;
+    *n = N, *mm = M;
+    if (M * K * N > budget) {
+        *n = QA_MIN(N, cols);
+        *mm = QA_MIN(M, QA_MAX(1, budget / (K * *n)));
+    }
+}
+
 /* Re-run (the leading part of) a tile's GEMM on the PE-level array: its
  * results, cycles and largest partial sum must be the functional model's
- * (O32 or O64: the tile's sums, (M, N)). A: the tile's ordered rows, or
- * NULL to lay out the ones needed here (conv). cols: the tile's column width
- * (tile_cols). */
-static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, TileOut *o,
-                    const int32_t *A, int64_t pix0, int64_t M, int64_t K,
+ * (O32 or O64: the tile's sums, (M, N)); adds to r's pe_* fields and to
+ * *pe_s. A: the tile's ordered rows, or NULL to lay out the ones needed
+ * here (conv). cols: the tile's column width (tile_cols). */
+static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, FuncLayer *r,
+                    double *pe_s, const int32_t *A, int64_t pix0, int64_t M, int64_t K,
                     const int32_t *B, int64_t ldb, int64_t N, const int32_t *O32,
                     const int64_t *O64, int64_t fold, Err *e)
 {
     double t0 = now_s();
-    FuncLayer *r = &o->r;
-    int64_t budget = f->opt.pe_max_macs;
-    int64_t n = N, mm = M;
-    if (M * K * N > budget) {
-        n = QA_MIN(N, cols);
-        mm = QA_MIN(M, QA_MAX(1, budget / (K * n)));
-    }
+    int64_t n, mm;
+    pe_block(f, cols, M, K, N, &mm, &n);
     int32_t *a = NULL;
     int32_t *b = qa_malloc(sizeof *b * (size_t)(K * n));
     int64_t *out = qa_malloc(sizeof *out * (size_t)(mm * n));
@@ -971,8 +997,102 @@ static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, T
     rc = QA_OK;
 done:
     free(a), free(b), free(out), free(o2);
-    o->tm.pe_s += now_s() - t0;
+    *pe_s += now_s() - t0;
     return rc;
+}
+
+/* Keep a tile's re-run for the end of the run (pe_run_all): its block
+ * (pe_block) and the sums there (O32 or O64, the tile's (M, N)). A: the
+ * fc's pooled sums (they stay), NULL for a conv (laid out again then).
+ * Called from the tile threads. */
+static int pe_defer(FuncChip *f, int layer, int cols, const int32_t *A, int64_t pix0,
+                    int64_t M, int64_t K, int64_t k0, int64_t N, const int32_t *O32,
+                    const int64_t *O64, Err *e)
+{
+    PeJob j = {.layer = layer, .cols = cols, .A = A, .pix0 = pix0, .k0 = k0};
+    pe_block(f, cols, M, K, N, &j.mm, &j.n);
+    if (!(j.sums = qa_malloc(sizeof *j.sums * (size_t)(j.mm * j.n))))
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    for (int64_t i = 0; i < j.mm; i++)
+        for (int64_t c = 0; c < j.n; c++)
+            j.sums[i * j.n + c] = O64 ? O64[i * N + c] : O32[i * N + c];
+    int rc = QA_OK;
+    _Pragma("omp critical(func_pe_jobs)")
+    {
+        if (f->pe_njobs == f->pe_jobcap) {
+            int64_t cap = QA_MAX(16, 2 * f->pe_jobcap);
+            PeJob *p = qa_realloc(f->pe_jobs, sizeof *p * (size_t)cap);
+            if (p)
+                f->pe_jobs = p, f->pe_jobcap = cap;
+        }
+        if (f->pe_njobs < f->pe_jobcap)
+            f->pe_jobs[f->pe_njobs++] = j;
+        else
+            rc = QA_ERR;
+    }
+    if (rc != QA_OK) {
+        free(j.sums);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    return QA_OK;
+}
+
+static void pe_jobs_clear(FuncChip *f)
+{
+    for (int64_t i = 0; i < f->pe_njobs; i++)
+        free(f->pe_jobs[i].sums);
+    f->pe_njobs = 0;
+}
+
+/* The kept re-runs, spread over the threads (a re-run steps the whole
+ * array every cycle and takes milliseconds: inside its layer's region it
+ * held up the layer while the other threads waited), then added to their
+ * layers in the order they were kept. The error is the first kept
+ * re-run's that failed. */
+static int pe_run_all(FuncChip *f, Err *e)
+{
+    int64_t nj = f->pe_njobs;
+    for (int t = 0; t < f->threads; t++)
+        f->tout[t].bad = -1;
+    _Pragma("omp parallel for schedule(dynamic, 1) num_threads(f->threads) if (nj > 1)")
+    for (int64_t i = 0; i < nj; i++) {
+        PeJob *j = &f->pe_jobs[i];
+        TileOut *o = &f->tout[omp_get_thread_num()];
+        const LayerMap *m = &f->ts->layers[j->layer];
+        int id = f->op_of[j->layer];
+        const IOp *op = &f->ref->ops[id];
+        int64_t K = op_kd(op), fold = f->a->dataflow == DF_OS ? K : m->rows;
+        Err te;
+        memset(&j->r, 0, sizeof j->r);
+        j->pe_s = 0;
+        if (pe_check(f, j->layer, m, j->cols, &j->r, &j->pe_s, j->A, j->pix0, j->mm, K,
+                     f->wt[id] + j->k0, op->K, j->n, NULL, j->sums, fold, &te) != QA_OK &&
+            (o->bad < 0 || i < o->bad)) {
+            o->bad = i;
+            o->e = te;
+        }
+    }
+    const TileOut *first = NULL;
+    for (int t = 0; t < f->threads; t++)
+        if (f->tout[t].bad >= 0 && (!first || f->tout[t].bad < first->bad))
+            first = &f->tout[t];
+    if (first) {
+        *e = first->e;
+        pe_jobs_clear(f);
+        return QA_ERR;
+    }
+    for (int64_t i = 0; i < nj; i++) {
+        const FuncLayer *a = &f->pe_jobs[i].r;
+        FuncLayer *r = &f->res[f->pe_jobs[i].layer];
+        r->pe_tiles += a->pe_tiles, r->pe_macs += a->pe_macs;
+        r->pe_mismatches += a->pe_mismatches;
+        r->pe_cycles += a->pe_cycles, r->sys_cycles += a->sys_cycles;
+        r->pe_max_acc = QA_MAX(r->pe_max_acc, a->pe_max_acc);
+        r->pe_max_want = QA_MAX(r->pe_max_want, a->pe_max_want);
+        f->tm.pe_s += f->pe_jobs[i].pe_s;
+    }
+    pe_jobs_clear(f);
+    return QA_OK;
 }
 
 /* Requantize a tile's sums O (M, N) into the layer's outputs from pixel
@@ -1119,8 +1239,8 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m, const TileBlock
     r->macs += M * K * N;
     mx_sum = store(f, layer, pix0, M, tb->k0, N, fast ? s->c32 : NULL, fast ? NULL : O, inner);
     r->max_sum = QA_MAX(r->max_sum, mx_sum);
-    rc = pe ? pe_check(f, layer, m, tile_cols(f->a, l, m, N, tb->r1 - tb->r0), o, A, pix0,
-                       M, K, B, op->K, N, fast ? s->c32 : NULL, fast ? NULL : O, fold, e)
+    rc = pe ? pe_defer(f, layer, tile_cols(f->a, l, m, N, tb->r1 - tb->r0), fc ? A : NULL,
+                       pix0, M, K, tb->k0, N, fast ? s->c32 : NULL, fast ? NULL : O, e)
             : QA_OK;
     goto done;
 oom:
@@ -1462,7 +1582,7 @@ static void compare_layer(FuncLayer *r, const void *got, int gw, const void *wan
 
 int func_compare(FuncChip *f, Err *e)
 {
-    if (flush(f, e) != QA_OK)
+    if (flush(f, e) != QA_OK || pe_run_all(f, e) != QA_OK)
         return QA_ERR;
     double t0 = now_s();
     const INet *ref = f->ref;
