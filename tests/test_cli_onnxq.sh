@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of quantized ONNX models (quant/int/onnx_q.c): the QDQ
 # models of tests/onnx/make_qdq.py run bit-exact on the simulated chip
-# (qarray validate) and per-layer bits reach qarray run; malformed
+# (qarray validate), QLinearConv / QLinearMatMul among them, and per-layer
+# bits reach qarray run; malformed
 # quantization parameters and ops that cannot run as integers give one error
 # line naming the node; and ONNX Runtime (npm onnxruntime-node, installed
 # into build/ort with --ignore-scripts) computes the same codes as qarray's
@@ -38,7 +39,7 @@ expect_error() {
         fail "qarray $*: stderr '$(cat "$T/err")', want '$want'"
 }
 
-for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 torch_cnn_op13; do
+for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 qlinear_op13 torch_cnn_op13; do
     "$Q" validate -m $O/$m.onnx --arch arch/tiny.cfg --input 2 >"$T/v" 2>&1 ||
         fail "validate $m: $(tail -3 "$T/v")"
     grep -q "mismatches 0, overflowing layers 0" "$T/v" || fail "validate $m: not bit-exact"
@@ -82,10 +83,21 @@ expect_error "qarray: $B/q_zero_point.onnx: graph: constant 'zp2': value 300 out
     validate -m $B/q_zero_point.onnx
 expect_error "qarray: $B/q_asym_weights.onnx: node 'conv13' (Conv): weight zero point 0 of uint8 codes: the array takes symmetric signed weights (codes minus zero point would need 9 bits)" \
     validate -m $B/q_asym_weights.onnx
-expect_error "qarray: $B/q_float_op.onnx: node 'relu14' (Sigmoid): Sigmoid cannot run as integers on the array (quantized models take QuantizeLinear, DequantizeLinear, Conv, Gemm, MatMul, Add, Relu, Clip, MaxPool, GlobalAveragePool and shape-only ops)" \
+expect_error "qarray: $B/q_float_op.onnx: node 'relu14' (Sigmoid): Sigmoid cannot run as integers on the array (quantized models take QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, Conv, Gemm, MatMul, Add, Relu, Clip, MaxPool, GlobalAveragePool and shape-only ops)" \
     validate -m $B/q_float_op.onnx
 expect_error "qarray: $B/q_int32_codes.onnx: node 'q17' (QuantizeLinear): 32-bit codes: above the array's widest (16 bits)" \
     run -m $B/q_int32_codes.onnx
+# QLinearConv / QLinearMatMul: malformed parameters, and ONNX's own
+# QLinearConv test (libonnx-testdata), whose uint8 weights with zero point
+# 255 the array cannot take
+expect_error "qarray: $B/qlin_channels.onnx: node 'qconv12' (QLinearConv): 7 scales but 8 zero points" \
+    validate -m $B/qlin_channels.onnx
+expect_error "qarray: $B/qlin_zero_scale.onnx: node 'qconv12' (QLinearConv): scale 0: scales must be finite and positive" \
+    eval -m $B/qlin_zero_scale.onnx
+expect_error "qarray: $B/qlin_float_bias.onnx: node 'qconv12' (QLinearConv): the bias 'b11' must be an int32 constant of 8 values (x_scale x w_scale units)" \
+    validate -m $B/qlin_float_bias.onnx
+expect_error "qarray: $B/qlin_testdata_asym.onnx: node 'qlinearconv9' (QLinearConv): weight zero point 255 of uint8 codes: the array takes symmetric signed weights (codes minus zero point would need 9 bits)" \
+    validate -m $B/qlin_testdata_asym.onnx
 
 # ONNX Runtime as the outside reference: needs node, npm (to install it
 # once) and Debian's python3-onnx (for the taps).
@@ -98,7 +110,7 @@ else
         mkdir -p "$ORT_DIR" && npm install --prefix "$ORT_DIR" --ignore-scripts --no-audit \
             --no-fund onnxruntime-node@1.31.1 >"$T/npm" 2>&1 || fail "npm install: $(tail -3 "$T/npm")"
     fi
-    for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21; do
+    for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 qlinear_op13; do
         /usr/bin/python3 $O/taps.py $O/$m.onnx "$T/taps.onnx" &&
             "$Q" eval -m $O/$m.onnx --limit 1000 -o "$T/l.csv" --codes "$T/c.bin" >/dev/null &&
             node $O/ort_compare.js "$ORT_DIR" $O/$m.onnx "$T/l.csv" "$DATA" 1000 "$T/taps.onnx" \

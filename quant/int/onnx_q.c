@@ -4,7 +4,8 @@
  * Every tensor name gets a value: a constant, a quantized activation (codes
  * of an integer op), its dequantized float view, or a pending float result
  * (a Conv, Gemm, Add or MaxPool on dequantized inputs) that becomes an
- * integer op when a QuantizeLinear gives it an output scale. Signed codes
+ * integer op when a QuantizeLinear gives it an output scale. QLinearConv
+ * and QLinearMatMul carry their parameters and become an op at once. Signed codes
  * are carried as unsigned ones (code + 2^(bits-1), zero point moved alike:
  * the real value s (code - zp) is unchanged), because the integer reference
  * keeps activations as codes 0..2^bits-1. */
@@ -69,6 +70,7 @@ typedef struct {
     int bias2;           /* a second bias added after the layer (-1 none) */
     int relu, clip;
     double clip_lo, clip_hi;
+    int qlin;            /* a QLinearConv: int32 bias in accumulator units */
 } QVal;
 
 typedef struct {
@@ -151,6 +153,26 @@ static QVal *add_val(QCtx *c, const char *name)
     v->src = v->op = -1;
     v->in[0] = v->in[1] = v->in[2] = v->bias2 = -1;
     return v;
+}
+
+/* A value no node can name (an op's parts: QLinearConv's weights, a QONNX
+ * Quant's codes). */
+static int add_hidden(QCtx *c)
+{
+    static const char hidden[] = "";
+    if (c->nvals == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 64;
+        QVal *v = qa_realloc(c->vals, sizeof *v * (size_t)cap);
+        if (!v)
+            return qerr(c, "out of memory"), -1;
+        c->vals = v, c->cap = cap;
+    }
+    QVal *v = &c->vals[c->nvals];
+    memset(v, 0, sizeof *v);
+    v->name = hidden;
+    v->src = v->op = -1;
+    v->in[0] = v->in[1] = v->in[2] = v->bias2 = -1;
+    return c->nvals++;
 }
 
 static void free_vals(QCtx *c)
@@ -361,11 +383,13 @@ typedef struct {
     int dt, lo, hi, bits, axis;
 } QParams;
 
-/* Scale (input 1), zero point (input 2) and axis of a Q/DQ node whose data
- * has rank `rank`; dims the data's shape (NULL: per tensor only). */
-static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *q)
+/* Scale (input ks), zero point (input kz) and axis (attribute, else
+ * def_axis) of quantized data of rank `rank`; dims the data's shape (NULL:
+ * per tensor only). */
+static int qparams_at(QCtx *c, size_t ks, size_t kz, int def_axis, int rank,
+                      const int64_t *dims, int out_dt, QParams *q)
 {
-    int is = in_val(c, 1, 1), iz = in_val(c, 2, 0);
+    int is = in_val(c, ks, 1), iz = in_val(c, kz, 0);
     if (is < -1 || iz < -1)
         return QA_ERR;
     if (!is_const(c, is))
@@ -387,7 +411,7 @@ static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *
     if (S->rank > 1 || (Z && Z->rank > 1))
         return qerr(c, "scale and zero point must be scalars or 1-D");
     if (S->rank == 1 && S->n > 1) {
-        int64_t ax = attr_int(c->node, "axis", 1);
+        int64_t ax = attr_int(c->node, "axis", def_axis);
         if (ax < -rank || ax >= rank)
             return qerr(c, "axis %lld outside the data's rank %d", (long long)ax, rank);
         q->axis = (int)(ax < 0 ? ax + rank : ax);
@@ -408,6 +432,12 @@ static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *
                         q->lo, q->hi);
     }
     return QA_OK;
+}
+
+/* The same for a QuantizeLinear / DequantizeLinear (inputs 1, 2; axis 1). */
+static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *q)
+{
+    return qparams_at(c, 1, 2, 1, rank, dims, out_dt, q);
 }
 
 /* Codes the array moves (activations, weights): at most 16 bits. */
@@ -550,6 +580,14 @@ static int out_bits(QCtx *c, const QVal *p, const QParams *q, double s, int zp_u
     return QA_OK;
 }
 
+/* x_scale * w_scale / y_scale in float, the order ONNX Runtime's
+ * QLinearConv computes it in: its 24 bits are then the exact multiplier. */
+static float qlin_mult(double s_x, double s_w, double s_y)
+{
+    float a = to_f(s_x) * to_f(s_w);
+    return a / to_f(s_y);
+}
+
 static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int zp_u, QVal *o)
 {
     const QVal *x = &c->vals[p->in[0]], *w = &c->vals[p->in[1]];
@@ -588,7 +626,7 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     if (x->zp_u != 0 && pd[0] > 0)
         return qerr(c, "input zero point %d with padding: the array pads with code 0, "
                     "ONNX with the zero point", x->zp_u);
-    if (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K))
+    if (!p->qlin && (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K)))
         return QA_ERR;
     c->node = qn;
     ob = 0; /* q == NULL: a residual branch, int32 in units of s_y */
@@ -622,7 +660,8 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     int rc = QA_OK;
     for (int64_t k = 0; k < K && rc == QA_OK; k++) {
         double sw = w->scale[w->nq > 1 ? k : 0];
-        double M = x->s * sw / s_y;
+        /* QLinearConv's multiplier in float, as ONNX computes it */
+        double M = p->qlin ? (double)qlin_mult(x->s, sw, s_y) : x->s * sw / s_y;
         if (!(M < ldexp(1, 23)) || !(M > ldexp(1, -40)))
             rc = qerr(c, "output channel %lld: multiplier %g (input scale x weight scale / "
                       "output scale) outside 2^-40..2^23", (long long)k, M);
@@ -630,8 +669,11 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
         int64_t wsum = 0;
         for (int64_t j = 0; j < x->C * R * S; j++)
             wsum += io.w[k * x->C * R * S + j];
-        double b = bias_units(c, p, k, s_y * ldexp(1, -io.shift[k])) +
-                   ldexp(zp_u, io.shift[k]) - (double)x->zp_u * (double)wsum * io.mult[k];
+        /* a QLinearConv's bias is in accumulator units: exactly B * m */
+        double bu = p->qlin ? (p->in[2] >= 0 ? c->vals[p->in[2]].v[k] * io.mult[k] : 0)
+                            : bias_units(c, p, k, s_y * ldexp(1, -io.shift[k]));
+        double b = bu + ldexp(zp_u, io.shift[k]) -
+                   (double)x->zp_u * (double)wsum * io.mult[k];
         if (!(fabs(b) < ldexp(1, 62)))
             rc = qerr(c, "output channel %lld: bias %g out of range", (long long)k, b);
         else
@@ -778,6 +820,48 @@ static int finish_gemm(QCtx *c, const QVal *p, QVal *o)
     c->net->classes = (int)K;
     o->kind = QV_LOGITS, o->op = id;
     c->node = qn;
+    return QA_OK;
+}
+
+/* A pending MaxPool of codes, quantized with scale s, zero point zp_u and
+ * tbits-bit codes: max pooling commutes with a monotone quantization of the
+ * same parameters, so the codes are pooled. */
+static int finish_pool(QCtx *c, const QVal *p, double s, int zp_u, int tbits, QVal *o)
+{
+    const QVal *a = &c->vals[p->in[0]];
+    if (!same_q(a, s, zp_u))
+        return qerr(c, "requantizes a max pool: give it its input's scale and zero point");
+    if (tbits < a->bits)
+        return qerr(c, "%d-bit codes out of a max pool of %d-bit codes", tbits, a->bits);
+    int ob = a->bits; /* the pooled codes are the input's */
+    const Onnx__NodeProto *qn = c->node;
+    c->node = p->node;
+    int64_t ks[2] = {0, 0}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
+    if (attr_ints(c, "kernel_shape", ks, 2) < -1 || attr_ints(c, "strides", st, 2) < -1 ||
+        attr_ints(c, "pads", pd, 4) < -1)
+        return QA_ERR;
+    if (st[0] != st[1] || pd[0] != pd[1] || pd[0] != pd[2] || pd[0] != pd[3] ||
+        ks[0] < 1 || ks[1] < 1 || ks[0] > 64 || ks[1] > 64 || st[0] < 1 || st[0] > 64 ||
+        pd[0] < 0 || pd[0] > 64 || attr_int(c->node, "ceil_mode", 0))
+        return qerr(c, "kernel %lldx%lld, strides %lldx%lld, pads %lld,%lld,%lld,%lld: the "
+                    "array pools with one stride and one pad (floor mode)",
+                    (long long)ks[0], (long long)ks[1], (long long)st[0], (long long)st[1],
+                    (long long)pd[0], (long long)pd[1], (long long)pd[2], (long long)pd[3]);
+    IOp io;
+    memset(&io, 0, sizeof io);
+    op_name(c, &io);
+    io.kind = IOP_MAXPOOL;
+    io.in[0] = a->op;
+    io.C = a->C, io.H = a->H, io.W = a->W;
+    io.R = (int)ks[0], io.S = (int)ks[1], io.stride = (int)st[0], io.pad = (int)pd[0];
+    io.out_scale = (float)s;
+    int id = push(c, &io);
+    c->node = qn;
+    if (id < 0)
+        return QA_ERR;
+    const IOp *op = &c->net->ops[id];
+    o->kind = QV_ACT, o->op = id, o->C = op->K, o->H = op->P, o->W = op->Q;
+    o->s = s, o->zp_u = zp_u, o->bits = ob, o->tbits = tbits;
     return QA_OK;
 }
 
@@ -991,44 +1075,7 @@ static int n_quantize(QCtx *c)
             return finish_add(c, p, &q, s, zp_u, o);
         if (p->pk == P_GEMM)
             return finish_gemm(c, p, o);
-        /* max pooling commutes with a monotone quantization of the same
-         * parameters: the codes are pooled */
-        const QVal *a = &c->vals[p->in[0]];
-        int ob;
-        if (!same_q(a, s, zp_u))
-            return qerr(c, "requantizes a max pool: give it its input's scale and zero point");
-        if (q.bits < a->bits)
-            return qerr(c, "%d-bit codes out of a max pool of %d-bit codes", q.bits, a->bits);
-        ob = a->bits; /* the pooled codes are the input's */
-        const Onnx__NodeProto *qn = c->node;
-        c->node = p->node;
-        int64_t ks[2] = {0, 0}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
-        if (attr_ints(c, "kernel_shape", ks, 2) < -1 || attr_ints(c, "strides", st, 2) < -1 ||
-            attr_ints(c, "pads", pd, 4) < -1)
-            return QA_ERR;
-        if (st[0] != st[1] || pd[0] != pd[1] || pd[0] != pd[2] || pd[0] != pd[3] ||
-            ks[0] < 1 || ks[1] < 1 || ks[0] > 64 || ks[1] > 64 || st[0] < 1 || st[0] > 64 ||
-            pd[0] < 0 || pd[0] > 64 || attr_int(c->node, "ceil_mode", 0))
-            return qerr(c, "kernel %lldx%lld, strides %lldx%lld, pads %lld,%lld,%lld,%lld: the "
-                        "array pools with one stride and one pad (floor mode)",
-                        (long long)ks[0], (long long)ks[1], (long long)st[0], (long long)st[1],
-                        (long long)pd[0], (long long)pd[1], (long long)pd[2], (long long)pd[3]);
-        IOp io;
-        memset(&io, 0, sizeof io);
-        op_name(c, &io);
-        io.kind = IOP_MAXPOOL;
-        io.in[0] = a->op;
-        io.C = a->C, io.H = a->H, io.W = a->W;
-        io.R = (int)ks[0], io.S = (int)ks[1], io.stride = (int)st[0], io.pad = (int)pd[0];
-        io.out_scale = (float)s;
-        int id = push(c, &io);
-        c->node = qn;
-        if (id < 0)
-            return QA_ERR;
-        const IOp *op = &c->net->ops[id];
-        o->kind = QV_ACT, o->op = id, o->C = op->K, o->H = op->P, o->W = op->Q;
-        o->s = s, o->zp_u = zp_u, o->bits = ob, o->tbits = q.bits;
-        return QA_OK;
+        return finish_pool(c, p, s, zp_u, q.bits, o);
     }
     default:
         return qerr(c, "quantizes a tensor that is not a constant, the input or a layer's "
@@ -1077,6 +1124,13 @@ static int n_dequantize(QCtx *c)
         *o = xv;
         o->name = name;
         return QA_OK;
+    }
+    if (xv.kind == QV_PEND && xv.pk == P_MAXPOOL && c->vals[xv.in[0]].kind == QV_ACT) {
+        /* a MaxPool of codes (QLinear models pool uint8 tensors) */
+        if (qparams(c, 4, NULL, 0, &q) || narrow(c, q.bits) ||
+            finish_pool(c, &xv, q.s[0], (int)qp_zp(&q, 0) + uoff(&q), q.bits, &c->vals[x]))
+            return QA_ERR;
+        xv = c->vals[x];
     }
     if (xv.kind != QV_ACT)
         return qerr(c, "dequantizes a tensor that is not quantized");
@@ -1271,6 +1325,130 @@ static int n_pool(QCtx *c)
     return QA_OK;
 }
 
+/* ---- QLinearConv, QLinearMatMul ---- */
+
+/* Input k of a QLinear op: codes of a quantized activation whose scale and
+ * zero point are inputs ks, kz (a pending MaxPool of codes becomes its
+ * op here). Its index; -1 on error. */
+static int qlin_codes(QCtx *c, size_t k, size_t ks, size_t kz)
+{
+    int x = in_val(c, k, 1);
+    QParams q;
+    if (x < 0 || qparams_at(c, ks, kz, 1, 4, NULL, 0, &q) || narrow(c, q.bits))
+        return -1;
+    int zp_u = (int)qp_zp(&q, 0) + uoff(&q);
+    QVal *v = &c->vals[x];
+    if (v->kind == QV_PEND && v->pk == P_MAXPOOL && c->vals[v->in[0]].kind == QV_ACT) {
+        QVal p = *v;
+        if (finish_pool(c, &p, q.s[0], zp_u, q.bits, v))
+            return -1;
+    }
+    if (v->kind != QV_ACT || v->gap)
+        return qerr(c, "input '%s' is not the codes of a quantized feature map", v->name), -1;
+    if (!same_q(v, q.s[0], zp_u) || v->tbits != q.bits)
+        return qerr(c, "input scale %g, zero point %d of %d-bit codes: '%s' has %g, %d of "
+                    "%d-bit codes", q.s[0], zp_u - uoff(&q), q.bits, v->name, v->s,
+                    v->zp_u - uoff(&q), v->tbits), -1;
+    return x;
+}
+
+/* Weights of a QLinear op: the int8 or uint8 constant at input k, of rank
+ * `rank`, with scale ks and zero point kz per tensor or along `axis`; a
+ * hidden dequantized constant. Its index; -1 on error. */
+static int qlin_weights(QCtx *c, size_t k, size_t ks, size_t kz, int rank, int axis)
+{
+    int w = in_val(c, k, 1);
+    if (w < 0)
+        return -1;
+    if (!is_const(c, w) || c->vals[w].rank != rank)
+        return qerr(c, "the weights '%s' must be a constant of rank %d", c->vals[w].name,
+                    rank), -1;
+    QParams q;
+    if (qparams_at(c, ks, kz, axis, rank, c->vals[w].dims, c->vals[w].dtype, &q))
+        return -1;
+    if (c->vals[w].dtype != q.dt || (q.dt != T_INT8 && q.dt != T_UINT8))
+        return qerr(c, "weights of %s, zero point of %s: QLinear weights are int8 or uint8",
+                    type_name(c->vals[w].dtype), type_name(q.dt)), -1;
+    int h = add_hidden(c);
+    if (h < 0 || copy_const(c, &c->vals[w], &c->vals[h]))
+        return -1;
+    QVal *o = &c->vals[h];
+    o->kind = QV_QCONST;
+    o->nq = q.n, o->axis = q.n > 1 ? q.axis : 0;
+    o->tlo = q.lo, o->thi = q.hi, o->tbits = q.bits;
+    o->scale = qa_malloc(sizeof(double) * (size_t)q.n);
+    o->zp = qa_malloc(sizeof(double) * (size_t)q.n);
+    if (!o->scale || !o->zp)
+        return qerr(c, "out of memory"), -1;
+    for (int64_t j = 0; j < q.n; j++)
+        o->scale[j] = q.s[j], o->zp[j] = qp_zp(&q, j);
+    return h;
+}
+
+/* QLinearConv: a conv of codes to codes; the int32 bias B is in units of
+ * x_scale * w_scale, so it enters the requantization exactly (B * mult). */
+static int n_qlinear_conv(QCtx *c)
+{
+    int x = qlin_codes(c, 0, 1, 2);
+    if (x < 0)
+        return QA_ERR;
+    int w = qlin_weights(c, 3, 4, 5, 4, 0);
+    if (w < 0 || narrow(c, c->vals[w].tbits))
+        return QA_ERR;
+    int b = in_val(c, 8, 0);
+    if (b < -1)
+        return QA_ERR;
+    int64_t K = c->vals[w].dims[0];
+    if (b >= 0 && (!is_const(c, b) || c->vals[b].dtype != T_INT32 || c->vals[b].n != K))
+        return qerr(c, "the bias '%s' must be an int32 constant of %lld values (x_scale x "
+                    "w_scale units)", c->vals[b].name, (long long)K);
+    QParams q;
+    if (qparams_at(c, 6, 7, 1, 4, NULL, 0, &q) || narrow(c, q.bits))
+        return QA_ERR;
+    int p = add_hidden(c);
+    if (p < 0)
+        return QA_ERR;
+    QVal *pv = &c->vals[p];
+    pv->kind = QV_PEND, pv->pk = P_CONV, pv->node = c->node, pv->qlin = 1;
+    pv->in[0] = x, pv->in[1] = w, pv->in[2] = b;
+    QVal *o = out_val(c);
+    if (!o)
+        return QA_ERR;
+    QVal pc = c->vals[p];
+    return finish_conv(c, &pc, &q, q.s[0], (int)qp_zp(&q, 0) + uoff(&q), o);
+}
+
+/* QLinearMatMul after global pooling: the classifier. As after a Gemm, the
+ * logits stay exact int64 (their output quantization is not applied). */
+static int n_qlinear_matmul(QCtx *c)
+{
+    int a = in_val(c, 0, 1);
+    QParams q;
+    if (a < 0 || qparams_at(c, 1, 2, 1, 2, NULL, 0, &q) || narrow(c, q.bits))
+        return QA_ERR;
+    if (c->vals[a].kind != QV_ACT || !c->vals[a].gap)
+        return qerr(c, "input '%s' is not globally pooled codes: qarray's integer classifier "
+                    "is global average pooling and one matrix product", c->vals[a].name);
+    int w = qlin_weights(c, 3, 4, 5, 2, 1);
+    if (w < 0 || narrow(c, c->vals[w].tbits))
+        return QA_ERR;
+    if (c->vals[w].nq > 1)
+        return qerr(c, "per-column weight scales: the integer logits share one scale");
+    if (qparams_at(c, 6, 7, 1, 2, NULL, 0, &q))
+        return QA_ERR;
+    int p = add_hidden(c);
+    if (p < 0)
+        return QA_ERR;
+    QVal *pv = &c->vals[p];
+    pv->kind = QV_PEND, pv->pk = P_GEMM, pv->node = c->node;
+    pv->in[0] = a, pv->in[1] = w;
+    QVal *o = out_val(c);
+    if (!o)
+        return QA_ERR;
+    QVal pc = c->vals[p];
+    return finish_gemm(c, &pc, o);
+}
+
 typedef struct {
     const char *op;
     int (*fn)(QCtx *c);
@@ -1283,6 +1461,7 @@ static const QHandler handlers[] = {
     {"QuantizeLinear", n_quantize}, {"DequantizeLinear", n_dequantize},
     {"Conv", n_conv}, {"Gemm", n_gemm}, {"MatMul", n_gemm}, {"Add", n_add},
     {"Relu", n_act}, {"Clip", n_act}, {"MaxPool", n_pool}, {"GlobalAveragePool", n_pool},
+    {"QLinearConv", n_qlinear_conv}, {"QLinearMatMul", n_qlinear_matmul},
 };
 
 /* ---- the model ---- */
@@ -1355,8 +1534,9 @@ static int run(QCtx *c)
             ;
         if (k == QA_COUNT(handlers))
             return qerr(c, "%s cannot run as integers on the array (quantized models take "
-                        "QuantizeLinear, DequantizeLinear, Conv, Gemm, MatMul, Add, Relu, "
-                        "Clip, MaxPool, GlobalAveragePool and shape-only ops)", op);
+                        "QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, Conv, "
+                        "Gemm, MatMul, Add, Relu, Clip, MaxPool, GlobalAveragePool and "
+                        "shape-only ops)", op);
         if (handlers[k].fn(c))
             return QA_ERR;
     }

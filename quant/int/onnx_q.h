@@ -1,5 +1,6 @@
 /* onnx_q.h: a quantized ONNX model (QDQ: QuantizeLinear / DequantizeLinear
- * around float Conv, Gemm, MatMul, Add, MaxPool) as qarray's integer network
+ * around float Conv, Gemm, MatMul, Add, MaxPool; QLinearConv, QLinearMatMul)
+ * as qarray's integer network
  * (intref.h), so `qarray validate/eval/run -m MODEL.onnx` run it as they run
  * qarray's own model files. Reads weight values (unlike workloads/onnx.c,
  * which reads shapes only). What maps to integers and how the requantization
