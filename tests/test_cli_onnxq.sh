@@ -99,6 +99,38 @@ expect_error "qarray: $B/qlin_float_bias.onnx: node 'qconv12' (QLinearConv): the
 expect_error "qarray: $B/qlin_testdata_asym.onnx: node 'qlinearconv9' (QLinearConv): weight zero point 255 of uint8 codes: the array takes symmetric signed weights (codes minus zero point would need 9 bits)" \
     validate -m $B/qlin_testdata_asym.onnx
 
+# QONNX: the same network as Quant nodes, IntQuant nodes and QDQ with the
+# weights' bits in the metadata (tests/onnx/make_qonnx.py) is one integer
+# network: the same codes, logits and per-layer bits (3-, 2- and 5-bit
+# weights stay so)
+for m in qonnx_w3a4 qonnx_intquant qonnx_twin_op13; do
+    "$Q" eval -m $O/$m.onnx --limit 200 -o "$T/$m.csv" --codes "$T/$m.bin" >/dev/null 2>&1 &&
+        "$Q" run --arch arch/tiny.cfg -m $O/$m.onnx -o "$T/$m.run.csv" >/dev/null 2>&1 ||
+        fail "qonnx $m: not read"
+done
+for m in qonnx_intquant qonnx_twin_op13; do
+    cmp -s "$T/qonnx_w3a4.csv" "$T/$m.csv" && cmp -s "$T/qonnx_w3a4.bin" "$T/$m.bin" &&
+        cmp -s "$T/qonnx_w3a4.run.csv" "$T/$m.run.csv" ||
+        fail "qonnx: $m is not the same integer network as qonnx_w3a4"
+done
+col=$(head -1 "$T/qonnx_w3a4.run.csv" | tr ',' '\n' | grep -n '^w_bits$' | cut -d: -f1)
+[ "$(grep '^conv' "$T/qonnx_w3a4.run.csv" | cut -d, -f"$col" | tr '\n' ' ')" = "3 2 5 " ] ||
+    fail "qonnx: weight bits $(grep '^conv' "$T/qonnx_w3a4.run.csv" | cut -d, -f"$col" | tr '\n' ' '), want 3 2 5"
+expect_error "qarray: $B/qonnx_bits_frac.onnx: node 'wquant13' (Quant): bit width 2.5: an integer of 2..32 bits" \
+    validate -m $B/qonnx_bits_frac.onnx
+expect_error "qarray: $B/qonnx_bits_wide.onnx: node 'wquant13' (Quant): 17-bit codes: above the array's widest (16 bits)" \
+    validate -m $B/qonnx_bits_wide.onnx
+expect_error "qarray: $B/qonnx_rounding.onnx: node 'wquant13' (Quant): rounding_mode HALF_UP: ROUND, ROUND_TO_ZERO and FLOOR are read" \
+    validate -m $B/qonnx_rounding.onnx
+expect_error "qarray: $B/qonnx_act_floor.onnx: node 'quant30' (Quant): rounding_mode FLOOR of an activation: the array's requantization rounds to nearest (ROUND)" \
+    eval -m $B/qonnx_act_floor.onnx
+expect_error "qarray: $B/qonnx_zero_scale.onnx: node 'quant30' (Quant): scale 0: scales must be finite and positive" \
+    validate -m $B/qonnx_zero_scale.onnx
+expect_error "qarray: $B/qonnx_channels.onnx: node 'wquant13' (Quant): 7 scales: per channel along the weights' first axis only (one scale per tensor is what the array's requantization takes)" \
+    validate -m $B/qonnx_channels.onnx
+expect_error "qarray: $B/qdq_weight_bits.onnx: node 'conv1' (Conv): the metadata declares 9-bit weights, their codes are 8-bit" \
+    validate -m $B/qdq_weight_bits.onnx
+
 # ONNX Runtime as the outside reference: needs node, npm (to install it
 # once) and Debian's python3-onnx (for the taps).
 DATA=/usr/share/datasets/fashion-mnist
@@ -110,7 +142,7 @@ else
         mkdir -p "$ORT_DIR" && npm install --prefix "$ORT_DIR" --ignore-scripts --no-audit \
             --no-fund onnxruntime-node@1.31.1 >"$T/npm" 2>&1 || fail "npm install: $(tail -3 "$T/npm")"
     fi
-    for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 qlinear_op13; do
+    for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 qlinear_op13 qonnx_twin_op13; do
         /usr/bin/python3 $O/taps.py $O/$m.onnx "$T/taps.onnx" &&
             "$Q" eval -m $O/$m.onnx --limit 1000 -o "$T/l.csv" --codes "$T/c.bin" >/dev/null &&
             node $O/ort_compare.js "$ORT_DIR" $O/$m.onnx "$T/l.csv" "$DATA" 1000 "$T/taps.onnx" \

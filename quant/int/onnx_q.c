@@ -71,6 +71,7 @@ typedef struct {
     int relu, clip;
     double clip_lo, clip_hi;
     int qlin;            /* a QLinearConv: int32 bias in accumulator units */
+    int wbits;           /* QV_QCONST: bits declared in the model's metadata (0 none) */
 } QVal;
 
 typedef struct {
@@ -505,6 +506,14 @@ static int weight_ints(QCtx *c, const QVal *w, int16_t *out, int *bits)
         out[i] = (int16_t)(w->v[i] - (w->zp ? w->zp[ch] : 0));
         odd &= out[i] % 2 != 0;
         mx = abs(out[i]) > mx ? abs(out[i]) : mx;
+    }
+    if (w->wbits) {
+        /* declared in the metadata: fewer bits than the container's */
+        if (w->wbits > *bits)
+            return qerr(c, "the metadata declares %d-bit weights, their codes are %d-bit",
+                        w->wbits, *bits);
+        *bits = w->wbits;
+        return QA_OK;
     }
     /* Odd values only, within +-(2^b - 1): the 2^b levels of b-bit codes
      * with a half-step zero point (qarray's SAWB and DoReFa weights, which
@@ -997,6 +1006,8 @@ static int n_constant_of_shape(QCtx *c)
     return QA_OK;
 }
 
+static int quantize_to(QCtx *c, int x, const QParams *qp, QVal *o);
+
 static int n_quantize(QCtx *c)
 {
     int x = in_val(c, 0, 1);
@@ -1012,9 +1023,6 @@ static int n_quantize(QCtx *c)
         return QA_ERR;
     if (xv.kind != QV_CONST && narrow(c, q.bits))
         return QA_ERR;
-    int off = uoff(&q);
-    double s = q.s[0];
-    int zp_u = (int)qp_zp(&q, 0) + off;
     QVal *o = out_val(c);
     if (!o)
         return QA_ERR;
@@ -1034,6 +1042,21 @@ static int n_quantize(QCtx *c)
         o->dtype = q.dt;
         return QA_OK;
     }
+    default:
+        return quantize_to(c, x, &q, o);
+    }
+}
+
+/* The value x (the input, a pooled mean, a dequantized activation or a
+ * pending float result) quantized with q: the codes o (its name kept). */
+static int quantize_to(QCtx *c, int x, const QParams *qp, QVal *o)
+{
+    QVal xv = c->vals[x];
+    QParams q = *qp;
+    int off = uoff(&q);
+    double s = q.s[0];
+    int zp_u = (int)qp_zp(&q, 0) + off;
+    switch (xv.kind) {
     case QV_FIN:
         if (c->net->in_bits)
             return qerr(c, "the input is quantized twice");
@@ -1042,13 +1065,15 @@ static int n_quantize(QCtx *c)
         o->C = c->net->in_C, o->H = c->net->in_H, o->W = c->net->in_W;
         o->s = s, o->zp_u = zp_u, o->bits = q.bits, o->tbits = q.bits;
         return QA_OK;
-    case QV_GAP:
+    case QV_GAP: {
         /* the pooled mean rounded to codes: the reference keeps the exact
          * sum (quant/int/README.md) */
+        const char *name = o->name;
         *o = c->vals[xv.src];
-        o->name = c->node->output[0];
+        o->name = name;
         o->kind = QV_ACT, o->gap = 1, o->tbits = q.bits;
         return QA_OK;
+    }
     case QV_LOGITS: {
         const char *name = o->name;
         *o = xv;
@@ -1083,6 +1108,26 @@ static int n_quantize(QCtx *c)
     }
 }
 
+/* Bits declared for the weights `name` in the model's metadata
+ * (ONNXQ_WBITS_KEY name = "B"); 0 when none. */
+static int declared_bits(QCtx *c, const char *name, int *bits)
+{
+    const Onnx__ModelProto *m = c->model;
+    size_t kl = strlen(ONNXQ_WBITS_KEY);
+    *bits = 0;
+    for (size_t i = 0; i < m->n_metadata_props; i++) {
+        const char *k = m->metadata_props[i]->key, *v = m->metadata_props[i]->value;
+        if (!k || strncmp(k, ONNXQ_WBITS_KEY, kl) || strcmp(k + kl, name))
+            continue;
+        char *end;
+        long b = v ? strtol(v, &end, 10) : 0;
+        if (!v || end == v || *end || b < 1 || b > 16)
+            return qerr(c, "metadata %s = '%s': weight bits are 1..16", k, v ? v : "");
+        *bits = (int)b;
+    }
+    return QA_OK;
+}
+
 static int n_dequantize(QCtx *c)
 {
     int x = in_val(c, 0, 1);
@@ -1108,6 +1153,8 @@ static int n_dequantize(QCtx *c)
         o->kind = QV_QCONST;
         o->nq = q.n, o->axis = q.axis;
         o->tlo = q.lo, o->thi = q.hi, o->tbits = q.bits;
+        if (declared_bits(c, xv.name, &o->wbits))
+            return QA_ERR;
         o->scale = qa_malloc(sizeof(double) * (size_t)q.n);
         o->zp = qa_malloc(sizeof(double) * (size_t)q.n);
         if (!o->scale || !o->zp)
@@ -1449,6 +1496,126 @@ static int n_qlinear_matmul(QCtx *c)
     return finish_gemm(c, &pc, o);
 }
 
+/* ---- QONNX Quant / IntQuant ---- */
+
+/* The QONNX op domains (Brevitas exports these). */
+static int qonnx_domain(const char *d)
+{
+    return d && (!strcmp(d, "qonnx.custom_op.general") || !strcmp(d, "finn.custom_op.general") ||
+                 !strcmp(d, "onnx.brevitas"));
+}
+
+/* Quant / IntQuant (x, scale, zeropt, bitwidth; signed, narrow,
+ * rounding_mode): y = (clamp(round(x / scale + zeropt), lo, hi) - zeropt) *
+ * scale, a float. lo..hi: -2^(b-1) + narrow .. 2^(b-1) - 1 signed, 0 ..
+ * 2^b - 1 - narrow unsigned. A constant becomes weight codes (b bits, any
+ * of the three roundings); anything else (ROUND only) is quantized as by
+ * QuantizeLinear and the output is its dequantized view. */
+static int n_qonnx(QCtx *c)
+{
+    int x = in_val(c, 0, 1), is = in_val(c, 1, 1), iz = in_val(c, 2, 1), ib = in_val(c, 3, 1);
+    if (x < 0 || is < 0 || iz < 0 || ib < 0)
+        return QA_ERR;
+    if (!is_const(c, is) || !is_const(c, iz) || !is_const(c, ib))
+        return qerr(c, "scale, zero point and bit width must be constants");
+    const QVal *S = &c->vals[is], *Z = &c->vals[iz], *Bw = &c->vals[ib];
+    if (Bw->n != 1)
+        return qerr(c, "%lld bit widths: one per tensor", (long long)Bw->n);
+    double bw = Bw->v[0];
+    if (!(bw == trunc(bw)) || bw < 2 || bw > 32)
+        return qerr(c, "bit width %g: an integer of 2..32 bits", bw);
+    int bits = (int)bw;
+    const QVal *xv = &c->vals[x];
+    int w = xv->kind == QV_CONST;
+    /* a 1-D constant is a bias (int32 codes); weights and activations are
+     * codes the array moves */
+    if (!(w && xv->rank == 1) && narrow(c, bits))
+        return QA_ERR;
+    int sgn = (int)attr_int(c->node, "signed", 1), nar = (int)attr_int(c->node, "narrow", 0);
+    if ((sgn != 0 && sgn != 1) || (nar != 0 && nar != 1))
+        return qerr(c, "signed %d, narrow %d: each 0 or 1", sgn, nar);
+    const Onnx__AttributeProto *ra = attr(c->node, "rounding_mode");
+    char rm[16] = "ROUND";
+    if (ra && ra->has_s)
+        snprintf(rm, sizeof rm, "%.*s", ra->s.len < 15 ? (int)ra->s.len : 15,
+                 (const char *)ra->s.data);
+    int mode = !strcmp(rm, "ROUND") ? 0 : !strcmp(rm, "FLOOR") ? 1
+               : !strcmp(rm, "ROUND_TO_ZERO") ? 2 : -1;
+    if (mode < 0)
+        return qerr(c, "rounding_mode %s: ROUND, ROUND_TO_ZERO and FLOOR are read", rm);
+    QParams q;
+    memset(&q, 0, sizeof q);
+    if (bits == 32 && !sgn)
+        return qerr(c, "unsigned 32-bit codes: a bias is int32");
+    q.bits = bits;
+    q.lo = (int)(sgn ? -ldexp(1, bits - 1) + nar : 0);
+    q.hi = (int)(sgn ? ldexp(1, bits - 1) - 1 : ldexp(1, bits) - 1 - nar);
+    q.dt = bits > 16 ? T_INT32 : sgn ? (bits > 8 ? T_INT16 : T_INT8)
+                                      : (bits > 8 ? T_UINT16 : T_UINT8);
+    q.n = S->n, q.s = S->v, q.zp = Z->v;
+    if (Z->n != S->n && Z->n != 1)
+        return qerr(c, "%lld scales but %lld zero points", (long long)S->n, (long long)Z->n);
+    if (S->n > 1) {
+        /* per output channel: shape (K), or (K, 1, 1, 1) broadcast */
+        int ok = w && xv->rank >= 1 && S->n == xv->dims[0];
+        for (int d = 1; d < S->rank && ok; d++)
+            ok = S->dims[d] == 1;
+        if (!ok)
+            return qerr(c, "%lld scales: per channel along the weights' first axis only "
+                        "(one scale per tensor is what the array's requantization takes)",
+                        (long long)S->n);
+    }
+    for (int64_t k = 0; k < S->n; k++) {
+        if (!(S->v[k] > 0) || !isfinite(S->v[k]) || !(S->v[k] <= (double)FLT_MAX))
+            return qerr(c, "scale %g: scales must be finite and positive", S->v[k]);
+        double z = Z->v[Z->n > 1 ? k : 0];
+        if (z != trunc(z) || z < q.lo || z > q.hi)
+            return qerr(c, "zero point %g: an integer within the codes %d..%d", z, q.lo, q.hi);
+    }
+    if (w) {
+        QVal *o = out_val(c);
+        if (!o || copy_const(c, &c->vals[x], o))
+            return QA_ERR;
+        xv = &c->vals[x];
+        int64_t per = xv->n / q.n;
+        for (int64_t i = 0; i < xv->n; i++) {
+            int64_t k = q.n > 1 ? i / per : 0;
+            double r = xv->v[i] / q.s[k] + q.zp[Z->n > 1 ? k : 0];
+            double v = mode == 0 ? nearbyint(r) : mode == 1 ? floor(r) : trunc(r);
+            o->v[i] = v < q.lo ? q.lo : v > q.hi ? q.hi : v;
+        }
+        o->kind = QV_QCONST, o->dtype = q.dt;
+        o->nq = q.n, o->axis = 0;
+        o->tlo = q.lo, o->thi = q.hi, o->tbits = bits;
+        o->scale = qa_malloc(sizeof(double) * (size_t)q.n);
+        o->zp = qa_malloc(sizeof(double) * (size_t)q.n);
+        if (!o->scale || !o->zp)
+            return qerr(c, "out of memory");
+        for (int64_t k = 0; k < q.n; k++)
+            o->scale[k] = q.s[k], o->zp[k] = q.zp[Z->n > 1 ? k : 0];
+        return QA_OK;
+    }
+    if (mode != 0)
+        return qerr(c, "rounding_mode %s of an activation: the array's requantization "
+                    "rounds to nearest (ROUND)", rm);
+    int h = add_hidden(c);
+    if (h < 0)
+        return QA_ERR;
+    QVal *o = out_val(c);
+    if (!o)
+        return QA_ERR;
+    QVal a = c->vals[h];
+    if (quantize_to(c, x, &q, &a))
+        return QA_ERR;
+    c->vals[h] = a;
+    o = &c->vals[c->nvals - 1];
+    const char *name = o->name;
+    *o = a;
+    o->name = name;
+    o->kind = QV_DQ, o->src = h;
+    return QA_OK;
+}
+
 typedef struct {
     const char *op;
     int (*fn)(QCtx *c);
@@ -1527,6 +1694,14 @@ static int run(QCtx *c)
     for (size_t i = 0; i < g->n_node; i++) {
         c->node = g->node[i];
         const char *op = c->node->op_type ? c->node->op_type : "";
+        if (qonnx_domain(c->node->domain)) {
+            if (strcmp(op, "Quant") && strcmp(op, "IntQuant"))
+                return qerr(c, "%s of domain '%s': Quant and IntQuant are read", op,
+                            c->node->domain);
+            if (n_qonnx(c))
+                return QA_ERR;
+            continue;
+        }
         if (c->node->domain && c->node->domain[0] && strcmp(c->node->domain, "ai.onnx"))
             return qerr(c, "op of domain '%s' is not read", c->node->domain);
         size_t k;

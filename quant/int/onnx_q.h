@@ -12,6 +12,13 @@
 
 #include "quant/int/intref.h"
 
+/* Model metadata key (ModelProto.metadata_props) declaring the bits of a
+ * weight tensor narrower than its container: key ONNXQ_WBITS_KEY followed by
+ * the tensor's name, value the bits ("3"). onnx_out.c writes it for 2- and
+ * 3-bit weights in int4, APoT weights and the like; the reader honours it for
+ * a dequantized constant of at least that many bits. */
+#define ONNXQ_WBITS_KEY "qarray.weight_bits."
+
 /* Load the QDQ model at path as an integer network (empty on error). */
 int onnxq_load(INet *net, const char *path, Err *e);
 /* The same from a buffer (`name` names it in errors). */
