@@ -70,6 +70,19 @@ expect_error "qarray: --onnx: required (qarray export --help)" export -m $S.safe
 "$Q" eval -m "$T/r20.safetensors" --limit 20 --codes "$T/a.bin" >/dev/null 2>&1 &&
     "$Q" eval -m "$T/r20.onnx" --limit 20 --codes "$T/b.bin" >/dev/null 2>&1 &&
     cmp -s "$T/a.bin" "$T/b.bin" || fail "export resnet20: the codes differ when read back"
+# 3-bit APoT and 2-bit FAQ weights (in int4, with their bits in the
+# metadata) keep their bits through export and read-back
+for mb in apot:3 faq:2; do
+    m=${mb%:*} b=${mb#*:}
+    "$Q" quantize -w resnet20 --method $m -b $b/$b -o "$T/r20_$m.safetensors" >/dev/null 2>&1
+    "$Q" export -m "$T/r20_$m.safetensors" --onnx "$T/r20_$m.onnx" >"$T/x" 2>&1 &&
+        grep -q "read back: the same integer network" "$T/x" || fail "export $m $b-bit: $(cat "$T/x")"
+    "$Q" run --arch arch/tiny.cfg -m "$T/r20_$m.onnx" -o "$T/r20_$m.csv" >/dev/null 2>&1 ||
+        fail "run -m $m $b-bit"
+    col=$(head -1 "$T/r20_$m.csv" | tr ',' '\n' | grep -n '^w_bits$' | cut -d: -f1)
+    [ "$(grep '^layer1.0.conv1,' "$T/r20_$m.csv" | cut -d, -f"$col")" = "$b" ] ||
+        fail "export $m: layer1.0.conv1 does not have $b-bit weights when read back"
+done
 expect_error "qarray: $T/none/r20.onnx: cannot write: No such file or directory" \
     export -m "$T/r20.safetensors" --onnx "$T/none/r20.onnx"
 

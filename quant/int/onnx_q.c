@@ -671,9 +671,9 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
         double sw = w->scale[w->nq > 1 ? k : 0];
         /* QLinearConv's multiplier in float, as ONNX computes it */
         double M = p->qlin ? (double)qlin_mult(x->s, sw, s_y) : x->s * sw / s_y;
-        if (!(M < ldexp(1, 23)) || !(M > ldexp(1, -40)))
+        if (!(M < ldexp(1, 24)) || !(M > ldexp(1, -40)))
             rc = qerr(c, "output channel %lld: multiplier %g (input scale x weight scale / "
-                      "output scale) outside 2^-40..2^23", (long long)k, M);
+                      "output scale) outside 2^-40..2^24", (long long)k, M);
         intref_multiplier(M, &io.mult[k], &io.shift[k]);
         int64_t wsum = 0;
         for (int64_t j = 0; j < x->C * R * S; j++)
