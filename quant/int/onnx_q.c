@@ -1553,6 +1553,8 @@ static int n_qonnx(QCtx *c)
     q.dt = bits > 16 ? T_INT32 : sgn ? (bits > 8 ? T_INT16 : T_INT8)
                                       : (bits > 8 ? T_UINT16 : T_UINT8);
     q.n = S->n, q.s = S->v, q.zp = Z->v;
+    if (S->n < 1)
+        return qerr(c, "empty scale");
     if (Z->n != S->n && Z->n != 1)
         return qerr(c, "%lld scales but %lld zero points", (long long)S->n, (long long)Z->n);
     if (S->n > 1) {
@@ -1572,6 +1574,7 @@ static int n_qonnx(QCtx *c)
         if (z != trunc(z) || z < q.lo || z > q.hi)
             return qerr(c, "zero point %g: an integer within the codes %d..%d", z, q.lo, q.hi);
     }
+    int64_t nz = Z->n; /* S and Z move when a value is added */
     if (w) {
         QVal *o = out_val(c);
         if (!o || copy_const(c, &c->vals[x], o))
@@ -1580,7 +1583,9 @@ static int n_qonnx(QCtx *c)
         int64_t per = xv->n / q.n;
         for (int64_t i = 0; i < xv->n; i++) {
             int64_t k = q.n > 1 ? i / per : 0;
-            double r = xv->v[i] / q.s[k] + q.zp[Z->n > 1 ? k : 0];
+            double r = xv->v[i] / q.s[k] + q.zp[nz > 1 ? k : 0];
+            if (isnan(r))
+                return qerr(c, "weight %lld is not a number", (long long)i);
             double v = mode == 0 ? nearbyint(r) : mode == 1 ? floor(r) : trunc(r);
             o->v[i] = v < q.lo ? q.lo : v > q.hi ? q.hi : v;
         }
@@ -1592,7 +1597,7 @@ static int n_qonnx(QCtx *c)
         if (!o->scale || !o->zp)
             return qerr(c, "out of memory");
         for (int64_t k = 0; k < q.n; k++)
-            o->scale[k] = q.s[k], o->zp[k] = q.zp[Z->n > 1 ? k : 0];
+            o->scale[k] = q.s[k], o->zp[k] = q.zp[nz > 1 ? k : 0];
         return QA_OK;
     }
     if (mode != 0)
@@ -1612,7 +1617,8 @@ static int n_qonnx(QCtx *c)
     const char *name = o->name;
     *o = a;
     o->name = name;
-    o->kind = QV_DQ, o->src = h;
+    if (a.kind != QV_LOGITS) /* logits stay exact, as after QuantizeLinear */
+        o->kind = QV_DQ, o->src = h;
     return QA_OK;
 }
 
@@ -1681,6 +1687,8 @@ static int run(QCtx *c)
             return QA_ERR;
     }
     for (size_t i = 0; i < g->n_input; i++) {
+        if (!g->input[i]->name)
+            return qerr(c, "an input without a name");
         if (find(c, g->input[i]->name) >= 0)
             continue; /* an initializer listed as input */
         if (c->have_input)
@@ -1718,6 +1726,8 @@ static int run(QCtx *c)
     c->node = NULL;
     if (g->n_output != 1)
         return qerr(c, "%zu outputs: the integer network has one (the logits)", g->n_output);
+    if (!g->output[0]->name)
+        return qerr(c, "an output without a name");
     int o = find(c, g->output[0]->name);
     if (o < 0)
         return qerr(c, "output '%s' is not computed", g->output[0]->name);
