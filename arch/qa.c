@@ -1,10 +1,12 @@
 /* qa.c: errors, checked allocation, small parsing helpers (files: qa_io.c). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MADV_DONTFORK */
 #include "arch/qa.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +76,34 @@ void *qa_calloc(size_t count, size_t size)
     if (should_fail())
         return NULL;
     return calloc(count ? count : 1, size ? size : 1);
+}
+
+/* The mapping's length sits in front of the buffer; 64 keeps it aligned
+ * for vector loads. */
+#define PRIVATE_HEAD 64
+
+void *qa_private_calloc(size_t n)
+{
+    if (should_fail() || n > SIZE_MAX - PRIVATE_HEAD)
+        return NULL;
+    size_t len = n + PRIVATE_HEAD;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    /* without it (an old kernel) the buffer is only slower after a fork */
+    (void)madvise(p, len, MADV_DONTFORK);
+    memcpy(p, &len, sizeof len);
+    return p + PRIVATE_HEAD;
+}
+
+void qa_private_free(void *p)
+{
+    if (!p)
+        return;
+    char *base = (char *)p - PRIVATE_HEAD;
+    size_t len;
+    memcpy(&len, base, sizeof len);
+    munmap(base, len);
 }
 
 void *qa_realloc(void *p, size_t n)

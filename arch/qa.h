@@ -91,6 +91,15 @@ void *qa_realloc(void *p, size_t n);
 void qa_alloc_fail_at(long n);
 long qa_alloc_count(void);
 
+/* A zeroed buffer of n bytes that a forked child does not inherit
+ * (MADV_DONTFORK), for large data only this process reads and writes while
+ * a child runs (the SystemC run of sim_run): a page written after the fork
+ * is neither copied (as a shared page would be) nor faulted in anew each
+ * run (as a freed and reallocated one would be). NULL on failure; counted
+ * by the test hook. Free with qa_private_free (NULL is ignored). */
+void *qa_private_calloc(size_t n);
+void qa_private_free(void *p);
+
 /* ---- files: one way in, one way out (qa_io.c) ----
  *
  * Inputs. Every file qarray reads as an input is opened here: a folder is

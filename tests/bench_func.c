@@ -18,8 +18,10 @@
  *      Fashion-MNIST test images: `qarray validate --dataset --batch 2000`
  *      and `--batch 500`, whole wall time (goal < 30 s).
  *   4. `qarray eval` images/s beside PyTorch's float inference of the same
- *      network (tests/tools/torch_resnet20.py under /usr/bin/python3), the
- *      same threads and batch (goal >= 1.0x).
+ *      network (tests/tools/torch_resnet20.py under /usr/bin/python3) and
+ *      beside ONNX Runtime on the model exported as ONNX
+ *      (tests/tools/ort_bench.js), the same threads and batch (goal
+ *      >= 1.0x).
  * Beside every wall time the CPU seconds it took (user + system, this
  * process or the command and its children): on a quiet machine the wall
  * time of a run on T threads approaches CPU / T.
@@ -170,13 +172,13 @@ static int model(const char *path, const char *net, const char *bits)
     struct stat st;
     if (stat(path, &st) == 0)
         return 0;
+    char wa[16];
+    snprintf(wa, sizeof wa, "%s/%s", bits, bits);
     const char *argv[] = {qarray, "quantize", "-w", net, "--method", "pact-sawb",
-                    "--wbits", bits, "--abits", bits, "-o", path,
-                    NULL};
+                    "-b", wa, "-o", path, NULL};
     double w;
     int rc = run_cmd(argv, NULL, &w);
-    printf("  made %s (qarray quantize -w %s --wbits %s --abits %s) in %.1f s\n", path, net,
-           bits, bits, w);
+    printf("  made %s (qarray quantize -w %s -b %s) in %.1f s\n", path, net, wa, w);
     return rc;
 }
 
@@ -351,8 +353,61 @@ static int r50(const Accel *a, const char *path, const char *name, int b, double
     return 0;
 }
 
-int main(void)
+/* ---- 4b. ONNX Runtime ---------------------------------------------------- */
+
+/* ONNX Runtime (npm onnxruntime-node in $ORT_DIR, default build/ort, where
+ * tests/test_cli_onnxq.sh installs it) on the ResNet-20 model exported by
+ * `qarray export --onnx`, made batchable (tests/tools/onnx_batch.py), the
+ * same threads and batch: images/s, or -1 when it cannot run. th, reps:
+ * as text; evs: qarray eval's images/s. */
+static double ort_speed(const char *th, const char *reps_s, double evs)
 {
+    const char *od = getenv("ORT_DIR");
+    od = od && *od ? od : "build/ort";
+    const char *data = getenv("QARRAY_FASHION_MNIST");
+    data = data && *data ? data : "/usr/share/datasets/fashion-mnist";
+    char mod[1024];
+    snprintf(mod, sizeof mod, "%s/node_modules/onnxruntime-node", od);
+    struct stat st;
+    double w, v = -1;
+    if (stat(mod, &st) != 0) {
+        printf("  ONNX Runtime: not run (no %s: make test installs it)\n", mod);
+        return -1;
+    }
+    const char *xargv[] = {qarray, "export", "-m", DIR "/r20_w4a4.safetensors", "--onnx",
+                     DIR "/r20_w4a4.onnx", NULL};
+    const char *bargv[] = {"/usr/bin/python3", "tests/tools/onnx_batch.py",
+                     DIR "/r20_w4a4.onnx", DIR "/r20_w4a4_batch.onnx", NULL};
+    /* 2560 images (10 batches): ONNX Runtime takes seconds per batch here */
+    const char *oargv[] = {"node", "tests/tools/ort_bench.js", od, DIR "/r20_w4a4_batch.onnx",
+                     data, "2560", "256", th, reps_s, NULL};
+    if (run_cmd(xargv, NULL, &w) != 0 || run_cmd(bargv, NULL, &w) != 0 ||
+        run_cmd(oargv, DIR "/ort.out", &w) != 0 || (v = grab(DIR "/ort.out", "ort ")) <= 0) {
+        printf("  ONNX Runtime: failed (see %s/ort.out)\n", DIR);
+        return -1;
+    }
+    printf("  ONNX Runtime (QDQ ONNX of the same model, float input, 2560 images): %.0f "
+           "images/s (%.1f s CPU); qarray eval / ONNX Runtime = %.2fx (goal >= 1.0x)\n", v,
+           cmd_cpu, evs / v);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    /* The library runs below with the OpenMP wait policy qarray validate
+     * and eval choose for themselves (sim/cli/main.c); the commands it
+     * starts get their own default again (PyTorch too). */
+    if (getenv("QA_BENCH_PASSIVE")) {
+        unsetenv("QA_BENCH_PASSIVE");
+        unsetenv("OMP_WAIT_POLICY");
+    } else if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT") &&
+               setenv("OMP_WAIT_POLICY", "passive", 1) == 0 &&
+               setenv("QA_BENCH_PASSIVE", "1", 1) == 0) {
+        execv("/proc/self/exe", argv);
+        unsetenv("OMP_WAIT_POLICY");
+        unsetenv("QA_BENCH_PASSIVE");
+    }
     const char *q = getenv("QARRAY");
     if (q && *q)
         qarray = q;
@@ -425,7 +480,8 @@ int main(void)
     }
     load_line("after ResNet-20 validation");
 
-    printf("4. qarray eval beside PyTorch (float, same network, threads and batch):\n");
+    printf("4. qarray eval beside PyTorch (float, same network) and ONNX Runtime (the same "
+           "model), same threads and batch:\n");
     double ev[MAXREPS], evc[MAXREPS];
     const char *eargv[] = {qarray, "eval", "-m", DIR "/r20_w4a4.safetensors", "--batch",
                      "256", NULL};
@@ -455,6 +511,7 @@ int main(void)
                "%.2fx (goal >= 1.0x)\n", ts, reps, tcpu, evs / ts);
     else
         printf("  PyTorch float: not run (/usr/bin/python3 with torch: Debian python3-torch)\n");
+    double ortv = ort_speed(th, rs, evs);
     load_line("at the end");
 
     printf("summary (medians of %d runs, %d threads; a shared machine: see the load "
@@ -468,6 +525,7 @@ int main(void)
                rows[i].validate_nope_cpu);
     printf("  ResNet-20 10,000 images validated: %.1f s (%.1f s CPU) at batch 2000, %.1f s "
            "(%.1f s CPU) at batch 500\n", r20s[0], r20c[0], r20s[1], r20c[1]);
-    printf("  eval %.0f images/s, PyTorch %.0f images/s: %.2fx\n", evs, ts, ts > 0 ? evs / ts : 0);
+    printf("  eval %.0f images/s, PyTorch %.0f images/s: %.2fx; ONNX Runtime %.0f images/s: "
+           "%.2fx\n", evs, ts, ts > 0 ? evs / ts : 0, ortv, ortv > 0 ? evs / ortv : 0);
     return 0;
 }

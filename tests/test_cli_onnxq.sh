@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of quantized ONNX models (quant/int/onnx_q.c): the QDQ
 # models of tests/onnx/make_qdq.py run bit-exact on the simulated chip
-# (qarray validate) and per-layer bits reach qarray run; malformed
+# (qarray validate), QLinearConv / QLinearMatMul among them, and per-layer
+# bits reach qarray run; malformed
 # quantization parameters and ops that cannot run as integers give one error
 # line naming the node; and ONNX Runtime (npm onnxruntime-node, installed
 # into build/ort with --ignore-scripts) computes the same codes as qarray's
@@ -38,7 +39,7 @@ expect_error() {
         fail "qarray $*: stderr '$(cat "$T/err")', want '$want'"
 }
 
-for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 torch_cnn_op13; do
+for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 qlinear_op13 torch_cnn_op13; do
     "$Q" validate -m $O/$m.onnx --arch arch/tiny.cfg --input 2 >"$T/v" 2>&1 ||
         fail "validate $m: $(tail -3 "$T/v")"
     grep -q "mismatches 0, overflowing layers 0" "$T/v" || fail "validate $m: not bit-exact"
@@ -69,6 +70,19 @@ expect_error "qarray: --onnx: required (qarray export --help)" export -m $S.safe
 "$Q" eval -m "$T/r20.safetensors" --limit 20 --codes "$T/a.bin" >/dev/null 2>&1 &&
     "$Q" eval -m "$T/r20.onnx" --limit 20 --codes "$T/b.bin" >/dev/null 2>&1 &&
     cmp -s "$T/a.bin" "$T/b.bin" || fail "export resnet20: the codes differ when read back"
+# 3-bit APoT and 2-bit FAQ weights (in int4, with their bits in the
+# metadata) keep their bits through export and read-back
+for mb in apot:3 faq:2; do
+    m=${mb%:*} b=${mb#*:}
+    "$Q" quantize -w resnet20 --method $m -b $b/$b -o "$T/r20_$m.safetensors" >/dev/null 2>&1
+    "$Q" export -m "$T/r20_$m.safetensors" --onnx "$T/r20_$m.onnx" >"$T/x" 2>&1 &&
+        grep -q "read back: the same integer network" "$T/x" || fail "export $m $b-bit: $(cat "$T/x")"
+    "$Q" run --arch arch/tiny.cfg -m "$T/r20_$m.onnx" -o "$T/r20_$m.csv" >/dev/null 2>&1 ||
+        fail "run -m $m $b-bit"
+    col=$(head -1 "$T/r20_$m.csv" | tr ',' '\n' | grep -n '^w_bits$' | cut -d: -f1)
+    [ "$(grep '^layer1.0.conv1,' "$T/r20_$m.csv" | cut -d, -f"$col")" = "$b" ] ||
+        fail "export $m: layer1.0.conv1 does not have $b-bit weights when read back"
+done
 expect_error "qarray: $T/none/r20.onnx: cannot write: No such file or directory" \
     export -m "$T/r20.safetensors" --onnx "$T/none/r20.onnx"
 
@@ -82,10 +96,53 @@ expect_error "qarray: $B/q_zero_point.onnx: graph: constant 'zp2': value 300 out
     validate -m $B/q_zero_point.onnx
 expect_error "qarray: $B/q_asym_weights.onnx: node 'conv13' (Conv): weight zero point 0 of uint8 codes: the array takes symmetric signed weights (codes minus zero point would need 9 bits)" \
     validate -m $B/q_asym_weights.onnx
-expect_error "qarray: $B/q_float_op.onnx: node 'relu14' (Sigmoid): Sigmoid cannot run as integers on the array (quantized models take QuantizeLinear, DequantizeLinear, Conv, Gemm, MatMul, Add, Relu, Clip, MaxPool, GlobalAveragePool and shape-only ops)" \
+expect_error "qarray: $B/q_float_op.onnx: node 'relu14' (Sigmoid): Sigmoid cannot run as integers on the array (quantized models take QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, Conv, Gemm, MatMul, Add, Relu, Clip, MaxPool, GlobalAveragePool and shape-only ops)" \
     validate -m $B/q_float_op.onnx
 expect_error "qarray: $B/q_int32_codes.onnx: node 'q17' (QuantizeLinear): 32-bit codes: above the array's widest (16 bits)" \
     run -m $B/q_int32_codes.onnx
+# QLinearConv / QLinearMatMul: malformed parameters, and ONNX's own
+# QLinearConv test (libonnx-testdata), whose uint8 weights with zero point
+# 255 the array cannot take
+expect_error "qarray: $B/qlin_channels.onnx: node 'qconv12' (QLinearConv): 7 scales but 8 zero points" \
+    validate -m $B/qlin_channels.onnx
+expect_error "qarray: $B/qlin_zero_scale.onnx: node 'qconv12' (QLinearConv): scale 0: scales must be finite and positive" \
+    eval -m $B/qlin_zero_scale.onnx
+expect_error "qarray: $B/qlin_float_bias.onnx: node 'qconv12' (QLinearConv): the bias 'b11' must be an int32 constant of 8 values (x_scale x w_scale units)" \
+    validate -m $B/qlin_float_bias.onnx
+expect_error "qarray: $B/qlin_testdata_asym.onnx: node 'qlinearconv9' (QLinearConv): weight zero point 255 of uint8 codes: the array takes symmetric signed weights (codes minus zero point would need 9 bits)" \
+    validate -m $B/qlin_testdata_asym.onnx
+
+# QONNX: the same network as Quant nodes, IntQuant nodes and QDQ with the
+# weights' bits in the metadata (tests/onnx/make_qonnx.py) is one integer
+# network: the same codes, logits and per-layer bits (3-, 2- and 5-bit
+# weights stay so)
+for m in qonnx_w3a4 qonnx_intquant qonnx_twin_op13; do
+    "$Q" eval -m $O/$m.onnx --limit 200 -o "$T/$m.csv" --codes "$T/$m.bin" >/dev/null 2>&1 &&
+        "$Q" run --arch arch/tiny.cfg -m $O/$m.onnx -o "$T/$m.run.csv" >/dev/null 2>&1 ||
+        fail "qonnx $m: not read"
+done
+for m in qonnx_intquant qonnx_twin_op13; do
+    cmp -s "$T/qonnx_w3a4.csv" "$T/$m.csv" && cmp -s "$T/qonnx_w3a4.bin" "$T/$m.bin" &&
+        cmp -s "$T/qonnx_w3a4.run.csv" "$T/$m.run.csv" ||
+        fail "qonnx: $m is not the same integer network as qonnx_w3a4"
+done
+col=$(head -1 "$T/qonnx_w3a4.run.csv" | tr ',' '\n' | grep -n '^w_bits$' | cut -d: -f1)
+[ "$(grep '^conv' "$T/qonnx_w3a4.run.csv" | cut -d, -f"$col" | tr '\n' ' ')" = "3 2 5 " ] ||
+    fail "qonnx: weight bits $(grep '^conv' "$T/qonnx_w3a4.run.csv" | cut -d, -f"$col" | tr '\n' ' '), want 3 2 5"
+expect_error "qarray: $B/qonnx_bits_frac.onnx: node 'wquant13' (Quant): bit width 2.5: an integer of 2..32 bits" \
+    validate -m $B/qonnx_bits_frac.onnx
+expect_error "qarray: $B/qonnx_bits_wide.onnx: node 'wquant13' (Quant): 17-bit codes: above the array's widest (16 bits)" \
+    validate -m $B/qonnx_bits_wide.onnx
+expect_error "qarray: $B/qonnx_rounding.onnx: node 'wquant13' (Quant): rounding_mode HALF_UP: ROUND, ROUND_TO_ZERO and FLOOR are read" \
+    validate -m $B/qonnx_rounding.onnx
+expect_error "qarray: $B/qonnx_act_floor.onnx: node 'quant30' (Quant): rounding_mode FLOOR of an activation: the array's requantization rounds to nearest (ROUND)" \
+    eval -m $B/qonnx_act_floor.onnx
+expect_error "qarray: $B/qonnx_zero_scale.onnx: node 'quant30' (Quant): scale 0: scales must be finite and positive" \
+    validate -m $B/qonnx_zero_scale.onnx
+expect_error "qarray: $B/qonnx_channels.onnx: node 'wquant13' (Quant): 7 scales: per channel along the weights' first axis only (one scale per tensor is what the array's requantization takes)" \
+    validate -m $B/qonnx_channels.onnx
+expect_error "qarray: $B/qdq_weight_bits.onnx: node 'conv1' (Conv): the metadata declares 9-bit weights, their codes are 8-bit" \
+    validate -m $B/qdq_weight_bits.onnx
 
 # ONNX Runtime as the outside reference: needs node, npm (to install it
 # once) and Debian's python3-onnx (for the taps).
@@ -98,7 +155,7 @@ else
         mkdir -p "$ORT_DIR" && npm install --prefix "$ORT_DIR" --ignore-scripts --no-audit \
             --no-fund onnxruntime-node@1.31.1 >"$T/npm" 2>&1 || fail "npm install: $(tail -3 "$T/npm")"
     fi
-    for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21; do
+    for m in qdq_cnn_op13 qdq_odd_op13 qdq_int4_op21 qlinear_op13 qonnx_twin_op13; do
         /usr/bin/python3 $O/taps.py $O/$m.onnx "$T/taps.onnx" &&
             "$Q" eval -m $O/$m.onnx --limit 1000 -o "$T/l.csv" --codes "$T/c.bin" >/dev/null &&
             node $O/ort_compare.js "$ORT_DIR" $O/$m.onnx "$T/l.csv" "$DATA" 1000 "$T/taps.onnx" \

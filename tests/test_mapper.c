@@ -421,7 +421,7 @@ static void test_more_resources_never_slower(void **state)
     static const int bits[] = {16, 8, 4, 2};
     static const double gbps[] = {2, 4, 8, 16, 32, 64, 128, 0};
     int points = 0, pairs = 0;
-    for (int trial = 0; trial < 400; trial++) {
+    for (int trial = 0; trial < 700; trial++) {
         DesignPoint p;
         uint64_t u = rng_u64(&r);
         p.net = u % 10 < 5 ? 0 : u % 10 < 7 ? 2 : u % 10 < 9 ? 3 : 1;
@@ -456,7 +456,7 @@ static void test_more_resources_never_slower(void **state)
         }
     }
     print_message("%d design points, %d pairs, 0 violations\n", points, pairs);
-    assert_true(pairs > 1000);
+    assert_true(points > 3000);
 }
 
 static void resnet(Net *net, int bits, int batch)

@@ -1,5 +1,6 @@
 /* test_qa.c: the base helpers every module relies on: the Err line format,
- * the allocation countdown, atomic output files (including a writer killed
+ * the allocation countdown, buffers a forked child does not inherit,
+ * atomic output files (including a writer killed
  * (SIGKILL) between its writes and its commit), and the one way files go
  * in and out: links written through, devices and FIFOs streamed, folders
  * and inputs refused, write errors reported, result folders all or
@@ -70,6 +71,42 @@ static void test_alloc_countdown(void **state)
     qa_alloc_fail_at(0);
     free(a);
     free(c);
+}
+
+/* A private buffer: zeroed, 64-byte aligned, counted by the countdown, and
+ * not in a forked child (which faults reading it) while the parent keeps
+ * writing it. */
+static void test_private_buffer(void **state)
+{
+    (void)state;
+    const size_t n = 3 * 4096 + 100;
+    qa_alloc_fail_at(1);
+    assert_null(qa_private_calloc(n));
+    qa_alloc_fail_at(0);
+    unsigned char *p = qa_private_calloc(n);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % 64, 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(p[i], 0);
+    memset(p, 7, n);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* not cmocka's handler: it would carry on with the tests here */
+        signal(SIGSEGV, SIG_DFL);
+        volatile unsigned char c = p[2 * 4096];
+        (void)c;
+        _exit(0);
+    }
+    memset(p, 9, n);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_false(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* the read faulted */
+    for (size_t i = 0; i < n; i += 4096)
+        assert_int_equal(p[i], 9);
+    qa_private_free(p);
+    qa_private_free(NULL);
 }
 
 /* Counts stop at 2^62 instead of wrapping; ceil of a huge double too. */
@@ -518,6 +555,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_line),
         cmocka_unit_test(test_alloc_countdown),
+        cmocka_unit_test(test_private_buffer),
         cmocka_unit_test(test_counts_do_not_wrap),
         cmocka_unit_test(test_atomic_commit_and_abort),
         cmocka_unit_test(test_atomic_killed_writer),

@@ -4,7 +4,8 @@
  * path, with the same totals whatever the batch; on one core with unlimited
  * bandwidth the SystemC cycles equal analytic_run's exactly; a flipped
  * weight bit is reported at its layer and channel, a narrow accumulator
- * at the stem; bad fault positions are refused with their field. */
+ * at the stem; bad fault positions are refused with their field; the
+ * PE-level re-runs sampled per run, deterministic from the seed. */
 #include "tests/qtest.h"
 
 #include <stdlib.h>
@@ -81,7 +82,7 @@ static void test_bitexact(void **s)
     fn_images(&g.ref, 99, IMAGES, want);
     assert_memory_equal(g.images, want, sizeof want);
 
-    ValOptions o = {2, 1, 20000, NULL, 0, 0, 0};
+    ValOptions o = {2, 1, 20000, NULL, 0, 0, 0, 0, 0};
     ValResult sc, c;
     run(&g, &o, &sc);
     o.systemc = 0;
@@ -133,6 +134,49 @@ static void test_bitexact(void **s)
     rig_down(&g);
 }
 
+/* The PE-level sample: every eligible tile with pe_tiles 0; with
+ * pe_tiles T, exactly T of them per simulated run, the same ones for the
+ * same seed, never more than a layer's eligible tiles, spread over more
+ * than one layer, and the outputs and verdicts as with every tile. */
+static void test_pe_sample(void **s)
+{
+    (void)s;
+    Rig g;
+    rig_up(&g, 4);
+    ValOptions o = {1, 0, 20000, NULL, 0, 0, 0, 0, 5};
+    ValResult all, a, b, c;
+    run(&g, &o, &all);
+    assert_int_equal(all.pe_tiles, all.pe_eligible);
+    assert_true(all.pe_eligible > 3 * IMAGES);
+    o.pe_tiles = 3;
+    run(&g, &o, &a);
+    run(&g, &o, &b);
+    o.seed = 6;
+    run(&g, &o, &c);
+    assert_int_equal(a.pe_tiles, 3 * IMAGES);
+    assert_int_equal(a.pe_eligible, all.pe_eligible);
+    assert_int_equal(a.pe_bad, 0);
+    int layers = 0, differ = 0;
+    for (int l = 0; l < a.shape.n; l++) {
+        const FuncLayer *fa = &a.layers[l].f, *fb = &b.layers[l].f, *fc = &c.layers[l].f;
+        assert_memory_equal(fa, fb, sizeof *fa);
+        assert_true(fa->pe_tiles <= fa->pe_eligible);
+        assert_int_equal(fa->pe_eligible, all.layers[l].f.pe_eligible);
+        layers += fa->pe_tiles > 0;
+        differ += fa->pe_tiles != fc->pe_tiles;
+        assert_int_equal(fa->mismatches, 0);
+        assert_int_equal(fa->max_acc, all.layers[l].f.max_acc);
+    }
+    assert_true(layers > 1);
+    assert_true(differ > 0); /* another seed, other tiles */
+    assert_memory_equal(a.chip_pred, all.chip_pred, IMAGES * sizeof(int));
+    validate_free(&all);
+    validate_free(&a);
+    validate_free(&b);
+    validate_free(&c);
+    rig_down(&g);
+}
+
 /* One core, unlimited bandwidth: the SystemC model has no contention to
  * add, so its cycles are analytic_run's to the cycle, layer by layer. */
 static void test_one_core_cycles(void **s)
@@ -142,7 +186,7 @@ static void test_one_core_cycles(void **s)
     rig_up(&g, 8);
     g.a.cores = 1;
     g.a.dram_gbps = 0;
-    ValOptions o = {IMAGES, 1, 0, NULL, 0, 0, 0};
+    ValOptions o = {IMAGES, 1, 0, NULL, 0, 0, 0, 0, 0};
     ValResult sc, c;
     run(&g, &o, &sc);
     o.systemc = 0;
@@ -168,7 +212,7 @@ static void test_flipped_weight(void **s)
     rig_up(&g, 4);
     Err e;
     for (int systemc = 0; systemc <= 1; systemc++) {
-        ValOptions o = {2, systemc, 0, "b2a", 7 * 108 + 40, 3, 0};
+        ValOptions o = {2, systemc, 0, "b2a", 7 * 108 + 40, 3, 0, 0, 0};
         ValResult r;
         run(&g, &o, &r);
         assert_int_equal(r.first_bad, 5);
@@ -192,7 +236,7 @@ static void test_flipped_weight(void **s)
         validate_free(&r);
     }
     /* bad fault positions: no such layer, a bit past the code's width */
-    ValOptions o = {2, 0, 0, "nope", 0, 0, 0};
+    ValOptions o = {2, 0, 0, "nope", 0, 0, 0, 0, 0};
     ValResult r;
     assert_int_equal(validate_run(&g.a, &g.ref, g.images, IMAGES, &o, &r, &e), QA_ERR);
     qt_assert_err(&e, "", 0, "flip", "no layer 'nope' in the model");
@@ -212,7 +256,7 @@ static void test_overflow(void **s)
     Rig g;
     rig_up(&g, 8);
     g.a.acc_bits = 16;
-    ValOptions o = {IMAGES, 0, 0, NULL, 0, 0, 0};
+    ValOptions o = {IMAGES, 0, 0, NULL, 0, 0, 0, 0, 0};
     ValResult r;
     run(&g, &o, &r);
     assert_int_equal(r.mismatches, 0);
@@ -233,6 +277,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bitexact),
+        cmocka_unit_test(test_pe_sample),
         cmocka_unit_test(test_one_core_cycles),
         cmocka_unit_test(test_flipped_weight),
         cmocka_unit_test(test_overflow),

@@ -114,11 +114,16 @@ static double out_max(const INet *net, int id)
     return ldexp(1.0, op->out_bits) - 1;
 }
 
+/* Vectorized: it reads every weight of the model (25M for ResNet-50), and
+ * each load of a model file and each runner checks them. */
 static double abs_max16(const int16_t *v, size_t n)
 {
     int m = 0;
-    for (size_t i = 0; i < n; i++)
-        m = QA_MAX(m, v[i] < 0 ? -v[i] : v[i]);
+    _Pragma("omp simd reduction(max : m)")
+    for (size_t i = 0; i < n; i++) {
+        int a = v[i] < 0 ? -v[i] : v[i];
+        m = a > m ? a : m;
+    }
     return m;
 }
 

@@ -85,7 +85,7 @@ void irun_free(IRun *r)
     for (int l = 0; r->lane && l < r->nlanes; l++)
         lane_free(r, &r->lane[l]);
     for (int i = 0; r->y && i < r->net->n; i++)
-        free(r->y[i]);
+        qa_private_free(r->y[i]);
     for (int i = 0; r->rqc && i < r->net->n; i++)
         free(r->rqc[i]), free(r->rqm[i]), free(r->rqs[i]), free(r->rqo[i]), free(r->rqd[i]);
     free(r->lane), free(r->y), free(r->wide), free(r->bits), free(r->rqc), free(r->rqm);
@@ -179,7 +179,8 @@ int irun_init(IRun **rp, const INet *net, int batch, Err *e)
             break;
         }
         r->wide[i] = r->bits[i] == 0;
-        r->y[i] = qa_malloc(per_image(op) * (size_t)batch * (r->wide[i] ? sizeof(int32_t) : 1));
+        r->y[i] = qa_private_calloc(per_image(op) * (size_t)batch *
+                                    (r->wide[i] ? sizeof(int32_t) : 1));
         if (!r->y[i])
             goto oom;
         if (op->kind != IOP_CONV)

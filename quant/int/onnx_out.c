@@ -22,6 +22,8 @@ typedef struct {
     size_t n, cap;
     int oom;
     Onnx__GraphProto *g;
+    Onnx__StringStringEntryProto **meta; /* the model's metadata_props */
+    size_t n_meta;
     const char *path;
     Err *e;
 } Pool;
@@ -336,6 +338,17 @@ static const char *weights(Pool *P, const IOp *op, int nd, const int64_t *dims, 
         v[i] = op->w[i];
     int64_t kd[1] = {op->K};
     const char *wn = init(P, pstr(P, "%s_weight", op->name), dt, nd, dims, v, NULL);
+    if (op->w_bits < (dt == T_INT4 ? 4 : dt == T_INT8 ? 8 : 16)) {
+        /* fewer bits than the container's (2- and 3-bit codes, APoT): the
+         * reader takes them from the metadata (onnx_q.h) */
+        Onnx__StringStringEntryProto *kv = palloc(P, sizeof *kv);
+        if (kv) {
+            onnx__string_string_entry_proto__init(kv);
+            kv->key = pstr(P, "%s%s", ONNXQ_WBITS_KEY, wn);
+            kv->value = pstr(P, "%d", op->w_bits);
+        }
+        push(P, (void ***)&P->meta, &P->n_meta, kv);
+    }
     const char *sn = init(P, pstr(P, "%s_weight_scale", op->name), T_FLOAT, per_channel, kd,
                           NULL, sw);
     const char *zn = init(P, pstr(P, "%s_weight_zero_point", op->name), dt, per_channel, kd, z,
@@ -523,6 +536,7 @@ int onnxq_save(const INet *net, const char *path, int *opset, Err *e)
         m.has_ir_version = 1, m.ir_version = *opset >= 21 ? 10 : 7;
         m.n_opset_import = 1, m.opset_import = &osp;
         m.producer_name = (char *)"qarray";
+        m.n_metadata_props = P.n_meta, m.metadata_props = P.meta;
         m.graph = &g;
         size_t len = onnx__model_proto__get_packed_size(&m);
         buf = qa_malloc(len + 1);

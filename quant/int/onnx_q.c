@@ -4,7 +4,8 @@
  * Every tensor name gets a value: a constant, a quantized activation (codes
  * of an integer op), its dequantized float view, or a pending float result
  * (a Conv, Gemm, Add or MaxPool on dequantized inputs) that becomes an
- * integer op when a QuantizeLinear gives it an output scale. Signed codes
+ * integer op when a QuantizeLinear gives it an output scale. QLinearConv
+ * and QLinearMatMul carry their parameters and become an op at once. Signed codes
  * are carried as unsigned ones (code + 2^(bits-1), zero point moved alike:
  * the real value s (code - zp) is unchanged), because the integer reference
  * keeps activations as codes 0..2^bits-1. */
@@ -69,6 +70,8 @@ typedef struct {
     int bias2;           /* a second bias added after the layer (-1 none) */
     int relu, clip;
     double clip_lo, clip_hi;
+    int qlin;            /* a QLinearConv: int32 bias in accumulator units */
+    int wbits;           /* QV_QCONST: bits declared in the model's metadata (0 none) */
 } QVal;
 
 typedef struct {
@@ -151,6 +154,26 @@ static QVal *add_val(QCtx *c, const char *name)
     v->src = v->op = -1;
     v->in[0] = v->in[1] = v->in[2] = v->bias2 = -1;
     return v;
+}
+
+/* A value no node can name (an op's parts: QLinearConv's weights, a QONNX
+ * Quant's codes). */
+static int add_hidden(QCtx *c)
+{
+    static const char hidden[] = "";
+    if (c->nvals == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 64;
+        QVal *v = qa_realloc(c->vals, sizeof *v * (size_t)cap);
+        if (!v)
+            return qerr(c, "out of memory"), -1;
+        c->vals = v, c->cap = cap;
+    }
+    QVal *v = &c->vals[c->nvals];
+    memset(v, 0, sizeof *v);
+    v->name = hidden;
+    v->src = v->op = -1;
+    v->in[0] = v->in[1] = v->in[2] = v->bias2 = -1;
+    return c->nvals++;
 }
 
 static void free_vals(QCtx *c)
@@ -361,11 +384,13 @@ typedef struct {
     int dt, lo, hi, bits, axis;
 } QParams;
 
-/* Scale (input 1), zero point (input 2) and axis of a Q/DQ node whose data
- * has rank `rank`; dims the data's shape (NULL: per tensor only). */
-static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *q)
+/* Scale (input ks), zero point (input kz) and axis (attribute, else
+ * def_axis) of quantized data of rank `rank`; dims the data's shape (NULL:
+ * per tensor only). */
+static int qparams_at(QCtx *c, size_t ks, size_t kz, int def_axis, int rank,
+                      const int64_t *dims, int out_dt, QParams *q)
 {
-    int is = in_val(c, 1, 1), iz = in_val(c, 2, 0);
+    int is = in_val(c, ks, 1), iz = in_val(c, kz, 0);
     if (is < -1 || iz < -1)
         return QA_ERR;
     if (!is_const(c, is))
@@ -387,7 +412,7 @@ static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *
     if (S->rank > 1 || (Z && Z->rank > 1))
         return qerr(c, "scale and zero point must be scalars or 1-D");
     if (S->rank == 1 && S->n > 1) {
-        int64_t ax = attr_int(c->node, "axis", 1);
+        int64_t ax = attr_int(c->node, "axis", def_axis);
         if (ax < -rank || ax >= rank)
             return qerr(c, "axis %lld outside the data's rank %d", (long long)ax, rank);
         q->axis = (int)(ax < 0 ? ax + rank : ax);
@@ -408,6 +433,12 @@ static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *
                         q->lo, q->hi);
     }
     return QA_OK;
+}
+
+/* The same for a QuantizeLinear / DequantizeLinear (inputs 1, 2; axis 1). */
+static int qparams(QCtx *c, int rank, const int64_t *dims, int out_dt, QParams *q)
+{
+    return qparams_at(c, 1, 2, 1, rank, dims, out_dt, q);
 }
 
 /* Codes the array moves (activations, weights): at most 16 bits. */
@@ -475,6 +506,14 @@ static int weight_ints(QCtx *c, const QVal *w, int16_t *out, int *bits)
         out[i] = (int16_t)(w->v[i] - (w->zp ? w->zp[ch] : 0));
         odd &= out[i] % 2 != 0;
         mx = abs(out[i]) > mx ? abs(out[i]) : mx;
+    }
+    if (w->wbits) {
+        /* declared in the metadata: fewer bits than the container's */
+        if (w->wbits > *bits)
+            return qerr(c, "the metadata declares %d-bit weights, their codes are %d-bit",
+                        w->wbits, *bits);
+        *bits = w->wbits;
+        return QA_OK;
     }
     /* Odd values only, within +-(2^b - 1): the 2^b levels of b-bit codes
      * with a half-step zero point (qarray's SAWB and DoReFa weights, which
@@ -550,6 +589,14 @@ static int out_bits(QCtx *c, const QVal *p, const QParams *q, double s, int zp_u
     return QA_OK;
 }
 
+/* x_scale * w_scale / y_scale in float, the order ONNX Runtime's
+ * QLinearConv computes it in: its 24 bits are then the exact multiplier. */
+static float qlin_mult(double s_x, double s_w, double s_y)
+{
+    float a = to_f(s_x) * to_f(s_w);
+    return a / to_f(s_y);
+}
+
 static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int zp_u, QVal *o)
 {
     const QVal *x = &c->vals[p->in[0]], *w = &c->vals[p->in[1]];
@@ -588,7 +635,7 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     if (x->zp_u != 0 && pd[0] > 0)
         return qerr(c, "input zero point %d with padding: the array pads with code 0, "
                     "ONNX with the zero point", x->zp_u);
-    if (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K))
+    if (!p->qlin && (check_bias(c, p->in[2], K) || check_bias(c, p->bias2, K)))
         return QA_ERR;
     c->node = qn;
     ob = 0; /* q == NULL: a residual branch, int32 in units of s_y */
@@ -622,16 +669,20 @@ static int finish_conv(QCtx *c, const QVal *p, const QParams *q, double s_y, int
     int rc = QA_OK;
     for (int64_t k = 0; k < K && rc == QA_OK; k++) {
         double sw = w->scale[w->nq > 1 ? k : 0];
-        double M = x->s * sw / s_y;
-        if (!(M < ldexp(1, 23)) || !(M > ldexp(1, -40)))
+        /* QLinearConv's multiplier in float, as ONNX computes it */
+        double M = p->qlin ? (double)qlin_mult(x->s, sw, s_y) : x->s * sw / s_y;
+        if (!(M < ldexp(1, 24)) || !(M > ldexp(1, -40)))
             rc = qerr(c, "output channel %lld: multiplier %g (input scale x weight scale / "
-                      "output scale) outside 2^-40..2^23", (long long)k, M);
+                      "output scale) outside 2^-40..2^24", (long long)k, M);
         intref_multiplier(M, &io.mult[k], &io.shift[k]);
         int64_t wsum = 0;
         for (int64_t j = 0; j < x->C * R * S; j++)
             wsum += io.w[k * x->C * R * S + j];
-        double b = bias_units(c, p, k, s_y * ldexp(1, -io.shift[k])) +
-                   ldexp(zp_u, io.shift[k]) - (double)x->zp_u * (double)wsum * io.mult[k];
+        /* a QLinearConv's bias is in accumulator units: exactly B * m */
+        double bu = p->qlin ? (p->in[2] >= 0 ? c->vals[p->in[2]].v[k] * io.mult[k] : 0)
+                            : bias_units(c, p, k, s_y * ldexp(1, -io.shift[k]));
+        double b = bu + ldexp(zp_u, io.shift[k]) -
+                   (double)x->zp_u * (double)wsum * io.mult[k];
         if (!(fabs(b) < ldexp(1, 62)))
             rc = qerr(c, "output channel %lld: bias %g out of range", (long long)k, b);
         else
@@ -781,6 +832,48 @@ static int finish_gemm(QCtx *c, const QVal *p, QVal *o)
     return QA_OK;
 }
 
+/* A pending MaxPool of codes, quantized with scale s, zero point zp_u and
+ * tbits-bit codes: max pooling commutes with a monotone quantization of the
+ * same parameters, so the codes are pooled. */
+static int finish_pool(QCtx *c, const QVal *p, double s, int zp_u, int tbits, QVal *o)
+{
+    const QVal *a = &c->vals[p->in[0]];
+    if (!same_q(a, s, zp_u))
+        return qerr(c, "requantizes a max pool: give it its input's scale and zero point");
+    if (tbits < a->bits)
+        return qerr(c, "%d-bit codes out of a max pool of %d-bit codes", tbits, a->bits);
+    int ob = a->bits; /* the pooled codes are the input's */
+    const Onnx__NodeProto *qn = c->node;
+    c->node = p->node;
+    int64_t ks[2] = {0, 0}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
+    if (attr_ints(c, "kernel_shape", ks, 2) < -1 || attr_ints(c, "strides", st, 2) < -1 ||
+        attr_ints(c, "pads", pd, 4) < -1)
+        return QA_ERR;
+    if (st[0] != st[1] || pd[0] != pd[1] || pd[0] != pd[2] || pd[0] != pd[3] ||
+        ks[0] < 1 || ks[1] < 1 || ks[0] > 64 || ks[1] > 64 || st[0] < 1 || st[0] > 64 ||
+        pd[0] < 0 || pd[0] > 64 || attr_int(c->node, "ceil_mode", 0))
+        return qerr(c, "kernel %lldx%lld, strides %lldx%lld, pads %lld,%lld,%lld,%lld: the "
+                    "array pools with one stride and one pad (floor mode)",
+                    (long long)ks[0], (long long)ks[1], (long long)st[0], (long long)st[1],
+                    (long long)pd[0], (long long)pd[1], (long long)pd[2], (long long)pd[3]);
+    IOp io;
+    memset(&io, 0, sizeof io);
+    op_name(c, &io);
+    io.kind = IOP_MAXPOOL;
+    io.in[0] = a->op;
+    io.C = a->C, io.H = a->H, io.W = a->W;
+    io.R = (int)ks[0], io.S = (int)ks[1], io.stride = (int)st[0], io.pad = (int)pd[0];
+    io.out_scale = (float)s;
+    int id = push(c, &io);
+    c->node = qn;
+    if (id < 0)
+        return QA_ERR;
+    const IOp *op = &c->net->ops[id];
+    o->kind = QV_ACT, o->op = id, o->C = op->K, o->H = op->P, o->W = op->Q;
+    o->s = s, o->zp_u = zp_u, o->bits = ob, o->tbits = tbits;
+    return QA_OK;
+}
+
 /* ---- node handlers ---- */
 
 static int n_constant(QCtx *c)
@@ -913,6 +1006,8 @@ static int n_constant_of_shape(QCtx *c)
     return QA_OK;
 }
 
+static int quantize_to(QCtx *c, int x, const QParams *qp, QVal *o);
+
 static int n_quantize(QCtx *c)
 {
     int x = in_val(c, 0, 1);
@@ -928,9 +1023,6 @@ static int n_quantize(QCtx *c)
         return QA_ERR;
     if (xv.kind != QV_CONST && narrow(c, q.bits))
         return QA_ERR;
-    int off = uoff(&q);
-    double s = q.s[0];
-    int zp_u = (int)qp_zp(&q, 0) + off;
     QVal *o = out_val(c);
     if (!o)
         return QA_ERR;
@@ -950,6 +1042,21 @@ static int n_quantize(QCtx *c)
         o->dtype = q.dt;
         return QA_OK;
     }
+    default:
+        return quantize_to(c, x, &q, o);
+    }
+}
+
+/* The value x (the input, a pooled mean, a dequantized activation or a
+ * pending float result) quantized with q: the codes o (its name kept). */
+static int quantize_to(QCtx *c, int x, const QParams *qp, QVal *o)
+{
+    QVal xv = c->vals[x];
+    QParams q = *qp;
+    int off = uoff(&q);
+    double s = q.s[0];
+    int zp_u = (int)qp_zp(&q, 0) + off;
+    switch (xv.kind) {
     case QV_FIN:
         if (c->net->in_bits)
             return qerr(c, "the input is quantized twice");
@@ -958,13 +1065,15 @@ static int n_quantize(QCtx *c)
         o->C = c->net->in_C, o->H = c->net->in_H, o->W = c->net->in_W;
         o->s = s, o->zp_u = zp_u, o->bits = q.bits, o->tbits = q.bits;
         return QA_OK;
-    case QV_GAP:
+    case QV_GAP: {
         /* the pooled mean rounded to codes: the reference keeps the exact
          * sum (quant/int/README.md) */
+        const char *name = o->name;
         *o = c->vals[xv.src];
-        o->name = c->node->output[0];
+        o->name = name;
         o->kind = QV_ACT, o->gap = 1, o->tbits = q.bits;
         return QA_OK;
+    }
     case QV_LOGITS: {
         const char *name = o->name;
         *o = xv;
@@ -991,49 +1100,32 @@ static int n_quantize(QCtx *c)
             return finish_add(c, p, &q, s, zp_u, o);
         if (p->pk == P_GEMM)
             return finish_gemm(c, p, o);
-        /* max pooling commutes with a monotone quantization of the same
-         * parameters: the codes are pooled */
-        const QVal *a = &c->vals[p->in[0]];
-        int ob;
-        if (!same_q(a, s, zp_u))
-            return qerr(c, "requantizes a max pool: give it its input's scale and zero point");
-        if (q.bits < a->bits)
-            return qerr(c, "%d-bit codes out of a max pool of %d-bit codes", q.bits, a->bits);
-        ob = a->bits; /* the pooled codes are the input's */
-        const Onnx__NodeProto *qn = c->node;
-        c->node = p->node;
-        int64_t ks[2] = {0, 0}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
-        if (attr_ints(c, "kernel_shape", ks, 2) < -1 || attr_ints(c, "strides", st, 2) < -1 ||
-            attr_ints(c, "pads", pd, 4) < -1)
-            return QA_ERR;
-        if (st[0] != st[1] || pd[0] != pd[1] || pd[0] != pd[2] || pd[0] != pd[3] ||
-            ks[0] < 1 || ks[1] < 1 || ks[0] > 64 || ks[1] > 64 || st[0] < 1 || st[0] > 64 ||
-            pd[0] < 0 || pd[0] > 64 || attr_int(c->node, "ceil_mode", 0))
-            return qerr(c, "kernel %lldx%lld, strides %lldx%lld, pads %lld,%lld,%lld,%lld: the "
-                        "array pools with one stride and one pad (floor mode)",
-                        (long long)ks[0], (long long)ks[1], (long long)st[0], (long long)st[1],
-                        (long long)pd[0], (long long)pd[1], (long long)pd[2], (long long)pd[3]);
-        IOp io;
-        memset(&io, 0, sizeof io);
-        op_name(c, &io);
-        io.kind = IOP_MAXPOOL;
-        io.in[0] = a->op;
-        io.C = a->C, io.H = a->H, io.W = a->W;
-        io.R = (int)ks[0], io.S = (int)ks[1], io.stride = (int)st[0], io.pad = (int)pd[0];
-        io.out_scale = (float)s;
-        int id = push(c, &io);
-        c->node = qn;
-        if (id < 0)
-            return QA_ERR;
-        const IOp *op = &c->net->ops[id];
-        o->kind = QV_ACT, o->op = id, o->C = op->K, o->H = op->P, o->W = op->Q;
-        o->s = s, o->zp_u = zp_u, o->bits = ob, o->tbits = q.bits;
-        return QA_OK;
+        return finish_pool(c, p, s, zp_u, q.bits, o);
     }
     default:
         return qerr(c, "quantizes a tensor that is not a constant, the input or a layer's "
                     "float result");
     }
+}
+
+/* Bits declared for the weights `name` in the model's metadata
+ * (ONNXQ_WBITS_KEY name = "B"); 0 when none. */
+static int declared_bits(QCtx *c, const char *name, int *bits)
+{
+    const Onnx__ModelProto *m = c->model;
+    size_t kl = strlen(ONNXQ_WBITS_KEY);
+    *bits = 0;
+    for (size_t i = 0; i < m->n_metadata_props; i++) {
+        const char *k = m->metadata_props[i]->key, *v = m->metadata_props[i]->value;
+        if (!k || strncmp(k, ONNXQ_WBITS_KEY, kl) || strcmp(k + kl, name))
+            continue;
+        char *end;
+        long b = v ? strtol(v, &end, 10) : 0;
+        if (!v || end == v || *end || b < 1 || b > 16)
+            return qerr(c, "metadata %s = '%s': weight bits are 1..16", k, v ? v : "");
+        *bits = (int)b;
+    }
+    return QA_OK;
 }
 
 static int n_dequantize(QCtx *c)
@@ -1061,6 +1153,8 @@ static int n_dequantize(QCtx *c)
         o->kind = QV_QCONST;
         o->nq = q.n, o->axis = q.axis;
         o->tlo = q.lo, o->thi = q.hi, o->tbits = q.bits;
+        if (declared_bits(c, xv.name, &o->wbits))
+            return QA_ERR;
         o->scale = qa_malloc(sizeof(double) * (size_t)q.n);
         o->zp = qa_malloc(sizeof(double) * (size_t)q.n);
         if (!o->scale || !o->zp)
@@ -1077,6 +1171,13 @@ static int n_dequantize(QCtx *c)
         *o = xv;
         o->name = name;
         return QA_OK;
+    }
+    if (xv.kind == QV_PEND && xv.pk == P_MAXPOOL && c->vals[xv.in[0]].kind == QV_ACT) {
+        /* a MaxPool of codes (QLinear models pool uint8 tensors) */
+        if (qparams(c, 4, NULL, 0, &q) || narrow(c, q.bits) ||
+            finish_pool(c, &xv, q.s[0], (int)qp_zp(&q, 0) + uoff(&q), q.bits, &c->vals[x]))
+            return QA_ERR;
+        xv = c->vals[x];
     }
     if (xv.kind != QV_ACT)
         return qerr(c, "dequantizes a tensor that is not quantized");
@@ -1271,6 +1372,256 @@ static int n_pool(QCtx *c)
     return QA_OK;
 }
 
+/* ---- QLinearConv, QLinearMatMul ---- */
+
+/* Input k of a QLinear op: codes of a quantized activation whose scale and
+ * zero point are inputs ks, kz (a pending MaxPool of codes becomes its
+ * op here). Its index; -1 on error. */
+static int qlin_codes(QCtx *c, size_t k, size_t ks, size_t kz)
+{
+    int x = in_val(c, k, 1);
+    QParams q;
+    if (x < 0 || qparams_at(c, ks, kz, 1, 4, NULL, 0, &q) || narrow(c, q.bits))
+        return -1;
+    int zp_u = (int)qp_zp(&q, 0) + uoff(&q);
+    QVal *v = &c->vals[x];
+    if (v->kind == QV_PEND && v->pk == P_MAXPOOL && c->vals[v->in[0]].kind == QV_ACT) {
+        QVal p = *v;
+        if (finish_pool(c, &p, q.s[0], zp_u, q.bits, v))
+            return -1;
+    }
+    if (v->kind != QV_ACT || v->gap)
+        return qerr(c, "input '%s' is not the codes of a quantized feature map", v->name), -1;
+    if (!same_q(v, q.s[0], zp_u) || v->tbits != q.bits)
+        return qerr(c, "input scale %g, zero point %d of %d-bit codes: '%s' has %g, %d of "
+                    "%d-bit codes", q.s[0], zp_u - uoff(&q), q.bits, v->name, v->s,
+                    v->zp_u - uoff(&q), v->tbits), -1;
+    return x;
+}
+
+/* Weights of a QLinear op: the int8 or uint8 constant at input k, of rank
+ * `rank`, with scale ks and zero point kz per tensor or along `axis`; a
+ * hidden dequantized constant. Its index; -1 on error. */
+static int qlin_weights(QCtx *c, size_t k, size_t ks, size_t kz, int rank, int axis)
+{
+    int w = in_val(c, k, 1);
+    if (w < 0)
+        return -1;
+    if (!is_const(c, w) || c->vals[w].rank != rank)
+        return qerr(c, "the weights '%s' must be a constant of rank %d", c->vals[w].name,
+                    rank), -1;
+    QParams q;
+    if (qparams_at(c, ks, kz, axis, rank, c->vals[w].dims, c->vals[w].dtype, &q))
+        return -1;
+    if (c->vals[w].dtype != q.dt || (q.dt != T_INT8 && q.dt != T_UINT8))
+        return qerr(c, "weights of %s, zero point of %s: QLinear weights are int8 or uint8",
+                    type_name(c->vals[w].dtype), type_name(q.dt)), -1;
+    int h = add_hidden(c);
+    if (h < 0 || copy_const(c, &c->vals[w], &c->vals[h]))
+        return -1;
+    QVal *o = &c->vals[h];
+    o->kind = QV_QCONST;
+    o->nq = q.n, o->axis = q.n > 1 ? q.axis : 0;
+    o->tlo = q.lo, o->thi = q.hi, o->tbits = q.bits;
+    o->scale = qa_malloc(sizeof(double) * (size_t)q.n);
+    o->zp = qa_malloc(sizeof(double) * (size_t)q.n);
+    if (!o->scale || !o->zp)
+        return qerr(c, "out of memory"), -1;
+    for (int64_t j = 0; j < q.n; j++)
+        o->scale[j] = q.s[j], o->zp[j] = qp_zp(&q, j);
+    return h;
+}
+
+/* QLinearConv: a conv of codes to codes; the int32 bias B is in units of
+ * x_scale * w_scale, so it enters the requantization exactly (B * mult). */
+static int n_qlinear_conv(QCtx *c)
+{
+    int x = qlin_codes(c, 0, 1, 2);
+    if (x < 0)
+        return QA_ERR;
+    int w = qlin_weights(c, 3, 4, 5, 4, 0);
+    if (w < 0 || narrow(c, c->vals[w].tbits))
+        return QA_ERR;
+    int b = in_val(c, 8, 0);
+    if (b < -1)
+        return QA_ERR;
+    int64_t K = c->vals[w].dims[0];
+    if (b >= 0 && (!is_const(c, b) || c->vals[b].dtype != T_INT32 || c->vals[b].n != K))
+        return qerr(c, "the bias '%s' must be an int32 constant of %lld values (x_scale x "
+                    "w_scale units)", c->vals[b].name, (long long)K);
+    QParams q;
+    if (qparams_at(c, 6, 7, 1, 4, NULL, 0, &q) || narrow(c, q.bits))
+        return QA_ERR;
+    int p = add_hidden(c);
+    if (p < 0)
+        return QA_ERR;
+    QVal *pv = &c->vals[p];
+    pv->kind = QV_PEND, pv->pk = P_CONV, pv->node = c->node, pv->qlin = 1;
+    pv->in[0] = x, pv->in[1] = w, pv->in[2] = b;
+    QVal *o = out_val(c);
+    if (!o)
+        return QA_ERR;
+    QVal pc = c->vals[p];
+    return finish_conv(c, &pc, &q, q.s[0], (int)qp_zp(&q, 0) + uoff(&q), o);
+}
+
+/* QLinearMatMul after global pooling: the classifier. As after a Gemm, the
+ * logits stay exact int64 (their output quantization is not applied). */
+static int n_qlinear_matmul(QCtx *c)
+{
+    int a = in_val(c, 0, 1);
+    QParams q;
+    if (a < 0 || qparams_at(c, 1, 2, 1, 2, NULL, 0, &q) || narrow(c, q.bits))
+        return QA_ERR;
+    if (c->vals[a].kind != QV_ACT || !c->vals[a].gap)
+        return qerr(c, "input '%s' is not globally pooled codes: qarray's integer classifier "
+                    "is global average pooling and one matrix product", c->vals[a].name);
+    int w = qlin_weights(c, 3, 4, 5, 2, 1);
+    if (w < 0 || narrow(c, c->vals[w].tbits))
+        return QA_ERR;
+    if (c->vals[w].nq > 1)
+        return qerr(c, "per-column weight scales: the integer logits share one scale");
+    if (qparams_at(c, 6, 7, 1, 2, NULL, 0, &q))
+        return QA_ERR;
+    int p = add_hidden(c);
+    if (p < 0)
+        return QA_ERR;
+    QVal *pv = &c->vals[p];
+    pv->kind = QV_PEND, pv->pk = P_GEMM, pv->node = c->node;
+    pv->in[0] = a, pv->in[1] = w;
+    QVal *o = out_val(c);
+    if (!o)
+        return QA_ERR;
+    QVal pc = c->vals[p];
+    return finish_gemm(c, &pc, o);
+}
+
+/* ---- QONNX Quant / IntQuant ---- */
+
+/* The QONNX op domains (Brevitas exports these). */
+static int qonnx_domain(const char *d)
+{
+    return d && (!strcmp(d, "qonnx.custom_op.general") || !strcmp(d, "finn.custom_op.general") ||
+                 !strcmp(d, "onnx.brevitas"));
+}
+
+/* Quant / IntQuant (x, scale, zeropt, bitwidth; signed, narrow,
+ * rounding_mode): y = (clamp(round(x / scale + zeropt), lo, hi) - zeropt) *
+ * scale, a float. lo..hi: -2^(b-1) + narrow .. 2^(b-1) - 1 signed, 0 ..
+ * 2^b - 1 - narrow unsigned. A constant becomes weight codes (b bits, any
+ * of the three roundings); anything else (ROUND only) is quantized as by
+ * QuantizeLinear and the output is its dequantized view. */
+static int n_qonnx(QCtx *c)
+{
+    int x = in_val(c, 0, 1), is = in_val(c, 1, 1), iz = in_val(c, 2, 1), ib = in_val(c, 3, 1);
+    if (x < 0 || is < 0 || iz < 0 || ib < 0)
+        return QA_ERR;
+    if (!is_const(c, is) || !is_const(c, iz) || !is_const(c, ib))
+        return qerr(c, "scale, zero point and bit width must be constants");
+    const QVal *S = &c->vals[is], *Z = &c->vals[iz], *Bw = &c->vals[ib];
+    if (Bw->n != 1)
+        return qerr(c, "%lld bit widths: one per tensor", (long long)Bw->n);
+    double bw = Bw->v[0];
+    if (!(bw == trunc(bw)) || bw < 2 || bw > 32)
+        return qerr(c, "bit width %g: an integer of 2..32 bits", bw);
+    int bits = (int)bw;
+    const QVal *xv = &c->vals[x];
+    int w = xv->kind == QV_CONST;
+    /* a 1-D constant is a bias (int32 codes); weights and activations are
+     * codes the array moves */
+    if (!(w && xv->rank == 1) && narrow(c, bits))
+        return QA_ERR;
+    int sgn = (int)attr_int(c->node, "signed", 1), nar = (int)attr_int(c->node, "narrow", 0);
+    if ((sgn != 0 && sgn != 1) || (nar != 0 && nar != 1))
+        return qerr(c, "signed %d, narrow %d: each 0 or 1", sgn, nar);
+    const Onnx__AttributeProto *ra = attr(c->node, "rounding_mode");
+    char rm[16] = "ROUND";
+    if (ra && ra->has_s)
+        snprintf(rm, sizeof rm, "%.*s", ra->s.len < 15 ? (int)ra->s.len : 15,
+                 (const char *)ra->s.data);
+    int mode = !strcmp(rm, "ROUND") ? 0 : !strcmp(rm, "FLOOR") ? 1
+               : !strcmp(rm, "ROUND_TO_ZERO") ? 2 : -1;
+    if (mode < 0)
+        return qerr(c, "rounding_mode %s: ROUND, ROUND_TO_ZERO and FLOOR are read", rm);
+    QParams q;
+    memset(&q, 0, sizeof q);
+    if (bits == 32 && !sgn)
+        return qerr(c, "unsigned 32-bit codes: a bias is int32");
+    q.bits = bits;
+    q.lo = (int)(sgn ? -ldexp(1, bits - 1) + nar : 0);
+    q.hi = (int)(sgn ? ldexp(1, bits - 1) - 1 : ldexp(1, bits) - 1 - nar);
+    q.dt = bits > 16 ? T_INT32 : sgn ? (bits > 8 ? T_INT16 : T_INT8)
+                                      : (bits > 8 ? T_UINT16 : T_UINT8);
+    q.n = S->n, q.s = S->v, q.zp = Z->v;
+    if (S->n < 1)
+        return qerr(c, "empty scale");
+    if (Z->n != S->n && Z->n != 1)
+        return qerr(c, "%lld scales but %lld zero points", (long long)S->n, (long long)Z->n);
+    if (S->n > 1) {
+        /* per output channel: shape (K), or (K, 1, 1, 1) broadcast */
+        int ok = w && xv->rank >= 1 && S->n == xv->dims[0];
+        for (int d = 1; d < S->rank && ok; d++)
+            ok = S->dims[d] == 1;
+        if (!ok)
+            return qerr(c, "%lld scales: per channel along the weights' first axis only "
+                        "(one scale per tensor is what the array's requantization takes)",
+                        (long long)S->n);
+    }
+    for (int64_t k = 0; k < S->n; k++) {
+        if (!(S->v[k] > 0) || !isfinite(S->v[k]) || !(S->v[k] <= (double)FLT_MAX))
+            return qerr(c, "scale %g: scales must be finite and positive", S->v[k]);
+        double z = Z->v[Z->n > 1 ? k : 0];
+        if (z != trunc(z) || z < q.lo || z > q.hi)
+            return qerr(c, "zero point %g: an integer within the codes %d..%d", z, q.lo, q.hi);
+    }
+    int64_t nz = Z->n; /* S and Z move when a value is added */
+    if (w) {
+        QVal *o = out_val(c);
+        if (!o || copy_const(c, &c->vals[x], o))
+            return QA_ERR;
+        xv = &c->vals[x];
+        int64_t per = xv->n / q.n;
+        for (int64_t i = 0; i < xv->n; i++) {
+            int64_t k = q.n > 1 ? i / per : 0;
+            double r = xv->v[i] / q.s[k] + q.zp[nz > 1 ? k : 0];
+            if (isnan(r))
+                return qerr(c, "weight %lld is not a number", (long long)i);
+            double v = mode == 0 ? nearbyint(r) : mode == 1 ? floor(r) : trunc(r);
+            o->v[i] = v < q.lo ? q.lo : v > q.hi ? q.hi : v;
+        }
+        o->kind = QV_QCONST, o->dtype = q.dt;
+        o->nq = q.n, o->axis = 0;
+        o->tlo = q.lo, o->thi = q.hi, o->tbits = bits;
+        o->scale = qa_malloc(sizeof(double) * (size_t)q.n);
+        o->zp = qa_malloc(sizeof(double) * (size_t)q.n);
+        if (!o->scale || !o->zp)
+            return qerr(c, "out of memory");
+        for (int64_t k = 0; k < q.n; k++)
+            o->scale[k] = q.s[k], o->zp[k] = q.zp[nz > 1 ? k : 0];
+        return QA_OK;
+    }
+    if (mode != 0)
+        return qerr(c, "rounding_mode %s of an activation: the array's requantization "
+                    "rounds to nearest (ROUND)", rm);
+    int h = add_hidden(c);
+    if (h < 0)
+        return QA_ERR;
+    QVal *o = out_val(c);
+    if (!o)
+        return QA_ERR;
+    QVal a = c->vals[h];
+    if (quantize_to(c, x, &q, &a))
+        return QA_ERR;
+    c->vals[h] = a;
+    o = &c->vals[c->nvals - 1];
+    const char *name = o->name;
+    *o = a;
+    o->name = name;
+    if (a.kind != QV_LOGITS) /* logits stay exact, as after QuantizeLinear */
+        o->kind = QV_DQ, o->src = h;
+    return QA_OK;
+}
+
 typedef struct {
     const char *op;
     int (*fn)(QCtx *c);
@@ -1283,6 +1634,7 @@ static const QHandler handlers[] = {
     {"QuantizeLinear", n_quantize}, {"DequantizeLinear", n_dequantize},
     {"Conv", n_conv}, {"Gemm", n_gemm}, {"MatMul", n_gemm}, {"Add", n_add},
     {"Relu", n_act}, {"Clip", n_act}, {"MaxPool", n_pool}, {"GlobalAveragePool", n_pool},
+    {"QLinearConv", n_qlinear_conv}, {"QLinearMatMul", n_qlinear_matmul},
 };
 
 /* ---- the model ---- */
@@ -1335,6 +1687,8 @@ static int run(QCtx *c)
             return QA_ERR;
     }
     for (size_t i = 0; i < g->n_input; i++) {
+        if (!g->input[i]->name)
+            return qerr(c, "an input without a name");
         if (find(c, g->input[i]->name) >= 0)
             continue; /* an initializer listed as input */
         if (c->have_input)
@@ -1348,6 +1702,14 @@ static int run(QCtx *c)
     for (size_t i = 0; i < g->n_node; i++) {
         c->node = g->node[i];
         const char *op = c->node->op_type ? c->node->op_type : "";
+        if (qonnx_domain(c->node->domain)) {
+            if (strcmp(op, "Quant") && strcmp(op, "IntQuant"))
+                return qerr(c, "%s of domain '%s': Quant and IntQuant are read", op,
+                            c->node->domain);
+            if (n_qonnx(c))
+                return QA_ERR;
+            continue;
+        }
         if (c->node->domain && c->node->domain[0] && strcmp(c->node->domain, "ai.onnx"))
             return qerr(c, "op of domain '%s' is not read", c->node->domain);
         size_t k;
@@ -1355,14 +1717,17 @@ static int run(QCtx *c)
             ;
         if (k == QA_COUNT(handlers))
             return qerr(c, "%s cannot run as integers on the array (quantized models take "
-                        "QuantizeLinear, DequantizeLinear, Conv, Gemm, MatMul, Add, Relu, "
-                        "Clip, MaxPool, GlobalAveragePool and shape-only ops)", op);
+                        "QuantizeLinear, DequantizeLinear, QLinearConv, QLinearMatMul, Conv, "
+                        "Gemm, MatMul, Add, Relu, Clip, MaxPool, GlobalAveragePool and "
+                        "shape-only ops)", op);
         if (handlers[k].fn(c))
             return QA_ERR;
     }
     c->node = NULL;
     if (g->n_output != 1)
         return qerr(c, "%zu outputs: the integer network has one (the logits)", g->n_output);
+    if (!g->output[0]->name)
+        return qerr(c, "an output without a name");
     int o = find(c, g->output[0]->name);
     if (o < 0)
         return qerr(c, "output '%s' is not computed", g->output[0]->name);

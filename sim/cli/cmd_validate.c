@@ -16,7 +16,7 @@
 typedef struct {
     const char *model, *arch, *data, *out, *flip;
     int input, limit, batch, dataset, engine, exact_acc;
-    int64_t seed, pe_macs;
+    int64_t seed, pe_macs, pe_tiles;
 } ValidateOpts;
 
 static const ArgOpt opts[] = {
@@ -39,9 +39,13 @@ static const ArgOpt opts[] = {
                     "analytic: the same tiles in schedule order, cycles\n"
                     "from the analytic model"),
     {.name = "pe-macs", .kind = ARG_I64, .off = offsetof(ValidateOpts, pe_macs),
-     .meta = "N", .help = "re-run tiles of up to N MACs on the PE-level array,\n"
-     "and the first and last tile of each core on their\nleading part (0: off)",
+     .meta = "N", .help = "tiles the PE-level array may re-run: those of up to\n"
+     "N MACs, and the first and last tile of each core on\ntheir leading part (0: off)",
      .lo = 0, .hi = 1099511627776.0, .def = "65536"},
+    {.name = "pe-tiles", .kind = ARG_I64, .off = offsetof(ValidateOpts, pe_tiles),
+     .meta = "N", .help = "of those, re-run N per simulated run, spread over\n"
+     "the layers from the seed (0: all of them)",
+     .lo = 0, .hi = 1099511627776.0, .def = "8"},
     {.name = "flip", .kind = ARG_STR, .off = offsetof(ValidateOpts, flip),
      .meta = "L:I:B", .help = "fault injection: flip bit B of weight code I of\n"
      "layer L (a name) in the chip's copy"},
@@ -82,7 +86,8 @@ static void print_table(const ValResult *r, const Accel *a)
                          f->overflow ? " OVF" : "");
             else
                 snprintf(bits, sizeof bits, "%d..%d/%d", lo, f->acc_bits_needed, a->acc_bits);
-            snprintf(pe, sizeof pe, "%lld%s", (long long)f->pe_tiles,
+            snprintf(pe, sizeof pe, "%lld/%lld%s", (long long)f->pe_tiles,
+                     (long long)f->pe_eligible,
                      f->pe_mismatches || f->pe_cycles != f->sys_cycles ||
                      f->pe_max_acc != f->pe_max_want ? " BAD" : "");
         }
@@ -226,7 +231,8 @@ static void print_summary(const ValResult *r, double wall)
     printf("layers %d (%d on the array), outputs compared %lld, mismatches %lld, "
            "overflowing layers %d\n", r->shape.n, net_array_layers(&r->shape),
            (long long)r->elems, (long long)r->mismatches, r->overflows);
-    printf("PE-level array: %lld tiles re-run, %s\n", (long long)r->pe_tiles,
+    printf("PE-level array: %lld of %lld eligible tiles re-run (%lld MACs), %s\n",
+           (long long)r->pe_tiles, (long long)r->pe_eligible, (long long)r->pe_macs,
            r->pe_bad ? "DISAGREES with the functional model" :
                        "same outputs, cycles and largest partial sums");
     printf("cycles %lld for %d image%s; %.3g MACs on the chip; %.2f s wall for the "
@@ -240,7 +246,7 @@ static int run(const Args *a, void *obj, Err *e)
 {
     const ValidateOpts *o = obj;
     ValOptions vo = {o->batch, o->engine == ENGINE_SYSTEMC, o->pe_macs, NULL, 0, 0,
-                     o->exact_acc};
+                     o->exact_acc, o->pe_tiles, (uint64_t)o->seed};
     char flip_layer[64];
     if (o->flip && parse_flip(o->flip, flip_layer, sizeof flip_layer, &vo, e) != QA_OK)
         return ARGS_USAGE;

@@ -41,6 +41,7 @@
 #include "models/pe_ref.h"
 #include "models/systolic.h"
 #include "quant/int/irun.h"
+#include "quant/rng.h"
 #include "sim/engine/fgemm.h"
 
 #include <omp.h>
@@ -68,13 +69,29 @@ typedef struct {
     size_t cap;
 } Scratch;
 
-/* What one tile adds to its layer's results and to the times. */
+/* What one thread's tiles of a layer add to its results and to the times
+ * (sums and maxima: the order of the tiles does not matter), and the first
+ * of them that failed. One per thread, not per tile: a ResNet-20 add of
+ * 2000 images has 64,000 tiles, and clearing a result with its Err per
+ * tile cost more than adding the tiles. */
 typedef struct {
     FuncLayer r;
     FuncTimes tm;
-    int rc;
-    Err e;
+    int64_t bad;     /* index of that thread's first failing tile, -1: none */
+    Err e;           /* its error */
 } TileOut;
+
+/* A PE-level re-run kept for the end of the run (pe_run_all). */
+typedef struct {
+    int layer, cols;
+    int64_t pix0, k0;      /* the tile's first pixel and channel */
+    int64_t mm, n;         /* the block re-run (pe_block) */
+    const int32_t *A;      /* the fc's pooled sums, NULL: a conv's rows are
+                            * laid out again from its input */
+    int64_t *sums;         /* (mm, n) the tile's sums there */
+    FuncLayer r;           /* what the re-run adds (pe_* fields) */
+    double pe_s;
+} PeJob;
 
 struct FuncChip {
     const Accel *a;
@@ -87,6 +104,8 @@ struct FuncChip {
     Part *part;      /* (net->n) */
     int *wide;       /* (net->n) outputs as int32 (1) or u8 codes (0) */
     int64_t *ntiles; /* (net->n) tiles of the layer's schedule, all cores */
+    int64_t **ctiles; /* (net->n, cores_used) tiles of each core: a core's
+                       * groups are summed once, not at every tile */
     int *layer_of;   /* (ref->n) layer holding each op's output */
     int *obits;      /* (ref->n) bits of each op's output as u8 codes, 0: int32 */
     const int16_t **w; /* (ref->n) the chip's weight codes, (K, C, R, S): the
@@ -114,12 +133,24 @@ struct FuncChip {
     int qlayer;
     int64_t qn, qcap;
     QTile *q;
-    TileOut *qout;   /* (qcap) */
+    TileOut *tout;   /* (threads) */
     /* the u8 im2col of layer col_layer (-1: none), (batch*P*Q, R*S*C) */
     int col_layer;
     uint8_t *col;
     size_t col_cap;
     Scratch *scr;    /* (threads) */
+    /* the PE-level re-runs: every eligible tile (pe_all), or the sampled
+     * ones as pe_key()s, ascending; pe_picks (net->n) per layer */
+    int pe_all;
+    uint64_t *pe_elig; /* (pe_ne) every eligible tile's key, ascending */
+    int64_t pe_ne;
+    int64_t *pe_elig_n; /* (net->n) eligible tiles per layer */
+    uint64_t *pe_keys; /* (pe_tiles) */
+    int64_t pe_nkeys;
+    int64_t *pe_picks;
+    PeJob *pe_jobs;  /* (pe_njobs) re-runs kept for the end of the run */
+    int64_t pe_njobs, pe_jobcap;
+    IRun *run;       /* the reference, made by the first func_compare */
     FuncTimes tm;
 };
 
@@ -323,6 +354,123 @@ static int64_t core_tiles(const LayerMap *m, int core)
     return t;
 }
 
+/* ---- which tiles the PE-level array re-runs ------------------------------ */
+
+/* A tile's key: layer, core and tile index in ascending schedule order. */
+static uint64_t pe_key(int layer, int core, int64_t t)
+{
+    return (uint64_t)layer << 48 | (uint64_t)core << 32 | (uint64_t)t;
+}
+
+/* Whether tile (core, t) of array layer `layer` may be re-run: a non-empty
+ * tile of at most pe_max_macs MACs, or the first or last tile of its core. */
+static int pe_eligible(const FuncChip *f, int layer, int core, int64_t t)
+{
+    const LayerMap *m = &f->ts->layers[layer];
+    const Layer *l = &f->net->layers[layer];
+    TileBlock tb;
+    if (tile_block(m, l, core, t, &tb) != QA_OK || tb.k0 == tb.k1 || tb.r0 == tb.r1)
+        return 0;
+    int64_t macs = (tb.k1 - tb.k0) * (tb.r1 - tb.r0) * l->Q *
+                   op_kd(&f->ref->ops[f->op_of[layer]]);
+    return macs <= f->opt.pe_max_macs || t == m->spill || t == f->ctiles[layer][core] - 1;
+}
+
+/* Every eligible tile in schedule order (layer, core, tile): counts them
+ * per layer into pe_elig_n, and stores their keys when keys is given. */
+static int64_t pe_walk(FuncChip *f, uint64_t *keys)
+{
+    int64_t i = 0;
+    for (int l = 0; l < f->net->n; l++) {
+        if (!layer_on_array(&f->net->layers[l]))
+            continue;
+        const LayerMap *m = &f->ts->layers[l];
+        int64_t n0 = i;
+        for (int c = 0; c < m->cores_used; c++)
+            for (int64_t t = 0; t < f->ctiles[l][c]; t++)
+                if (pe_eligible(f, l, c, t)) {
+                    if (keys)
+                        keys[i] = pe_key(l, c, t);
+                    i++;
+                }
+        f->pe_elig_n[l] = i - n0;
+    }
+    return i;
+}
+
+/* The eligible tiles (once per FuncChip: they depend on the schedule and
+ * --pe-macs only), all of them re-run when pe_tiles is 0 or not below
+ * their number. */
+static int pe_prepare(FuncChip *f, Err *e)
+{
+    if (f->opt.pe_max_macs <= 0)
+        return QA_OK;
+    int64_t E = pe_walk(f, NULL), T = f->opt.pe_tiles;
+    f->pe_ne = E;
+    if (T <= 0 || T >= E) {
+        f->pe_all = 1;
+        return QA_OK;
+    }
+    f->pe_elig = qa_malloc(sizeof *f->pe_elig * (size_t)E);
+    f->pe_keys = qa_malloc(sizeof *f->pe_keys * (size_t)T);
+    if (!f->pe_elig || !f->pe_keys)
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    pe_walk(f, f->pe_elig);
+    return QA_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* This run's tiles (FuncOptions.pe_tiles): every (E / T)-th of the E
+ * eligible tiles from an offset drawn from pe_seed, which spreads them
+ * over the network; their keys ascending in pe_keys, counts per layer in
+ * pe_picks and res[].pe_eligible. */
+static void pe_sample(FuncChip *f)
+{
+    for (int l = 0; l < f->net->n; l++) {
+        f->res[l].pe_eligible = f->pe_elig_n[l];
+        f->pe_picks[l] = f->pe_all ? f->pe_elig_n[l] : 0;
+    }
+    if (f->pe_all || !f->pe_elig)
+        return;
+    int64_t E = f->pe_ne, T = f->opt.pe_tiles;
+    Rng r;
+    rng_seed(&r, f->opt.pe_seed);
+    int64_t off = (int64_t)(rng_u64(&r) % (uint64_t)E);
+    /* j * E / T grows by at least 1 (E > T) and stays below E: distinct */
+    int64_t *want = (int64_t *)f->pe_keys; /* same size, replaced below */
+    for (int64_t j = 0; j < T; j++)
+        want[j] = (off + j * E / T) % E;
+    qsort(want, (size_t)T, sizeof *want, cmp_i64);
+    /* the eligible keys ascend, so keys at ascending indices do too */
+    for (int64_t j = 0; j < T; j++) {
+        f->pe_keys[j] = f->pe_elig[want[j]];
+        f->pe_picks[f->pe_keys[j] >> 48]++;
+    }
+    f->pe_nkeys = T;
+}
+
+/* Whether the plan re-runs tile (core, t) of layer (an eligible tile). */
+static int pe_picked(const FuncChip *f, int layer, int core, int64_t t)
+{
+    if (f->pe_all)
+        return 1;
+    uint64_t k = pe_key(layer, core, t);
+    int64_t lo = 0, hi = f->pe_nkeys;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (f->pe_keys[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->pe_nkeys && f->pe_keys[lo] == k;
+}
+
 int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
               const TileSchedule *ts, const FuncOptions *o, Err *e)
 {
@@ -355,6 +503,7 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->part = qa_calloc((size_t)n, sizeof *f->part);
     f->wide = qa_calloc((size_t)n, sizeof *f->wide);
     f->ntiles = qa_calloc((size_t)n, sizeof *f->ntiles);
+    f->ctiles = qa_calloc((size_t)n, sizeof *f->ctiles);
     f->layer_of = qa_calloc((size_t)ref->n, sizeof *f->layer_of);
     f->obits = qa_calloc((size_t)ref->n, sizeof *f->obits);
     f->w = qa_calloc((size_t)ref->n, sizeof *f->w);
@@ -372,15 +521,18 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
     f->out = qa_calloc((size_t)n, sizeof *f->out);
     f->res = qa_calloc((size_t)n, sizeof *f->res);
     f->scr = qa_calloc((size_t)f->threads, sizeof *f->scr);
+    f->tout = qa_calloc((size_t)f->threads, sizeof *f->tout);
+    f->pe_picks = qa_calloc((size_t)n, sizeof *f->pe_picks);
+    f->pe_elig_n = qa_calloc((size_t)n, sizeof *f->pe_elig_n);
     size_t nin = (size_t)ref->in_C * ref->in_H * ref->in_W * f->batch;
     f->img8 = qa_calloc(nin, 1);
     f->img = qa_calloc(nin, 1);
     f->logits = qa_calloc((size_t)f->batch * ref->classes, sizeof *f->logits);
     f->pred = qa_calloc((size_t)f->batch, sizeof *f->pred);
-    if (!f->op_of || !f->part || !f->wide || !f->ntiles || !f->layer_of || !f->obits ||
+    if (!f->op_of || !f->part || !f->wide || !f->ntiles || !f->ctiles || !f->layer_of || !f->obits ||
         !f->w || !f->wown || !f->row || !f->wt || !f->fw || !f->rqc || !f->rqm || !f->rqs || !f->rqo || !f->rqd || !f->rq_rows ||
-        !f->rqfast || !f->out || !f->res ||
-        !f->scr || !f->img8 || !f->img || !f->logits || !f->pred)
+        !f->rqfast || !f->out || !f->res || !f->pe_picks || !f->pe_elig_n ||
+        !f->scr || !f->tout || !f->img8 || !f->img || !f->logits || !f->pred)
         goto oom;
     /* Layers and ops in step (func_net's expansion of the classifier). */
     int li = 0;
@@ -411,11 +563,14 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
         if (ly->N != f->batch || ly->K != (f->part[l] == PART_POOL ? op->C : op->K))
             goto mismatch;
         f->wide[l] = f->part[l] != PART_WHOLE || f->obits[f->op_of[l]] == 0;
-        f->out[l] = qa_calloc(out_elems(ly), f->wide[l] ? sizeof(int32_t) : 1);
+        /* the SystemC child never reads them (func_sim_hooks) */
+        f->out[l] = qa_private_calloc(out_elems(ly) * (f->wide[l] ? sizeof(int32_t) : 1));
         if (!f->out[l])
             goto oom;
+        if (!(f->ctiles[l] = qa_calloc((size_t)QA_MAX(1, m->cores_used), sizeof **f->ctiles)))
+            goto oom;
         for (int c = 0; c < m->cores_used; c++)
-            f->ntiles[l] += core_tiles(m, c);
+            f->ntiles[l] += f->ctiles[l][c] = core_tiles(m, c);
     }
     for (int i = 0; i < ref->n; i++) {
         const IOp *op = &ref->ops[i];
@@ -446,6 +601,9 @@ int func_init(FuncChip **fp, const Accel *a, const INet *ref, const Net *net,
         if (make_operands(f, i, e) != QA_OK)
             goto fail;
     }
+    if (pe_prepare(f, e) != QA_OK)
+        goto fail;
+    pe_sample(f);
     *fp = f;
     return QA_OK;
 mismatch:
@@ -470,14 +628,23 @@ void func_free(FuncChip *f)
     for (int i = 0; f->rqc && i < f->ref->n; i++)
         free(f->rqc[i]), free(f->rqm[i]), free(f->rqs[i]), free(f->rqo[i]), free(f->rqd[i]);
     for (int l = 0; f->out && l < f->net->n; l++)
-        free(f->out[l]);
+        qa_private_free(f->out[l]);
+    for (int l = 0; f->ctiles && l < f->net->n; l++)
+        free(f->ctiles[l]);
     for (int t = 0; f->scr && t < f->threads; t++)
         free(f->scr[t].c32), free(f->scr[t].t32);
     free(f->op_of), free(f->part), free(f->wide), free(f->ntiles), free(f->layer_of);
     free(f->obits), free(f->w), free(f->wown), free(f->row), free(f->wt), free(f->fw), free(f->rqc), free(f->rqm);
     free(f->rqs), free(f->rqo), free(f->rqd), free(f->rq_rows), free(f->rqfast);
     free(f->out), free(f->res), free(f->scr), free(f->img8), free(f->img);
-    free(f->logits), free(f->pred), free(f->q), free(f->qout), free(f->col);
+    free(f->logits), free(f->pred), free(f->q), free(f->tout);
+    qa_private_free(f->col);
+    free(f->pe_keys), free(f->pe_picks), free(f->ctiles), free(f->pe_elig);
+    free(f->pe_elig_n);
+    irun_free(f->run);
+    for (int64_t i = 0; i < f->pe_njobs; i++)
+        free(f->pe_jobs[i].sums);
+    free(f->pe_jobs);
     free(f);
 }
 
@@ -497,6 +664,20 @@ int func_set_images(FuncChip *f, const uint8_t *images, Err *e)
                 f->img[((size_t)b * HW + j) * C + c] = images[((size_t)b * C + c) * HW + j];
     f->col_layer = -1;
     return QA_OK;
+}
+
+int func_restart(FuncChip *f, const uint8_t *images, uint64_t pe_seed, Err *e)
+{
+    if (QA_NEVER(f->qn != 0))
+        return err_set(e, NULL, 0, "func", "internal: tiles left from the last run");
+    for (int l = 0; l < f->net->n; l++)
+        memset(&f->res[l], 0, sizeof f->res[l]);
+    memset(f->logits, 0, sizeof *f->logits * (size_t)f->batch * (size_t)f->ref->classes);
+    memset(f->pred, 0, sizeof *f->pred * (size_t)f->batch);
+    f->qlayer = -1;
+    f->opt.pe_seed = pe_seed;
+    pe_sample(f);
+    return func_set_images(f, images, e);
 }
 
 int func_flip_weight(FuncChip *f, int layer, int64_t index, int bit, Err *e)
@@ -687,9 +868,9 @@ static int col_prepare(FuncChip *f, int layer, Err *e)
     int64_t kd = op_kd(op), rows = (int64_t)f->batch * op->P;
     size_t need = (size_t)(rows * op->Q * kd);
     if (need > f->col_cap) {
-        free(f->col);
+        qa_private_free(f->col);
         f->col_cap = 0;
-        if (!(f->col = qa_malloc(need)))
+        if (!(f->col = qa_private_calloc(need)))
             return err_set(e, NULL, 0, NULL, "out of memory");
         f->col_cap = need;
     }
@@ -752,24 +933,33 @@ static int tile_room(Scratch *s, int64_t elems, Err *e)
     return QA_OK;
 }
 
+/* The block of a tile's (M, N) GEMM the PE-level array re-runs: all of it
+ * within pe_max_macs MACs, else its leading *mm rows at the tile's column
+ * width (at least one row). */
+static void pe_block(const FuncChip *f, int cols, int64_t M, int64_t K, int64_t N,
+                     int64_t *mm, int64_t *n)
+{
+    int64_t budget = f->opt.pe_max_macs;
+    *n = N, *mm = M;
+    if (M * K * N > budget) {
+        *n = QA_MIN(N, cols);
+        *mm = QA_MIN(M, QA_MAX(1, budget / (K * *n)));
+    }
+}
+
 /* Re-run (the leading part of) a tile's GEMM on the PE-level array: its
  * results, cycles and largest partial sum must be the functional model's
- * (O32 or O64: the tile's sums, (M, N)). A: the tile's ordered rows, or
- * NULL to lay out the ones needed here (conv). cols: the tile's column width
- * (tile_cols). */
-static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, TileOut *o,
-                    const int32_t *A, int64_t pix0, int64_t M, int64_t K,
+ * (O32 or O64: the tile's sums, (M, N)); adds to r's pe_* fields and to
+ * *pe_s. A: the tile's ordered rows, or NULL to lay out the ones needed
+ * here (conv). cols: the tile's column width (tile_cols). */
+static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, FuncLayer *r,
+                    double *pe_s, const int32_t *A, int64_t pix0, int64_t M, int64_t K,
                     const int32_t *B, int64_t ldb, int64_t N, const int32_t *O32,
                     const int64_t *O64, int64_t fold, Err *e)
 {
     double t0 = now_s();
-    FuncLayer *r = &o->r;
-    int64_t budget = f->opt.pe_max_macs;
-    int64_t n = N, mm = M;
-    if (M * K * N > budget) {
-        n = QA_MIN(N, cols);
-        mm = QA_MIN(M, QA_MAX(1, budget / (K * n)));
-    }
+    int64_t n, mm;
+    pe_block(f, cols, M, K, N, &mm, &n);
     int32_t *a = NULL;
     int32_t *b = qa_malloc(sizeof *b * (size_t)(K * n));
     int64_t *out = qa_malloc(sizeof *out * (size_t)(mm * n));
@@ -807,8 +997,102 @@ static int pe_check(const FuncChip *f, int layer, const LayerMap *m, int cols, T
     rc = QA_OK;
 done:
     free(a), free(b), free(out), free(o2);
-    o->tm.pe_s += now_s() - t0;
+    *pe_s += now_s() - t0;
     return rc;
+}
+
+/* Keep a tile's re-run for the end of the run (pe_run_all): its block
+ * (pe_block) and the sums there (O32 or O64, the tile's (M, N)). A: the
+ * fc's pooled sums (they stay), NULL for a conv (laid out again then).
+ * Called from the tile threads. */
+static int pe_defer(FuncChip *f, int layer, int cols, const int32_t *A, int64_t pix0,
+                    int64_t M, int64_t K, int64_t k0, int64_t N, const int32_t *O32,
+                    const int64_t *O64, Err *e)
+{
+    PeJob j = {.layer = layer, .cols = cols, .A = A, .pix0 = pix0, .k0 = k0};
+    pe_block(f, cols, M, K, N, &j.mm, &j.n);
+    if (!(j.sums = qa_malloc(sizeof *j.sums * (size_t)(j.mm * j.n))))
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    for (int64_t i = 0; i < j.mm; i++)
+        for (int64_t c = 0; c < j.n; c++)
+            j.sums[i * j.n + c] = O64 ? O64[i * N + c] : O32[i * N + c];
+    int rc = QA_OK;
+    _Pragma("omp critical(func_pe_jobs)")
+    {
+        if (f->pe_njobs == f->pe_jobcap) {
+            int64_t cap = QA_MAX(16, 2 * f->pe_jobcap);
+            PeJob *p = qa_realloc(f->pe_jobs, sizeof *p * (size_t)cap);
+            if (p)
+                f->pe_jobs = p, f->pe_jobcap = cap;
+        }
+        if (f->pe_njobs < f->pe_jobcap)
+            f->pe_jobs[f->pe_njobs++] = j;
+        else
+            rc = QA_ERR;
+    }
+    if (rc != QA_OK) {
+        free(j.sums);
+        return err_set(e, NULL, 0, NULL, "out of memory");
+    }
+    return QA_OK;
+}
+
+static void pe_jobs_clear(FuncChip *f)
+{
+    for (int64_t i = 0; i < f->pe_njobs; i++)
+        free(f->pe_jobs[i].sums);
+    f->pe_njobs = 0;
+}
+
+/* The kept re-runs, spread over the threads (a re-run steps the whole
+ * array every cycle and takes milliseconds: inside its layer's region it
+ * held up the layer while the other threads waited), then added to their
+ * layers in the order they were kept. The error is the first kept
+ * re-run's that failed. */
+static int pe_run_all(FuncChip *f, Err *e)
+{
+    int64_t nj = f->pe_njobs;
+    for (int t = 0; t < f->threads; t++)
+        f->tout[t].bad = -1;
+    _Pragma("omp parallel for schedule(dynamic, 1) num_threads(f->threads) if (nj > 1)")
+    for (int64_t i = 0; i < nj; i++) {
+        PeJob *j = &f->pe_jobs[i];
+        TileOut *o = &f->tout[omp_get_thread_num()];
+        const LayerMap *m = &f->ts->layers[j->layer];
+        int id = f->op_of[j->layer];
+        const IOp *op = &f->ref->ops[id];
+        int64_t K = op_kd(op), fold = f->a->dataflow == DF_OS ? K : m->rows;
+        Err te;
+        memset(&j->r, 0, sizeof j->r);
+        j->pe_s = 0;
+        if (pe_check(f, j->layer, m, j->cols, &j->r, &j->pe_s, j->A, j->pix0, j->mm, K,
+                     f->wt[id] + j->k0, op->K, j->n, NULL, j->sums, fold, &te) != QA_OK &&
+            (o->bad < 0 || i < o->bad)) {
+            o->bad = i;
+            o->e = te;
+        }
+    }
+    const TileOut *first = NULL;
+    for (int t = 0; t < f->threads; t++)
+        if (f->tout[t].bad >= 0 && (!first || f->tout[t].bad < first->bad))
+            first = &f->tout[t];
+    if (first) {
+        *e = first->e;
+        pe_jobs_clear(f);
+        return QA_ERR;
+    }
+    for (int64_t i = 0; i < nj; i++) {
+        const FuncLayer *a = &f->pe_jobs[i].r;
+        FuncLayer *r = &f->res[f->pe_jobs[i].layer];
+        r->pe_tiles += a->pe_tiles, r->pe_macs += a->pe_macs;
+        r->pe_mismatches += a->pe_mismatches;
+        r->pe_cycles += a->pe_cycles, r->sys_cycles += a->sys_cycles;
+        r->pe_max_acc = QA_MAX(r->pe_max_acc, a->pe_max_acc);
+        r->pe_max_want = QA_MAX(r->pe_max_want, a->pe_max_want);
+        f->tm.pe_s += f->pe_jobs[i].pe_s;
+    }
+    pe_jobs_clear(f);
+    return QA_OK;
 }
 
 /* Requantize a tile's sums O (M, N) into the layer's outputs from pixel
@@ -955,8 +1239,8 @@ static int array_tile(FuncChip *f, int layer, const LayerMap *m, const TileBlock
     r->macs += M * K * N;
     mx_sum = store(f, layer, pix0, M, tb->k0, N, fast ? s->c32 : NULL, fast ? NULL : O, inner);
     r->max_sum = QA_MAX(r->max_sum, mx_sum);
-    rc = pe ? pe_check(f, layer, m, tile_cols(f->a, l, m, N, tb->r1 - tb->r0), o, A, pix0,
-                       M, K, B, op->K, N, fast ? s->c32 : NULL, fast ? NULL : O, fold, e)
+    rc = pe ? pe_defer(f, layer, tile_cols(f->a, l, m, N, tb->r1 - tb->r0), fc ? A : NULL,
+                       pix0, M, K, tb->k0, N, fast ? s->c32 : NULL, fast ? NULL : O, e)
             : QA_OK;
     goto done;
 oom:
@@ -989,11 +1273,16 @@ static void add_block(FuncChip *f, int layer, const TileBlock *tb, int inner)
     _Pragma("omp parallel for collapse(2) schedule(static) if (inner && npix * n >= 65536)")
     for (int64_t i = 0; i < spans; i++)
         for (int64_t ch = 0; ch < chunks; ch++) {
-            int32_t xa[CHUNK], xb[CHUNK];
+            int32_t wa32[CHUNK], wb32[CHUNK];
             int64_t j0 = ch * CHUNK, cl = QA_MIN(CHUNK, len - j0);
             int64_t at = (px0 + i) * K + tb->k0 + j0;
-            widen(a, wa, at, cl, xa);
-            widen(b, wb, at, cl, xb);
+            /* int32 inputs are read in place, u8 codes widened */
+            const int32_t *xa = wa ? (const int32_t *)a + at : wa32;
+            const int32_t *xb = wb ? (const int32_t *)b + at : wb32;
+            if (!wa)
+                widen(a, 0, at, cl, wa32);
+            if (!wb)
+                widen(b, 0, at, cl, wb32);
             if (bits > 0) {
                 chip_add_row(xa, xb, cl, m0, m1, c, sh, hi, (uint8_t *)f->out[layer] + at);
                 continue;
@@ -1072,14 +1361,14 @@ static int pool_block(FuncChip *f, int layer, const TileBlock *tb, Err *e)
 
 /* Tile (core, t) of layer `layer`, its results in o. */
 static int tile_compute(FuncChip *f, int layer, int core, int64_t t, Scratch *s,
-                        TileOut *o, int inner)
+                        TileOut *o, int inner, Err *e)
 {
     const LayerMap *m = &f->ts->layers[layer];
     const Layer *l = &f->net->layers[layer];
     TileBlock tb;
     double t0 = now_s();
     if (tile_block(m, l, core, t, &tb) != QA_OK)
-        return err_set(&o->e, NULL, 0, l->name, "no tile %lld on core %d",
+        return err_set(e, NULL, 0, l->name, "no tile %lld on core %d",
                        (long long)t, core);
     if (tb.k0 == tb.k1 || tb.r0 == tb.r1)
         return QA_OK;
@@ -1088,7 +1377,7 @@ static int tile_compute(FuncChip *f, int layer, int core, int64_t t, Scratch *s,
     if (!layer_on_array(l)) {
         int rc = QA_OK;
         if (f->part[layer] == PART_POOL)
-            rc = pool_block(f, layer, &tb, &o->e);
+            rc = pool_block(f, layer, &tb, e);
         else if (f->ref->ops[f->op_of[layer]].kind == IOP_ADD)
             add_block(f, layer, &tb, inner);
         else
@@ -1098,9 +1387,10 @@ static int tile_compute(FuncChip *f, int layer, int core, int64_t t, Scratch *s,
     }
     const IOp *op = &f->ref->ops[f->op_of[layer]];
     int64_t macs = (tb.k1 - tb.k0) * (tb.r1 - tb.r0) * l->Q * op_kd(op);
-    int edge = t == m->spill || t == core_tiles(m, core) - 1;
-    int pe = f->opt.pe_max_macs > 0 && (macs <= f->opt.pe_max_macs || edge);
-    return array_tile(f, layer, m, &tb, pe, s, o, inner, &o->e);
+    int edge = t == m->spill || t == f->ctiles[layer][core] - 1;
+    int pe = f->opt.pe_max_macs > 0 && (macs <= f->opt.pe_max_macs || edge) &&
+             pe_picked(f, layer, core, t);
+    return array_tile(f, layer, m, &tb, pe, s, o, inner, e);
 }
 
 /* Add a tile's results to its layer's and the run's. */
@@ -1125,6 +1415,20 @@ static void merge(FuncChip *f, int layer, const TileOut *o)
     t->vector_s += b->vector_s;
 }
 
+/* Gathered tile i of `layer` on thread th (inner: it has every thread);
+ * each thread takes its tiles in ascending order, so its first failure is
+ * its lowest failing index. */
+static void tile_one(FuncChip *f, int layer, int64_t i, int th, int inner)
+{
+    TileOut *o = &f->tout[th];
+    Err te;
+    if (tile_compute(f, layer, f->q[i].core, f->q[i].t, &f->scr[th], o, inner, &te) !=
+            QA_OK && o->bad < 0) {
+        o->bad = i;
+        o->e = te;
+    }
+}
+
 /* Compute the gathered tiles: one per thread, or one with every thread. */
 static int flush(FuncChip *f, Err *e)
 {
@@ -1134,7 +1438,12 @@ static int flush(FuncChip *f, Err *e)
         return QA_OK;
     f->qlayer = -1, f->qn = 0;
     double t0 = now_s();
-    memset(f->qout, 0, sizeof *f->qout * (size_t)n);
+    for (int t = 0; t < f->threads; t++) {
+        TileOut *o = &f->tout[t];
+        memset(&o->r, 0, sizeof o->r);
+        memset(&o->tm, 0, sizeof o->tm);
+        o->bad = -1;
+    }
     const Layer *l = &f->net->layers[layer];
     if (layer_on_array(l)) {
         int id = f->op_of[layer];
@@ -1144,7 +1453,7 @@ static int flush(FuncChip *f, Err *e)
          * and fast tiles whose bounds may not fit; the bound product's
          * for those */
         int loose = bits_needed(fgemm_static_bound(fw)) > f->a->acc_bits;
-        if ((!fast || f->opt.exact_acc || f->opt.pe_max_macs > 0 || loose) &&
+        if ((!fast || f->opt.exact_acc || f->pe_picks[layer] > 0 || loose) &&
             ordered_operand(f, id, e) != QA_OK)
             return QA_ERR;
         if (fast && loose && !f->opt.exact_acc && fgemm_bound_prepare(&f->fw[id], e) != QA_OK)
@@ -1157,22 +1466,24 @@ static int flush(FuncChip *f, Err *e)
     }
     if (n == 1 || f->threads == 1) {
         for (int64_t i = 0; i < n; i++)
-            f->qout[i].rc = tile_compute(f, layer, f->q[i].core, f->q[i].t, &f->scr[0],
-                                         &f->qout[i], 1);
+            tile_one(f, layer, i, 0, 1);
     } else {
         _Pragma("omp parallel for schedule(dynamic, 1) num_threads(f->threads)")
         for (int64_t i = 0; i < n; i++)
-            f->qout[i].rc = tile_compute(f, layer, f->q[i].core, f->q[i].t,
-                                         &f->scr[omp_get_thread_num()], &f->qout[i], 0);
+            tile_one(f, layer, i, omp_get_thread_num(), 0);
     }
     f->tm.tile_s += now_s() - t0;
-    for (int64_t i = 0; i < n; i++) {
-        if (f->qout[i].rc != QA_OK) {
-            *e = f->qout[i].e;
-            return QA_ERR;
-        }
-        merge(f, layer, &f->qout[i]);
+    /* the first failing tile of the layer, as one thread would find it */
+    const TileOut *first = NULL;
+    for (int t = 0; t < f->threads; t++)
+        if (f->tout[t].bad >= 0 && (!first || f->tout[t].bad < first->bad))
+            first = &f->tout[t];
+    if (first) {
+        *e = first->e;
+        return QA_ERR;
     }
+    for (int t = 0; t < f->threads; t++)
+        merge(f, layer, &f->tout[t]);
     return QA_OK;
 }
 
@@ -1181,7 +1492,7 @@ int func_tile(FuncChip *f, int layer, int core, int64_t t, Err *e)
     if (layer < 0 || layer >= f->net->n)
         return err_set(e, NULL, 0, "layer", "%d outside 0..%d", layer, f->net->n - 1);
     if (core < 0 || core >= f->ts->layers[layer].cores_used || t < 0 ||
-        t >= core_tiles(&f->ts->layers[layer], core))
+        t >= f->ctiles[layer][core])
         return err_set(e, NULL, 0, f->net->layers[layer].name, "no tile %lld on core %d",
                        (long long)t, core);
     if (layer != f->qlayer) {
@@ -1198,10 +1509,7 @@ int func_tile(FuncChip *f, int layer, int core, int64_t t, Err *e)
         QTile *q = qa_realloc(f->q, sizeof *q * (size_t)cap);
         if (q)
             f->q = q;
-        TileOut *qo = qa_realloc(f->qout, sizeof *qo * (size_t)cap);
-        if (qo)
-            f->qout = qo;
-        if (!q || !qo)
+        if (!q)
             return err_set(e, NULL, 0, NULL, "out of memory");
         f->qcap = cap;
     }
@@ -1216,7 +1524,7 @@ int func_run(FuncChip *f, Err *e)
     for (int l = 0; l < f->net->n; l++) {
         const LayerMap *m = &f->ts->layers[l];
         for (int c = 0; c < m->cores_used; c++) {
-            int64_t n = core_tiles(m, c);
+            int64_t n = f->ctiles[l][c];
             for (int64_t t = 0; t < n; t++)
                 if (func_tile(f, l, c, t, e) != QA_OK)
                     return QA_ERR;
@@ -1274,17 +1582,15 @@ static void compare_layer(FuncLayer *r, const void *got, int gw, const void *wan
 
 int func_compare(FuncChip *f, Err *e)
 {
-    if (flush(f, e) != QA_OK)
+    if (flush(f, e) != QA_OK || pe_run_all(f, e) != QA_OK)
         return QA_ERR;
     double t0 = now_s();
     const INet *ref = f->ref;
-    IRun *run;
-    if (irun_init(&run, ref, f->batch, e) != QA_OK)
+    if (!f->run && irun_init(&f->run, ref, f->batch, e) != QA_OK)
         return QA_ERR;
-    if (irun_forward(run, f->img8, e) != QA_OK) {
-        irun_free(run);
+    IRun *run = f->run;
+    if (irun_forward(run, f->img8, e) != QA_OK)
         return QA_ERR;
-    }
     f->tm.ref_s += now_s() - t0;
     const int64_t *lg = irun_logits(run);
     for (int64_t img = 0; img < f->batch; img++) {
@@ -1332,7 +1638,6 @@ int func_compare(FuncChip *f, Err *e)
             compare_layer(r, f->out[l], f->wide[l], want, wide, f->batch, ly->P, ly->Q, ly->K);
         }
     }
-    irun_free(run);
     f->tm.compare_s += now_s() - t0;
     return QA_OK;
 }

@@ -45,6 +45,7 @@ typedef struct {
                             * accumulation order (max_acc exact for them) */
     int64_t fast_tiles;    /* tiles whose sums came from oneDNN's product */
     int64_t macs, tiles;   /* computed by the chip */
+    int64_t pe_eligible;   /* tiles the re-run rule allows (FuncOptions) */
     int64_t pe_tiles;      /* tiles re-run on the PE-level reference array */
     int64_t pe_macs;       /* MACs of those re-runs */
     int64_t pe_mismatches; /* reference-array outputs != functional outputs */
@@ -55,10 +56,17 @@ typedef struct {
 } FuncLayer;
 
 typedef struct {
-    /* Tiles whose GEMM has at most pe_max_macs MACs are re-run on pe_ref
-     * whole; for larger ones the first (and last) tile of each core is
-     * re-run on its leading rows and columns up to that budget. 0: never. */
+    /* Tiles whose GEMM has at most pe_max_macs MACs may be re-run on pe_ref
+     * whole; of larger ones the first and last tile of each core may be
+     * re-run on their leading rows and columns up to that budget. 0: never. */
     int64_t pe_max_macs;
+    /* Of those eligible tiles, at most pe_tiles per run are re-run: a
+     * systematic sample in schedule order (every (E / pe_tiles)-th of the E
+     * eligible tiles, from an offset drawn from pe_seed), so the re-runs
+     * spread over the layers and cost a bounded time whatever the batch.
+     * 0: every eligible tile. */
+    int64_t pe_tiles;
+    uint64_t pe_seed;
     /* 1: every tile's partial sums in the accumulation order, so max_acc
      * is exact on every layer (slower); 0: bounds decide where they can. */
     int exact_acc;
@@ -96,6 +104,14 @@ void func_free(FuncChip *f);
 
 /* Images (batch, in_C, in_H, in_W) of in_bits codes; copied. */
 int func_set_images(FuncChip *f, const uint8_t *images, Err *e);
+
+/* Ready f for another run of the same schedule on new images (as
+ * func_set_images) with the PE-level sample drawn from pe_seed: the
+ * results are cleared, the outputs are left to be overwritten (the tiles
+ * cover each output once), and the buffers, the weights (with any flipped
+ * bit) and the reference's runner are kept, so runs of a batch after the
+ * first allocate nothing. */
+int func_restart(FuncChip *f, const uint8_t *images, uint64_t pe_seed, Err *e);
 
 /* Flip bit `bit` (0 = LSB) of the w_bits two's-complement code of weight
  * `index` ((K, C, R, S) order) of array layer `layer` in the chip's copy.

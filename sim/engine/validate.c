@@ -27,6 +27,7 @@ static void add_layer(ValLayer *t, const FuncLayer *f, int64_t first_image,
     a->acc_bits_needed = QA_MAX(a->acc_bits_needed, f->acc_bits_needed);
     a->overflow |= f->overflow;
     a->macs += f->macs, a->tiles += f->tiles;
+    a->pe_eligible += f->pe_eligible;
     a->pe_tiles += f->pe_tiles, a->pe_macs += f->pe_macs;
     a->pe_mismatches += f->pe_mismatches;
     a->pe_cycles += f->pe_cycles, a->sys_cycles += f->sys_cycles;
@@ -35,38 +36,71 @@ static void add_layer(ValLayer *t, const FuncLayer *f, int64_t first_image,
     t->cycles += cycles;
 }
 
-/* The chip's run of images [first, first + n): totals and predictions. */
-static int run_batch(const Accel *a, const INet *ref, const ValOptions *o, int flip,
-                     const uint8_t *images, int n, int first, ValResult *r, Err *e)
-{
+/* The chip for batches of n images: the layer graph, its schedule and the
+ * functional state, kept from one batch to the next of the same size. */
+typedef struct {
+    int n;                  /* 0: nothing made yet */
     Net net;
     TileSchedule ts;
-    FuncChip *f = NULL;
+    FuncChip *f;
+} Batch;
+
+static void batch_free(Batch *b)
+{
+    func_free(b->f);
+    if (b->n) {
+        tile_free(&b->ts);
+        net_free(&b->net);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+/* b ready for n images (made again only when n changes). */
+static int batch_make(Batch *b, const Accel *a, const INet *ref, const ValOptions *o,
+                      int flip, int n, Err *e)
+{
+    if (b->n == n)
+        return QA_OK;
+    batch_free(b);
+    if (func_net(ref, n, &b->net, e) != QA_OK)
+        return QA_ERR;
+    b->n = n;
+    FuncOptions fo = {.pe_max_macs = o->pe_macs, .exact_acc = o->exact_acc,
+                      .pe_tiles = o->pe_tiles};
+    if (map_net(a, &b->net, &b->ts, e) != QA_OK ||
+        func_init(&b->f, a, ref, &b->net, &b->ts, &fo, e) != QA_OK)
+        return QA_ERR;
+    if (flip >= 0 && func_flip_weight(b->f, flip, o->flip_index, o->flip_bit, e) != QA_OK)
+        return QA_ERR;
+    return QA_OK;
+}
+
+/* The chip's run of images [first, first + n): totals and predictions. */
+static int run_batch(const Accel *a, const INet *ref, const ValOptions *o, int flip,
+                     const uint8_t *images, int n, int first, Batch *b, ValResult *r,
+                     Err *e)
+{
     RunStats rs;
     memset(&rs, 0, sizeof rs);
-    memset(&ts, 0, sizeof ts);
     int rc = QA_ERR;
-    if (func_net(ref, n, &net, e) != QA_OK)
+    if (batch_make(b, a, ref, o, flip, n, e) != QA_OK)
         return QA_ERR;
-    if (map_net(a, &net, &ts, e) != QA_OK)
-        goto done;
-    FuncOptions fo = {.pe_max_macs = o->pe_macs, .exact_acc = o->exact_acc};
-    if (func_init(&f, a, ref, &net, &ts, &fo, e) != QA_OK ||
-        func_set_images(f, images, e) != QA_OK)
-        goto done;
-    if (flip >= 0 && func_flip_weight(f, flip, o->flip_index, o->flip_bit, e) != QA_OK)
-        goto done;
+    FuncChip *f = b->f;
+    /* each batch its own sample of PE-level re-runs */
+    if (func_restart(f, images, o->seed ^ (uint64_t)first * 0x9e3779b97f4a7c15u, e) !=
+        QA_OK)
+        return QA_ERR;
     if (o->systemc) {
         SimFunctional h = func_sim_hooks(f);
         SimOptions so = {NULL, 0, SIM_ARB_ROUND_ROBIN, &h};
-        if (sim_run(a, &ts, &so, &rs, e) != QA_OK)
+        if (sim_run(a, &b->ts, &so, &rs, e) != QA_OK)
             goto done;
     } else if (func_run(f, e) != QA_OK || func_compare(f, e) != QA_OK ||
-               analytic_run(a, &net, &ts, &rs, e) != QA_OK) {
+               analytic_run(a, &b->net, &b->ts, &rs, e) != QA_OK) {
         goto done;
     }
     const FuncLayer *fl = func_layers(f);
-    for (int l = 0; l < net.n; l++)
+    for (int l = 0; l < b->net.n; l++)
         add_layer(&r->layers[l], &fl[l], first, rs.layers[l].cycles);
     r->cycles += rs.cycles;
     const int64_t *lg = func_logits(f);
@@ -82,9 +116,6 @@ static int run_batch(const Accel *a, const INet *ref, const ValOptions *o, int f
     rc = QA_OK;
 done:
     stats_free(&rs);
-    func_free(f);
-    tile_free(&ts);
-    net_free(&net);
     return rc;
 }
 
@@ -96,6 +127,7 @@ static void summarize(ValResult *r)
         const FuncLayer *f = &r->layers[l].f;
         r->mismatches += f->mismatches, r->macs += f->macs;
         r->pe_tiles += f->pe_tiles, r->elems += f->elems;
+        r->pe_macs += f->pe_macs, r->pe_eligible += f->pe_eligible;
         r->overflows += f->overflow;
         r->pe_bad += f->pe_mismatches + (f->pe_cycles != f->sys_cycles) +
                      (f->pe_max_acc != f->pe_max_want);
@@ -125,12 +157,17 @@ int validate_run(const Accel *a, const INet *ref, const uint8_t *images, int n,
     if (!r->layers || !r->chip_pred || !r->ref_pred)
         return err_set(e, NULL, 0, NULL, "out of memory");
     size_t per = (size_t)ref->in_C * ref->in_H * ref->in_W;
+    Batch bt;
+    memset(&bt, 0, sizeof bt);
     for (int i = 0; i < n; i += o->batch) {
         int b = QA_MIN(o->batch, n - i);
-        if (run_batch(a, ref, o, flip, images + per * i, b, i, r, e) != QA_OK)
+        if (run_batch(a, ref, o, flip, images + per * i, b, i, &bt, r, e) != QA_OK) {
+            batch_free(&bt);
             return QA_ERR;
+        }
         qa_progress("validate", i + b, n);
     }
+    batch_free(&bt);
     summarize(r);
     return QA_OK;
 }

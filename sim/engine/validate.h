@@ -27,6 +27,10 @@ typedef struct {
     int flip_bit;
     int exact_acc;          /* FuncOptions.exact_acc: every tile's partial
                              * sums in the accumulation order */
+    int64_t pe_tiles;       /* FuncOptions.pe_tiles: re-runs per simulated
+                             * run, 0: every eligible tile */
+    uint64_t seed;          /* of the PE-level sample; each batch draws its
+                             * own from seed and its first image */
 } ValOptions;
 
 /* One layer summed over the batches. The first mismatch is the first of
@@ -43,7 +47,9 @@ typedef struct {
     int *chip_pred;         /* (n) class the chip's logits pick */
     int *ref_pred;          /* (n) class the integer reference picks */
     int64_t cycles;         /* over every batch */
-    int64_t mismatches, elems, macs, pe_tiles;
+    int64_t mismatches, elems, macs;
+    int64_t pe_tiles, pe_macs; /* PE-level re-runs over every batch */
+    int64_t pe_eligible;    /* tiles they were sampled from */
     int64_t pe_bad;         /* PE-level disagreements (outputs, cycles or
                              * largest partial sums), summed over layers */
     int overflows;          /* layers whose partial sums overflow acc_bits */

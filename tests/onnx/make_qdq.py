@@ -14,6 +14,9 @@ committed, rerun this only to change them.
   qdq_odd_op13     5x3 kernels, stride 2, 7 and 13 channels, uint8 weights
                    with zero point 128, Clip to 4-bit codes, residual Add
   qdq_int4_op21    int4 per-channel weights, uint4 activations (opset 21)
+  qlinear_op13     QLinearConv (int8 per-channel weights with an int32 bias;
+                   uint8 weights with zero point 128; a 1x1 conv at stride 2),
+                   MaxPool of uint8 codes, QLinearMatMul as the classifier
   bad/q_*.onnx     malformed quantization parameters and ops that cannot run
                    as integers (each gets one error line)
 """
@@ -170,6 +173,73 @@ def int4():
     return g.model(g.head(x, 0.1, 12), opset=21, ir=10)
 
 
+def qlinear_conv(g, x, s_x, K, C, R, S, s_y, stride=1, pad=0, signed=True, per_channel=True,
+                 bias=True):
+    """QLinearConv of uint8 codes x (scale s_x, zero point 0) to uint8 codes
+    of scale s_y, zero point 0 (the clamp at 0 is the Relu)."""
+    lo, hi = (-128, 127) if signed else (0, 255)
+    codes = g.rng.integers(lo, hi + 1, size=(K, C, R, S))
+    scale = (1.0 / (np.sqrt(C * R * S) * 64) * g.rng.uniform(0.7, 1.3, size=K)).astype(np.float32)
+    if not per_channel:
+        scale = scale[:1]
+    dt = np.int8 if signed else np.uint8
+    ins = [x, g.init("xs", np.float32(s_x)), g.init("xz", np.uint8(0)),
+           g.init("w", codes.astype(dt)), g.init("ws", scale),
+           g.init("wz", np.full(len(scale), 0 if signed else 128, dt)),
+           g.init("ys", np.float32(s_y)), g.init("yz", np.uint8(0))]
+    if bias:
+        ins.append(g.init("b", g.rng.integers(-3000, 3000, size=K).astype(np.int32)))
+    return g.node("QLinearConv", ins, "qconv", strides=[stride, stride], pads=[pad] * 4)
+
+
+def qlinear():
+    g = G("qlinear")
+    s = g.init("s", np.float32(1 / 255))
+    x = g.node("QuantizeLinear", ["image", s, g.init("zp", np.uint8(0))], "q")
+    x = qlinear_conv(g, x, 1 / 255, 8, 1, 3, 3, 0.02, pad=1)
+    x = g.node("MaxPool", [x], "pool", kernel_shape=[2, 2], strides=[2, 2])
+    x = qlinear_conv(g, x, 0.02, 12, 8, 3, 3, 0.03, pad=1, signed=False, per_channel=False,
+                     bias=False)
+    x = qlinear_conv(g, x, 0.03, 16, 12, 1, 1, 0.03, stride=2)
+    x = g.node("DequantizeLinear", [x, g.init("s", np.float32(0.03)),
+                                    g.init("zp", np.uint8(0))], "dq")
+    x = g.node("GlobalAveragePool", [x], "gap")
+    s, z = g.init("s", np.float32(0.03)), g.init("zp", np.uint8(0))
+    x = g.node("QuantizeLinear", [x, s, z], "q")
+    x = g.node("Flatten", [x], "flat")
+    w = g.rng.integers(-128, 128, size=(16, 10)).astype(np.int8)
+    y = g.node("QLinearMatMul", [x, s, z, g.init("w", w), g.init("ws", np.float32(0.01)),
+                                 g.init("wz", np.int8(0)), g.init("ys", np.float32(0.05)),
+                                 g.init("yz", np.uint8(128))], "qmm")
+    y = g.node("DequantizeLinear", [y, g.init("s", np.float32(0.05)),
+                                    g.init("zp", np.uint8(128))], "logits")
+    return g.model(y)
+
+
+def testdata_qlinearconv():
+    """ONNX's own QLinearConv test (libonnx-testdata) with its recorded
+    inputs as initializers, the image quantized to its x, and qarray's
+    classifier after it: uint8 weights with zero point 255, which the array
+    cannot take."""
+    d = "/usr/share/libonnx-testdata/data/node/test_qlinearconv/test_data_set_0"
+    vals = []
+    for i in range(8):
+        t = TensorProto()
+        with open(os.path.join(d, f"input_{i}.pb"), "rb") as f:
+            t.ParseFromString(f.read())
+        vals.append(numpy_helper.to_array(t))
+    g = G("testdata_qlinearconv")
+    xs, xz = g.init("xs", vals[1]), g.init("xz", vals[2])
+    x = g.node("QuantizeLinear", ["image", xs, xz], "q")
+    ins = [x, xs, xz] + [g.init(n, v) for n, v in zip(("w", "ws", "wz", "ys", "yz"), vals[3:])]
+    y = g.node("QLinearConv", ins, "qlinearconv")
+    y = g.node("DequantizeLinear", [y, ins[6], ins[7]], "dq")
+    m = g.model(g.head(y, float(vals[6]), 1))
+    m.graph.input[0].type.tensor_type.shape.dim[2].dim_value = 7
+    m.graph.input[0].type.tensor_type.shape.dim[3].dim_value = 7
+    return m
+
+
 def bad_models():
     def small(mutate, name):
         g = G("bad")
@@ -218,9 +288,29 @@ def bad_models():
             init(m, t).CopyFrom(numpy_helper.from_array(np.int32(0), t))
     small(wide, "q_int32_codes.onnx")
 
+    def qlin(mutate, name):
+        m = qlinear()
+        mutate(m)
+        save(m, os.path.join(BAD, name))
+
+    def qlin_scale(m):
+        init(m, "ws7").CopyFrom(numpy_helper.from_array(np.float32([0.1] * 7), "ws7"))
+    qlin(qlin_scale, "qlin_channels.onnx")
+
+    def qlin_zero(m):
+        init(m, "ys9").CopyFrom(numpy_helper.from_array(np.float32(0), "ys9"))
+    qlin(qlin_zero, "qlin_zero_scale.onnx")
+
+    def qlin_bias(m):
+        init(m, "b11").CopyFrom(numpy_helper.from_array(np.zeros(8, np.float32), "b11"))
+    qlin(qlin_bias, "qlin_float_bias.onnx")
+    if os.path.isdir("/usr/share/libonnx-testdata"):
+        save(testdata_qlinearconv(), os.path.join(BAD, "qlin_testdata_asym.onnx"))
+
 
 if __name__ == "__main__":
     save(cnn(), os.path.join(OUT, "qdq_cnn_op13.onnx"))
     save(odd(), os.path.join(OUT, "qdq_odd_op13.onnx"))
     save(int4(), os.path.join(OUT, "qdq_int4_op21.onnx"))
+    save(qlinear(), os.path.join(OUT, "qlinear_op13.onnx"))
     bad_models()

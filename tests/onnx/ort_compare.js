@@ -28,6 +28,8 @@ async function main() {
   const codes = codesFile ? fs.readFileSync(codesFile) : null;
   const layers = [];
   let pos = 0;
+  const gaps = [0, 0, 0, 0];
+  let ortTies = 0;
   let samePred = 0, ortOk = 0, qaOk = 0, diffs = 0, total = 0, maxDiff = 0, maxLogit = 0;
   for (let i = 0; i < n; i++) {
     const x = new Float32Array(784);
@@ -52,6 +54,17 @@ async function main() {
     let best = 0;
     for (let k = 1; k < y.length; k++) if (y[k] > y[best]) best = k;
     samePred += best === Number(r[2]);
+    if (best !== Number(r[2])) {
+      // how close the two decisions were: the gap between the two largest
+      // logits of each, relative to the largest logit
+      const gap = (v) => {
+        const s = Array.from(v).sort((a, b) => b - a);
+        return (s[0] - s[1]) / Math.max(Math.abs(s[0]), 1e-30);
+      };
+      const g = Math.max(gap(y), gap(r.slice(4, 4 + y.length).map(Number)));
+      gaps[g < 0.001 ? 0 : g < 0.01 ? 1 : g < 0.05 ? 2 : 3]++;
+      if (gap(y) === 0) ortTies++;
+    }
     ortOk += best === label;
     qaOk += Number(r[2]) === label;
     for (let k = 0; k < y.length; k++) {
@@ -68,6 +81,11 @@ async function main() {
     `(${pct(samePred)}%); accuracy onnxruntime ${pct(ortOk)}%, qarray ${pct(qaOk)}%; ` +
     `logits differing by >= 0.5 LSB: ${diffs} of ${total}, largest difference ` +
     `${maxDiff.toPrecision(3)} (${(100 * maxDiff / maxLogit).toFixed(2)}% of the largest logit)`);
+  if (samePred < n)
+    console.log(`  classes differ on ${n - samePred} images; there the larger of the two ` +
+      `gaps between the top two logits, relative to the largest, is below 0.1% on ` +
+      `${gaps[0]}, 0.1..1% on ${gaps[1]}, 1..5% on ${gaps[2]}, more on ${gaps[3]}; ` +
+      `ONNX Runtime's two largest logits are equal on ${ortTies}`);
   if (codes && pos !== codes.length)
     throw new Error(`${codesFile}: ${codes.length} bytes, the taps read ${pos}`);
   layers.forEach((L, j) => console.log(`  layer ${j}: ${L.diff} of ${L.n} codes differ` +
