@@ -19,7 +19,8 @@ typedef struct {
     int amax;       /* activations 0..amax */
     int wlo, whi;   /* weights */
     int pattern;    /* 0 seeded, 1 all extreme (amax x wlo), 2 amax x whi,
-                     * 3 alternating wlo/whi along k */
+                     * 3 alternating wlo/whi along k, 4 seeded odd codes
+                     * (wlo odd) */
 } Codes;
 
 static const Codes codes[] = {
@@ -27,6 +28,9 @@ static const Codes codes[] = {
     {15, -8, 7, 0},      {15, -8, 7, 1},      {1, -1, 1, 0},       {127, -128, 127, 1},
     {255, -64, 63, 1},   {255, -193, 153, 0}, {255, -193, 153, 1}, {255, -4096, 4095, 0},
     {255, -16384, 16383, 1}, {255, -32768, 32767, 0},
+    /* SAWB's half-step 8-bit weights: odd codes up to +-255 */
+    {255, -255, 255, 4}, {255, -255, 255, 1}, {255, -255, 255, 2}, {255, -255, 255, 3},
+    {15, -15, 15, 4},
 };
 
 static const int64_t shapes[][3] = {
@@ -46,7 +50,9 @@ static void fill(uint64_t seed, const Codes *c, int64_t M, int64_t N, int64_t K,
     for (int64_t k = 0; k < K; k++)
         for (int64_t n = 0; n < N; n++) {
             int v = c->wlo + (int)(rng_u64(&r) % (uint64_t)(c->whi - c->wlo + 1));
-            if (c->pattern == 1)
+            if (c->pattern == 4)
+                v = c->wlo + 2 * (int)(rng_u64(&r) % (uint64_t)((c->whi - c->wlo) / 2 + 1));
+            else if (c->pattern == 1)
                 v = c->wlo;
             else if (c->pattern == 2)
                 v = c->whi;
@@ -95,7 +101,15 @@ static int tiles_exact(int *fast)
             for (int64_t i = 0; i < K * N; i++)
                 lo = QA_MIN(lo, W[i]), hi = QA_MAX(hi, W[i]);
             int want_direct = u8s8_exact(c->amax, lo, hi, K);
-            if (want_direct != (fw.mode == FG_DIRECT) ||
+            int all_odd = 1;
+            for (int64_t i = 0; i < K * N; i++)
+                all_odd &= W[i] % 2 != 0;
+            /* odd codes beyond s8 take one product of h = (w - 1) / 2 */
+            int hlo = lo < 0 ? -((-lo + 1) / 2) : (lo - 1) / 2; /* (w - 1) / 2 */
+            int hhi = hi < 0 ? -((-hi + 1) / 2) : (hi - 1) / 2;
+            int want_odd = !want_direct && all_odd && u8s8_exact(c->amax, hlo, hhi, K) &&
+                           (int64_t)c->amax * QA_MAX(-lo, hi) * K <= INT32_MAX;
+            if (want_direct != (fw.mode == FG_DIRECT) || want_odd != (fw.mode == FG_ODD) ||
                 (u8s8_level() == U8S8_FULL && lo >= -128 && hi <= 127 && !want_direct)) {
                 printf("mode %d: codes %zu shape %zu\n", (int)fw.mode, ci, si);
                 bad++;

@@ -2,8 +2,9 @@
  * (quant/int/iconv.h) against a plain int64 loop nest written here: seeded
  * convs of 1x1, 3x3 and 7x7 windows, strides 1 and 2, padding that leaves
  * a short right edge, batches of 1 to 5, u8 codes up to 255 with weights
- * in s8, beyond s8 (the two-primitive split) and over 16 bits, the
- * extremes (all 255 x -128), and int32 inputs. On a VNNI machine the u8
+ * in s8, beyond s8 (the two-primitive split), odd up to +-255 (one
+ * primitive of (w - 1) / 2 and the window sums) and over 16 bits, the
+ * extremes (all 255 x -128, x -255, x 255), and int32 inputs. On a VNNI machine the u8
  * convs take oneDNN's own implementations (never a GEMM-based one); with
  * oneDNN capped below VNNI (a fresh process under ONEDNN_MAX_CPU_ISA=AVX2)
  * full-range codes go to the loops, and every result stays exact. */
@@ -16,7 +17,8 @@ typedef struct {
     int C, H, K, R, stride, pad, batch;
     int amax;        /* u8 input codes 0..amax; -1: int32 input */
     int wlo, whi;
-    int extreme;     /* all inputs amax, all weights wlo */
+    int extreme;     /* 1: all inputs amax, all weights wlo; 2: seeded odd
+                      * weights (wlo odd); 3: all inputs amax, weights whi */
 } Case;
 
 static const Case cases[] = {
@@ -26,6 +28,10 @@ static const Case cases[] = {
     {8, 10, 8, 3, 1, 1, 2, 255, -16384, 16383, 0}, {8, 6, 8, 3, 1, 1, 2, 255, -32768, 32767, 1},
     {4, 5, 4, 3, 1, 1, 2, -1, -128, 127, 0},    {24, 8, 12, 1, 1, 0, 4, 255, -128, 127, 0},
     {12, 6, 20, 3, 2, 1, 3, 255, -64, 63, 0},
+    /* SAWB's half-step 8-bit weights: odd codes up to +-255 */
+    {16, 9, 16, 3, 1, 1, 3, 255, -255, 255, 2}, {3, 12, 8, 7, 2, 3, 2, 255, -255, 255, 2},
+    {64, 7, 64, 3, 1, 1, 2, 255, -255, 255, 1}, {24, 8, 12, 1, 1, 0, 4, 255, -255, 255, 3},
+    {32, 8, 16, 3, 2, 1, 3, 15, -255, 255, 2},
 };
 
 /* Runs case c; 0 when iconv equals the loops here. Prints the impl. */
@@ -43,8 +49,11 @@ static int run_case(const Case *c, uint64_t seed)
     size_t nw = (size_t)op.K * op.C * op.R * op.S;
     op.w = malloc(nw * sizeof *op.w);
     for (size_t i = 0; i < nw; i++)
-        op.w[i] = (int16_t)(c->extreme ? c->wlo
-                                       : c->wlo + (int)(rng_u64(&r) % (uint64_t)(c->whi - c->wlo + 1)));
+        op.w[i] = (int16_t)(c->extreme == 1   ? c->wlo
+                            : c->extreme == 3 ? c->whi
+                            : c->extreme == 2
+                                ? c->wlo + 2 * (int)(rng_u64(&r) % (uint64_t)((c->whi - c->wlo) / 2 + 1))
+                                : c->wlo + (int)(rng_u64(&r) % (uint64_t)(c->whi - c->wlo + 1)));
     int wide = c->amax < 0;
     size_t nx = (size_t)c->batch * op.H * op.W * op.C, ny = (size_t)c->batch * op.P * op.Q * op.K;
     uint8_t *x8 = malloc(nx);
@@ -57,7 +66,7 @@ static int run_case(const Case *c, uint64_t seed)
         if (wide)
             x32[i] = (int32_t)(rng_u64(&r) % 2000001) - 1000000;
         else
-            x32[i] = x8[i] = (uint8_t)(c->extreme ? c->amax
+            x32[i] = x8[i] = (uint8_t)(c->extreme == 1 || c->extreme == 3 ? c->amax
                                                   : (int)(rng_u64(&r) % (uint64_t)(c->amax + 1)));
     }
     for (int n = 0; n < c->batch; n++)
@@ -129,6 +138,16 @@ static void test_onednn_where_exact(void **s)
     Err e;
     assert_int_equal(iconv_init(&ic, &op, 2, 0, 255, &e), QA_OK);
     assert_int_equal(strncmp(iconv_impl(ic), "loops", 5) != 0, 1);
+    iconv_free(ic);
+    /* odd weights beyond s8: one primitive, not the split's two */
+    for (int i = 0; i < 16 * 16 * 9; i++)
+        op.w[i] = (int16_t)(i % 3 ? 255 : -255);
+    assert_int_equal(iconv_init(&ic, &op, 2, 0, 255, &e), QA_OK);
+    assert_non_null(strstr(iconv_impl(ic), "(odd weights)"));
+    iconv_free(ic);
+    op.w[5] = 254; /* one even weight: the split */
+    assert_int_equal(iconv_init(&ic, &op, 2, 0, 255, &e), QA_OK);
+    assert_non_null(strstr(iconv_impl(ic), "x2 (split)"));
     iconv_free(ic);
     /* int32 input: the loops */
     assert_int_equal(iconv_init(&ic, &op, 2, 1, 0, &e), QA_OK);

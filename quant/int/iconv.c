@@ -14,14 +14,18 @@ struct IConv {
     /* loops: weights as (R, S, C, K), so the inner loop runs over k */
     int32_t *wr;
     /* oneDNN: one primitive, or two for weights beyond s8, split
-     * w = 128 hi + lo (lo in 0..127): acc = 128 acc_hi + acc_lo */
-    int nprim;
+     * w = 128 hi + lo (lo in 0..127): acc = 128 acc_hi + acc_lo; or, when
+     * every weight is odd (SAWB's half-step codes, up to +-255 at 8 bits),
+     * one primitive of h = (w - 1) / 2: acc = 2 acc_h + the window's sum
+     * of the input, added here */
+    int nprim, odd;
     dnnl_primitive_t prim[2];
     dnnl_memory_t wei[2];
     dnnl_memory_t src, dst;
     dnnl_stream_t stream; /* its own: a stream is not thread-safe, and the
                            * reference runs convolutions on several threads */
     int32_t *hi_acc;  /* (batch, P, Q, K) of the second primitive */
+    int32_t *xsum;    /* odd: (batch, H, W) the input summed over channels */
 };
 
 /* One CPU engine for the process (an engine is thread-safe). */
@@ -38,7 +42,7 @@ void iconv_free(IConv *c)
 {
     if (!c)
         return;
-    free(c->wr), free(c->hi_acc);
+    free(c->wr), free(c->hi_acc), free(c->xsum);
     for (int i = 0; i < 2; i++) {
         if (c->prim[i])
             dnnl_primitive_destroy(c->prim[i]);
@@ -96,7 +100,8 @@ static int make_primitive(IConv *c, int j, const int8_t *w8)
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) || !name ||
         (strncmp(name, "brg", 3) && strncmp(name, "jit", 3)))
         goto done; /* gemm-based (the chip's kernels) or oneDNN's slow reference */
-    snprintf(c->impl, sizeof c->impl, "%s%s", name, c->nprim == 2 ? " x2 (split)" : "");
+    snprintf(c->impl, sizeof c->impl, "%s%s", name,
+             c->nprim == 2 ? " x2 (split)" : c->odd ? " (odd weights)" : "");
     const dnnl_memory_desc_t *wpd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if (dnnl_primitive_create(&c->prim[j], pd) ||
         (!c->src && dnnl_memory_create(&c->src, &smd, engine, DNNL_MEMORY_NONE)) ||
@@ -133,26 +138,37 @@ static int floor_pow2(int c, int t)
 static int make_onednn(IConv *c, int amax, int wlo, int whi, int64_t kd)
 {
     const IOp *op = c->op;
+    size_t nw = (size_t)op->K * op->C * op->R * op->S;
     int split = !(wlo >= -128 && whi <= 127);
+    int odd = split && u8s8_exact(amax, floor_pow2(wlo, 1), floor_pow2(whi, 1), kd);
+    for (size_t i = 0; odd && i < nw; i++)
+        odd = op->w[i] % 2 != 0;
+    if (odd)
+        split = 0;
     if (split ? !(u8s8_exact(amax, floor_pow2(wlo, 7), floor_pow2(whi, 7), kd) &&
                   u8s8_exact(amax, 0, 127, kd))
-              : !u8s8_exact(amax, wlo, whi, kd))
+              : !odd && !u8s8_exact(amax, wlo, whi, kd))
         return 0;
-    size_t nw = (size_t)op->K * op->C * op->R * op->S;
     int8_t *w8 = malloc(nw * 2);
     if (!w8)
         return 0;
     for (size_t i = 0; i < nw; i++) {
         int h = split ? floor_pow2(op->w[i], 7) : 0;
-        w8[i] = (int8_t)(op->w[i] - h * 128); /* lo, or the code */
+        w8[i] = (int8_t)(odd ? floor_pow2(op->w[i], 1) /* (w - 1) / 2 */
+                             : op->w[i] - h * 128);  /* lo, or the code */
         w8[nw + i] = (int8_t)h;
     }
     c->nprim = split ? 2 : 1;
+    c->odd = odd;
     int ok = make_primitive(c, 0, w8) && (!split || make_primitive(c, 1, w8 + nw));
     free(w8);
     if (ok && split) {
         size_t n = (size_t)c->batch * op->P * op->Q * op->K;
         ok = (c->hi_acc = malloc(sizeof *c->hi_acc * (n ? n : 1))) != NULL;
+    }
+    if (ok && odd) {
+        size_t n = (size_t)c->batch * op->H * op->W;
+        ok = (c->xsum = malloc(sizeof *c->xsum * (n ? n : 1))) != NULL;
     }
     if (!ok) {
         for (int j = 0; j < 2; j++) {
@@ -257,6 +273,42 @@ CONV_LOOPS(uint8_t, int32_t, loops_u8_32)
 CONV_LOOPS(uint8_t, int64_t, loops_u8_64)
 CONV_LOOPS(int32_t, int64_t, loops_s32_64)
 
+/* Odd weights: acc = 2 acc_h + the sum of the input codes under the
+ * window (channels, then the taps inside the image): the sum fits int32
+ * (acc_wide is 0), 2 acc_h alone may not. */
+static void add_window_sums(IConv *c, const uint8_t *x, int32_t *acc)
+{
+    const IOp *op = c->op;
+    const int64_t npx = (int64_t)c->batch * op->H * op->W;
+    _Pragma("omp parallel for schedule(static)")
+    for (int64_t i = 0; i < npx; i++) {
+        int32_t sum = 0;
+        for (int ch = 0; ch < op->C; ch++)
+            sum += x[i * op->C + ch];
+        c->xsum[i] = sum;
+    }
+    const int64_t npix = (int64_t)c->batch * op->P * op->Q;
+    _Pragma("omp parallel for schedule(static)")
+    for (int64_t pix = 0; pix < npix; pix++) {
+        int64_t n = pix / ((int64_t)op->P * op->Q);
+        int p = (int)(pix / op->Q % op->P), q = (int)(pix % op->Q);
+        int64_t box = 0;
+        for (int r = 0; r < op->R; r++) {
+            int h = p * op->stride - op->pad + r;
+            if (h < 0 || h >= op->H)
+                continue;
+            for (int s = 0; s < op->S; s++) {
+                int w = q * op->stride - op->pad + s;
+                if (w >= 0 && w < op->W)
+                    box += c->xsum[(n * op->H + h) * op->W + w];
+            }
+        }
+        int32_t *a = acc + pix * op->K;
+        for (int k = 0; k < op->K; k++)
+            a[k] = (int32_t)(2 * (int64_t)a[k] + box);
+    }
+}
+
 int iconv_run(IConv *c, const void *x, void *acc, Err *e)
 {
     if (c->nprim) {
@@ -271,6 +323,8 @@ int iconv_run(IConv *c, const void *x, void *acc, Err *e)
                 dnnl_stream_wait(c->stream))
                 return err_set(e, NULL, 0, c->op->name, "oneDNN convolution failed");
         }
+        if (c->odd)
+            add_window_sums(c, x, acc);
         if (c->nprim == 2) {
             /* 128 hi + lo: the sum fits int32 (acc_wide is 0) */
             const IOp *op = c->op;

@@ -42,8 +42,13 @@ int fgemm_weights(FgWeights *w, const int16_t *codes, const int64_t *row, int64_
         return QA_OK; /* the ordered path */
     int t = u8s8_level() == U8S8_FULL ? 7 : 6;
     int hmin = floor_pow2(lo, t), hmax = floor_pow2(hi, t);
+    int odd = K > 0 && N > 0;
+    for (int64_t i = 0; odd && i < K * N; i++)
+        odd = codes[i] % 2 != 0;
     if (lo >= -128 && hi <= 127 && u8s8_exact(amax, lo, hi, K))
         w->mode = FG_DIRECT;
+    else if (odd && u8s8_exact(amax, floor_pow2(lo, 1), floor_pow2(hi, 1), K))
+        w->mode = FG_ODD;
     else if (u8s8_exact(amax, hmin, hmax, K) && u8s8_exact(amax, 0, (1 << t) - 1, K))
         w->mode = FG_SPLIT, w->split = t;
     else
@@ -66,6 +71,8 @@ int fgemm_weights(FgWeights *w, const int16_t *codes, const int64_t *row, int64_
                     int h = floor_pow2(c, t);
                     w->hi[at + j] = (int8_t)h;
                     w->w[at + j] = (int8_t)(c - h * (1 << t));
+                } else if (w->mode == FG_ODD) {
+                    w->w[at + j] = (int8_t)floor_pow2(c, 1); /* (c - 1) / 2 */
                 } else {
                     w->w[at + j] = (int8_t)c;
                 }
@@ -115,6 +122,20 @@ int fgemm_fast(const FgWeights *w, const uint8_t *A, int64_t lda, int64_t M, int
         return QA_ERR;
     if (w->mode == FG_DIRECT)
         return QA_OK;
+    if (w->mode == FG_ODD) {
+        /* 2 (A x H) + sum_k A[m][k]: the sum fits int32 (fgemm_weights),
+         * 2 (A x H) alone may not */
+        for (int64_t m = 0; m < M; m++) {
+            int64_t rs = 0;
+            const uint8_t *a = A + m * lda;
+            for (int64_t k = 0; k < w->K; k++)
+                rs += a[k];
+            int32_t *c = C + m * N;
+            for (int64_t n = 0; n < N; n++)
+                c[n] = (int32_t)(2 * (int64_t)c[n] + rs);
+        }
+        return QA_OK;
+    }
     if (u8s8_gemm(M, N, w->K, A, lda, w->hi + n0, w->N, tmp, N, e) != QA_OK)
         return QA_ERR;
     /* 2^t hi + lo: the sum fits int32 (fgemm_weights), 2^t hi alone may not */

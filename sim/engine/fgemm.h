@@ -10,7 +10,9 @@
  *                  s8, or that the machine's kernels could saturate on
  *                  (16-bit pairs, no VNNI), are split w = 2^t hi + lo,
  *                  lo in 0..2^t-1 (t = 7, or 6 without VNNI: each half
- *                  exact with any u8), and the two products added in int64.
+ *                  exact with any u8), and the two products added in int64;
+ *                  weights that are all odd (SAWB's half-step codes, up to
+ *                  +-255 at 8 bits) are w = 2h + 1, one product of h.
  *  fgemm_bound     an upper bound of |every partial sum| of each output in
  *                  any order and any folding: A x |W|, with |W| rounded up
  *                  to a multiple of 2^s that the exact kernels take.
@@ -23,14 +25,16 @@
 typedef enum {
     FG_ORDERED, /* the codes do not fit an exact oneDNN product */
     FG_DIRECT,  /* one u8 x s8 product */
-    FG_SPLIT    /* two: w = 2^split hi + lo */
+    FG_SPLIT,   /* two: w = 2^split hi + lo */
+    FG_ODD      /* every code odd, w = 2 h + 1 with h in s8: one product,
+                 * A x W = 2 (A x H) + the row sums of A */
 } FgMode;
 
 typedef struct {
     int64_t K, N;     /* reduction, output channels */
     int amax;         /* the activations' largest code */
     FgMode mode;
-    int8_t *w;        /* (K, N) the codes (DIRECT) or lo (SPLIT) */
+    int8_t *w;        /* (K, N) the codes (DIRECT), lo (SPLIT) or h (ODD) */
     int8_t *hi;       /* (K, N) SPLIT only */
     int split;        /* SPLIT: t */
     int8_t *abs;      /* (K, N) ceil(|w| / 2^abs_shift): fgemm_bound_prepare */
