@@ -732,12 +732,15 @@ int kt_parse_size(const char *s, double *out)
         return QA_ERR;
     while (*end == ' ')
         end++;
+    size_t n = strlen(end); /* spaces after the unit, as before the number */
+    while (n > 0 && end[n - 1] == ' ')
+        n--;
     static const struct { const char *sfx; double mul; } units[] = {
         {"", 1}, {"B", 1}, {"KiB", 1024.0}, {"MiB", 1048576.0},
         {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"KB", 1e3},
         {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}};
     for (size_t i = 0; i < QA_COUNT(units); i++)
-        if (!strcmp(end, units[i].sfx)) {
+        if (strlen(units[i].sfx) == n && !strncmp(end, units[i].sfx, n)) {
             *out = v * units[i].mul;
             return QA_OK;
         }

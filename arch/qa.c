@@ -3,6 +3,8 @@
 #include "arch/qa.h"
 
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +135,10 @@ int qa_parse_double(const char *s, double *out)
         return QA_ERR;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || *end || v != v || !qa_decimal(s, end))
+    /* an underflow (1e-320) is a number, tiny: the caller's range says
+     * what is wrong with it; an overflow (1e400) is not */
+    if ((errno && !(errno == ERANGE && fabs(v) <= DBL_MIN)) || *end || v != v ||
+        !qa_decimal(s, end))
         return QA_ERR;
     *out = v;
     return QA_OK;

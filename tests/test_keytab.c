@@ -414,6 +414,14 @@ static void test_value_parsers(void **state)
     assert_int_equal(qa_parse_double("0x40", &d), QA_ERR);
     assert_int_equal(qa_parse_double("-2.5e-1", &d), QA_OK);
     assert_float_equal(d, -0.25, 0);
+    /* spaces around a size, as around a quantity */
+    assert_int_equal(kt_parse_size(" 64KiB ", &d), QA_OK);
+    assert_float_equal(d, 65536, 0);
+    /* an underflow is a tiny number for the range check; an overflow is
+     * no number */
+    assert_int_equal(qa_parse_double("1e-320", &d), QA_OK);
+    assert_true(d > 0 && d < 1e-300);
+    assert_int_equal(qa_parse_double("1e400", &d), QA_ERR);
     assert_int_equal(kt_parse_gbps("unlimited", &d), QA_OK);
     assert_float_equal(d, 0, 0);
     assert_int_equal(kt_parse_gbps("0", &d), QA_ERR);
