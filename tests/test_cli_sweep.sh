@@ -163,6 +163,9 @@ expect_error 1 "qarray: tests/bad/study_bw.cfg:2: dram_gbps: expected a number o
     sweep -s tests/bad/study_bw.cfg -o "$T/bad"
 expect_error 1 "qarray: tests/bad/study_workload.cfg:2: workload: \"resnet51\" is not a built-in network (resnet50, resnet50v1, resnet50preact, resnet18, resnet34, resnet20), a .csv or an .onnx" \
     sweep -s tests/bad/study_workload.cfg -o "$T/bad"
+expect_error 2 "qarray: --shards: one shard is the whole study, whose database is already points.db: nothing to merge" \
+    merge -s $S -o "$T/m1" --shards 1
+[ ! -e "$T/m1" ] || fail "merge --shards 1 made its folder"
 expect_error 2 "qarray: --shard: '2/2' is not I/N with 0 <= I < N" \
     sweep -s $S -o "$T/bad" --shard 2/2
 expect_error 2 "qarray: --shard: '0/0' is not I/N with 0 <= I < N" \

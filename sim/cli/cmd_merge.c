@@ -45,6 +45,13 @@ static int run(const Args *a, void *obj, Err *e)
                 "--shards N, not %s", nfiles ? "both" : "neither");
         return ARGS_USAGE;
     }
+    if (o->shards == 1) {
+        /* a sweep's shard 0 of 1 is the whole study: it writes points.db */
+        err_set(e, NULL, 0, "--shards", "one shard is the whole study, whose "
+                "database is already points.db: nothing to merge");
+        study_free(&s);
+        return ARGS_USAGE;
+    }
     if (o->shards > s.npoints) {
         err_set(e, NULL, 0, "--shards", "%d shards of a study of %lld points: "
                 "at most one shard per point", o->shards, (long long)s.npoints);
