@@ -75,8 +75,12 @@ static int check_int_literals(const char *text, const char *path, Err *e)
             int wide = *p == 'L';
             errno = 0;
             long long v = strtoll(start, NULL, hex ? 16 : 10);
-            if (hex && start[0] == '-')
-                v = -v;
+            if (hex && start[0] == '-') {
+                if (v == LLONG_MIN)
+                    errno = ERANGE; /* its negation does not fit */
+                else
+                    v = -v;
+            }
             int n = (int)(p - start) + wide;
             if (errno == ERANGE)
                 return err_set(e, path, line, NULL,

@@ -231,6 +231,8 @@ static void test_file_errors(void **state)
         {"g = { n = 99999999999999999999; };", 1, "", "integer 99999999999999999999 does not fit in 64 bits"},
         {"g = {\n\n big = 99999999999999999999L; };", 3, "", "integer 99999999999999999999L does not fit in 64 bits"},
         {"g = { n = 0x100000000; };", 1, "", "integer 0x100000000 does not fit in 32 bits"},
+        /* the most negative 64-bit hex: its negation does not fit */
+        {"g = { n = -0x8000000000000000L; };", 1, "", "integer -0x8000000000000000L does not fit in 64 bits"},
     };
     for (size_t i = 0; i < QA_COUNT(bad); i++) {
         Obj o;
