@@ -49,6 +49,13 @@ cmp -s "$T/sub/tiny.ckpt" "$T/before.ckpt" || fail "resuming a finished run chan
 if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || [ -n "$QARRAY_FASHION_MNIST" ]; then
     "$Q" eval -m "$T/tiny.safetensors" --limit 100 >"$T/ev" 2>&1 || fail "eval: $(cat "$T/ev")"
     grep -q "integer network, 6 layers, test accuracy .* of 100)" "$T/ev" || fail "eval: $(cat "$T/ev")"
+    # eval reads the test set only: a folder without the training files will do
+    D=${QARRAY_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
+    mkdir -p "$T/testonly"
+    ln -s "$D/t10k-images-idx3-ubyte.gz" "$D/t10k-labels-idx1-ubyte.gz" "$T/testonly/"
+    "$Q" eval -m "$T/tiny.safetensors" --limit 100 --data "$T/testonly" >"$T/ev2" 2>&1 ||
+        fail "eval without the training files: $(cat "$T/ev2")"
+    [ "$(head -n 1 "$T/ev")" = "$(head -n 1 "$T/ev2")" ] || fail "eval of the test-only folder differs"
 fi
 
 printf 'model: { arch = "resnet20";\n  widht = 2.0; };\n' >"$T/bad.cfg"

@@ -139,20 +139,32 @@ fail:
     return QA_ERR;
 }
 
-int idx_load_fashion(Dataset *train, Dataset *test, const char *dir, Err *e)
+/* The data folder: dir, else $QARRAY_FASHION_MNIST, else the default. */
+static const char *fashion_dir(const char *dir)
 {
     if (!dir || !*dir)
         dir = getenv(IDX_ENV_DIR);
-    if (!dir || !*dir)
-        dir = IDX_DEFAULT_DIR;
+    return dir && *dir ? dir : IDX_DEFAULT_DIR;
+}
+
+int idx_load_fashion_test(Dataset *test, const char *dir, Err *e)
+{
     char a[1024], b[1024];
+    dir = fashion_dir(dir);
+    snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte.gz", dir);
+    snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte.gz", dir);
+    return idx_load(test, a, b, e);
+}
+
+int idx_load_fashion(Dataset *train, Dataset *test, const char *dir, Err *e)
+{
+    char a[1024], b[1024];
+    dir = fashion_dir(dir);
     snprintf(a, sizeof a, "%s/train-images-idx3-ubyte.gz", dir);
     snprintf(b, sizeof b, "%s/train-labels-idx1-ubyte.gz", dir);
     if (idx_load(train, a, b, e))
         return QA_ERR;
-    snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte.gz", dir);
-    snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte.gz", dir);
-    if (idx_load(test, a, b, e)) {
+    if (idx_load_fashion_test(test, dir, e)) {
         idx_free(train);
         return QA_ERR;
     }

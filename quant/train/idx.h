@@ -29,6 +29,8 @@ int idx_load(Dataset *ds, const char *images_path, const char *labels_path, Err 
 /* Fashion-MNIST train (60000) and test (10000) sets from dir; dir NULL or ""
  * means $QARRAY_FASHION_MNIST, else IDX_DEFAULT_DIR. */
 int idx_load_fashion(Dataset *train, Dataset *test, const char *dir, Err *e);
+/* The test set alone (evaluation and validation read no training images). */
+int idx_load_fashion_test(Dataset *test, const char *dir, Err *e);
 /* n 28x28 images of 10 classes, each class a fixed pattern drawn from seed
  * (three Gaussian blobs), each image that pattern shifted, scaled and with
  * noise drawn from sample_seed: a train and a test set share seed and differ

@@ -117,14 +117,13 @@ static int run(const Args *a, void *obj, Err *e)
     (void)a;
     const EvalOpts *o = obj;
     INet net;
-    Dataset tr, te;
+    Dataset te;
     if (export_load(&net, o->model, e) != QA_OK)
         return QA_ERR;
-    if (idx_load_fashion(&tr, &te, o->data, e) != QA_OK) {
+    if (idx_load_fashion_test(&te, o->data, e) != QA_OK) {
         intref_free(&net);
         return QA_ERR;
     }
-    idx_free(&tr);
     if (o->limit > 0)
         idx_truncate(&te, o->limit);
     int rc = QA_ERR;

@@ -132,11 +132,10 @@ static int run(const Args *a, void *obj, Err *e)
     const TradeoffOpts *o = obj;
     PointSpec base;
     point_defaults(&base);
-    Dataset tr, te;
+    Dataset te;
     if (args_load_chip(a, o->arch, &base.accel, e) != QA_OK ||
-        idx_load_fashion(&tr, &te, o->data, e) != QA_OK)
+        idx_load_fashion_test(&te, o->data, e) != QA_OK)
         return QA_ERR;
-    idx_free(&tr);
     if (o->limit > 0)
         idx_truncate(&te, o->limit);
     int n = a->noperands;

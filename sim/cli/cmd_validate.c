@@ -174,10 +174,9 @@ static int load_images(const ValidateOpts *o, const INet *ref, uint8_t **images,
         return err_set(e, o->model, 0, "input", "the model reads %dx%dx%d %d-bit "
                        "images, Fashion-MNIST is 1x28x28 8-bit", ref->in_C, ref->in_H,
                        ref->in_W, ref->in_bits);
-    Dataset tr, te;
-    if (idx_load_fashion(&tr, &te, o->data, e) != QA_OK)
+    Dataset te;
+    if (idx_load_fashion_test(&te, o->data, e) != QA_OK)
         return QA_ERR;
-    idx_free(&tr);
     if (o->limit > 0)
         idx_truncate(&te, o->limit);
     *images = te.images, *labels = te.labels, *n = te.n;
