@@ -447,9 +447,9 @@ int onnx_load_buffer(Net *net, const char *name, const uint8_t *buf,
     return run(net, name, NULL, buf, len, o, e);
 }
 
-int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e)
+int onnx_read_file(const char *path, uint8_t **buf, size_t *len, Err *e)
 {
-    net_init(net, NULL);
+    *buf = NULL, *len = 0;
     FILE *f = qa_open_input(path, "ONNX model", QA_IN_REGULAR, e);
     if (!f)
         return QA_ERR;
@@ -466,18 +466,29 @@ int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e)
                        "most protobuf-c reads; save the weights as external "
                        "data", (long long)st.st_size);
     }
-    size_t len = (size_t)st.st_size;
-    uint8_t *buf = qa_malloc(len);
-    if (!buf) {
+    size_t n = (size_t)st.st_size;
+    uint8_t *b = qa_malloc(n);
+    if (!b) {
         fclose(f);
-        return err_set(e, path, 0, NULL, "out of memory for %zu bytes", len);
+        return err_set(e, path, 0, NULL, "out of memory for %zu bytes", n);
     }
-    size_t got = fread(buf, 1, len, f);
+    size_t got = fread(b, 1, n, f);
     fclose(f);
-    if (got != len) {
-        free(buf);
-        return err_set(e, path, 0, NULL, "read %zu of %zu bytes", got, len);
+    if (got != n) {
+        free(b);
+        return err_set(e, path, 0, NULL, "read %zu of %zu bytes", got, n);
     }
+    *buf = b, *len = n;
+    return QA_OK;
+}
+
+int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e)
+{
+    net_init(net, NULL);
+    uint8_t *buf;
+    size_t len;
+    if (onnx_read_file(path, &buf, &len, e) != QA_OK)
+        return QA_ERR;
     char dir[1024];
     const char *slash = strrchr(path, '/');
     if (slash)

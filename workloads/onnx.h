@@ -51,6 +51,11 @@ int onnx_options_add(OnnxOptions *o, const char *text, const char *flag, Err *e)
  * batch 1 and 16 bits, as net_build's do. */
 int onnx_load(Net *net, const char *path, const OnnxOptions *o, Err *e);
 
+/* The whole model file into a buffer the caller frees: a regular file of
+ * 1 byte .. ONNX_FILE_MAX, opened as every input is (qa_open_input; a
+ * FIFO is refused before the open). */
+int onnx_read_file(const char *path, uint8_t **buf, size_t *len, Err *e);
+
 /* The same from a buffer (a model without external data; `name` names it
  * in errors and becomes the net's name). */
 int onnx_load_buffer(Net *net, const char *name, const uint8_t *buf,

@@ -11,6 +11,7 @@
  * keeps activations as codes 0..2^bits-1. */
 #include "quant/int/onnx_q.h"
 #include "quant/int/export.h"
+#include "workloads/onnx.h"
 
 #include <onnx.pb-c.h>
 
@@ -1766,28 +1767,11 @@ int onnxq_load_buffer(INet *net, const char *name, const uint8_t *buf, size_t le
 int onnxq_load(INet *net, const char *path, Err *e)
 {
     intref_init(net);
-    /* Refused before the open, which would block on a FIFO. */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return err_set(e, path, 0, NULL, "not a regular file of 1 byte .. 2 GiB");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, path, 0, NULL, "cannot open: %s", strerror(errno));
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        st.st_size > INT32_MAX) {
-        fclose(f);
-        return err_set(e, path, 0, NULL, "not a regular file of 1 byte .. 2 GiB");
-    }
-    size_t len = (size_t)st.st_size;
-    uint8_t *buf = qa_malloc(len);
-    if (!buf) {
-        fclose(f);
-        return err_set(e, path, 0, NULL, "out of memory for %zu bytes", len);
-    }
-    size_t got = fread(buf, 1, len, f);
-    fclose(f);
-    int rc = got == len ? onnxq_load_buffer(net, path, buf, len, e)
-                        : err_set(e, path, 0, NULL, "read %zu of %zu bytes", got, len);
+    uint8_t *buf;
+    size_t len;
+    if (onnx_read_file(path, &buf, &len, e) != QA_OK)
+        return QA_ERR;
+    int rc = onnxq_load_buffer(net, path, buf, len, e);
     free(buf);
     return rc;
 }
